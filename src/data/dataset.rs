@@ -1,0 +1,220 @@
+//! Windows, time-ordered splits and scaling. Sample `t` (for `t = w..n`) has input
+//! `s[t-w..t]` (followed by the same window of each feature), target `s[t]` and
+//! `y_last = s[t-1]`. The split keeps time order: train, then validation, then test.
+
+use anyhow::Result;
+
+use crate::config::{Scale, SplitSpec};
+use crate::data::Series;
+use crate::error::bad_input;
+
+/// An affine map between series units and model units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scaler {
+    pub mean: f64,
+    pub std: f64,
+}
+
+impl Scaler {
+    pub const IDENTITY: Scaler = Scaler { mean: 0.0, std: 1.0 };
+
+    pub fn scale(&self, v: f64) -> f64 {
+        (v - self.mean) / self.std
+    }
+    pub fn unscale(&self, v: f64) -> f64 {
+        v * self.std + self.mean
+    }
+}
+
+/// One part of the samples, ready for the model (f32, scaled) and for metrics (f64, series units).
+#[derive(Debug, Clone, Default)]
+pub struct Split {
+    /// Row-major, `len() × n_inputs`.
+    pub x: Vec<f32>,
+    pub y: Vec<f32>,
+    pub y_last: Vec<f32>,
+    /// The targets and previous values in the series' own units.
+    pub y_raw: Vec<f64>,
+    pub y_last_raw: Vec<f64>,
+}
+
+impl Split {
+    pub fn len(&self) -> usize {
+        self.y.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.y.is_empty()
+    }
+}
+
+/// The samples of one series for one window, shared by every trial with that window.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub window: usize,
+    /// Model input width: `window × (1 + number of features)`.
+    pub n_inputs: usize,
+    /// Maps the target between series and model units.
+    pub target_scaler: Scaler,
+    pub train: Split,
+    pub val: Split,
+    pub test: Split,
+}
+
+/// `(train, val, test)` sample counts for `n_samples`: validation and test come off the
+/// end, and the training count is rounded down as Keras's `validation_split` does.
+pub fn split_sizes(n_samples: usize, val_fraction: f64, test_fraction: f64) -> (usize, usize, usize) {
+    let n = n_samples as f64;
+    let n_train = (n * (1.0 - val_fraction - test_fraction)).floor() as usize;
+    let n_before_test = ((n * (1.0 - test_fraction)).floor() as usize).max(n_train);
+    (n_train, n_before_test - n_train, n_samples - n_before_test)
+}
+
+impl Dataset {
+    /// Windows, splits and scales `series`. Errors (exit status 2) when the series is too
+    /// short for the window and the splits, or is constant where z-scoring needs a spread.
+    pub fn build(series: &Series, window: usize, split: &SplitSpec) -> Result<Dataset> {
+        let n = series.values.len();
+        let (n_train, n_val, n_test) = split_sizes(n.saturating_sub(window), split.val_fraction, split.test_fraction);
+        let needed = needed_rows(window, split);
+        if n < needed || n_train == 0 || (split.val_fraction > 0.0 && n_val == 0) {
+            return Err(bad_input(format!(
+                "{}: {} rows are too few for window = {window} with val_fraction = {} and \
+                 test_fraction = {}: at least {needed} rows are needed",
+                series.origin, n, split.val_fraction, split.test_fraction
+            )));
+        }
+        // Statistics come from the part of the series the training samples see.
+        let train_rows = n_train + window;
+        let scaler_for = |name: &str, values: &[f64]| -> Result<Scaler> {
+            match split.scale {
+                Scale::None => Ok(Scaler::IDENTITY),
+                Scale::Zscore => {
+                    let part = &values[..train_rows];
+                    let mean = part.iter().sum::<f64>() / part.len() as f64;
+                    let var = part.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / part.len() as f64;
+                    let std = var.sqrt();
+                    if !(std > 0.0 && std.is_finite()) {
+                        return Err(bad_input(format!(
+                            "{}: column {name:?} is constant over the training part (first {train_rows} rows), \
+                             so scale = \"zscore\" cannot divide by its spread; use scale = \"none\" or another column",
+                            series.origin
+                        )));
+                    }
+                    Ok(Scaler { mean, std })
+                }
+            }
+        };
+        let target_scaler = scaler_for(&series.name, &series.values)?;
+        let mut columns: Vec<Vec<f32>> = vec![series.values.iter().map(|&v| target_scaler.scale(v) as f32).collect()];
+        for (name, values) in &series.features {
+            let s = scaler_for(name, values)?;
+            columns.push(values.iter().map(|&v| s.scale(v) as f32).collect());
+        }
+        let n_inputs = window * columns.len();
+        let make = |range: std::ops::Range<usize>| -> Split {
+            let mut out = Split {
+                x: Vec::with_capacity(range.len() * n_inputs),
+                ..Split::default()
+            };
+            for sample in range {
+                let t = sample + window;
+                for col in &columns {
+                    out.x.extend_from_slice(&col[t - window..t]);
+                }
+                out.y.push(columns[0][t]);
+                out.y_last.push(columns[0][t - 1]);
+                out.y_raw.push(series.values[t]);
+                out.y_last_raw.push(series.values[t - 1]);
+            }
+            out
+        };
+        Ok(Dataset {
+            window,
+            n_inputs,
+            target_scaler,
+            train: make(0..n_train),
+            val: make(n_train..n_train + n_val),
+            test: make(n_train + n_val..n_train + n_val + n_test),
+        })
+    }
+}
+
+/// The fewest rows that leave at least one training sample (and one validation sample
+/// when a validation fraction is asked for).
+fn needed_rows(window: usize, split: &SplitSpec) -> usize {
+    (1..)
+        .map(|samples| samples + window)
+        .find(|&rows| {
+            let (tr, va, _) = split_sizes(rows - window, split.val_fraction, split.test_fraction);
+            tr >= 1 && (split.val_fraction == 0.0 || va >= 1)
+        })
+        .expect("some length always suffices for fractions below one")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(values: Vec<f64>) -> Series {
+        Series { origin: "test".into(), name: "y".into(), values, features: vec![] }
+    }
+
+    #[test]
+    fn keras_rounding_of_the_split() {
+        // 100 samples, 15 % validation: Keras trains on the first int(100 * 0.85) = 85.
+        assert_eq!(split_sizes(100, 0.15, 0.0), (85, 15, 0));
+        // 101 samples: floor(85.85) = 85 train, 16 validation.
+        assert_eq!(split_sizes(101, 0.15, 0.0), (85, 16, 0));
+        assert_eq!(split_sizes(100, 0.2, 0.1), (70, 20, 10));
+        assert_eq!(split_sizes(10, 0.0, 0.0), (10, 0, 0));
+    }
+
+    #[test]
+    fn windows_targets_and_previous_values_line_up() {
+        let s = series((0..30).map(|v| v as f64).collect());
+        let spec = SplitSpec { val_fraction: 0.2, test_fraction: 0.0, scale: Scale::None };
+        let d = Dataset::build(&s, 4, &spec).unwrap();
+        assert_eq!(d.train.len() + d.val.len(), 26);
+        assert_eq!(d.train.len(), 20);
+        assert_eq!(&d.train.x[0..4], &[0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(d.train.y[0], 4.0);
+        assert_eq!(d.train.y_last[0], 3.0);
+        // The first validation sample follows the last training one in time.
+        assert_eq!(d.val.y[0], 24.0);
+        assert_eq!(&d.val.x[0..4], &[20.0, 21.0, 22.0, 23.0]);
+    }
+
+    #[test]
+    fn zscore_uses_only_the_training_part() {
+        let mut values: Vec<f64> = (0..20).map(|v| (v % 2) as f64).collect();
+        values.extend(std::iter::repeat(1000.0).take(5)); // a jump the scaler must not see
+        let s = series(values);
+        let spec = SplitSpec { val_fraction: 0.25, test_fraction: 0.0, scale: Scale::Zscore };
+        let d = Dataset::build(&s, 2, &spec).unwrap();
+        // 23 samples: 17 train → rows 0..19, alternating 0/1 over 19 rows.
+        let part: Vec<f64> = (0..19).map(|v| (v % 2) as f64).collect();
+        let mean = part.iter().sum::<f64>() / 19.0;
+        assert!((d.target_scaler.mean - mean).abs() < 1e-12);
+        assert!((d.val.y_raw.last().unwrap() - 1000.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn features_follow_the_target_window() {
+        let mut s = series((0..12).map(|v| v as f64).collect());
+        s.features.push(("f".into(), (0..12).map(|v| 100.0 + v as f64).collect()));
+        let spec = SplitSpec { val_fraction: 0.0, test_fraction: 0.0, scale: Scale::None };
+        let d = Dataset::build(&s, 3, &spec).unwrap();
+        assert_eq!(d.n_inputs, 6);
+        assert_eq!(&d.train.x[0..6], &[0.0, 1.0, 2.0, 100.0, 101.0, 102.0]);
+    }
+
+    #[test]
+    fn too_short_and_constant_series_are_bad_input() {
+        let spec = SplitSpec::default();
+        let e = Dataset::build(&series(vec![1.0, 2.0, 3.0]), 16, &spec).unwrap_err();
+        assert!(crate::error::is_bad_input(&e));
+        assert!(e.to_string().contains("at least"), "{e}");
+        let e = Dataset::build(&series(vec![5.0; 100]), 4, &spec).unwrap_err();
+        assert!(e.to_string().contains("constant"), "{e}");
+    }
+}

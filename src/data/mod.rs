@@ -1,0 +1,10 @@
+//! The series a sweep trains on: loaded once (from a file or generated), cut into windows,
+//! split in time order and scaled, then shared read-only by every trial.
+
+mod dataset;
+mod source;
+mod synthetic;
+
+pub use dataset::{Dataset, Scaler, Split, split_sizes};
+pub use source::{Fingerprint, Series, load_series};
+pub use synthetic::generate;

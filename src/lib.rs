@@ -1,0 +1,14 @@
+//! trendsweep: train a small forecasting model with a trend-aware loss over a grid of
+//! settings, and compare the results.
+//!
+//! The data flows one way: a grid file ([`grid`]) expands into trials; each trial trains
+//! the two-layer model ([`model`], [`train`]) on a shared dataset ([`data`]); every finished
+//! trial reaches disk ([`sweep`]); the results become tables ([`report`]).
+
+pub mod baselines;
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod model;
+pub mod results;
+pub mod train;

@@ -1,0 +1,117 @@
+//! The trend loss. Per sample: `(y − p)² + λ·|p − y_last|·mask`, averaged over the batch.
+//! `trend` masks where the predicted direction differs from the true one (the intent),
+//! `seed` where it agrees (what the original code computes), `mse` has no penalty.
+//! The mask is data, not a function to differentiate: it carries no gradient.
+
+use dfdx::prelude::*;
+
+use super::{Taped, Vector};
+use crate::config::LossKind;
+
+/// Direction of a change: 1, −1, or 0 for no change (so a zero trend matches only a zero trend).
+pub fn sign<F: Into<f64>>(v: F) -> i8 {
+    let v = v.into();
+    if v > 0.0 {
+        1
+    } else if v < 0.0 {
+        -1
+    } else {
+        0
+    }
+}
+
+/// Whether sample `i` pays the penalty under `kind`.
+fn penalised(kind: LossKind, y: f32, p: f32, y_last: f32) -> bool {
+    let same = sign(y - y_last) == sign(p - y_last);
+    match kind {
+        LossKind::Trend => !same,
+        LossKind::Seed => same,
+        LossKind::Mse => false,
+    }
+}
+
+/// The batch loss as a dfdx tensor on the tape. `p` is used twice (the squared error and
+/// the penalty), so its tape is split and both uses merge again in the sum.
+pub fn loss(kind: LossKind, lambda: f32, p: Vector<Taped>, y: &Vector, y_last: &Vector) -> Tensor<(), f32, Cpu, Taped> {
+    let n = p.shape().0;
+    if kind == LossKind::Mse || lambda == 0.0 {
+        return (p - y.clone()).square().mean();
+    }
+    let dev = y.device().clone();
+    let (p, tape) = p.split_tape();
+    let pv = p.as_vec();
+    let (yv, ylv) = (y.as_vec(), y_last.as_vec());
+    let weights: Vec<f32> = (0..n)
+        .map(|i| if penalised(kind, yv[i], pv[i], ylv[i]) { lambda } else { 0.0 })
+        .collect();
+    let weights = dev.tensor_from_vec(weights, (n,));
+    let squared = (p.clone().put_tape(tape) - y.clone()).square();
+    let penalty = (p.retaped::<Taped>() - y_last.clone()).abs() * weights;
+    (squared + penalty).mean()
+}
+
+/// Plain f64 value and gradient with respect to `p` of the batch loss, for checking a
+/// number by hand. The mask is computed in f32, as the training step computes it.
+pub fn reference(kind: LossKind, lambda: f64, y: &[f32], p: &[f32], y_last: &[f32]) -> (f64, Vec<f64>) {
+    let n = y.len() as f64;
+    let mut value = 0.0;
+    let mut grad = Vec::with_capacity(y.len());
+    for i in 0..y.len() {
+        let (yi, pi, li) = (y[i] as f64, p[i] as f64, y_last[i] as f64);
+        let mut g = 2.0 * (pi - yi);
+        value += (yi - pi).powi(2);
+        if penalised(kind, y[i], p[i], y_last[i]) {
+            value += lambda * (pi - li).abs();
+            g += lambda * sign(pi - li) as f64;
+        }
+        grad.push(g / n);
+    }
+    (value / n, grad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_of_zero_is_zero() {
+        assert_eq!(sign(0.0f32), 0);
+        assert_eq!(sign(-0.0f32), 0);
+        assert_eq!(sign(2.5f32), 1);
+        assert_eq!(sign(-1e-30f64), -1);
+    }
+
+    #[test]
+    fn trend_penalises_the_wrong_direction_and_seed_the_right_one() {
+        // y rises from 1 to 2; p = 0.5 falls: wrong direction.
+        let (y, p, l) = ([2.0f32], [0.5f32], [1.0f32]);
+        let (trend, _) = reference(LossKind::Trend, 0.1, &y, &p, &l);
+        let (seed, _) = reference(LossKind::Seed, 0.1, &y, &p, &l);
+        let (mse, _) = reference(LossKind::Mse, 0.1, &y, &p, &l);
+        assert!((mse - 2.25).abs() < 1e-12);
+        assert!((trend - (2.25 + 0.1 * 0.5)).abs() < 1e-12);
+        assert!((seed - 2.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn dfdx_loss_matches_reference_on_a_small_batch() {
+        let dev = Cpu::default();
+        let y = [1.0f32, -0.5, 0.3, 0.3];
+        let p = [0.2f32, -0.1, 0.9, 0.1];
+        let l = [0.5f32, 0.0, 0.3, 0.3];
+        for kind in LossKind::ALL {
+            let pt: Vector = dev.tensor_from_vec(p.to_vec(), (4,));
+            let yt = dev.tensor_from_vec(y.to_vec(), (4,));
+            let lt = dev.tensor_from_vec(l.to_vec(), (4,));
+            let out = loss(kind, 0.7, pt.leaky_trace(), &yt, &lt);
+            let value = out.array() as f64;
+            let grads = out.backward();
+            let g = grads.get(&pt).as_vec();
+            let (rv, rg) = reference(kind, 0.7, &y, &p, &l);
+            assert!((value - rv).abs() < 1e-6, "{kind:?}: {value} vs {rv}");
+            for (a, b) in g.iter().zip(&rg) {
+                assert!((*a as f64 - b).abs() < 1e-6, "{kind:?}: {g:?} vs {rg:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! One trial: train the model on a dataset with one configuration and measure it after
+//! every epoch. A pure function of its settings and the data, so it can run on any
+//! thread, in any order, in any process, and give the same numbers.
+
+use std::time::Instant;
+
+use dfdx::prelude::*;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use sha2::{Digest, Sha256};
+
+use crate::config::TrainConfig;
+use crate::data::{Dataset, Scaler, Split};
+use crate::model::{Adam, Model, loss};
+use crate::results::{EpochMetrics, TrialResult, TrialStatus};
+
+/// A 64-bit seed derived from named parts. Weights depend on (seed, model shape) and the
+/// batch order on the seed alone, so trials that differ only in λ, learning rate or loss
+/// start from the same weights and see the same order: their difference is the setting's.
+pub fn derived_seed(parts: &[&dyn std::fmt::Display]) -> u64 {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.to_string().as_bytes());
+        h.update([0u8]);
+    }
+    u64::from_le_bytes(h.finalize()[..8].try_into().expect("8 bytes"))
+}
+
+/// MSE (in series units) and trend-match accuracy of predictions made in model units.
+pub fn evaluate(pred_scaled: &[f32], split: &Split, scaler: &Scaler) -> (f64, f64) {
+    let n = split.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let mut se = 0.0;
+    let mut matched = 0usize;
+    for i in 0..n {
+        let p = scaler.unscale(pred_scaled[i] as f64);
+        let (y, last) = (split.y_raw[i], split.y_last_raw[i]);
+        se += (y - p).powi(2);
+        if loss::sign(p - last) == loss::sign(y - last) {
+            matched += 1;
+        }
+    }
+    (se / n as f64, matched as f64 / n as f64)
+}
+
+/// Trains one configuration. Never panics on bad numbers: a non-finite loss or weight
+/// ends the trial as `diverged`, with the epochs before it kept.
+pub fn train(data: &Dataset, cfg: &TrainConfig) -> TrialResult {
+    train_with_model(data, cfg).0
+}
+
+/// As [`train`], also returning the final model (for tests and benchmarks).
+pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Model) {
+    let started = Instant::now();
+    let dev = Cpu::default();
+    let n_in = data.n_inputs;
+    let mut init_rng = ChaCha8Rng::seed_from_u64(derived_seed(&[&"init", &cfg.seed, &n_in, &cfg.n_dense]));
+    let mut order_rng = ChaCha8Rng::seed_from_u64(derived_seed(&[&"order", &cfg.seed]));
+    let mut model = Model::new(&dev, n_in, cfg.n_dense, cfg.activation, &mut init_rng);
+    let mut adam = Adam::new(&dev, &model, cfg.learning_rate);
+    let lambda = cfg.lambda as f32;
+    let train = &data.train;
+    let n = train.len();
+    let batch = cfg.batch_size.max(1);
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut xb: Vec<f32> = Vec::with_capacity(batch * n_in);
+    let mut yb: Vec<f32> = Vec::with_capacity(batch);
+    let mut lb: Vec<f32> = Vec::with_capacity(batch);
+
+    let mut curve = Vec::with_capacity(cfg.epochs);
+    let mut status = TrialStatus::Ok;
+    let mut message = None;
+    let mut steps = 0u64;
+    let mut step_seconds = 0.0;
+    'epochs: for epoch in 1..=cfg.epochs {
+        if cfg.shuffle {
+            order.shuffle(&mut order_rng);
+        }
+        let epoch_start = Instant::now();
+        let mut loss_sum = 0.0f64;
+        let mut batches = 0usize;
+        for chunk in order.chunks(batch) {
+            xb.clear();
+            yb.clear();
+            lb.clear();
+            for &i in chunk {
+                xb.extend_from_slice(&train.x[i * n_in..(i + 1) * n_in]);
+                yb.push(train.y[i]);
+                lb.push(train.y_last[i]);
+            }
+            let b = chunk.len();
+            let x = dev.tensor_from_vec(xb.clone(), (b, n_in));
+            let y = dev.tensor_from_vec(yb.clone(), (b,));
+            let last = dev.tensor_from_vec(lb.clone(), (b,));
+            let p = model.forward(adam.trace(x));
+            let l = loss::loss(cfg.loss, lambda, p, &y, &last);
+            let value = l.array();
+            let grads = l.backward();
+            adam.update(&mut model, grads);
+            steps += 1;
+            if !value.is_finite() {
+                step_seconds += epoch_start.elapsed().as_secs_f64();
+                status = TrialStatus::Diverged;
+                message = Some(format!("loss became {value} at epoch {epoch}, step {steps}"));
+                break 'epochs;
+            }
+            loss_sum += value as f64;
+            batches += 1;
+        }
+        step_seconds += epoch_start.elapsed().as_secs_f64();
+        if !model.is_finite() {
+            status = TrialStatus::Diverged;
+            message = Some(format!("a weight became non-finite during epoch {epoch}"));
+            break;
+        }
+        let (train_mse, _) = evaluate(&model.predict(&dev, &train.x), train, &data.target_scaler);
+        let (val_mse, val_trend_acc) = evaluate(&model.predict(&dev, &data.val.x), &data.val, &data.target_scaler);
+        if !train_mse.is_finite() {
+            status = TrialStatus::Diverged;
+            message = Some(format!("training predictions became non-finite at epoch {epoch}"));
+            break;
+        }
+        curve.push(EpochMetrics {
+            epoch,
+            train_loss: loss_sum / batches.max(1) as f64,
+            train_mse,
+            val_mse,
+            val_trend_acc,
+        });
+    }
+    let best_epoch = curve
+        .iter()
+        .filter(|m| m.val_mse.is_finite())
+        .min_by(|a, b| a.val_mse.total_cmp(&b.val_mse))
+        .map(|m| m.epoch);
+    let result = TrialResult {
+        status,
+        message,
+        curve,
+        best_epoch,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        steps_per_second: if step_seconds > 0.0 { steps as f64 / step_seconds } else { 0.0 },
+    };
+    (result, model)
+}

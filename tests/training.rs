@@ -1,0 +1,236 @@
+//! The training core: gradients of the whole model against finite differences, convergence
+//! to the least-squares floor, determinism, and divergence handled without a panic.
+
+use dfdx::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use trendsweep::baselines::{baselines, ols_train_floor};
+use trendsweep::config::{Activation, LossKind, Scale, SplitSpec, SyntheticKind, TrainConfig};
+use trendsweep::data::{Dataset, Series, generate};
+use trendsweep::model::{Model, Vector, loss};
+use trendsweep::results::TrialStatus;
+use trendsweep::train::train;
+
+/// The model's loss in f64 from plain parameter vectors, with the penalty mask held fixed
+/// (the mask is data, not differentiated).
+#[allow(clippy::too_many_arguments)]
+fn loss_f64(
+    params: &[f64],
+    n_in: usize,
+    h: usize,
+    act: Activation,
+    x: &[f32],
+    y: &[f32],
+    last: &[f32],
+    weights: &[f64],
+) -> f64 {
+    let (w1, rest) = params.split_at(n_in * h);
+    let (b1, rest) = rest.split_at(h);
+    let (w2, b2) = rest.split_at(h);
+    let n = y.len();
+    let mut total = 0.0;
+    for i in 0..n {
+        let mut out = b2[0];
+        for k in 0..h {
+            let mut a = b1[k];
+            for j in 0..n_in {
+                a += x[i * n_in + j] as f64 * w1[j * h + k];
+            }
+            let a = match act {
+                Activation::Linear => a,
+                Activation::Relu => a.max(0.0),
+                Activation::Tanh => a.tanh(),
+            };
+            out += a * w2[k];
+        }
+        total += (y[i] as f64 - out).powi(2) + weights[i] * (out - last[i] as f64).abs();
+    }
+    total / n as f64
+}
+
+#[test]
+fn model_gradients_match_finite_differences() {
+    let dev = Cpu::default();
+    let (n_in, h, batch) = (5, 7, 6);
+    let lambda = 0.3;
+    for (case, act) in Activation::ALL.into_iter().enumerate() {
+        for kind in LossKind::ALL {
+            let mut rng = ChaCha8Rng::seed_from_u64(100 + case as u64);
+            let model = Model::new(&dev, n_in, h, act, &mut rng);
+            // Biases away from zero so every tensor's gradient is exercised.
+            let mut model = model;
+            model.b1 = dev.tensor_from_vec((0..h).map(|_| rng.gen_range(-0.5..0.5)).collect(), (h,));
+            model.b2 = dev.tensor_from_vec(vec![0.1], (1,));
+            let x: Vec<f32> = (0..batch * n_in).map(|_| rng.gen_range(-1.0..1.0)).collect();
+            let p0 = model.predict(&dev, &x);
+            // y_last a fixed distance from the prediction, so |p − y_last| is far from its
+            // kink, and true moves chosen so that predicted and true directions agree for
+            // samples 0 and 3 (mod 4) and disagree for 1 and 2: both masks have members.
+            let last: Vec<f32> = p0.iter().enumerate().map(|(i, p)| if i % 2 == 0 { p - 0.4 } else { p + 0.4 }).collect();
+            let y: Vec<f32> = last.iter().enumerate().map(|(i, l)| if i % 4 < 2 { l + 0.7 } else { l - 0.7 }).collect();
+
+            let xt = dev.tensor_from_vec(x.clone(), (batch, n_in));
+            let yt: Vector = dev.tensor_from_vec(y.clone(), (batch,));
+            let lt: Vector = dev.tensor_from_vec(last.clone(), (batch,));
+            let out = loss::loss(kind, lambda, model.forward(xt.leaky_trace()), &yt, &lt);
+            let grads = out.backward();
+            let mut tape_grad = grads.get(&model.w1).as_vec();
+            tape_grad.extend(grads.get(&model.b1).as_vec());
+            tape_grad.extend(grads.get(&model.w2).as_vec());
+            tape_grad.extend(grads.get(&model.b2).as_vec());
+
+            let (_, ref_grad_p) = loss::reference(kind, lambda as f64, &y, &p0, &last);
+            // The mask the reference used: weight λ where the gradient has a penalty part.
+            let weights: Vec<f64> = (0..batch)
+                .map(|i| {
+                    let mse_part = 2.0 * (p0[i] as f64 - y[i] as f64) / batch as f64;
+                    if (ref_grad_p[i] - mse_part).abs() > 1e-9 { lambda as f64 } else { 0.0 }
+                })
+                .collect();
+            let penalised = weights.iter().filter(|&&w| w > 0.0).count();
+            let expected_penalised = if kind == LossKind::Mse { 0 } else { batch / 2 };
+            assert_eq!(penalised, expected_penalised, "{kind:?}: {weights:?}");
+            let params: Vec<f64> = model.parameters().iter().map(|&v| v as f64).collect();
+            let step = 1e-6;
+            for (k, &tg) in tape_grad.iter().enumerate() {
+                let mut plus = params.clone();
+                plus[k] += step;
+                let mut minus = params.clone();
+                minus[k] -= step;
+                let fd = (loss_f64(&plus, n_in, h, act, &x, &y, &last, &weights)
+                    - loss_f64(&minus, n_in, h, act, &x, &y, &last, &weights))
+                    / (2.0 * step);
+                let err = (tg as f64 - fd).abs();
+                assert!(
+                    err <= 1e-4 + 1e-3 * fd.abs(),
+                    "{act:?} {kind:?} parameter {k}: tape {tg}, finite difference {fd}"
+                );
+            }
+        }
+    }
+}
+
+fn ar2_dataset(window: usize) -> Dataset {
+    let values = generate(SyntheticKind::Ar2, 3000, 1.0, 1.0, [0.6, -0.3], 0.0, 11);
+    let series = Series { origin: "ar2".into(), name: "value".into(), values, features: vec![] };
+    Dataset::build(&series, window, &SplitSpec { val_fraction: 0.15, test_fraction: 0.0, scale: Scale::Zscore }).unwrap()
+}
+
+#[test]
+fn linear_model_reaches_the_least_squares_floor() {
+    let data = ar2_dataset(8);
+    let floor = ols_train_floor(&data);
+    let ols_row = baselines(&data).into_iter().find(|b| b.baseline == "ols").unwrap();
+    assert!((ols_row.train_mse - floor).abs() <= 1e-6 * floor, "ols baseline {} vs floor {floor}", ols_row.train_mse);
+    let cfg = TrainConfig {
+        n_dense: 16,
+        lambda: 0.0,
+        batch_size: 32,
+        learning_rate: 3e-3,
+        seed: 1,
+        epochs: 40,
+        loss: LossKind::Mse,
+        activation: Activation::Linear,
+        shuffle: true,
+    };
+    let result = train(&data, &cfg);
+    assert_eq!(result.status, TrialStatus::Ok);
+    let last = result.last().unwrap();
+    let gap = last.train_mse / floor - 1.0;
+    println!("OLS floor {floor:.6}, final train_mse {:.6}, gap {:.3} %", last.train_mse, gap * 100.0);
+    assert!(gap <= 0.02, "train_mse {} is {:.2} % above the floor {floor}", last.train_mse, gap * 100.0);
+    // No epoch may beat the floor by more than float error.
+    for m in &result.curve {
+        assert!(m.train_mse >= floor * (1.0 - 1e-5), "epoch {}: {} below the floor {floor}", m.epoch, m.train_mse);
+    }
+}
+
+#[test]
+fn no_linear_run_goes_below_the_floor() {
+    let data = ar2_dataset(4);
+    let floor = ols_train_floor(&data);
+    for (lambda, batch, lr) in [(0.1, 1, 1e-3), (0.01, 8, 1e-2), (0.0, 64, 3e-2)] {
+        let cfg = TrainConfig { lambda, batch_size: batch, learning_rate: lr, epochs: 5, n_dense: 4, ..TrainConfig::default() };
+        let result = train(&data, &cfg);
+        for m in &result.curve {
+            assert!(m.train_mse >= floor * (1.0 - 1e-5), "{cfg:?} epoch {}: {} below {floor}", m.epoch, m.train_mse);
+        }
+    }
+}
+
+#[test]
+fn same_seed_same_curve_other_seed_other_curve() {
+    let data = ar2_dataset(6);
+    let cfg = TrainConfig { epochs: 3, batch_size: 16, ..TrainConfig::default() };
+    let bits = |c: &[trendsweep::results::EpochMetrics]| -> Vec<[u64; 4]> {
+        c.iter()
+            .map(|m| [m.train_loss.to_bits(), m.train_mse.to_bits(), m.val_mse.to_bits(), m.val_trend_acc.to_bits()])
+            .collect()
+    };
+    let a = train(&data, &cfg);
+    let b = train(&data, &cfg);
+    assert_eq!(bits(&a.curve), bits(&b.curve));
+    let c = train(&data, &TrainConfig { seed: 1, ..cfg.clone() });
+    assert_ne!(bits(&a.curve), bits(&c.curve));
+    // Without shuffling the order is fixed, but the seed still sets the initial weights.
+    let d = train(&data, &TrainConfig { shuffle: false, ..cfg.clone() });
+    let e = train(&data, &TrainConfig { shuffle: false, seed: 5, ..cfg });
+    assert_ne!(bits(&d.curve), bits(&e.curve));
+    assert_ne!(bits(&a.curve), bits(&d.curve));
+}
+
+#[test]
+fn a_blowing_up_learning_rate_is_reported_as_diverged() {
+    // Raw (unscaled) values in the tens of thousands. Adam's steps are bounded by the
+    // learning rate and its second moment saturates, so float32 training only turns
+    // non-finite at absurd rates: 1e3 gives losses near 1e24 that are still finite.
+    let values: Vec<f64> = generate(SyntheticKind::Sine, 2000, 0.1, 40.0, [0.0; 2], 0.0, 2)
+        .into_iter()
+        .map(|v| 30_000.0 + 5_000.0 * v)
+        .collect();
+    let series = Series { origin: "sine".into(), name: "value".into(), values, features: vec![] };
+    let data = Dataset::build(&series, 16, &SplitSpec { scale: Scale::None, ..SplitSpec::default() }).unwrap();
+
+    // At once: the second step's loss is infinite; nothing to keep, but no panic.
+    let cfg = TrainConfig { learning_rate: 1e8, epochs: 20, batch_size: 32, ..TrainConfig::default() };
+    let result = train(&data, &cfg);
+    assert_eq!(result.status, TrialStatus::Diverged);
+    assert!(result.message.as_deref().unwrap().contains("loss became"), "{:?}", result.message);
+    assert!(result.curve.is_empty());
+    assert_eq!(result.best_epoch, None);
+
+    // Later: tanh saturates, the output weights grow step by step, and the loss turns NaN
+    // in the second epoch; the first epoch's figures are kept.
+    let cfg = TrainConfig {
+        learning_rate: 1e13,
+        epochs: 20,
+        batch_size: 256,
+        activation: Activation::Tanh,
+        ..TrainConfig::default()
+    };
+    let result = train(&data, &cfg);
+    assert_eq!(result.status, TrialStatus::Diverged, "{:?}", result.curve.last());
+    assert!(!result.curve.is_empty() && result.curve.len() < 20, "{} epochs kept", result.curve.len());
+    for m in &result.curve {
+        assert!(m.train_mse.is_finite() && m.train_loss.is_finite() && m.val_mse.is_finite());
+    }
+    assert_eq!(result.best_epoch.map(|e| e <= result.curve.len()), Some(true));
+    println!("diverged after {} finished epochs: {:?}", result.curve.len(), result.message);
+}
+
+#[test]
+fn trend_accuracy_counts_matching_directions_with_ties() {
+    use trendsweep::data::{Scaler, Split};
+    use trendsweep::train::evaluate;
+    let split = Split {
+        x: vec![],
+        y: vec![0.0; 4],
+        y_last: vec![0.0; 4],
+        y_raw: vec![2.0, 0.0, 1.0, 1.0],
+        y_last_raw: vec![1.0, 1.0, 1.0, 1.0],
+    };
+    // up/up (match), down/up (miss), flat/flat (match), flat/up (miss).
+    let (mse, acc) = evaluate(&[1.5, 1.5, 1.0, 1.2], &split, &Scaler::IDENTITY);
+    assert!((acc - 0.5).abs() < 1e-12);
+    assert!((mse - (0.25 + 2.25 + 0.0 + 0.04) / 4.0).abs() < 1e-6);
+}
