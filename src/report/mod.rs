@@ -1,0 +1,25 @@
+//! Results on disk and what is made of them: the journal, the consolidated tables, the summary.
+
+// The flow is one way. A sweep appends [`TrialRecord`](crate::results::TrialRecord)s to
+// `journal*.jsonl` ([`read_journal`]); [`write_trial_tables`] turns them into
+// `trials.parquet`, `trials.csv` and `epochs.parquet`; [`summarize`] reads only those files
+// (never in-memory training state), so a summary can be redone or merged across result
+// directories at any later time, and gives the same bytes for the same files.
+
+pub mod journal;
+pub mod render;
+pub mod stats;
+pub mod summary;
+pub mod tables;
+
+pub use journal::{JournalRead, read_journal, read_journal_detailed};
+pub use render::{TERMINAL_WIDTH, fmt_acc, fmt_mse};
+pub use stats::{Interval, student_t_quantile, t_975};
+pub use summary::{
+    AxisRow, AxisTable, BaselineFigures, BestBy, BestRow, PenaltyEffect, PenaltyRow, PenaltyTable,
+    SettingValue, Summary, TrialCounts, summarize,
+};
+pub use tables::{
+    BASELINES_CSV, EPOCHS_PARQUET, SETTINGS, TRIALS_CSV, TRIALS_PARQUET, read_baselines,
+    write_baselines, write_trial_tables,
+};

@@ -1,0 +1,345 @@
+//! The consolidated result files (trials, epochs, baselines) as polars frames on disk.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use polars::prelude::{
+    Column, CsvReadOptions, CsvWriter, DataFrame, DataType, Expr, Field, IntoLazy, ParquetWriter,
+    PolarsResult, Schema, SerReader, SerWriter, col,
+};
+
+use crate::results::{BaselineRow, EpochMetrics, TrialRecord};
+
+pub const TRIALS_PARQUET: &str = "trials.parquet";
+pub const TRIALS_CSV: &str = "trials.csv";
+pub const EPOCHS_PARQUET: &str = "epochs.parquet";
+pub const BASELINES_CSV: &str = "baselines.csv";
+
+/// How a setting column is stored, so every reader casts it back to the same type whichever
+/// file or run it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingKind {
+    Int,
+    Float,
+    Str,
+    Bool,
+}
+
+impl SettingKind {
+    pub fn dtype(self) -> DataType {
+        match self {
+            SettingKind::Int => DataType::UInt64,
+            SettingKind::Float => DataType::Float64,
+            SettingKind::Str => DataType::String,
+            SettingKind::Bool => DataType::Boolean,
+        }
+    }
+}
+
+/// The columns that define a trial, in the order tables show them. `seed` is last because it
+/// is the one axis every table pools over.
+pub const SETTINGS: [(&str, SettingKind); 10] = [
+    ("window", SettingKind::Int),
+    ("n_dense", SettingKind::Int),
+    ("lambda", SettingKind::Float),
+    ("batch_size", SettingKind::Int),
+    ("learning_rate", SettingKind::Float),
+    ("epochs", SettingKind::Int),
+    ("loss", SettingKind::Str),
+    ("activation", SettingKind::Str),
+    ("shuffle", SettingKind::Bool),
+    ("seed", SettingKind::Int),
+];
+
+/// The kind of a setting column, or `None` for a name that is not a setting.
+pub fn setting_kind(name: &str) -> Option<SettingKind> {
+    SETTINGS.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+}
+
+/// The trials table: one row per record, sorted by trial id.
+pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
+    let mut sorted: Vec<&TrialRecord> = records.iter().collect();
+    sorted.sort_by(|a, b| a.trial_id.cmp(&b.trial_id));
+    let u = |f: &dyn Fn(&TrialRecord) -> u64| sorted.iter().map(|r| f(r)).collect::<Vec<u64>>();
+    let f = |f: &dyn Fn(&TrialRecord) -> f64| sorted.iter().map(|r| f(r)).collect::<Vec<f64>>();
+    let last = |f: &dyn Fn(&EpochMetrics) -> f64| {
+        sorted
+            .iter()
+            .map(|r| r.result.last().map(f))
+            .collect::<Vec<Option<f64>>>()
+    };
+    let columns = vec![
+        Column::new(
+            "trial_id".into(),
+            sorted
+                .iter()
+                .map(|r| r.trial_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("window".into(), u(&|r| r.window as u64)),
+        Column::new("n_dense".into(), u(&|r| r.config.n_dense as u64)),
+        Column::new("lambda".into(), f(&|r| r.config.lambda)),
+        Column::new("batch_size".into(), u(&|r| r.config.batch_size as u64)),
+        Column::new("learning_rate".into(), f(&|r| r.config.learning_rate)),
+        Column::new("seed".into(), u(&|r| r.config.seed)),
+        Column::new("epochs".into(), u(&|r| r.config.epochs as u64)),
+        Column::new(
+            "loss".into(),
+            sorted
+                .iter()
+                .map(|r| r.config.loss.name())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "activation".into(),
+            sorted
+                .iter()
+                .map(|r| r.config.activation.name())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "shuffle".into(),
+            sorted.iter().map(|r| r.config.shuffle).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "status".into(),
+            sorted
+                .iter()
+                .map(|r| r.result.status.name())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "message".into(),
+            sorted
+                .iter()
+                .map(|r| r.result.message.as_deref())
+                .collect::<Vec<Option<&str>>>(),
+        ),
+        Column::new("epochs_run".into(), u(&|r| r.result.epochs_run() as u64)),
+        Column::new("train_loss".into(), last(&|m| m.train_loss)),
+        Column::new("train_mse".into(), last(&|m| m.train_mse)),
+        Column::new("val_mse".into(), last(&|m| m.val_mse)),
+        Column::new("val_trend_acc".into(), last(&|m| m.val_trend_acc)),
+        Column::new(
+            "best_epoch".into(),
+            sorted
+                .iter()
+                .map(|r| r.result.best_epoch.map(|e| e as u64))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "best_val_mse".into(),
+            sorted
+                .iter()
+                .map(|r| best_of(r).map(|m| m.val_mse))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "best_val_trend_acc".into(),
+            sorted
+                .iter()
+                .map(|r| best_of(r).map(|m| m.val_trend_acc))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("wall_seconds".into(), f(&|r| r.result.wall_seconds)),
+        Column::new("steps_per_second".into(), f(&|r| r.result.steps_per_second)),
+    ];
+    DataFrame::new_infer_height(columns)
+}
+
+/// The best epoch's figures. `TrialResult::best` indexes the curve directly; a hand-edited
+/// record must not make the tables panic.
+fn best_of(r: &TrialRecord) -> Option<&EpochMetrics> {
+    r.result
+        .best_epoch
+        .and_then(|e| e.checked_sub(1))
+        .and_then(|i| r.result.curve.get(i))
+}
+
+/// The per-epoch curves: one row per (trial, epoch), sorted by both.
+pub fn epochs_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
+    let mut rows: Vec<(&str, &EpochMetrics)> = records
+        .iter()
+        .flat_map(|r| r.result.curve.iter().map(move |m| (r.trial_id.as_str(), m)))
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(b.0).then(a.1.epoch.cmp(&b.1.epoch)));
+    let f = |f: &dyn Fn(&EpochMetrics) -> f64| rows.iter().map(|(_, m)| f(m)).collect::<Vec<f64>>();
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "trial_id".into(),
+            rows.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "epoch".into(),
+            rows.iter().map(|(_, m)| m.epoch as u64).collect::<Vec<_>>(),
+        ),
+        Column::new("train_loss".into(), f(&|m| m.train_loss)),
+        Column::new("train_mse".into(), f(&|m| m.train_mse)),
+        Column::new("val_mse".into(), f(&|m| m.val_mse)),
+        Column::new("val_trend_acc".into(), f(&|m| m.val_trend_acc)),
+    ])
+}
+
+/// The baselines table, sorted by (window, baseline).
+pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
+    let mut sorted: Vec<&BaselineRow> = rows.iter().collect();
+    sorted.sort_by(|a, b| {
+        a.window
+            .cmp(&b.window)
+            .then_with(|| a.baseline.cmp(&b.baseline))
+    });
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "baseline".into(),
+            sorted
+                .iter()
+                .map(|r| r.baseline.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "window".into(),
+            sorted.iter().map(|r| r.window as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "train_mse".into(),
+            sorted.iter().map(|r| r.train_mse).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "val_mse".into(),
+            sorted.iter().map(|r| r.val_mse).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "val_trend_acc".into(),
+            sorted.iter().map(|r| r.val_trend_acc).collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+/// Writes through a temporary file in the same directory and renames it into place, so a
+/// reader (or a crash) never sees a half-written table: rename within one filesystem is atomic.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} has no file name", path.display()))?
+        .to_string_lossy();
+    let tmp: PathBuf = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file =
+            File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        write(&mut file)?;
+        file.flush()?;
+        file.sync_all()
+            .with_context(|| format!("cannot sync {}", tmp.display()))?;
+        std::fs::rename(&tmp, path)
+            .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write {}", path.display()))
+}
+
+pub fn write_parquet(path: &Path, df: &mut DataFrame) -> anyhow::Result<()> {
+    write_atomically(path, |file| {
+        ParquetWriter::new(file).finish(df)?;
+        Ok(())
+    })
+}
+
+pub fn write_csv(path: &Path, df: &mut DataFrame) -> anyhow::Result<()> {
+    write_atomically(path, |file| {
+        CsvWriter::new(file).include_header(true).finish(df)?;
+        Ok(())
+    })
+}
+
+/// Writes `trials.parquet`, `trials.csv` and `epochs.parquet` into `dir`: the parquet files for
+/// the summary and other programs, the CSV for a quick look by eye or in a spreadsheet.
+pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> anyhow::Result<()> {
+    let mut trials = trials_frame(records).context("cannot build the trials table")?;
+    let mut epochs = epochs_frame(records).context("cannot build the epochs table")?;
+    write_parquet(&dir.join(TRIALS_PARQUET), &mut trials)?;
+    write_csv(&dir.join(TRIALS_CSV), &mut trials)?;
+    write_parquet(&dir.join(EPOCHS_PARQUET), &mut epochs)?;
+    Ok(())
+}
+
+/// Writes `baselines.csv` into `dir`, sorted by (window, baseline).
+pub fn write_baselines(dir: &Path, rows: &[BaselineRow]) -> anyhow::Result<()> {
+    let mut df = baselines_frame(rows).context("cannot build the baselines table")?;
+    write_csv(&dir.join(BASELINES_CSV), &mut df)
+}
+
+/// The dtypes `baselines.csv` is read with, by name: inference would make `window` an i64 and
+/// an all-integer MSE column an integer.
+pub(crate) fn baselines_schema() -> Schema {
+    Schema::from_iter([
+        Field::new("baseline".into(), DataType::String),
+        Field::new("window".into(), DataType::UInt64),
+        Field::new("train_mse".into(), DataType::Float64),
+        Field::new("val_mse".into(), DataType::Float64),
+        Field::new("val_trend_acc".into(), DataType::Float64),
+    ])
+}
+
+/// Reads `baselines.csv` from `dir` as a frame with the canonical dtypes.
+pub fn read_baselines_frame(dir: &Path) -> anyhow::Result<DataFrame> {
+    let path = dir.join(BASELINES_CSV);
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_schema_overwrite(Some(Arc::new(baselines_schema())))
+        .try_into_reader_with_file_path(Some(path.clone()))
+        .and_then(|r| r.finish())
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let schema = baselines_schema();
+    let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+    let exprs: Vec<Expr> = schema
+        .iter()
+        .map(|(name, dtype)| col(name.clone()).strict_cast(dtype.clone()))
+        .collect();
+    df.lazy()
+        .select(exprs)
+        .collect()
+        .with_context(|| format!("{} lacks a column among {names:?}", path.display()))
+}
+
+/// Reads `baselines.csv` from `dir` back into rows.
+pub fn read_baselines(dir: &Path) -> anyhow::Result<Vec<BaselineRow>> {
+    let path = dir.join(BASELINES_CSV);
+    let df = read_baselines_frame(dir)?;
+    let baseline = df.column("baseline")?.str()?;
+    let window = df.column("window")?.u64()?;
+    let train_mse = df.column("train_mse")?.f64()?;
+    let val_mse = df.column("val_mse")?.f64()?;
+    let val_trend_acc = df.column("val_trend_acc")?.f64()?;
+    let mut rows = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let (Some(b), Some(w), Some(t), Some(v), Some(a)) = (
+            baseline.get(i),
+            window.get(i),
+            train_mse.get(i),
+            val_mse.get(i),
+            val_trend_acc.get(i),
+        ) else {
+            bail!("{} row {}: a value is missing", path.display(), i + 1);
+        };
+        rows.push(BaselineRow {
+            baseline: b.to_string(),
+            window: usize::try_from(w)?,
+            train_mse: t,
+            val_mse: v,
+            val_trend_acc: a,
+        });
+    }
+    Ok(rows)
+}
