@@ -6,9 +6,13 @@
 //! trial reaches disk ([`sweep`]); the results become tables ([`report`]).
 
 pub mod baselines;
+pub mod bench;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod grid;
 pub mod model;
+pub mod report;
 pub mod results;
+pub mod sweep;
 pub mod train;

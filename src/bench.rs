@@ -1,0 +1,137 @@
+//! `trendsweep bench`: the speed and memory figures the README quotes, measured on this
+//! machine. Every figure is a median of repeated runs; nothing here is a test.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::config::{Scale, SplitSpec, SyntheticKind, TrainConfig};
+use crate::data::{Dataset, Series, generate};
+use crate::train::train;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn dataset(window: usize, length: usize) -> Dataset {
+    let values = generate(SyntheticKind::Sine, length, 0.2, 60.0, [0.0; 2], 0.0, 1);
+    let series = Series { origin: "bench sine".into(), name: "value".into(), values, features: vec![] };
+    Dataset::build(&series, window, &SplitSpec { val_fraction: 0.15, test_fraction: 0.0, scale: Scale::Zscore })
+        .expect("the bench series is long enough")
+}
+
+/// Median training steps per second of one trial (trend loss, one thread).
+fn steps_per_second(data: &Dataset, n_dense: usize, batch: usize, repeats: usize, min_steps: usize) -> f64 {
+    let per_epoch = data.train.len().div_ceil(batch);
+    let epochs = min_steps.div_ceil(per_epoch).max(1);
+    let cfg = TrainConfig { n_dense, batch_size: batch, epochs, lambda: 0.01, ..TrainConfig::default() };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool");
+    median((0..repeats).map(|_| pool.install(|| train(data, &cfg)).steps_per_second).collect())
+}
+
+fn run_sweep_child(grid_text: &str, threads: usize, dir: &Path) -> Result<(f64, u64)> {
+    std::fs::create_dir_all(dir)?;
+    let grid = dir.join("bench.toml");
+    std::fs::write(&grid, grid_text)?;
+    let out = dir.join("out");
+    let _ = std::fs::remove_dir_all(&out);
+    let start = Instant::now();
+    let child = std::process::Command::new(std::env::current_exe()?)
+        .arg("sweep")
+        .arg(&grid)
+        .arg("--out")
+        .arg(&out)
+        .args(["--threads", &threads.to_string(), "--quiet"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .context("running a child sweep")?;
+    let (ok, peak_kib) = wait_with_peak_rss(child.id());
+    let secs = start.elapsed().as_secs_f64();
+    anyhow::ensure!(ok, "the child sweep failed");
+    Ok((secs, peak_kib))
+}
+
+/// Waits for one child and returns whether it succeeded and its own peak resident set in
+/// KiB (Linux reports `ru_maxrss` in KiB), so each figure is that run's alone.
+fn wait_with_peak_rss(pid: u32) -> (bool, u64) {
+    // SAFETY: wait4 reaps our own child and writes only into the two values we pass.
+    unsafe {
+        let mut status = 0;
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage);
+        (libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, usage.ru_maxrss as u64)
+    }
+}
+
+fn grid_text(length: usize, window: usize, epochs: usize, batch: usize, seeds: usize, lambdas: &[f64]) -> String {
+    let seeds: Vec<String> = (0..seeds).map(|s| s.to_string()).collect();
+    let lambdas: Vec<String> = lambdas.iter().map(|l| format!("{l:?}")).collect();
+    format!(
+        "name = \"bench\"\n[data]\nkind = \"sine\"\nlength = {length}\nperiod = 30.0\nwindow = {window}\nval_fraction = 0.2\n\
+         [train]\nepochs = {epochs}\nbatch_size = {batch}\nn_dense = 8\n[grid]\nlambda = [{}]\nseed = [{}]\n",
+        lambdas.join(", "),
+        seeds.join(", ")
+    )
+}
+
+/// Runs every benchmark and prints one table per figure. `quick` shortens every run.
+pub fn run(quick: bool, scratch: &Path) -> Result<()> {
+    let repeats = if quick { 3 } else { 5 };
+    let min_steps = if quick { 20_000 } else { 100_000 };
+    println!("machine: {} threads available; medians of {repeats} runs\n", std::thread::available_parallelism().map_or(1, |n| n.get()));
+
+    let d16 = dataset(16, 4000);
+    println!("## One trial's training step (trend loss, window 16, n_dense 32, one thread)\n");
+    println!("| batch | steps/s | samples/s |\n| ---: | ---: | ---: |");
+    for batch in [1usize, 32] {
+        let sps = steps_per_second(&d16, 32, batch, repeats, min_steps);
+        println!("| {batch} | {sps:.0} | {:.0} |", sps * batch as f64);
+    }
+
+    println!("\n## Cost growth (one thread; others at window 16, n_dense 32, batch 32)\n");
+    println!("| n_dense | steps/s | samples/s |\n| ---: | ---: | ---: |");
+    for n_dense in [8usize, 32, 128, 512] {
+        let sps = steps_per_second(&d16, n_dense, 32, repeats, min_steps / 4);
+        println!("| {n_dense} | {sps:.0} | {:.0} |", sps * 32.0);
+    }
+    println!("\n| batch | steps/s | samples/s |\n| ---: | ---: | ---: |");
+    for batch in [1usize, 4, 16, 64, 256] {
+        let sps = steps_per_second(&d16, 32, batch, repeats, min_steps / 4);
+        println!("| {batch} | {sps:.0} | {:.0} |", sps * batch as f64);
+    }
+    println!("\n| window | steps/s | samples/s |\n| ---: | ---: | ---: |");
+    for window in [4usize, 16, 32, 128] {
+        let d = dataset(window, 4000);
+        let sps = steps_per_second(&d, 32, 32, repeats, min_steps / 4);
+        println!("| {window} | {sps:.0} | {:.0} |", sps * 32.0);
+    }
+
+    println!("\n## Whole sweeps (child processes)\n");
+    let scaling = grid_text(3000, 16, if quick { 1 } else { 2 }, 1, 16, &[0.0, 0.1]);
+    let one = median((0..repeats).map(|_| run_sweep_child(&scaling, 1, &scratch.join("scaling")).map(|r| r.0)).collect::<Result<_>>()?);
+    let two = median((0..repeats).map(|_| run_sweep_child(&scaling, 2, &scratch.join("scaling")).map(|r| r.0)).collect::<Result<_>>()?);
+    println!("| 32-trial grid | 1 thread | 2 threads | speed-up |\n| --- | ---: | ---: | ---: |");
+    println!("| wall seconds | {one:.2} | {two:.2} | {:.2}× |", one / two);
+
+    // Tiny 1-epoch trials: what is left per trial is setup, journal and progress.
+    let tiny = |n: usize| grid_text(60, 4, 1, 64, n, &[0.0, 0.1]);
+    let (few, _) = run_sweep_child(&tiny(50), 1, &scratch.join("overhead"))?;
+    let (many, _) = run_sweep_child(&tiny(1000), 1, &scratch.join("overhead"))?;
+    println!("\n| per-trial overhead | ms |\n| --- | ---: |");
+    println!("| (2000 tiny trials − 100 tiny trials) / 1900, one thread | {:.3} |", (many - few) / 1900.0 * 1e3);
+
+    println!("\n| peak resident memory | MiB |\n| --- | ---: |");
+    let (_, rss_small) = run_sweep_child(&tiny(100), 2, &scratch.join("mem-small"))?;
+    println!("| 200 tiny trials | {:.1} |", rss_small as f64 / 1024.0);
+    let (_, rss_big) = run_sweep_child(&tiny(1000), 2, &scratch.join("mem-big"))?;
+    println!("| 2,000 tiny trials | {:.1} |", rss_big as f64 / 1024.0);
+    let big_series = "name = \"big\"\n[data]\nkind = \"random_walk\"\nlength = 1000000\nwindow = 16\n[train]\nepochs = 1\nbatch_size = 256\nn_dense = 8\n";
+    let (_, rss_series) = run_sweep_child(big_series, 1, &scratch.join("mem-series"))?;
+    println!(
+        "| one trial on a 1,000,000-point series (its f32 values: 3.8 MiB) | {:.1} |",
+        rss_series as f64 / 1024.0
+    );
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! The command line: `sweep`, `plan` and `report`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "trendsweep", version, about = "Sweep a grid of settings for a forecasting model trained with a trend-aware loss")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train every trial of a grid file and write results and comparison tables.
+    Sweep {
+        /// The grid file (TOML).
+        grid: PathBuf,
+        /// Results directory [default: results/<name>/ beside the current directory].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print only the final tables.
+        #[arg(long)]
+        quiet: bool,
+        /// Refuse grids with more trials than this.
+        #[arg(long, default_value_t = 100_000)]
+        max_trials: u128,
+        /// Start over: move the existing results directory aside (to <dir>.old-N) first.
+        #[arg(long)]
+        fresh: bool,
+        /// Train the diverged and failed trials again (finished ones are otherwise kept).
+        #[arg(long)]
+        retry_failed: bool,
+    },
+    /// Validate a grid file and show its trials without training anything.
+    Plan {
+        /// The grid file (TOML).
+        grid: PathBuf,
+        /// How many trials to list.
+        #[arg(long, default_value_t = 5)]
+        first: usize,
+    },
+    /// Measure training speed, thread scaling, per-trial overhead and memory on this machine.
+    Bench {
+        /// Shorter runs (rougher figures).
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Rebuild the tables from results already on disk; several directories merge into one report.
+    Report {
+        /// Results directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged report [default: the first directory].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing.
+        #[arg(long)]
+        quiet: bool,
+    },
+}

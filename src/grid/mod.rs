@@ -1,0 +1,247 @@
+//! A grid file and the trials it describes, expanded lazily so huge grids cost nothing to plan.
+//!
+//! Trials are numbered in mixed radix over the axes in canonical setting order (the last,
+//! `seed`, varies fastest), so any trial can be rebuilt from its index alone. Each trial's id
+//! hashes its settings rather than its position, so results stay matched to settings when the
+//! grid is edited.
+
+mod plan;
+mod settings;
+mod spec;
+mod suggest;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use sha2::{Digest, Sha256};
+
+use crate::config::{Source, SplitSpec, TrainConfig};
+use crate::error::bad_input;
+
+pub use plan::plan_text;
+pub use settings::{DEFAULT_WINDOW, SETTING_NAMES, SettingValue};
+
+/// A parsed and validated grid file. Everything a sweep needs to plan, run and label its
+/// trials; nothing here depends on the data having been loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridSpec {
+    /// The grid file as given, for messages and for saving alongside results.
+    pub file: PathBuf,
+    pub name: String,
+    /// A file source's path is already resolved against the grid file's folder, so the sweep
+    /// works the same from any current directory.
+    pub source: Source,
+    pub split: SplitSpec,
+    /// The file's text as read, saved with the results so a run can be reproduced even after
+    /// the grid file is edited.
+    pub text: String,
+    /// Axes in canonical order; each holds at least one distinct value.
+    axes: Vec<Axis>,
+    /// Every non-axis setting (given or default); axis values are written over these.
+    base_window: usize,
+    base_config: TrainConfig,
+}
+
+/// One setting that varies across trials, with its values in the order the file gave them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    pub name: &'static str,
+    pub values: Vec<SettingValue>,
+}
+
+/// One point of the grid: everything needed to train it, plus the id its results go under.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trial {
+    pub id: String,
+    pub window: usize,
+    pub config: TrainConfig,
+}
+
+impl Trial {
+    /// All ten settings in canonical order, for tables and result files that list them.
+    pub fn settings(&self) -> Vec<(&'static str, SettingValue)> {
+        SETTING_NAMES.iter().map(|&n| (n, settings::get(n, self.window, &self.config))).collect()
+    }
+}
+
+impl GridSpec {
+    /// Reads and parses a grid file; an unreadable file is the user's to fix, hence bad input.
+    pub fn load(path: &Path) -> Result<GridSpec> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad_input(format!("{}: cannot read grid file: {e}", path.display())))?;
+        GridSpec::parse(&text, path)
+    }
+
+    /// Parses grid text as if it were read from `file`; `file` still matters because data
+    /// paths resolve against its folder and the default name is its stem.
+    pub fn parse(text: &str, file: &Path) -> Result<GridSpec> {
+        spec::parse(text, file)
+    }
+
+    pub fn axes(&self) -> &[Axis] {
+        &self.axes
+    }
+
+    pub fn axis(&self, name: &str) -> Option<&Axis> {
+        self.axes.iter().find(|a| a.name == name)
+    }
+
+    /// Every setting that is the same in all trials, in canonical order, including defaults,
+    /// so a plan or a results file states the whole configuration and not just the changes.
+    pub fn fixed(&self) -> Vec<(&'static str, SettingValue)> {
+        SETTING_NAMES
+            .iter()
+            .filter(|n| self.axis(n).is_none())
+            .map(|&n| (n, settings::get(n, self.base_window, &self.base_config)))
+            .collect()
+    }
+
+    /// Saturates at `u128::MAX` instead of overflowing: a grid that large cannot be run
+    /// anyway, and the plan should still be able to say so.
+    pub fn trial_count(&self) -> u128 {
+        product(self.axes.iter().map(|a| a.values.len() as u128))
+    }
+
+    /// Builds trial `index` (0-based) without touching any other trial.
+    ///
+    /// # Panics
+    /// When `index >= trial_count()`: indices come from this grid, so that is a caller bug.
+    pub fn trial(&self, index: u128) -> Trial {
+        let count = self.trial_count();
+        assert!(index < count, "trial index {index} out of range for a grid of {count} trials");
+        let mut rest = index;
+        let mut window = self.base_window;
+        let mut config = self.base_config.clone();
+        for axis in self.axes.iter().rev() {
+            let len = axis.values.len() as u128;
+            let pick = (rest % len) as usize;
+            rest /= len;
+            settings::apply(axis.name, &axis.values[pick], &mut window, &mut config);
+        }
+        Trial { id: trial_id(window, &config), window, config }
+    }
+
+    /// Trials in index order, built one at a time as the caller pulls them.
+    pub fn trials(&self) -> impl Iterator<Item = Trial> + '_ {
+        (0..self.trial_count()).map(move |i| self.trial(i))
+    }
+
+    /// The windows the sweep must build datasets for (each costs a pass over the series).
+    pub fn windows(&self) -> Vec<usize> {
+        self.int_values("window").into_iter().map(|w| w as usize).collect()
+    }
+
+    /// Sums `epochs · ceil(n_train(window) / batch_size)` over all trials. Only window, batch
+    /// size and epochs change the step count, so the sum factorises: (Σ epochs) ·
+    /// Σ_window Σ_batch ceil(n/b) · (product of the other axes' lengths). This stays cheap for
+    /// grids far too large to enumerate. Saturates at `u128::MAX`.
+    pub fn total_steps(&self, n_train: impl Fn(usize) -> usize) -> u128 {
+        let batches = self.int_values("batch_size");
+        let epoch_sum = self.int_values("epochs").iter().fold(0u128, |s, &e| s.saturating_add(e as u128));
+        let mut per_epoch = 0u128;
+        for window in self.windows() {
+            let n = n_train(window) as u128;
+            for &b in &batches {
+                per_epoch = per_epoch.saturating_add(n.div_ceil(b as u128));
+            }
+        }
+        let others = product(
+            self.axes
+                .iter()
+                .filter(|a| !matches!(a.name, "window" | "batch_size" | "epochs"))
+                .map(|a| a.values.len() as u128),
+        );
+        product([epoch_sum, per_epoch, others])
+    }
+
+    /// The values an integer setting takes across the grid: its axis, or its one fixed value.
+    fn int_values(&self, name: &str) -> Vec<u64> {
+        let values = match self.axis(name) {
+            Some(axis) => axis.values.clone(),
+            None => vec![settings::get(name, self.base_window, &self.base_config)],
+        };
+        values
+            .into_iter()
+            .map(|v| match v {
+                SettingValue::Int(i) => i,
+                other => unreachable!("{name} holds {other:?}"),
+            })
+            .collect()
+    }
+}
+
+/// Saturating product; an empty product is 1 (a grid with no axes is one trial).
+fn product(factors: impl IntoIterator<Item = u128>) -> u128 {
+    factors.into_iter().fold(1u128, |p, f| p.saturating_mul(f))
+}
+
+/// The text a trial id hashes: every setting in canonical order, floats with `{:?}` (exact
+/// and round-trip). Kept separate from `Display` so changing how values are shown can never
+/// change ids that existing results are filed under.
+pub fn canonical_text(window: usize, config: &TrainConfig) -> String {
+    let c = config;
+    format!(
+        "window={window};n_dense={};lambda={:?};batch_size={};learning_rate={:?};epochs={};\
+         loss={};activation={};shuffle={};seed={}",
+        c.n_dense,
+        c.lambda,
+        c.batch_size,
+        c.learning_rate,
+        c.epochs,
+        c.loss.name(),
+        c.activation.name(),
+        c.shuffle,
+        c.seed
+    )
+}
+
+/// Stable id: the first 12 hex digits of SHA-256 over [`canonical_text`]. It depends only on
+/// the trial's own settings, so it survives reordering keys, moving a setting between `[train]`
+/// and `[grid]`, or adding values to other axes — finished trials are recognised and skipped.
+pub fn trial_id(window: usize, config: &TrainConfig) -> String {
+    let digest = Sha256::digest(canonical_text(window, config).as_bytes());
+    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(text: &str) -> GridSpec {
+        GridSpec::parse(text, Path::new("g.toml")).unwrap()
+    }
+
+    const DATA: &str = "[data]\nkind = \"sine\"\n";
+
+    #[test]
+    fn decoding_is_mixed_radix_with_seed_fastest() {
+        let g = spec(&format!("{DATA}[grid]\nn_dense = [1, 2]\nseed = [5, 6, 7]\n"));
+        let got: Vec<(usize, u64)> = g.trials().map(|t| (t.config.n_dense, t.config.seed)).collect();
+        assert_eq!(got, vec![(1, 5), (1, 6), (1, 7), (2, 5), (2, 6), (2, 7)]);
+    }
+
+    #[test]
+    fn canonical_text_lists_every_setting_in_order() {
+        let text = canonical_text(16, &TrainConfig::default());
+        let keys: Vec<&str> = text.split(';').map(|kv| kv.split('=').next().unwrap()).collect();
+        assert_eq!(keys, SETTING_NAMES);
+        assert!(text.contains("lambda=0.001;"), "{text}");
+    }
+
+    #[test]
+    fn id_is_twelve_hex_digits_and_sensitive_to_every_setting() {
+        let base = TrainConfig::default();
+        let id = trial_id(16, &base);
+        assert_eq!(id.len(), 12);
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(trial_id(17, &base), id);
+        let changed = TrainConfig { shuffle: false, ..base };
+        assert_ne!(trial_id(16, &changed), id);
+    }
+
+    #[test]
+    #[should_panic(expected = "out of range")]
+    fn trial_index_past_the_end_panics() {
+        spec(DATA).trial(1);
+    }
+}

@@ -1,0 +1,238 @@
+//! The `plan` text: what a grid will run, readable in a terminal before committing hours to it.
+
+use std::fmt::Write as _;
+
+use super::{GridSpec, SETTING_NAMES, Trial, settings};
+use crate::config::{Missing, Source, SyntheticKind};
+
+/// Terminals and review tools commonly show 100 columns; longer lines wrap unreadably.
+const WIDTH: usize = 100;
+/// Labels are padded to this width so values line up in one column.
+const LABEL: usize = 14;
+
+/// Describes the grid for a human: where it comes from, how many trials, what varies, what is
+/// fixed, the first `first_n` trials and, when the caller knows it, the total number of
+/// optimiser steps (which needs the data, so it is passed in rather than computed here).
+pub fn plan_text(spec: &GridSpec, first_n: usize, total_steps: Option<u128>) -> String {
+    let mut out = Lines::default();
+    out.field("grid file", &[spec.file.display().to_string()]);
+    out.field("name", &[format!("{} (results in results/{}/)", spec.name, spec.name)]);
+    out.field("source", &source_parts(&spec.source));
+    let split = &spec.split;
+    out.field(
+        "split",
+        &[
+            format!("validation {}", split.val_fraction),
+            format!("test {}", split.test_fraction),
+            format!("scale {}", split.scale.name()),
+        ],
+    );
+    let count = spec.trial_count();
+    out.field("trials", &[count_text(count)]);
+
+    let axes = spec.axes();
+    if axes.is_empty() {
+        out.field("axes", &["none (a single trial)".to_string()]);
+    } else {
+        out.field("axes", &[format!("{} (the last varies fastest)", axes.len())]);
+        for axis in axes {
+            let values: Vec<String> = axis.values.iter().map(|v| v.to_string()).collect();
+            let label = format!("  {} ({})", axis.name, values.len());
+            out.field(&label, &values);
+        }
+    }
+    let mut fixed: Vec<String> = spec.fixed().iter().map(|(n, v)| format!("{n} = {v}")).collect();
+    if fixed.is_empty() {
+        fixed.push("none (every setting is an axis)".into());
+    }
+    out.field("fixed", &fixed);
+
+    let shown = (first_n as u128).min(count);
+    if shown > 0 {
+        let heading = if shown == count {
+            format!("all {} trial{}:", count, if count == 1 { "" } else { "s" })
+        } else {
+            format!("first {shown} of {} trials:", count_text(count))
+        };
+        out.push(heading);
+        for trial in spec.trials().take(shown as usize) {
+            let parts = trial_parts(spec, &trial);
+            out.field(&format!("  {}", trial.id), &parts);
+        }
+    }
+    if let Some(steps) = total_steps {
+        out.field("total steps", &[format!("{} optimiser steps over all trials", count_text(steps))]);
+    }
+    out.text
+}
+
+/// What to print for a trial: only the settings that vary, since the rest are listed once
+/// under "fixed"; a grid without axes shows everything so the line is never empty.
+fn trial_parts(spec: &GridSpec, trial: &Trial) -> Vec<String> {
+    let all = trial.settings();
+    let varying: Vec<String> = all
+        .iter()
+        .filter(|(n, _)| spec.axis(n).is_some())
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
+    if varying.is_empty() {
+        debug_assert_eq!(all.len(), SETTING_NAMES.len());
+        all.iter().map(|(n, v)| format!("{n}={v}")).collect()
+    } else {
+        varying
+    }
+}
+
+fn source_parts(source: &Source) -> Vec<String> {
+    match source {
+        Source::File { path, column, features, sort_by, rows, missing } => {
+            let mut parts = vec![format!("file {}", path.display()), format!("column {column:?}")];
+            if !features.is_empty() {
+                parts.push(format!("features {features:?}"));
+            }
+            if let Some(key) = sort_by {
+                parts.push(format!("sorted by {key:?}"));
+            }
+            if let Some((start, end)) = rows {
+                parts.push(format!("rows [{start}, {end})"));
+            }
+            let missing = match missing {
+                Missing::Error => "error",
+                Missing::Drop => "drop",
+                Missing::Interpolate => "interpolate",
+            };
+            parts.push(format!("missing = {missing}"));
+            parts
+        }
+        Source::Synthetic { kind, length, noise, period, phi, drift, seed } => {
+            let mut parts = vec![
+                format!(
+                    "synthetic {}",
+                    match kind {
+                        SyntheticKind::Sine => "sine",
+                        SyntheticKind::Ar2 => "ar2",
+                        SyntheticKind::RandomWalk => "random_walk",
+                    }
+                ),
+                format!("length {length}"),
+                format!("noise {noise:?}"),
+            ];
+            match kind {
+                SyntheticKind::Sine => parts.push(format!("period {period:?}")),
+                SyntheticKind::Ar2 => parts.push(format!("phi [{:?}, {:?}]", phi[0], phi[1])),
+                SyntheticKind::RandomWalk => parts.push(format!("drift {drift:?}")),
+            }
+            parts.push(format!("seed {seed}"));
+            parts
+        }
+    }
+}
+
+/// Thousands separators, because a trial count of 1000000000000 is easy to misread.
+fn count_text(n: u128) -> String {
+    if n == u128::MAX {
+        return "more than 10^38 (overflow)".into();
+    }
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Accumulates lines, wrapping `label  part, part, ...` fields at [`WIDTH`] columns.
+#[derive(Default)]
+struct Lines {
+    text: String,
+}
+
+impl Lines {
+    fn push(&mut self, line: String) {
+        let _ = writeln!(self.text, "{}", fit(&line, WIDTH));
+    }
+
+    /// Continuation lines are indented under the first value so a wrapped list still reads
+    /// as one field; a single part too long for any line is shortened in the middle.
+    fn field(&mut self, label: &str, parts: &[String]) {
+        let pad = LABEL.max(label.chars().count() + 2);
+        let room = WIDTH - pad;
+        let mut line = format!("{label:<pad$}");
+        let mut line_has_part = false;
+        for (i, part) in parts.iter().enumerate() {
+            let sep = if i + 1 < parts.len() { "," } else { "" };
+            let piece = fit(&format!("{part}{sep}"), room);
+            let extra = piece.chars().count() + usize::from(line_has_part);
+            if line_has_part && line.chars().count() + extra > WIDTH {
+                self.push(line);
+                line = " ".repeat(pad);
+                line_has_part = false;
+            }
+            if line_has_part {
+                line.push(' ');
+            }
+            line.push_str(&piece);
+            line_has_part = true;
+        }
+        self.push(line.trim_end().to_string());
+    }
+}
+
+/// Shortens `s` to at most `width` characters by replacing its middle with "…", keeping both
+/// ends because a path's file name and a list's last item are what readers look for.
+fn fit(s: &str, width: usize) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= width {
+        return s.to_string();
+    }
+    let keep = width.saturating_sub(1);
+    let head = keep / 2;
+    let tail = keep - head;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn counts_get_separators() {
+        assert_eq!(count_text(0), "0");
+        assert_eq!(count_text(999), "999");
+        assert_eq!(count_text(1000), "1,000");
+        assert_eq!(count_text(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn fit_keeps_both_ends() {
+        assert_eq!(fit("abcdefghij", 5), "ab…ij");
+        assert_eq!(fit("abc", 5), "abc");
+    }
+
+    #[test]
+    fn long_axes_and_paths_wrap_within_width() {
+        let values: Vec<String> = (1..=200).map(|i| i.to_string()).collect();
+        let long_dir = "d".repeat(150);
+        let text = format!(
+            "[data]\npath = \"{long_dir}/x.csv\"\ncolumn = \"y\"\n[grid]\nn_dense = [{}]\nlambda = [0, 0.5]\n",
+            values.join(", ")
+        );
+        let spec = GridSpec::parse(&text, Path::new("grids/wide.toml")).unwrap();
+        let plan = plan_text(&spec, 3, Some(123_456));
+        for line in plan.lines() {
+            assert!(line.chars().count() <= WIDTH, "too long: {line:?}");
+        }
+        assert!(plan.contains("400"), "{plan}");
+        assert!(plan.contains(", 200"), "{plan}");
+        assert!(plan.contains("123,456"), "{plan}");
+        assert!(plan.contains("x.csv"), "{plan}");
+        assert_eq!(plan.lines().filter(|l| l.starts_with("  ") && l.contains("n_dense=")).count(), 3);
+    }
+}

@@ -1,0 +1,528 @@
+//! Reading a grid file: walks the TOML by hand so every message names the exact key and table.
+
+use std::collections::HashSet;
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use super::settings::{self, DEFAULT_WINDOW, Home, Rule, SETTING_NAMES, SettingValue, found};
+use super::suggest;
+use super::{Axis, GridSpec};
+use crate::config::{Missing, Scale, Source, SplitSpec, SyntheticKind, TrainConfig};
+use crate::error::bad_input;
+
+const TOP_KEYS: [&str; 4] = ["name", "data", "train", "grid"];
+const FILE_KEYS: [&str; 6] = ["path", "column", "features", "sort_by", "rows", "missing"];
+const SYNTHETIC_KEYS: [&str; 7] = ["kind", "length", "noise", "period", "phi", "drift", "seed"];
+const SPLIT_KEYS: [&str; 4] = ["window", "val_fraction", "test_fraction", "scale"];
+const KIND_NAMES: [&str; 3] = ["sine", "ar2", "random_walk"];
+const MISSING_NAMES: [&str; 3] = ["error", "drop", "interpolate"];
+const SCALE_NAMES: [&str; 2] = ["zscore", "none"];
+
+fn data_keys() -> Vec<&'static str> {
+    [&FILE_KEYS[..], &SYNTHETIC_KEYS[..], &SPLIT_KEYS[..]].concat()
+}
+
+/// Every message starts with the grid file's path, so it is clear which file to fix when a
+/// sweep script loads several.
+struct Ctx<'a> {
+    file: &'a Path,
+}
+
+impl Ctx<'_> {
+    fn fail(&self, msg: impl Display) -> anyhow::Error {
+        bad_input(format!("{}: {msg}", self.file.display()))
+    }
+
+    /// Validates one value against a rule; for a misspelt choice it also suggests the
+    /// nearest valid one, since "trnd" is far more likely a typo than a new loss.
+    fn check(&self, loc: &str, rule: Rule, value: &toml::Value) -> Result<SettingValue> {
+        rule.check(value).map_err(|what| {
+            let mut msg = format!("{loc}: expected {}, found {what}", rule.expected());
+            if let (Rule::Choice(names), toml::Value::String(s)) = (rule, value)
+                && let Some(near) = suggest::closest(s, names)
+            {
+                msg.push_str(&format!("; did you mean \"{near}\"?"));
+            }
+            self.fail(msg)
+        })
+    }
+
+    fn int(&self, loc: &str, rule: Rule, value: &toml::Value) -> Result<u64> {
+        match self.check(loc, rule, value)? {
+            SettingValue::Int(i) => Ok(i),
+            other => unreachable!("integer rule gave {other:?}"),
+        }
+    }
+
+    fn float(&self, loc: &str, rule: Rule, value: &toml::Value) -> Result<f64> {
+        match self.check(loc, rule, value)? {
+            SettingValue::Float(x) => Ok(x),
+            other => unreachable!("float rule gave {other:?}"),
+        }
+    }
+
+    fn choice(&self, loc: &str, names: &'static [&'static str], value: &toml::Value) -> Result<String> {
+        match self.check(loc, Rule::Choice(names), value)? {
+            SettingValue::Str(s) => Ok(s),
+            other => unreachable!("choice rule gave {other:?}"),
+        }
+    }
+
+    fn finite(&self, loc: &str, value: &toml::Value) -> Result<f64> {
+        match settings::number(value) {
+            Some(x) if x.is_finite() => Ok(x),
+            _ => Err(self.fail(format!("{loc}: expected a finite number, found {}", found(value)))),
+        }
+    }
+
+    fn text(&self, loc: &str, value: &toml::Value) -> Result<String> {
+        match value {
+            toml::Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),
+            toml::Value::String(_) => Err(self.fail(format!("{loc}: must not be empty"))),
+            other => Err(self.fail(format!("{loc}: expected a string, found {}", found(other)))),
+        }
+    }
+
+    fn fraction(&self, loc: &str, value: &toml::Value) -> Result<f64> {
+        match settings::number(value) {
+            Some(x) if (0.0..1.0).contains(&x) => Ok(x),
+            _ => Err(self.fail(format!("{loc}: expected a number in [0, 1), found {}", found(value)))),
+        }
+    }
+
+    /// Rejects keys a table does not know. A key that is valid elsewhere gets pointed to its
+    /// table, because putting `window` under `[train]` is a likelier mistake than a typo.
+    fn known_keys(&self, table_name: &str, table: &toml::Table, valid: &[&str]) -> Result<()> {
+        for key in table.keys() {
+            if valid.contains(&key.as_str()) {
+                continue;
+            }
+            if let Some(home) = belongs(key) {
+                return Err(self.fail(format!("{table_name} {key}: not valid here; {home}")));
+            }
+            let tail = match suggest::closest(key, valid) {
+                Some(near) => format!("did you mean \"{near}\"?"),
+                None => match suggest::closest(key, &all_keys()) {
+                    Some(near) => format!(
+                        "did you mean \"{near}\"? ({}); valid keys here: {}",
+                        belongs(near).unwrap_or_default(),
+                        valid.join(", ")
+                    ),
+                    None => format!("valid keys: {}", valid.join(", ")),
+                },
+            };
+            return Err(self.fail(format!("{table_name} {key}: unknown key; {tail}")));
+        }
+        Ok(())
+    }
+}
+
+/// Every key valid in some table, for suggestions across tables.
+fn all_keys() -> Vec<&'static str> {
+    let mut keys = data_keys();
+    keys.extend(SETTING_NAMES.iter().filter(|n| !keys.contains(n)).collect::<Vec<_>>());
+    keys.insert(0, "name");
+    keys
+}
+
+/// Where a known key should go, in words; `None` when the key is unknown everywhere.
+fn belongs(key: &str) -> Option<String> {
+    if SETTING_NAMES.contains(&key) {
+        let home = settings::describe(key).0.table();
+        Some(format!("{key} goes in {home} (one value) or [grid] (an axis)"))
+    } else if data_keys().contains(&key) {
+        Some(format!("{key} goes in [data]"))
+    } else if key == "name" {
+        Some("name goes at the top of the file, before any [table]".into())
+    } else {
+        None
+    }
+}
+
+/// Turns the toml crate's multi-line report into one line that keeps its line and column.
+fn toml_error(ctx: &Ctx, text: &str, err: toml::de::Error) -> anyhow::Error {
+    let message = err.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    match err.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            ctx.fail(format!("not valid TOML: line {line}, column {column}: {message}"))
+        }
+        None => {
+            let whole = err.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+            ctx.fail(format!("not valid TOML: {whole}"))
+        }
+    }
+}
+
+pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
+    let ctx = Ctx { file };
+    let top: toml::Table = text.parse().map_err(|e| toml_error(&ctx, text, e))?;
+
+    for (key, value) in &top {
+        if TOP_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        if let Some(home) = belongs(key) {
+            return Err(ctx.fail(format!("{key}: not a top-level key; {home}")));
+        }
+        let msg = if value.is_table() {
+            let tables = ["data", "train", "grid"];
+            match suggest::closest(key, &tables) {
+                Some(near) => format!("[{key}]: unknown table; did you mean [{near}]?"),
+                None => format!("[{key}]: unknown table; valid tables: [data], [train], [grid]"),
+            }
+        } else {
+            format!("{key}: unknown top-level key; {}", suggest::hint(key, &TOP_KEYS))
+        };
+        return Err(ctx.fail(msg));
+    }
+
+    let name = match top.get("name") {
+        Some(value) => ctx.text("name", value)?,
+        None => file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+    };
+    check_name(&ctx, &name, top.contains_key("name"))?;
+
+    let data = sub_table(&ctx, &top, "data")?;
+    let train = sub_table(&ctx, &top, "train")?;
+    let grid = sub_table(&ctx, &top, "grid")?;
+
+    let empty = toml::Table::new();
+    let data_table = data.unwrap_or(&empty);
+    ctx.known_keys("[data]", data_table, &data_keys())?;
+    let train_keys = settings::train_keys();
+    if let Some(train) = train {
+        ctx.known_keys("[train]", train, &train_keys)?;
+    }
+    if let Some(grid) = grid {
+        ctx.known_keys("[grid]", grid, &SETTING_NAMES)?;
+    }
+
+    let source = parse_source(&ctx, data_table, data.is_some())?;
+    let split = parse_split(&ctx, data_table)?;
+
+    let mut axes = Vec::new();
+    let mut window = DEFAULT_WINDOW;
+    let mut config = TrainConfig::default();
+    for name in SETTING_NAMES {
+        let (home, rule) = settings::describe(name);
+        let home_value = match home {
+            Home::Data => data_table.get(name),
+            Home::Train => train.and_then(|t| t.get(name)),
+        };
+        let grid_value = grid.and_then(|g| g.get(name));
+        let fixed = match (grid_value, home_value) {
+            (Some(_), Some(_)) => {
+                return Err(ctx.fail(format!(
+                    "{name} is set both in [grid] and in {}; keep one ([grid] to vary it, {} to fix it)",
+                    home.table(),
+                    home.table()
+                )));
+            }
+            (Some(toml::Value::Array(items)), None) => {
+                axes.push(parse_axis(&ctx, name, rule, items, window, &config)?);
+                None
+            }
+            (Some(value), None) => Some(ctx.check(&format!("[grid] {name}"), rule, value)?),
+            (None, Some(toml::Value::Array(_))) => {
+                return Err(ctx.fail(format!(
+                    "{} {name}: expected {}, found an array; to try several values, move it under [grid]",
+                    home.table(),
+                    rule.expected()
+                )));
+            }
+            (None, Some(value)) => Some(ctx.check(&format!("{} {name}", home.table()), rule, value)?),
+            (None, None) => None,
+        };
+        if let Some(value) = fixed {
+            settings::apply(name, &value, &mut window, &mut config);
+        }
+    }
+
+    Ok(GridSpec {
+        file: file.to_path_buf(),
+        name,
+        source,
+        split,
+        text: text.to_owned(),
+        axes,
+        base_window: window,
+        base_config: config,
+    })
+}
+
+fn sub_table<'t>(ctx: &Ctx, top: &'t toml::Table, key: &str) -> Result<Option<&'t toml::Table>> {
+    match top.get(key) {
+        None => Ok(None),
+        Some(toml::Value::Table(t)) => Ok(Some(t)),
+        Some(other) => Err(ctx.fail(format!(
+            "{key}: expected a [{key}] table, found {}",
+            found(other)
+        ))),
+    }
+}
+
+/// The name becomes a directory under `results/`, so anything that could climb out of it or
+/// land somewhere surprising is refused up front rather than discovered after a long sweep.
+fn check_name(ctx: &Ctx, name: &str, given: bool) -> Result<()> {
+    let problem = if name.trim().is_empty() {
+        Some("must not be empty")
+    } else if name.contains(['/', '\\']) {
+        Some("must not contain a path separator")
+    } else if name.contains("..") || name == "." {
+        Some("must not contain \"..\" or be \".\"")
+    } else if Path::new(name).is_absolute() || name.contains(':') {
+        Some("must not be an absolute path")
+    } else if name.chars().any(char::is_control) {
+        Some("must not contain control characters")
+    } else {
+        None
+    };
+    match (problem, given) {
+        (None, _) => Ok(()),
+        (Some(why), true) => Err(ctx.fail(format!(
+            "name {}: {why}; it names the folder results/<name>/",
+            settings::short_quoted(name)
+        ))),
+        (Some(why), false) => Err(ctx.fail(format!(
+            "the file name gives the results name {}, which {why}; set name = \"...\" at the top",
+            settings::short_quoted(name)
+        ))),
+    }
+}
+
+fn parse_source(ctx: &Ctx, data: &toml::Table, have_table: bool) -> Result<Source> {
+    let has_file = data.contains_key("path") || data.contains_key("column");
+    let has_kind = data.contains_key("kind");
+    match (has_file, has_kind) {
+        (true, true) => Err(ctx.fail(
+            "[data]: give either path + column (a CSV/Parquet file) or kind (a synthetic series), not both",
+        )),
+        (false, false) => Err(ctx.fail(format!(
+            "{}: no data source; give path + column for a CSV/Parquet file, or kind = {} for a \
+             synthetic series",
+            if have_table { "[data]" } else { "[data] table is missing" },
+            KIND_NAMES.join(" | ")
+        ))),
+        (true, false) => parse_file_source(ctx, data),
+        (false, true) => match data.get("kind") {
+            Some(kind) => parse_synthetic(ctx, data, kind),
+            None => unreachable!("has_kind checked above"),
+        },
+    }
+}
+
+/// Keys for the other kind of source are refused rather than ignored: a stray `noise` next
+/// to a CSV path means the user believes something about the data that is not true.
+fn refuse_keys(ctx: &Ctx, data: &toml::Table, keys: &[&str], why: &str) -> Result<()> {
+    match keys.iter().find(|k| data.contains_key(**k)) {
+        // The training seed has the same name, so say where that one goes.
+        Some(&"seed") => Err(ctx.fail(format!(
+            "[data] seed: {why} (the training seed goes in [train] or [grid])"
+        ))),
+        Some(key) => Err(ctx.fail(format!("[data] {key}: {why}"))),
+        None => Ok(()),
+    }
+}
+
+fn parse_file_source(ctx: &Ctx, data: &toml::Table) -> Result<Source> {
+    refuse_keys(
+        ctx,
+        data,
+        &SYNTHETIC_KEYS[1..],
+        "only applies to a synthetic series (kind = ...), but this [data] reads a file (path + column)",
+    )?;
+    let (path, column) = match (data.get("path"), data.get("column")) {
+        (Some(p), Some(c)) => (ctx.text("[data] path", p)?, ctx.text("[data] column", c)?),
+        (None, _) => {
+            return Err(ctx.fail("[data]: column is given but path is missing; a file source needs both"));
+        }
+        (_, None) => {
+            return Err(ctx.fail("[data]: path is given but column is missing; a file source needs both"));
+        }
+    };
+    let features = match data.get("features") {
+        None => Vec::new(),
+        Some(toml::Value::Array(items)) => {
+            let mut names: Vec<String> = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let name = ctx.text(&format!("[data] features, value {} of {}", i + 1, items.len()), item)?;
+                if names.contains(&name) || name == column {
+                    return Err(ctx.fail(format!(
+                        "[data] features: {} is listed twice (or is the target column)",
+                        settings::short_quoted(&name)
+                    )));
+                }
+                names.push(name);
+            }
+            names
+        }
+        Some(other) => {
+            return Err(ctx.fail(format!(
+                "[data] features: expected an array of column names, found {}",
+                found(other)
+            )));
+        }
+    };
+    let sort_by = data.get("sort_by").map(|v| ctx.text("[data] sort_by", v)).transpose()?;
+    let rows = data.get("rows").map(|v| parse_rows(ctx, v)).transpose()?;
+    let missing = match data.get("missing") {
+        None => Missing::default(),
+        Some(v) => match ctx.choice("[data] missing", &MISSING_NAMES, v)?.as_str() {
+            "drop" => Missing::Drop,
+            "interpolate" => Missing::Interpolate,
+            _ => Missing::Error,
+        },
+    };
+    let folder = ctx.file.parent().unwrap_or(Path::new(""));
+    Ok(Source::File { path: folder.join(PathBuf::from(path)), column, features, sort_by, rows, missing })
+}
+
+fn parse_rows(ctx: &Ctx, value: &toml::Value) -> Result<(usize, usize)> {
+    let bad = || {
+        ctx.fail(format!(
+            "[data] rows: expected [start, end] with integers 0 ≤ start < end, found {}",
+            match value {
+                toml::Value::Array(items) => format!(
+                    "[{}]",
+                    items.iter().map(found).collect::<Vec<_>>().join(", ")
+                ),
+                other => found(other),
+            }
+        ))
+    };
+    let toml::Value::Array(items) = value else { return Err(bad()) };
+    let [toml::Value::Integer(start), toml::Value::Integer(end)] = items.as_slice() else {
+        return Err(bad());
+    };
+    if *start < 0 || *end < 0 {
+        return Err(bad());
+    }
+    if start >= end {
+        return Err(ctx.fail(format!(
+            "[data] rows: start {start} must be less than end {end} (rows = [start, end), end excluded)"
+        )));
+    }
+    Ok((*start as usize, *end as usize))
+}
+
+fn parse_synthetic(ctx: &Ctx, data: &toml::Table, kind: &toml::Value) -> Result<Source> {
+    refuse_keys(
+        ctx,
+        data,
+        &FILE_KEYS,
+        "only applies to a file source (path + column), but this [data] generates a series (kind)",
+    )?;
+    let kind_name = ctx.choice("[data] kind", &KIND_NAMES, kind)?;
+    let kind = match kind_name.as_str() {
+        "sine" => SyntheticKind::Sine,
+        "ar2" => SyntheticKind::Ar2,
+        _ => SyntheticKind::RandomWalk,
+    };
+    // Parameters of another kind are refused for the same reason as file keys above.
+    for (key, owner) in [("period", "sine"), ("phi", "ar2"), ("drift", "random_walk")] {
+        if data.contains_key(key) && kind_name != owner {
+            return Err(ctx.fail(format!(
+                "[data] {key}: only used by kind = \"{owner}\", but kind = \"{kind_name}\"; remove it"
+            )));
+        }
+    }
+    let length = match data.get("length") {
+        Some(v) => ctx.int("[data] length", Rule::PositiveInt, v)? as usize,
+        None => 2000,
+    };
+    let noise = match data.get("noise") {
+        Some(v) => ctx.float("[data] noise", Rule::NonNegativeFloat, v)?,
+        None => 0.1,
+    };
+    let period = match data.get("period") {
+        Some(v) => ctx.float("[data] period", Rule::PositiveFloat, v)?,
+        None => 50.0,
+    };
+    let phi = match data.get("phi") {
+        None => [0.6, -0.3],
+        Some(toml::Value::Array(items)) if items.len() == 2 => {
+            [ctx.finite("[data] phi[0]", &items[0])?, ctx.finite("[data] phi[1]", &items[1])?]
+        }
+        Some(other) => {
+            return Err(ctx.fail(format!(
+                "[data] phi: expected two numbers [phi1, phi2], found {}",
+                match other {
+                    toml::Value::Array(items) => format!("an array of {} values", items.len()),
+                    v => found(v),
+                }
+            )));
+        }
+    };
+    let drift = match data.get("drift") {
+        Some(v) => ctx.finite("[data] drift", v)?,
+        None => 0.0,
+    };
+    let seed = match data.get("seed") {
+        Some(v) => ctx.int("[data] seed", Rule::AnyUnsigned, v)?,
+        None => 0,
+    };
+    Ok(Source::Synthetic { kind, length, noise, period, phi, drift, seed })
+}
+
+fn parse_split(ctx: &Ctx, data: &toml::Table) -> Result<SplitSpec> {
+    let defaults = SplitSpec::default();
+    let val_fraction = match data.get("val_fraction") {
+        Some(v) => ctx.fraction("[data] val_fraction", v)?,
+        None => defaults.val_fraction,
+    };
+    let test_fraction = match data.get("test_fraction") {
+        Some(v) => ctx.fraction("[data] test_fraction", v)?,
+        None => defaults.test_fraction,
+    };
+    if val_fraction + test_fraction >= 1.0 {
+        return Err(ctx.fail(format!(
+            "[data] val_fraction + test_fraction = {val_fraction} + {test_fraction} must be less than 1, \
+             or nothing is left to train on"
+        )));
+    }
+    let scale = match data.get("scale") {
+        None => defaults.scale,
+        Some(v) => match ctx.choice("[data] scale", &SCALE_NAMES, v)?.as_str() {
+            "none" => Scale::None,
+            _ => Scale::Zscore,
+        },
+    };
+    Ok(SplitSpec { val_fraction, test_fraction, scale })
+}
+
+/// An axis keeps the file's value order (it decides trial order) and refuses repeats, which
+/// would silently train the same trial twice under one id.
+fn parse_axis(
+    ctx: &Ctx,
+    name: &'static str,
+    rule: Rule,
+    items: &[toml::Value],
+    window: usize,
+    config: &TrainConfig,
+) -> Result<Axis> {
+    if items.is_empty() {
+        return Err(ctx.fail(format!(
+            "[grid] {name}: empty axis; give at least one value ({}), or remove it to use the default {}",
+            rule.expected(),
+            settings::get(name, window, config)
+        )));
+    }
+    let mut values = Vec::with_capacity(items.len());
+    let mut seen = HashSet::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let value = ctx.check(&format!("[grid] {name}, value {} of {}", i + 1, items.len()), rule, item)?;
+        // Display is exact for every variant (floats print round-trip), so it is a faithful key.
+        if !seen.insert(value.to_string()) {
+            return Err(ctx.fail(format!(
+                "[grid] {name}: value {value} appears more than once; axis values must be distinct"
+            )));
+        }
+        values.push(value);
+    }
+    Ok(Axis { name, values })
+}

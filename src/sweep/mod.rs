@@ -1,0 +1,282 @@
+//! Running a grid: load and window the data once, train every trial that is not finished
+//! yet on a rayon pool, hand each finished trial to the journal as it finishes, then rebuild
+//! the consolidated tables and the summary from the journal.
+
+mod journal;
+mod lock;
+mod progress;
+
+pub use journal::JournalWriter;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::baselines::baselines;
+use crate::config::SplitSpec;
+use crate::data::{Dataset, Fingerprint, load_series};
+use crate::error::bad_input;
+use crate::grid::{GridSpec, Trial};
+use crate::report;
+use crate::results::{TrialRecord, TrialResult, TrialStatus};
+use crate::train::train;
+
+pub use progress::Progress;
+
+/// How a sweep runs, from the command line.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    /// The results directory.
+    pub out: PathBuf,
+    /// Worker threads for trials.
+    pub threads: usize,
+    /// Print only the final tables.
+    pub quiet: bool,
+    /// Refuse grids with more trials than this.
+    pub max_trials: u128,
+    /// Move an existing results directory aside and start over.
+    pub fresh: bool,
+    /// Train diverged and failed trials again.
+    pub retry_failed: bool,
+}
+
+/// Set by Ctrl-C: no new trial starts; running ones finish and are kept.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Makes Ctrl-C stop the sweep gracefully; a second Ctrl-C exits at once (the journal
+/// holds every finished trial either way).
+pub fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: finishing the running trials, starting no new ones (Ctrl-C again to quit now)");
+    });
+}
+
+/// Environment variable naming a trial id that panics instead of training: lets the tests
+/// check that a panicking trial is recorded as `failed` and the sweep goes on.
+pub const PANIC_HOOK_ENV: &str = "TRENDSWEEP_TEST_PANIC_TRIAL";
+
+/// What a results directory records about the data, so a rerun can tell it is the same
+/// experiment (resume) rather than a different one (refuse).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub dataset: Fingerprint,
+    pub split: SplitSpec,
+}
+
+/// What a finished sweep did.
+#[derive(Debug, Clone)]
+pub struct SweepOutcome {
+    pub total: usize,
+    pub already_done: usize,
+    pub trained: usize,
+    /// Trials of the grid still not trained (non-zero only after an interruption).
+    pub remaining: usize,
+    pub diverged: usize,
+    pub failed: usize,
+    /// Ctrl-C stopped the sweep before every trial ran.
+    pub interrupted: bool,
+    pub seconds: f64,
+    pub summary: report::Summary,
+}
+
+/// The datasets of a grid, one per window value, built once and shared by every trial.
+pub struct Prepared {
+    pub info: RunInfo,
+    pub datasets: BTreeMap<usize, Arc<Dataset>>,
+}
+
+/// Loads the grid's series and builds one dataset per window.
+pub fn prepare(spec: &GridSpec) -> Result<Prepared> {
+    let (series, fingerprint) = load_series(&spec.source)?;
+    let mut datasets = BTreeMap::new();
+    for w in spec.windows() {
+        let d = Dataset::build(&series, w, &spec.split)
+            .with_context(|| format!("{}: [data] window = {w}", spec.file.display()))?;
+        datasets.insert(w, Arc::new(d));
+    }
+    Ok(Prepared { info: RunInfo { dataset: fingerprint, split: spec.split.clone() }, datasets })
+}
+
+/// Trains one trial, turning a panic into a `failed` record so the sweep goes on.
+pub fn run_trial(trial: &Trial, data: &Dataset) -> TrialRecord {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if std::env::var(PANIC_HOOK_ENV).is_ok_and(|id| id == trial.id) {
+            panic!("test hook: trial {} panics on purpose", trial.id);
+        }
+        train(data, &trial.config)
+    }))
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "the trial panicked".into());
+            TrialResult {
+                status: TrialStatus::Failed,
+                message: Some(message),
+                curve: vec![],
+                best_epoch: None,
+                wall_seconds: 0.0,
+                steps_per_second: 0.0,
+            }
+        });
+    TrialRecord { trial_id: trial.id.clone(), window: trial.window, config: trial.config.clone(), result }
+}
+
+fn check_out_dir(out: &Path) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(bad_input(format!(
+            "--out {}: is a file, not a directory; give a directory for the results",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a directory that holds results trained on other data.
+fn check_same_experiment(out: &Path, info: &RunInfo) -> Result<()> {
+    let path = out.join("run.json");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let old: RunInfo = serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+        if &old != info {
+            return Err(bad_input(format!(
+                "{}: holds results of a different grid (trained on {} with {} rows, values {}…); \
+                 use --fresh to start over (the old directory is kept beside it) or another --out",
+                out.display(),
+                old.dataset.source,
+                old.dataset.rows,
+                &old.dataset.values_sha256[..12]
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Renames an old results directory to the first free `<dir>.old-N`, after checking that no
+/// sweep is running in it.
+fn move_aside(out: &Path, quiet: bool) -> Result<()> {
+    drop(lock::DirLock::acquire(out)?);
+    let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "results".into());
+    let aside = (1..)
+        .map(|n| out.with_file_name(format!("{name}.old-{n}")))
+        .find(|p| !p.exists())
+        .expect("some name is free");
+    std::fs::rename(out, &aside).with_context(|| format!("moving {} aside to {}", out.display(), aside.display()))?;
+    if !quiet {
+        eprintln!("--fresh: moved the old results to {}", aside.display());
+    }
+    Ok(())
+}
+
+/// Writes `contents` to `path` through a temporary file and a rename.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Runs a sweep: trains what is not yet in the results directory's journal, then rebuilds
+/// every output from the journal.
+pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
+    let started = Instant::now();
+    let total = spec.trial_count();
+    if total > opts.max_trials {
+        return Err(bad_input(format!(
+            "{}: the grid has {total} trials, more than --max-trials {}; shrink an axis or raise --max-trials",
+            spec.file.display(),
+            opts.max_trials
+        )));
+    }
+    if opts.threads == 0 {
+        return Err(bad_input("--threads 0: at least one thread is needed"));
+    }
+    check_out_dir(&opts.out)?;
+    let prepared = prepare(spec)?;
+    if opts.fresh && opts.out.exists() {
+        move_aside(&opts.out, opts.quiet)?;
+    } else {
+        check_same_experiment(&opts.out, &prepared.info)?;
+    }
+
+    // Everything that could be refused has been checked: only now touch the directory.
+    std::fs::create_dir_all(&opts.out).with_context(|| format!("creating {}", opts.out.display()))?;
+    let _lock = lock::DirLock::acquire(&opts.out)?;
+    write_atomic(&opts.out.join("run.json"), serde_json::to_string_pretty(&prepared.info)?.as_bytes())?;
+    write_atomic(&opts.out.join("grid.toml"), spec.text.as_bytes())?;
+    let base_rows: Vec<_> = prepared.datasets.values().flat_map(|d| baselines(d)).collect();
+    report::write_baselines(&opts.out, &base_rows)?;
+
+    let done: HashSet<String> = report::read_journal(&opts.out)?
+        .into_iter()
+        .filter(|r| !opts.retry_failed || r.result.status == TrialStatus::Ok)
+        .map(|r| r.trial_id)
+        .collect();
+    let todo: Vec<Trial> = spec.trials().filter(|t| !done.contains(&t.id)).collect();
+    let already_done = total as usize - todo.len();
+
+    let progress = Progress::new(todo.len(), already_done, opts.quiet);
+    let (tx, rx) = mpsc::channel::<TrialRecord>();
+    let journal_path = opts.out.join("journal.jsonl");
+    let mut journal = JournalWriter::open(&journal_path)?;
+    let writer_progress = progress.clone();
+    let writer = std::thread::spawn(move || -> Result<(usize, usize, usize)> {
+        let (mut written, mut diverged, mut failed) = (0, 0, 0);
+        for record in rx {
+            journal.append(&record)?;
+            written += 1;
+            match record.result.status {
+                TrialStatus::Ok => {}
+                TrialStatus::Diverged => diverged += 1,
+                TrialStatus::Failed => failed += 1,
+            }
+            writer_progress.finished(&record);
+        }
+        journal.sync()?;
+        Ok((written, diverged, failed))
+    });
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .context("starting the worker threads")?;
+    pool.install(|| {
+        todo.par_iter().for_each_with(tx, |tx, trial| {
+            if INTERRUPTED.load(Ordering::SeqCst) {
+                return;
+            }
+            let data = &prepared.datasets[&trial.window];
+            progress.started();
+            let record = run_trial(trial, data);
+            // The writer only goes away after an I/O error, which it reports itself.
+            let _ = tx.send(record);
+        })
+    });
+    let (trained, diverged, failed) = writer.join().expect("the journal writer does not panic")?;
+    progress.finish();
+
+    let records = report::read_journal(&opts.out)?;
+    report::write_trial_tables(&opts.out, &records)?;
+    let summary = report::summarize(&[opts.out.clone()])?;
+    summary.write(&opts.out)?;
+    Ok(SweepOutcome {
+        total: total as usize,
+        already_done,
+        trained,
+        remaining: todo.len() - trained,
+        diverged,
+        failed,
+        interrupted: INTERRUPTED.load(Ordering::SeqCst),
+        seconds: started.elapsed().as_secs_f64(),
+        summary,
+    })
+}

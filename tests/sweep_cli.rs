@@ -1,0 +1,143 @@
+//! The sweep as a user runs it: `trendsweep sweep experiments/quick.toml` writes every
+//! output file, `report` rebuilds the same summary, and the thread count changes nothing.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use polars::prelude::*;
+
+fn trendsweep(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("running trendsweep");
+    assert!(
+        out.status.success(),
+        "trendsweep {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn read_parquet(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap()
+}
+
+fn read_csv(path: &Path) -> DataFrame {
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .unwrap()
+        .finish()
+        .unwrap()
+}
+
+fn names(df: &DataFrame) -> Vec<String> {
+    df.get_column_names().iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn sweep_writes_every_output_and_report_rebuilds_the_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("quick");
+    let d = dir.to_str().unwrap();
+    let run = trendsweep(&["sweep", "experiments/quick.toml", "--out", d, "--threads", "2"]);
+    let printed = String::from_utf8(run.stdout).unwrap();
+    assert!(printed.contains("Penalty effect"), "{printed}");
+    for line in printed.lines() {
+        assert!(line.chars().count() <= 100, "terminal line over 100 columns: {line:?}");
+    }
+
+    // quick.toml: lambda 2 × batch_size 2 × seed 2 = 8 trials of 3 epochs.
+    let trials = read_parquet(&dir.join("trials.parquet"));
+    assert_eq!(trials.height(), 8);
+    let want = [
+        "trial_id", "window", "n_dense", "lambda", "batch_size", "learning_rate", "seed", "epochs", "loss",
+        "activation", "shuffle", "status", "epochs_run", "train_loss", "train_mse", "val_mse", "val_trend_acc",
+        "best_epoch", "best_val_mse", "best_val_trend_acc", "wall_seconds", "steps_per_second",
+    ];
+    let have = names(&trials);
+    for col in want {
+        assert!(have.iter().any(|h| h == col), "trials.parquet lacks {col}: {have:?}");
+    }
+    let ids = trials.column("trial_id").unwrap().n_unique().unwrap();
+    assert_eq!(ids, 8, "one row per trial");
+    assert_eq!(read_csv(&dir.join("trials.csv")).height(), 8);
+
+    let epochs = read_parquet(&dir.join("epochs.parquet"));
+    assert_eq!(epochs.height(), 8 * 3);
+    assert_eq!(names(&epochs), ["trial_id", "epoch", "train_loss", "train_mse", "val_mse", "val_trend_acc"]);
+
+    let baselines = read_csv(&dir.join("baselines.csv"));
+    assert_eq!(baselines.height(), 2);
+    let kinds: Vec<String> = (0..baselines.height())
+        .map(|i| baselines.column("baseline").unwrap().get(i).unwrap().get_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["ols", "persistence"]);
+
+    // One paired row per λ > 0 (one value) and batch size (two values).
+    let penalty = read_csv(&dir.join("penalty_effect.csv"));
+    assert_eq!(penalty.height(), 2);
+    assert!(dir.join("axis_lambda.csv").exists() && dir.join("axis_batch_size.csv").exists());
+    assert!(dir.join("best.csv").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("grid.toml")).unwrap(),
+        std::fs::read_to_string("experiments/quick.toml").unwrap()
+    );
+
+    let summary = std::fs::read(dir.join("summary.md")).unwrap();
+    std::fs::remove_file(dir.join("summary.md")).unwrap();
+    std::fs::remove_file(dir.join("penalty_effect.csv")).unwrap();
+    trendsweep(&["report", d, "--quiet"]);
+    assert_eq!(std::fs::read(dir.join("summary.md")).unwrap(), summary, "report must rebuild summary.md byte for byte");
+    assert_eq!(read_csv(&dir.join("penalty_effect.csv")).height(), 2);
+}
+
+#[test]
+fn thread_count_does_not_change_the_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let one = tmp.path().join("one");
+    let two = tmp.path().join("two");
+    trendsweep(&["sweep", "experiments/quick.toml", "--out", one.to_str().unwrap(), "--threads", "1", "--quiet"]);
+    trendsweep(&["sweep", "experiments/quick.toml", "--out", two.to_str().unwrap(), "--threads", "2", "--quiet"]);
+    let metrics = ["trial_id", "status", "epochs_run", "train_loss", "train_mse", "val_mse", "val_trend_acc", "best_epoch"];
+    let a = read_parquet(&one.join("trials.parquet")).select(metrics).unwrap();
+    let b = read_parquet(&two.join("trials.parquet")).select(metrics).unwrap();
+    assert!(a.equals_missing(&b), "{a}\n{b}");
+    let ea = read_parquet(&one.join("epochs.parquet"));
+    let eb = read_parquet(&two.join("epochs.parquet"));
+    assert!(ea.equals_missing(&eb));
+    assert_eq!(std::fs::read(one.join("summary.md")).unwrap(), std::fs::read(two.join("summary.md")).unwrap());
+}
+
+#[test]
+fn plan_lists_trials_without_training() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = trendsweep(&["plan", "experiments/quick.toml"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("8"), "{text}");
+    assert!(text.contains("lambda") && text.contains("batch_size"), "{text}");
+    assert!(text.contains("steps"), "{text}");
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
+}
+
+#[test]
+fn rerun_trains_only_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    let d = dir.to_str().unwrap();
+    trendsweep(&["sweep", "experiments/quick.toml", "--out", d, "--quiet"]);
+    let first = read_parquet(&dir.join("trials.parquet"));
+    let again = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
+        .args(["sweep", "experiments/quick.toml", "--out", d])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("8 trials already done, 0 to train"), "{err}");
+    let second = read_parquet(&dir.join("trials.parquet"));
+    assert!(first.equals_missing(&second));
+}
