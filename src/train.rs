@@ -60,7 +60,7 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
     let mut init_rng = ChaCha8Rng::seed_from_u64(derived_seed(&[&"init", &cfg.seed, &n_in, &cfg.n_dense]));
     let mut order_rng = ChaCha8Rng::seed_from_u64(derived_seed(&[&"order", &cfg.seed]));
     let mut model = Model::new(&dev, n_in, cfg.n_dense, cfg.activation, &mut init_rng);
-    let mut adam = Adam::new(&dev, &model, cfg.learning_rate);
+    let mut adam = Adam::new(&model, cfg.learning_rate);
     let lambda = cfg.lambda as f32;
     let train = &data.train;
     let n = train.len();
