@@ -35,6 +35,35 @@ pub enum Command {
         /// Train the diverged and failed trials again (finished ones are otherwise kept).
         #[arg(long)]
         retry_failed: bool,
+        /// Train only shard K (0-based) of N; shards of one grid share the results directory.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+    },
+    /// Write a Slurm job array that runs the grid in N shards, plus a report job after it.
+    Slurm {
+        /// The grid file (TOML).
+        grid: PathBuf,
+        /// Number of array tasks (shards).
+        #[arg(long)]
+        tasks: u64,
+        /// CPUs per task; each task runs that many trial threads.
+        #[arg(long, default_value_t = 1)]
+        cpus_per_task: u64,
+        /// Time limit per task, in Slurm's format (e.g. 02:00:00).
+        #[arg(long)]
+        time: Option<String>,
+        /// Partition to submit to.
+        #[arg(long)]
+        partition: Option<String>,
+        /// Memory per task, in Slurm's format (e.g. 2G).
+        #[arg(long)]
+        mem: Option<String>,
+        /// Results directory [default: results/<name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Submit both jobs with sbatch and print their ids.
+        #[arg(long)]
+        submit: bool,
     },
     /// Validate a grid file and show its trials without training anything.
     Plan {

@@ -14,5 +14,6 @@ pub mod grid;
 pub mod model;
 pub mod report;
 pub mod results;
+pub mod slurm;
 pub mod sweep;
 pub mod train;

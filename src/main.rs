@@ -11,7 +11,7 @@ use clap::Parser;
 use trendsweep::error::is_bad_input;
 use trendsweep::grid::{GridSpec, plan_text};
 use trendsweep::sweep::{self, SweepOptions};
-use trendsweep::{data, report};
+use trendsweep::{data, report, slurm};
 
 use cli::{Cli, Command};
 
@@ -37,17 +37,19 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<()> {
     match command {
-        Command::Sweep { grid, out, threads, quiet, max_trials, fresh, retry_failed } => {
+        Command::Sweep { grid, out, threads, quiet, max_trials, fresh, retry_failed, shard } => {
+            let shard = shard.as_deref().map(sweep::Shard::parse).transpose()?;
             let spec = GridSpec::load(&grid)?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&spec.name));
             let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            let opts = SweepOptions { out: out.clone(), threads, quiet, max_trials, fresh, retry_failed };
+            let opts = SweepOptions { out: out.clone(), threads, quiet, max_trials, fresh, retry_failed, shard };
             sweep::install_interrupt_handler();
             let outcome = sweep::run(&spec, &opts)?;
             println!("{}", outcome.summary.terminal());
             if !quiet {
+                let part = shard.map_or(String::new(), |s| format!(" in shard {s}"));
                 eprintln!(
-                    "{} trials ({} found done, {} trained: {} diverged, {} failed) in {:.1} s on {threads} threads; results in {}",
+                    "{} trials{part} ({} found done, {} trained: {} diverged, {} failed) in {:.1} s on {threads} threads; results in {}",
                     outcome.total,
                     outcome.already_done,
                     outcome.trained,
@@ -75,6 +77,25 @@ fn run(command: Command) -> Result<()> {
             print!("{}", plan_text(&spec, first, Some(spec.total_steps(n_train))));
             Ok(())
         }
+        Command::Slurm { grid, tasks, cpus_per_task, time, partition, mem, out, submit } => {
+            let spec = GridSpec::load(&grid)?;
+            let out = out.unwrap_or_else(|| PathBuf::from("results").join(&spec.name));
+            let opts = slurm::SlurmOptions { tasks, cpus_per_task, time, partition, mem };
+            let (sweep_script, report_script) = slurm::write_scripts(&spec, &out, &opts)?;
+            println!("wrote {} ({tasks} array tasks) and {}", sweep_script.display(), report_script.display());
+            if submit {
+                let array = slurm::submit(&sweep_script, &[])?;
+                let report = slurm::submit(&report_script, &[format!("--dependency=afterany:{array}")])?;
+                println!("submitted: job array {array}, report job {report} (runs after every task has ended)");
+            } else {
+                println!(
+                    "submit with:\n  array=$(sbatch --parsable {})\n  sbatch --dependency=afterany:$array {}",
+                    sweep_script.display(),
+                    report_script.display()
+                );
+            }
+            Ok(())
+        }
         Command::Bench { quick } => {
             let scratch = tempfile_dir()?;
             let result = trendsweep::bench::run(quick, &scratch);
@@ -89,6 +110,9 @@ fn run(command: Command) -> Result<()> {
                 if !records.is_empty() {
                     report::write_trial_tables(d, &records)?;
                 }
+            }
+            for d in &dirs {
+                report_missing(d)?;
             }
             let summary = report::summarize(&dirs)?;
             std::fs::create_dir_all(&out)?;
@@ -106,4 +130,22 @@ fn tempfile_dir() -> Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("trendsweep-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+/// Says which trials of a directory's grid have no result yet, and which shard owns them,
+/// so a partial grid is never taken for a complete one.
+fn report_missing(dir: &std::path::Path) -> Result<()> {
+    let Some((total, missing)) = slurm::missing_trials(dir)? else { return Ok(()) };
+    let count: usize = missing.values().map(Vec::len).sum();
+    if count == 0 {
+        return Ok(());
+    }
+    eprintln!("warning: {}: {count} of {total} trials of its grid have no result yet:", dir.display());
+    for (shard, ids) in &missing {
+        let owner = shard.map_or("not sharded".to_string(), |s| format!("shard {s}"));
+        let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
+        let more = if ids.len() > 5 { format!(" and {} more", ids.len() - 5) } else { String::new() };
+        eprintln!("  {owner}: {} missing ({}{more})", ids.len(), shown.join(", "));
+    }
+    Ok(())
 }

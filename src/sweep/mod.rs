@@ -5,6 +5,7 @@
 mod journal;
 mod lock;
 mod progress;
+mod shard;
 
 pub use journal::JournalWriter;
 
@@ -29,6 +30,7 @@ use crate::results::{TrialRecord, TrialResult, TrialStatus};
 use crate::train::train;
 
 pub use progress::Progress;
+pub use shard::Shard;
 
 /// How a sweep runs, from the command line.
 #[derive(Debug, Clone)]
@@ -45,6 +47,8 @@ pub struct SweepOptions {
     pub fresh: bool,
     /// Train diverged and failed trials again.
     pub retry_failed: bool,
+    /// Train only this shard of the grid.
+    pub shard: Option<Shard>,
 }
 
 /// Set by Ctrl-C: no new trial starts; running ones finish and are kept.
@@ -165,7 +169,7 @@ fn check_same_experiment(out: &Path, info: &RunInfo) -> Result<()> {
 /// Renames an old results directory to the first free `<dir>.old-N`, after checking that no
 /// sweep is running in it.
 fn move_aside(out: &Path, quiet: bool) -> Result<()> {
-    drop(lock::DirLock::acquire(out)?);
+    drop(lock::DirLock::acquire(out, lock::LOCK_FILE)?);
     let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "results".into());
     let aside = (1..)
         .map(|n| out.with_file_name(format!("{name}.old-{n}")))
@@ -179,10 +183,8 @@ fn move_aside(out: &Path, quiet: bool) -> Result<()> {
 }
 
 /// Writes `contents` to `path` through a temporary file and a rename.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    report::tables::write_atomically(path, |f| Ok(std::io::Write::write_all(f, contents)?))
 }
 
 /// Runs a sweep: trains what is not yet in the results directory's journal, then rebuilds
@@ -200,6 +202,11 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     if opts.threads == 0 {
         return Err(bad_input("--threads 0: at least one thread is needed"));
     }
+    if opts.fresh && opts.shard.is_some() {
+        return Err(bad_input(
+            "--fresh with --shard: other shards share the results directory; start over with another --out instead",
+        ));
+    }
     check_out_dir(&opts.out)?;
     let prepared = prepare(spec)?;
     if opts.fresh && opts.out.exists() {
@@ -210,7 +217,8 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
 
     // Everything that could be refused has been checked: only now touch the directory.
     std::fs::create_dir_all(&opts.out).with_context(|| format!("creating {}", opts.out.display()))?;
-    let _lock = lock::DirLock::acquire(&opts.out)?;
+    let lock_name = opts.shard.map_or(lock::LOCK_FILE.to_string(), |s| s.lock_name());
+    let _lock = lock::DirLock::acquire(&opts.out, &lock_name)?;
     write_atomic(&opts.out.join("run.json"), serde_json::to_string_pretty(&prepared.info)?.as_bytes())?;
     write_atomic(&opts.out.join("grid.toml"), spec.text.as_bytes())?;
     let base_rows: Vec<_> = prepared.datasets.values().flat_map(|d| baselines(d)).collect();
@@ -221,12 +229,14 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
         .filter(|r| !opts.retry_failed || r.result.status == TrialStatus::Ok)
         .map(|r| r.trial_id)
         .collect();
-    let todo: Vec<Trial> = spec.trials().filter(|t| !done.contains(&t.id)).collect();
-    let already_done = total as usize - todo.len();
+    let mine = |t: &Trial| opts.shard.is_none_or(|s| s.contains(&t.id));
+    let total = spec.trials().filter(|t| mine(t)).count();
+    let todo: Vec<Trial> = spec.trials().filter(|t| mine(t) && !done.contains(&t.id)).collect();
+    let already_done = total - todo.len();
 
     let progress = Progress::new(todo.len(), already_done, opts.quiet);
     let (tx, rx) = mpsc::channel::<TrialRecord>();
-    let journal_path = opts.out.join("journal.jsonl");
+    let journal_path = opts.out.join(opts.shard.map_or("journal.jsonl".to_string(), |s| s.journal_name()));
     let mut journal = JournalWriter::open(&journal_path)?;
     let writer_progress = progress.clone();
     let writer = std::thread::spawn(move || -> Result<(usize, usize, usize)> {
@@ -269,7 +279,7 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     let summary = report::summarize(&[opts.out.clone()])?;
     summary.write(&opts.out)?;
     Ok(SweepOutcome {
-        total: total as usize,
+        total,
         already_done,
         trained,
         remaining: todo.len() - trained,
