@@ -31,6 +31,45 @@ fn steps_per_second(data: &Dataset, n_dense: usize, batch: usize, repeats: usize
     median((0..repeats).map(|_| pool.install(|| train(data, &cfg)).steps_per_second).collect())
 }
 
+/// Where one training step's time goes: mean nanoseconds per step in each phase, over
+/// `steps` steps of the same loop `train` runs (trend loss, window 16, n_dense 32).
+fn step_phases(data: &Dataset, batch: usize, steps: usize) -> [(&'static str, f64); 5] {
+    use crate::model::{Adam, Model, loss};
+    use dfdx::prelude::*;
+    use rand::SeedableRng;
+    let dev = Cpu::default();
+    let n_in = data.n_inputs;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    let mut model = Model::new(&dev, n_in, 32, crate::config::Activation::Linear, &mut rng);
+    let mut adam = Adam::new(&model, 1e-3);
+    let mut ns = [0f64; 5];
+    let n = data.train.len();
+    let mut tick = Instant::now();
+    let mut lap = |slot: usize, ns: &mut [f64; 5]| {
+        let now = Instant::now();
+        ns[slot] += (now - tick).as_nanos() as f64;
+        tick = now;
+    };
+    for step in 0..steps {
+        let start = (step * batch) % (n - batch);
+        let x = dev.tensor_from_vec(data.train.x[start * n_in..(start + batch) * n_in].to_vec(), (batch, n_in));
+        let y = dev.tensor_from_vec(data.train.y[start..start + batch].to_vec(), (batch,));
+        let last = dev.tensor_from_vec(data.train.y_last[start..start + batch].to_vec(), (batch,));
+        lap(0, &mut ns);
+        let p = model.forward(adam.trace(x));
+        lap(1, &mut ns);
+        let l = loss::loss(crate::config::LossKind::Trend, 0.01, p, &y, &last);
+        let _ = l.array();
+        lap(2, &mut ns);
+        let grads = l.backward();
+        lap(3, &mut ns);
+        adam.update(&mut model, grads);
+        lap(4, &mut ns);
+    }
+    let names = ["batch to tensors", "forward (2 matmuls, biases)", "loss (mask, 8 ops)", "backward (tape)", "Adam update"];
+    std::array::from_fn(|i| (names[i], ns[i] / steps as f64))
+}
+
 fn run_sweep_child(grid_text: &str, threads: usize, dir: &Path) -> Result<(f64, u64)> {
     std::fs::create_dir_all(dir)?;
     let grid = dir.join("bench.toml");
@@ -89,6 +128,16 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
         let sps = steps_per_second(&d16, 32, batch, repeats, min_steps);
         println!("| {batch} | {sps:.0} | {:.0} |", sps * batch as f64);
     }
+
+    println!("\n## Where a step's time goes (one thread, mean ns per step)\n");
+    println!("| phase | batch 1 | batch 32 |\n| --- | ---: | ---: |");
+    let p1 = step_phases(&d16, 1, min_steps);
+    let p32 = step_phases(&d16, 32, min_steps / 4);
+    for i in 0..5 {
+        println!("| {} | {:.0} | {:.0} |", p1[i].0, p1[i].1, p32[i].1);
+    }
+    let total = |p: &[(&str, f64); 5]| p.iter().map(|x| x.1).sum::<f64>();
+    println!("| total | {:.0} | {:.0} |", total(&p1), total(&p32));
 
     println!("\n## Cost growth (one thread; others at window 16, n_dense 32, batch 32)\n");
     println!("| n_dense | steps/s | samples/s |\n| ---: | ---: | ---: |");
