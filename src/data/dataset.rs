@@ -74,15 +74,15 @@ impl Dataset {
     /// short for the window and the splits, or is constant where z-scoring needs a spread.
     pub fn build(series: &Series, window: usize, split: &SplitSpec) -> Result<Dataset> {
         let n = series.values.len();
-        let (n_train, n_val, n_test) = split_sizes(n.saturating_sub(window), split.val_fraction, split.test_fraction);
-        let needed = needed_rows(window, split);
-        if n < needed || n_train == 0 || (split.val_fraction > 0.0 && n_val == 0) {
+        if n <= window || !enough_samples(n - window, split) {
+            let needed = needed_rows(n, window, split);
             return Err(bad_input(format!(
                 "{}: {} rows are too few for window = {window} with val_fraction = {} and \
                  test_fraction = {}: at least {needed} rows are needed",
                 series.origin, n, split.val_fraction, split.test_fraction
             )));
         }
+        let (n_train, n_val, n_test) = split_sizes(n - window, split.val_fraction, split.test_fraction);
         // Statistics come from the part of the series the training samples see.
         let train_rows = n_train + window;
         let scaler_for = |name: &str, values: &[f64]| -> Result<Scaler> {
@@ -139,16 +139,25 @@ impl Dataset {
     }
 }
 
-/// The fewest rows that leave at least one training sample (and one validation sample
-/// when a validation fraction is asked for).
-fn needed_rows(window: usize, split: &SplitSpec) -> usize {
-    (1..)
-        .map(|samples| samples + window)
-        .find(|&rows| {
-            let (tr, va, _) = split_sizes(rows - window, split.val_fraction, split.test_fraction);
-            tr >= 1 && (split.val_fraction == 0.0 || va >= 1)
-        })
-        .expect("some length always suffices for fractions below one")
+/// True when `samples` windows leave at least one training sample (and one validation
+/// sample when a validation fraction is asked for).
+fn enough_samples(samples: usize, split: &SplitSpec) -> bool {
+    let (tr, va, _) = split_sizes(samples, split.val_fraction, split.test_fraction);
+    tr >= 1 && (split.val_fraction == 0.0 || va >= 1)
+}
+
+/// The fewest rows above `n` from which on every length works, for the message when `n`
+/// rows do not. Rounding makes "enough" non-monotone when both fractions are set (with
+/// val_fraction 0.01 and test_fraction 0.5, 4 samples leave one for validation and 5 leave
+/// none), so the smallest working length is not the answer; past `1 / fraction` samples
+/// every length works, so the search ends there.
+fn needed_rows(n: usize, window: usize, split: &SplitSpec) -> usize {
+    let per = |f: f64| if f > 0.0 { (1.0 / f).ceil().min(1e9) as usize + 2 } else { 0 };
+    let first = n.saturating_sub(window);
+    let bound = per(split.val_fraction).max(per(1.0 - split.val_fraction - split.test_fraction));
+    let bound = bound.min(first.saturating_add(10_000_000)).max(first);
+    let last_bad = (first..=bound).rev().find(|&s| !enough_samples(s, split)).unwrap_or(first);
+    last_bad + 1 + window
 }
 
 #[cfg(test)]
@@ -187,7 +196,7 @@ mod tests {
     #[test]
     fn zscore_uses_only_the_training_part() {
         let mut values: Vec<f64> = (0..20).map(|v| (v % 2) as f64).collect();
-        values.extend(std::iter::repeat(1000.0).take(5)); // a jump the scaler must not see
+        values.extend(std::iter::repeat_n(1000.0, 5)); // a jump the scaler must not see
         let s = series(values);
         let spec = SplitSpec { val_fraction: 0.25, test_fraction: 0.0, scale: Scale::Zscore };
         let d = Dataset::build(&s, 2, &spec).unwrap();
@@ -206,6 +215,33 @@ mod tests {
         let d = Dataset::build(&s, 3, &spec).unwrap();
         assert_eq!(d.n_inputs, 6);
         assert_eq!(&d.train.x[0..6], &[0.0, 1.0, 2.0, 100.0, 101.0, 102.0]);
+    }
+
+    #[test]
+    fn the_row_count_a_refusal_asks_for_always_suffices() {
+        // Rounding makes "enough rows" non-monotone when both fractions are set: the count
+        // in the message must work, and so must every larger one.
+        for (vf, tf) in [(0.01, 0.5), (0.15, 0.0), (0.2, 0.1), (0.6, 0.39), (0.0, 0.3), (0.05, 0.9)] {
+            for window in [1, 4, 16] {
+                let spec = SplitSpec { val_fraction: vf, test_fraction: tf, scale: Scale::None };
+                for n in 0..60 {
+                    let s = series((0..n).map(|v| v as f64).collect());
+                    let Err(e) = Dataset::build(&s, window, &spec) else { continue };
+                    let msg = e.to_string();
+                    let needed: usize = msg
+                        .split("at least ")
+                        .nth(1)
+                        .and_then(|r| r.split(' ').next())
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or_else(|| panic!("no count in {msg}"));
+                    assert!(needed > n, "{msg}");
+                    for m in needed..needed + 300 {
+                        let s = series((0..m).map(|v| v as f64).collect());
+                        assert!(Dataset::build(&s, window, &spec).is_ok(), "{m} rows fail after: {msg}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
