@@ -137,7 +137,8 @@ impl GridSpec {
     /// grids far too large to enumerate. Saturates at `u128::MAX`.
     pub fn total_steps(&self, n_train: impl Fn(usize) -> usize) -> u128 {
         let batches = self.int_values("batch_size");
-        let epoch_sum = self.int_values("epochs").iter().fold(0u128, |s, &e| s.saturating_add(e as u128));
+        let epoch_sum =
+            self.int_values("epochs").iter().fold(0u128, |s, &e| s.saturating_add(e as u128));
         let mut per_epoch = 0u128;
         for window in self.windows() {
             let n = n_train(window) as u128;
@@ -216,7 +217,8 @@ mod tests {
     #[test]
     fn decoding_is_mixed_radix_with_seed_fastest() {
         let g = spec(&format!("{DATA}[grid]\nn_dense = [1, 2]\nseed = [5, 6, 7]\n"));
-        let got: Vec<(usize, u64)> = g.trials().map(|t| (t.config.n_dense, t.config.seed)).collect();
+        let got: Vec<(usize, u64)> =
+            g.trials().map(|t| (t.config.n_dense, t.config.seed)).collect();
         assert_eq!(got, vec![(1, 5), (1, 6), (1, 7), (2, 5), (2, 6), (2, 7)]);
     }
 

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{GridSpec, SETTING_NAMES, Trial, settings};
+use super::{GridSpec, SETTING_NAMES, Trial};
 use crate::config::{Missing, Source, SyntheticKind};
 
 /// Terminals and review tools commonly show 100 columns; longer lines wrap unreadably.
@@ -35,10 +35,12 @@ pub fn plan_text(spec: &GridSpec, first_n: usize, total_steps: Option<u128>) -> 
         out.field("axes", &["none (a single trial)".to_string()]);
     } else {
         out.field("axes", &[format!("{} (the last varies fastest)", axes.len())]);
-        for axis in axes {
+        let labels: Vec<String> =
+            axes.iter().map(|a| format!("  {} ({})", a.name, a.values.len())).collect();
+        let pad = labels.iter().map(|l| l.chars().count() + 2).max().unwrap_or(0).max(LABEL);
+        for (axis, label) in axes.iter().zip(&labels) {
             let values: Vec<String> = axis.values.iter().map(|v| v.to_string()).collect();
-            let label = format!("  {} ({})", axis.name, values.len());
-            out.field(&label, &values);
+            out.field_padded(label, pad, &values);
         }
     }
     let mut fixed: Vec<String> = spec.fixed().iter().map(|(n, v)| format!("{n} = {v}")).collect();
@@ -49,8 +51,10 @@ pub fn plan_text(spec: &GridSpec, first_n: usize, total_steps: Option<u128>) -> 
 
     let shown = (first_n as u128).min(count);
     if shown > 0 {
-        let heading = if shown == count {
-            format!("all {} trial{}:", count, if count == 1 { "" } else { "s" })
+        let heading = if count == 1 {
+            "the only trial:".to_string()
+        } else if shown == count {
+            format!("all {} trials:", count_text(count))
         } else {
             format!("first {shown} of {} trials:", count_text(count))
         };
@@ -61,7 +65,10 @@ pub fn plan_text(spec: &GridSpec, first_n: usize, total_steps: Option<u128>) -> 
         }
     }
     if let Some(steps) = total_steps {
-        out.field("total steps", &[format!("{} optimiser steps over all trials", count_text(steps))]);
+        out.field(
+            "total steps",
+            &[format!("{} optimiser steps over all trials", count_text(steps))],
+        );
     }
     out.text
 }
@@ -136,7 +143,7 @@ fn count_text(n: u128) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -158,7 +165,11 @@ impl Lines {
     /// Continuation lines are indented under the first value so a wrapped list still reads
     /// as one field; a single part too long for any line is shortened in the middle.
     fn field(&mut self, label: &str, parts: &[String]) {
-        let pad = LABEL.max(label.chars().count() + 2);
+        self.field_padded(label, LABEL, parts);
+    }
+
+    fn field_padded(&mut self, label: &str, pad: usize, parts: &[String]) {
+        let pad = pad.max(label.chars().count() + 2).min(WIDTH / 2);
         let room = WIDTH - pad;
         let mut line = format!("{label:<pad$}");
         let mut line_has_part = false;
@@ -233,6 +244,9 @@ mod tests {
         assert!(plan.contains(", 200"), "{plan}");
         assert!(plan.contains("123,456"), "{plan}");
         assert!(plan.contains("x.csv"), "{plan}");
-        assert_eq!(plan.lines().filter(|l| l.starts_with("  ") && l.contains("n_dense=")).count(), 3);
+        assert_eq!(
+            plan.lines().filter(|l| l.starts_with("  ") && l.contains("n_dense=")).count(),
+            3
+        );
     }
 }

@@ -115,8 +115,12 @@ impl Rule {
     /// Checks one TOML value; on failure returns the text after "expected ..., found ".
     pub(crate) fn check(self, value: &toml::Value) -> Result<SettingValue, String> {
         match (self, value) {
-            (Rule::PositiveInt, toml::Value::Integer(i)) if *i >= 1 => Ok(SettingValue::Int(*i as u64)),
-            (Rule::AnyUnsigned, toml::Value::Integer(i)) if *i >= 0 => Ok(SettingValue::Int(*i as u64)),
+            (Rule::PositiveInt, toml::Value::Integer(i)) if *i >= 1 => {
+                Ok(SettingValue::Int(*i as u64))
+            }
+            (Rule::AnyUnsigned, toml::Value::Integer(i)) if *i >= 0 => {
+                Ok(SettingValue::Int(*i as u64))
+            }
             (Rule::NonNegativeFloat, v) => match number(v) {
                 Some(x) if x.is_finite() && x >= 0.0 => Ok(SettingValue::Float(x + 0.0)),
                 _ => Err(found(v)),
@@ -203,7 +207,12 @@ pub(crate) fn get(name: &str, window: usize, config: &TrainConfig) -> SettingVal
 
 /// Writes one validated setting into a (window, config) pair. Values reach here only after
 /// [`Rule::check`], so a mismatch is a bug in this module, not a user mistake.
-pub(crate) fn apply(name: &str, value: &SettingValue, window: &mut usize, config: &mut TrainConfig) {
+pub(crate) fn apply(
+    name: &str,
+    value: &SettingValue,
+    window: &mut usize,
+    config: &mut TrainConfig,
+) {
     use SettingValue as V;
     match (name, value) {
         ("window", V::Int(v)) => *window = *v as usize,

@@ -63,7 +63,12 @@ impl Ctx<'_> {
         }
     }
 
-    fn choice(&self, loc: &str, names: &'static [&'static str], value: &toml::Value) -> Result<String> {
+    fn choice(
+        &self,
+        loc: &str,
+        names: &'static [&'static str],
+        value: &toml::Value,
+    ) -> Result<String> {
         match self.check(loc, Rule::Choice(names), value)? {
             SettingValue::Str(s) => Ok(s),
             other => unreachable!("choice rule gave {other:?}"),
@@ -88,7 +93,10 @@ impl Ctx<'_> {
     fn fraction(&self, loc: &str, value: &toml::Value) -> Result<f64> {
         match settings::number(value) {
             Some(x) if (0.0..1.0).contains(&x) => Ok(x),
-            _ => Err(self.fail(format!("{loc}: expected a number in [0, 1), found {}", found(value)))),
+            _ => {
+                Err(self
+                    .fail(format!("{loc}: expected a number in [0, 1), found {}", found(value))))
+            }
         }
     }
 
@@ -105,11 +113,9 @@ impl Ctx<'_> {
             let tail = match suggest::closest(key, valid) {
                 Some(near) => format!("did you mean \"{near}\"?"),
                 None => match suggest::closest(key, &all_keys()) {
-                    Some(near) => format!(
-                        "did you mean \"{near}\"? ({}); valid keys here: {}",
-                        belongs(near).unwrap_or_default(),
-                        valid.join(", ")
-                    ),
+                    Some(near) => {
+                        format!("did you mean \"{near}\"? ({})", belongs(near).unwrap_or_default())
+                    }
                     None => format!("valid keys: {}", valid.join(", ")),
                 },
             };
@@ -235,7 +241,9 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
                     rule.expected()
                 )));
             }
-            (None, Some(value)) => Some(ctx.check(&format!("{} {name}", home.table()), rule, value)?),
+            (None, Some(value)) => {
+                Some(ctx.check(&format!("{} {name}", home.table()), rule, value)?)
+            }
             (None, None) => None,
         };
         if let Some(value) = fixed {
@@ -259,10 +267,9 @@ fn sub_table<'t>(ctx: &Ctx, top: &'t toml::Table, key: &str) -> Result<Option<&'
     match top.get(key) {
         None => Ok(None),
         Some(toml::Value::Table(t)) => Ok(Some(t)),
-        Some(other) => Err(ctx.fail(format!(
-            "{key}: expected a [{key}] table, found {}",
-            found(other)
-        ))),
+        Some(other) => {
+            Err(ctx.fail(format!("{key}: expected a [{key}] table, found {}", found(other))))
+        }
     }
 }
 
@@ -321,9 +328,10 @@ fn parse_source(ctx: &Ctx, data: &toml::Table, have_table: bool) -> Result<Sourc
 fn refuse_keys(ctx: &Ctx, data: &toml::Table, keys: &[&str], why: &str) -> Result<()> {
     match keys.iter().find(|k| data.contains_key(**k)) {
         // The training seed has the same name, so say where that one goes.
-        Some(&"seed") => Err(ctx.fail(format!(
-            "[data] seed: {why} (the training seed goes in [train] or [grid])"
-        ))),
+        Some(&"seed") => {
+            Err(ctx
+                .fail(format!("[data] seed: {why}; the training seed goes in [train] or [grid]")))
+        }
         Some(key) => Err(ctx.fail(format!("[data] {key}: {why}"))),
         None => Ok(()),
     }
@@ -334,15 +342,19 @@ fn parse_file_source(ctx: &Ctx, data: &toml::Table) -> Result<Source> {
         ctx,
         data,
         &SYNTHETIC_KEYS[1..],
-        "only applies to a synthetic series (kind = ...), but this [data] reads a file (path + column)",
+        "only applies to a synthetic series (kind = ...), not to a file (path + column)",
     )?;
     let (path, column) = match (data.get("path"), data.get("column")) {
         (Some(p), Some(c)) => (ctx.text("[data] path", p)?, ctx.text("[data] column", c)?),
         (None, _) => {
-            return Err(ctx.fail("[data]: column is given but path is missing; a file source needs both"));
+            return Err(
+                ctx.fail("[data]: column is given but path is missing; a file source needs both")
+            );
         }
         (_, None) => {
-            return Err(ctx.fail("[data]: path is given but column is missing; a file source needs both"));
+            return Err(
+                ctx.fail("[data]: path is given but column is missing; a file source needs both")
+            );
         }
     };
     let features = match data.get("features") {
@@ -350,7 +362,8 @@ fn parse_file_source(ctx: &Ctx, data: &toml::Table) -> Result<Source> {
         Some(toml::Value::Array(items)) => {
             let mut names: Vec<String> = Vec::new();
             for (i, item) in items.iter().enumerate() {
-                let name = ctx.text(&format!("[data] features, value {} of {}", i + 1, items.len()), item)?;
+                let name = ctx
+                    .text(&format!("[data] features, value {} of {}", i + 1, items.len()), item)?;
                 if names.contains(&name) || name == column {
                     return Err(ctx.fail(format!(
                         "[data] features: {} is listed twice (or is the target column)",
@@ -379,7 +392,14 @@ fn parse_file_source(ctx: &Ctx, data: &toml::Table) -> Result<Source> {
         },
     };
     let folder = ctx.file.parent().unwrap_or(Path::new(""));
-    Ok(Source::File { path: folder.join(PathBuf::from(path)), column, features, sort_by, rows, missing })
+    Ok(Source::File {
+        path: folder.join(PathBuf::from(path)),
+        column,
+        features,
+        sort_by,
+        rows,
+        missing,
+    })
 }
 
 fn parse_rows(ctx: &Ctx, value: &toml::Value) -> Result<(usize, usize)> {
@@ -387,15 +407,15 @@ fn parse_rows(ctx: &Ctx, value: &toml::Value) -> Result<(usize, usize)> {
         ctx.fail(format!(
             "[data] rows: expected [start, end] with integers 0 ≤ start < end, found {}",
             match value {
-                toml::Value::Array(items) => format!(
-                    "[{}]",
-                    items.iter().map(found).collect::<Vec<_>>().join(", ")
-                ),
+                toml::Value::Array(items) =>
+                    format!("[{}]", items.iter().map(found).collect::<Vec<_>>().join(", ")),
                 other => found(other),
             }
         ))
     };
-    let toml::Value::Array(items) = value else { return Err(bad()) };
+    let toml::Value::Array(items) = value else {
+        return Err(bad());
+    };
     let [toml::Value::Integer(start), toml::Value::Integer(end)] = items.as_slice() else {
         return Err(bad());
     };
@@ -415,7 +435,7 @@ fn parse_synthetic(ctx: &Ctx, data: &toml::Table, kind: &toml::Value) -> Result<
         ctx,
         data,
         &FILE_KEYS,
-        "only applies to a file source (path + column), but this [data] generates a series (kind)",
+        "only applies to a file (path + column), not to a synthetic series (kind = ...)",
     )?;
     let kind_name = ctx.choice("[data] kind", &KIND_NAMES, kind)?;
     let kind = match kind_name.as_str() {
@@ -515,7 +535,8 @@ fn parse_axis(
     let mut values = Vec::with_capacity(items.len());
     let mut seen = HashSet::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let value = ctx.check(&format!("[grid] {name}, value {} of {}", i + 1, items.len()), rule, item)?;
+        let value =
+            ctx.check(&format!("[grid] {name}, value {} of {}", i + 1, items.len()), rule, item)?;
         // Display is exact for every variant (floats print round-trip), so it is a faithful key.
         if !seen.insert(value.to_string()) {
             return Err(ctx.fail(format!(
