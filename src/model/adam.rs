@@ -29,12 +29,15 @@ impl Slot {
     }
 
     fn step(&mut self, grad: &[f32], lr: f32, c1: f32, c2: f32) {
-        for (((p, &g), m), v) in self.value.iter_mut().zip(grad).zip(&mut self.m).zip(&mut self.v) {
-            *m = *m * BETA1 + g * (1.0 - BETA1);
-            *v = *v * BETA2 + g.powi(2) * (1.0 - BETA2);
-            let m_hat = *m * c1;
-            let v_hat = *v * c2;
-            *p -= lr * m_hat / (v_hat.sqrt() + EPSILON);
+        // Equal-length slices and an index loop, so the compiler can vectorise it.
+        let n = self.value.len();
+        let (p, g, m, v) = (&mut self.value[..n], &grad[..n], &mut self.m[..n], &mut self.v[..n]);
+        for i in 0..n {
+            m[i] = m[i] * BETA1 + g[i] * (1.0 - BETA1);
+            v[i] = v[i] * BETA2 + g[i] * g[i] * (1.0 - BETA2);
+            let m_hat = m[i] * c1;
+            let v_hat = v[i] * c2;
+            p[i] -= lr * m_hat / (v_hat.sqrt() + EPSILON);
         }
     }
 }

@@ -12,12 +12,11 @@ pub use journal::JournalWriter;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::baselines::baselines;
@@ -138,9 +137,11 @@ pub fn run_trial(trial: &Trial, data: &Dataset) -> TrialRecord {
 }
 
 fn check_out_dir(out: &Path) -> Result<()> {
-    if out.exists() && !out.is_dir() {
+    // The directory, or any folder it would be created in, must not be a file.
+    if let Some(file) = out.ancestors().find(|a| !a.as_os_str().is_empty() && a.exists() && !a.is_dir()) {
+        let what = if file == out { "is a file".to_string() } else { format!("{} is a file", file.display()) };
         return Err(bad_input(format!(
-            "--out {}: is a file, not a directory; give a directory for the results",
+            "--out {}: {what}, not a directory; give a directory for the results",
             out.display()
         )));
     }
@@ -152,14 +153,25 @@ fn check_same_experiment(out: &Path, info: &RunInfo) -> Result<()> {
     let path = out.join("run.json");
     if let Ok(text) = std::fs::read_to_string(&path) {
         let old: RunInfo = serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+        let describe = |i: &RunInfo| {
+            format!(
+                "{} ({} rows, values {}…; val_fraction {}, test_fraction {}, scale {})",
+                i.dataset.source,
+                i.dataset.rows,
+                &i.dataset.values_sha256[..12],
+                i.split.val_fraction,
+                i.split.test_fraction,
+                i.split.scale.name()
+            )
+        };
+        let what = if old.dataset != info.dataset { "different data" } else { "the same data split differently" };
         if &old != info {
             return Err(bad_input(format!(
-                "{}: holds results of a different grid (trained on {} with {} rows, values {}…); \
+                "{}: holds results of a different grid, trained on {what}: {} there, {} now; \
                  use --fresh to start over (the old directory is kept beside it) or another --out",
                 out.display(),
-                old.dataset.source,
-                old.dataset.rows,
-                &old.dataset.values_sha256[..12]
+                describe(&old),
+                describe(info)
             )));
         }
     }
@@ -255,22 +267,34 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
         Ok((written, diverged, failed))
     });
 
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
+    // Each worker is a one-thread rayon pool fed from a shared counter. dfdx's matmul hands
+    // gemm `rayon::current_num_threads()`: inside one pool of N workers, gemm would split
+    // large products across workers busy with trials of their own, which `trendsweep bench`
+    // measures as a loss (two n_dense 512 trials at once ran at 126 steps/s each, against
+    // 218 for one alone); with one thread per pool each product stays on its own worker.
+    let workers: Vec<rayon::ThreadPool> = (0..opts.threads)
+        .map(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
+        .collect::<Result<_, _>>()
         .context("starting the worker threads")?;
-    pool.install(|| {
-        todo.par_iter().for_each_with(tx, |tx, trial| {
-            if INTERRUPTED.load(Ordering::SeqCst) {
-                return;
-            }
-            let data = &prepared.datasets[&trial.window];
-            progress.started();
-            let record = run_trial(trial, data);
-            // The writer only goes away after an I/O error, which it reports itself.
-            let _ = tx.send(record);
-        })
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for worker in &workers {
+            let (tx, next, todo, prepared, progress) = (tx.clone(), &next, &todo, &prepared, &progress);
+            scope.spawn(move || {
+                while !INTERRUPTED.load(Ordering::SeqCst) {
+                    let Some(trial) = todo.get(next.fetch_add(1, Ordering::SeqCst)) else { break };
+                    let data = &prepared.datasets[&trial.window];
+                    progress.started();
+                    let record = worker.install(|| run_trial(trial, data));
+                    // The writer only goes away after an I/O error, which it reports itself.
+                    if tx.send(record).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
     });
+    drop(tx);
     let (trained, diverged, failed) = writer.join().expect("the journal writer does not panic")?;
     progress.finish();
 
