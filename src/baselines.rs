@@ -2,102 +2,102 @@
 //! `persistence` (tomorrow equals today) and `ols` (least squares on the training windows
 //! with an intercept, solved in f64). For a `linear` model OLS's training MSE is the floor.
 
-use crate::data::Dataset;
+use crate::data::{Dataset, Split};
 use crate::results::BaselineRow;
-use crate::train::evaluate;
+use crate::train::mse_and_trend_accuracy;
 
 /// Least-squares coefficients (one per input, then the intercept) on the training split,
-/// in model units; solved by Householder QR, since adjacent window values are nearly collinear.
+/// in model units. Solved by QR, since adjacent window values are nearly collinear, with
+/// the triangular factor built one row at a time by Givens rotations: memory stays
+/// O(inputs²) however long the series.
 pub fn ols_coefficients(data: &Dataset) -> Vec<f64> {
     let d = data.n_inputs;
-    let cols = d + 1;
-    let n = data.train.len();
-    // Column-major design matrix with a trailing column of ones.
-    let mut a = vec![0.0f64; n * cols];
-    for i in 0..n {
-        for j in 0..d {
-            a[j * n + i] = data.train.x[i * d + j] as f64;
+    let cols = d + 1; // the inputs and the intercept
+    let width = cols + 1; // ... and the right-hand side
+    // Row k of the upper-triangular factor, with Qᵀb in its last place.
+    let mut r = vec![0.0f64; cols * width];
+    let mut row = vec![0.0f64; width];
+    let mut inputs = Vec::with_capacity(d);
+    let train = &data.train;
+    for i in 0..train.len() {
+        inputs.clear();
+        train.input_into(i, &mut inputs);
+        for (slot, &v) in row.iter_mut().zip(&inputs) {
+            *slot = v as f64;
         }
-        a[d * n + i] = 1.0;
-    }
-    // The target in f64 (not the f32 training copy), so the floor is exact in series units.
-    let mut b: Vec<f64> = data.train.y_raw.iter().map(|&v| data.target_scaler.scale(v)).collect();
-    let mut diag = vec![0.0f64; cols];
-    for k in 0..cols.min(n) {
-        let col = &mut a[k * n..(k + 1) * n];
-        let norm = col[k..].iter().map(|v| v * v).sum::<f64>().sqrt();
-        if norm == 0.0 {
-            continue;
-        }
-        let alpha = if col[k] > 0.0 { -norm } else { norm };
-        col[k] -= alpha;
-        let vnorm2 = col[k..].iter().map(|v| v * v).sum::<f64>();
-        diag[k] = alpha;
-        if vnorm2 == 0.0 {
-            continue;
-        }
-        let v: Vec<f64> = col[k..].to_vec();
-        for j in k + 1..cols {
-            let cj = &mut a[j * n..(j + 1) * n];
-            let dot: f64 = v.iter().zip(&cj[k..]).map(|(x, y)| x * y).sum();
-            let f = 2.0 * dot / vnorm2;
-            for (c, vi) in cj[k..].iter_mut().zip(&v) {
-                *c -= f * vi;
+        row[d] = 1.0;
+        // The target in f64 (not the f32 training copy), so the floor is exact in series units.
+        row[cols] = data.target_scaler.scale(train.y_raw(i));
+        for k in 0..cols {
+            if row[k] == 0.0 {
+                continue;
+            }
+            let rk = &mut r[k * width..(k + 1) * width];
+            if rk[k] == 0.0 {
+                // An empty pivot row takes the incoming row as it is.
+                rk[k..].copy_from_slice(&row[k..]);
+                break;
+            }
+            let h = rk[k].hypot(row[k]);
+            let (c, s) = (rk[k] / h, row[k] / h);
+            for j in k..width {
+                let (a, b) = (rk[j], row[j]);
+                rk[j] = c * a + s * b;
+                row[j] = c * b - s * a;
             }
         }
-        let dot: f64 = v.iter().zip(&b[k..]).map(|(x, y)| x * y).sum();
-        let f = 2.0 * dot / vnorm2;
-        for (c, vi) in b[k..].iter_mut().zip(&v) {
-            *c -= f * vi;
-        }
     }
-    // Back substitution on R (diagonal in `diag`, upper part in `a`); a zero pivot
-    // (a column that is a combination of others) gets coefficient 0.
+    // Back substitution; a pivot that is zero next to the largest (an input that is a
+    // combination of others) gets coefficient 0.
+    let scale = (0..cols).map(|k| r[k * width + k].abs()).fold(0.0, f64::max);
     let mut coef = vec![0.0f64; cols];
-    for k in (0..cols.min(n)).rev() {
-        let mut s = b[k];
-        for j in k + 1..cols {
-            s -= a[j * n + k] * coef[j];
-        }
-        coef[k] = if diag[k].abs() > 1e-12 { s / diag[k] } else { 0.0 };
+    for k in (0..cols).rev() {
+        let rk = &r[k * width..(k + 1) * width];
+        let s = rk[cols] - (k + 1..cols).map(|j| rk[j] * coef[j]).sum::<f64>();
+        coef[k] = if rk[k].abs() > 1e-12 * scale { s / rk[k] } else { 0.0 };
     }
     coef
 }
 
-fn ols_predict(coef: &[f64], x: &[f32], d: usize) -> Vec<f32> {
-    x.chunks(d)
-        .map(|row| (row.iter().zip(coef).map(|(&v, c)| v as f64 * c).sum::<f64>() + coef[d]) as f32)
+/// OLS predictions for every sample of a split, in model units (f64).
+fn ols_predictions(coef: &[f64], split: &Split) -> Vec<f64> {
+    let d = coef.len() - 1;
+    let mut inputs = Vec::with_capacity(d);
+    (0..split.len())
+        .map(|i| {
+            inputs.clear();
+            split.input_into(i, &mut inputs);
+            inputs.iter().zip(coef).map(|(&v, c)| v as f64 * c).sum::<f64>() + coef[d]
+        })
         .collect()
 }
 
 /// Figures for both baselines on `data`, with the same metrics as the trials.
 pub fn baselines(data: &Dataset) -> Vec<BaselineRow> {
     let s = &data.target_scaler;
-    let persistence = |split: &crate::data::Split| evaluate(&split.y_last, split, s);
     let coef = ols_coefficients(data);
-    let d = data.n_inputs;
-    let ols = |split: &crate::data::Split| evaluate(&ols_predict(&coef, &split.x, d), split, s);
-    let row = |name: &str, f: &dyn Fn(&crate::data::Split) -> (f64, f64)| {
-        let (train_mse, _) = f(&data.train);
-        let (val_mse, val_trend_acc) = f(&data.val);
-        BaselineRow { baseline: name.into(), window: data.window, train_mse, val_mse, val_trend_acc }
+    let figures = |split: &Split, pred: &dyn Fn(usize) -> f64| {
+        mse_and_trend_accuracy((0..split.len()).map(|i| (pred(i), split.y_raw(i), split.y_last_raw(i))))
     };
-    vec![row("persistence", &persistence), row("ols", &ols)]
+    let row = |name: &str, train: (f64, f64), val: (f64, f64)| BaselineRow {
+        baseline: name.into(),
+        window: data.window,
+        train_mse: train.0,
+        val_mse: val.0,
+        val_trend_acc: val.1,
+    };
+    let persistence = |split: &Split| figures(split, &|i| split.y_last_raw(i));
+    let ols = |split: &Split| {
+        let pred = ols_predictions(&coef, split);
+        figures(split, &|i| s.unscale(pred[i]))
+    };
+    vec![
+        row("persistence", persistence(&data.train), persistence(&data.val)),
+        row("ols", ols(&data.train), ols(&data.val)),
+    ]
 }
 
-/// OLS's training MSE in series units computed in f64 throughout (no f32 rounding of the
-/// predictions), the exact floor a linear model's training MSE can approach.
+/// OLS's training MSE in series units, the floor a linear model's training MSE can approach.
 pub fn ols_train_floor(data: &Dataset) -> f64 {
-    let coef = ols_coefficients(data);
-    let d = data.n_inputs;
-    let s = &data.target_scaler;
-    let n = data.train.len();
-    (0..n)
-        .map(|i| {
-            let row = &data.train.x[i * d..(i + 1) * d];
-            let p = row.iter().zip(&coef).map(|(&v, c)| v as f64 * c).sum::<f64>() + coef[d];
-            (s.unscale(p) - data.train.y_raw[i]).powi(2)
-        })
-        .sum::<f64>()
-        / n as f64
+    baselines(data).into_iter().find(|b| b.baseline == "ols").map(|b| b.train_mse).expect("ols is a baseline")
 }

@@ -52,9 +52,9 @@ fn step_phases(data: &Dataset, batch: usize, steps: usize) -> [(&'static str, f6
     };
     for step in 0..steps {
         let start = (step * batch) % (n - batch);
-        let x = dev.tensor_from_vec(data.train.x[start * n_in..(start + batch) * n_in].to_vec(), (batch, n_in));
-        let y = dev.tensor_from_vec(data.train.y[start..start + batch].to_vec(), (batch,));
-        let last = dev.tensor_from_vec(data.train.y_last[start..start + batch].to_vec(), (batch,));
+        let x = dev.tensor_from_vec(data.train.inputs(start..start + batch), (batch, n_in));
+        let y = dev.tensor_from_vec((start..start + batch).map(|i| data.train.y(i)).collect(), (batch,));
+        let last = dev.tensor_from_vec((start..start + batch).map(|i| data.train.y_last(i)).collect(), (batch,));
         lap(0, &mut ns);
         let p = model.forward(adam.trace(x));
         lap(1, &mut ns);
@@ -68,6 +68,18 @@ fn step_phases(data: &Dataset, batch: usize, steps: usize) -> [(&'static str, f6
     }
     let names = ["batch to tensors", "forward (2 matmuls, biases)", "loss (mask, 8 ops)", "backward (tape)", "Adam update"];
     std::array::from_fn(|i| (names[i], ns[i] / steps as f64))
+}
+
+/// Steps per second of each of `concurrent` identical trials run at once on a pool of
+/// `threads`; dfdx's matmul hands gemm `rayon::current_num_threads()`, so inside the pool
+/// gemm may split one product across workers that are busy with trials of their own.
+fn nested_steps_per_second(data: &Dataset, n_dense: usize, batch: usize, threads: usize, concurrent: usize) -> f64 {
+    use rayon::prelude::*;
+    let cfg = TrainConfig { n_dense, batch_size: batch, epochs: 2, lambda: 0.01, ..TrainConfig::default() };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a pool");
+    let rates: Vec<f64> =
+        pool.install(|| (0..concurrent).into_par_iter().map(|_| train(data, &cfg).steps_per_second).collect());
+    rates.iter().sum::<f64>() / rates.len() as f64
 }
 
 fn run_sweep_child(grid_text: &str, threads: usize, dir: &Path) -> Result<(f64, u64)> {
@@ -156,6 +168,14 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
         let sps = steps_per_second(&d, 32, 32, repeats, min_steps / 4);
         println!("| {window} | {sps:.0} | {:.0} |", sps * 32.0);
     }
+
+    println!("\n## Nested parallelism (n_dense 512, batch 256, window 128; steps/s per trial)\n");
+    let d128 = dataset(128, 4000);
+    let alone1 = median((0..repeats).map(|_| nested_steps_per_second(&d128, 512, 256, 1, 1)).collect());
+    let alone2 = median((0..repeats).map(|_| nested_steps_per_second(&d128, 512, 256, 2, 1)).collect());
+    let both2 = median((0..repeats).map(|_| nested_steps_per_second(&d128, 512, 256, 2, 2)).collect());
+    println!("| one trial, 1-thread pool | one trial, 2-thread pool | two trials at once, 2-thread pool |");
+    println!("| ---: | ---: | ---: |\n| {alone1:.0} | {alone2:.0} | {both2:.0} |");
 
     println!("\n## Whole sweeps (child processes)\n");
     let scaling = grid_text(3000, 16, if quick { 1 } else { 2 }, 1, 16, &[0.0, 0.1]);

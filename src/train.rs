@@ -27,23 +27,32 @@ pub fn derived_seed(parts: &[&dyn std::fmt::Display]) -> u64 {
     u64::from_le_bytes(h.finalize()[..8].try_into().expect("8 bytes"))
 }
 
-/// MSE (in series units) and trend-match accuracy of predictions made in model units.
-pub fn evaluate(pred_scaled: &[f32], split: &Split, scaler: &Scaler) -> (f64, f64) {
-    let n = split.len();
-    if n == 0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let mut se = 0.0;
-    let mut matched = 0usize;
-    for i in 0..n {
-        let p = scaler.unscale(pred_scaled[i] as f64);
-        let (y, last) = (split.y_raw[i], split.y_last_raw[i]);
+/// MSE and trend-match accuracy of predictions against targets and previous values, all
+/// in series units. Direction uses `sign` with `sign(0) = 0`: a flat true move is matched
+/// only by an exactly flat prediction.
+pub fn mse_and_trend_accuracy(samples: impl Iterator<Item = (f64, f64, f64)>) -> (f64, f64) {
+    let (mut n, mut se, mut matched) = (0usize, 0.0, 0usize);
+    for (p, y, last) in samples {
+        n += 1;
         se += (y - p).powi(2);
         if loss::sign(p - last) == loss::sign(y - last) {
             matched += 1;
         }
     }
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
     (se / n as f64, matched as f64 / n as f64)
+}
+
+/// [`mse_and_trend_accuracy`] of predictions made in model units on a split.
+pub fn evaluate(pred_scaled: &[f32], split: &Split, scaler: &Scaler) -> (f64, f64) {
+    mse_and_trend_accuracy(
+        pred_scaled
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| (scaler.unscale(p as f64), split.y_raw(i), split.y_last_raw(i))),
+    )
 }
 
 /// Trains one configuration. Never panics on bad numbers: a non-finite loss or weight
@@ -87,9 +96,9 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             yb.clear();
             lb.clear();
             for &i in chunk {
-                xb.extend_from_slice(&train.x[i * n_in..(i + 1) * n_in]);
-                yb.push(train.y[i]);
-                lb.push(train.y_last[i]);
+                train.input_into(i, &mut xb);
+                yb.push(train.y(i));
+                lb.push(train.y_last(i));
             }
             let b = chunk.len();
             let x = dev.tensor_from_vec(xb.clone(), (b, n_in));
@@ -116,8 +125,8 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             message = Some(format!("a weight became non-finite during epoch {epoch}"));
             break;
         }
-        let (train_mse, _) = evaluate(&model.predict(&dev, &train.x), train, &data.target_scaler);
-        let (val_mse, val_trend_acc) = evaluate(&model.predict(&dev, &data.val.x), &data.val, &data.target_scaler);
+        let (train_mse, _) = evaluate(&model.predict(&dev, train), train, &data.target_scaler);
+        let (val_mse, val_trend_acc) = evaluate(&model.predict(&dev, &data.val), &data.val, &data.target_scaler);
         if !train_mse.is_finite() {
             status = TrialStatus::Diverged;
             message = Some(format!("training predictions became non-finite at epoch {epoch}"));

@@ -297,19 +297,19 @@ fn features_join_the_windowed_input() {
     assert_eq!(d.n_inputs, 9);
     assert_eq!(d.train.len(), 7);
     // Sample 0: the target's window, then each feature's window in the order listed.
-    assert_eq!(&d.train.x[0..9], &[0.0, 1.0, 2.0, 1000.0, 1002.0, 1004.0, 100.0, 101.0, 102.0]);
-    assert_eq!(d.train.y[0], 3.0);
+    assert_eq!(d.train.inputs(0..1), [0.0, 1.0, 2.0, 1000.0, 1002.0, 1004.0, 100.0, 101.0, 102.0]);
+    assert_eq!(d.train.y(0), 3.0);
     // The last sample ends just before its target.
-    assert_eq!(&d.train.x[6 * 9..7 * 9], &[6.0, 7.0, 8.0, 1012.0, 1014.0, 1016.0, 106.0, 107.0, 108.0]);
-    assert_eq!(d.train.y[6], 9.0);
+    assert_eq!(d.train.inputs(6..7), [6.0, 7.0, 8.0, 1012.0, 1014.0, 1016.0, 106.0, 107.0, 108.0]);
+    assert_eq!(d.train.y(6), 9.0);
 
     // With z-scoring each column is scaled by its own training statistics.
     let spec = SplitSpec { val_fraction: 0.0, test_fraction: 0.0, scale: Scale::Zscore };
     let d = Dataset::build(&s, 3, &spec).unwrap();
-    let b_first = d.train.x[3];
-    let a_first = d.train.x[6];
+    let row = d.train.inputs(0..1);
+    let (b_first, a_first) = (row[3], row[6]);
     assert!((b_first - a_first).abs() < 1e-5, "b = 1000 + 2i and a = 100 + i scale alike: {b_first} vs {a_first}");
-    assert!((d.train.x[0] - a_first).abs() < 1e-5);
+    assert!((row[0] - a_first).abs() < 1e-5);
 }
 
 #[test]
@@ -430,7 +430,7 @@ fn synthetic_random_walk_without_noise_is_a_straight_line() {
     }
     // Windows of a line: every direction of change is "up".
     let d = Dataset::build(&s, 4, &SplitSpec::default()).unwrap();
-    assert!(d.train.y_raw.iter().zip(&d.train.y_last_raw).all(|(y, last)| y > last));
+    assert!((0..d.train.len()).all(|i| d.train.y_raw(i) > d.train.y_last_raw(i)));
 }
 
 // ---------------------------------------------------------------------------------------

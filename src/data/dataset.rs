@@ -1,6 +1,13 @@
 //! Windows, time-ordered splits and scaling. Sample `t` (for `t = w..n`) has input
 //! `s[t-w..t]` (followed by the same window of each feature), target `s[t]` and
 //! `y_last = s[t-1]`. The split keeps time order: train, then validation, then test.
+//!
+//! Windows are not copied out: a split is a range of positions over the scaled columns,
+//! and a sample's input is read when a batch is built. A window of 16 would otherwise
+//! store every value 16 times (64 bytes per sample in f32).
+
+use std::ops::Range;
+use std::sync::Arc;
 
 use anyhow::Result;
 
@@ -26,24 +33,66 @@ impl Scaler {
     }
 }
 
-/// One part of the samples, ready for the model (f32, scaled) and for metrics (f64, series units).
-#[derive(Debug, Clone, Default)]
+/// The series as the model sees it (scaled, target first, then each feature) and the
+/// target in its own units, shared by a dataset's splits.
+#[derive(Debug)]
+struct Columns {
+    scaled: Vec<Vec<f32>>,
+    raw: Vec<f64>,
+}
+
+/// One part of the samples, in time order: inputs and targets in model units (f32,
+/// scaled) for training, and in series units (f64) for metrics.
+#[derive(Debug, Clone)]
 pub struct Split {
-    /// Row-major, `len() × n_inputs`.
-    pub x: Vec<f32>,
-    pub y: Vec<f32>,
-    pub y_last: Vec<f32>,
-    /// The targets and previous values in the series' own units.
-    pub y_raw: Vec<f64>,
-    pub y_last_raw: Vec<f64>,
+    cols: Arc<Columns>,
+    window: usize,
+    /// Series position of the first sample's target.
+    first: usize,
+    len: usize,
 }
 
 impl Split {
     pub fn len(&self) -> usize {
-        self.y.len()
+        self.len
     }
     pub fn is_empty(&self) -> bool {
-        self.y.is_empty()
+        self.len == 0
+    }
+    /// Width of one input row: the window of the target, then of each feature.
+    pub fn n_inputs(&self) -> usize {
+        self.window * self.cols.scaled.len()
+    }
+    /// Appends sample `i`'s input row to `out`.
+    pub fn input_into(&self, i: usize, out: &mut Vec<f32>) {
+        let t = self.first + i;
+        for col in &self.cols.scaled {
+            out.extend_from_slice(&col[t - self.window..t]);
+        }
+    }
+    /// The input rows of `range`, row-major.
+    pub fn inputs(&self, range: Range<usize>) -> Vec<f32> {
+        let mut out = Vec::with_capacity(range.len() * self.n_inputs());
+        for i in range {
+            self.input_into(i, &mut out);
+        }
+        out
+    }
+    /// Target of sample `i`, in model units.
+    pub fn y(&self, i: usize) -> f32 {
+        self.cols.scaled[0][self.first + i]
+    }
+    /// The target's previous value, in model units.
+    pub fn y_last(&self, i: usize) -> f32 {
+        self.cols.scaled[0][self.first + i - 1]
+    }
+    /// Target of sample `i`, in series units.
+    pub fn y_raw(&self, i: usize) -> f64 {
+        self.cols.raw[self.first + i]
+    }
+    /// The target's previous value, in series units.
+    pub fn y_last_raw(&self, i: usize) -> f64 {
+        self.cols.raw[self.first + i - 1]
     }
 }
 
@@ -111,23 +160,8 @@ impl Dataset {
             columns.push(values.iter().map(|&v| s.scale(v) as f32).collect());
         }
         let n_inputs = window * columns.len();
-        let make = |range: std::ops::Range<usize>| -> Split {
-            let mut out = Split {
-                x: Vec::with_capacity(range.len() * n_inputs),
-                ..Split::default()
-            };
-            for sample in range {
-                let t = sample + window;
-                for col in &columns {
-                    out.x.extend_from_slice(&col[t - window..t]);
-                }
-                out.y.push(columns[0][t]);
-                out.y_last.push(columns[0][t - 1]);
-                out.y_raw.push(series.values[t]);
-                out.y_last_raw.push(series.values[t - 1]);
-            }
-            out
-        };
+        let cols = Arc::new(Columns { scaled: columns, raw: series.values.clone() });
+        let make = |range: Range<usize>| Split { cols: cols.clone(), window, first: range.start + window, len: range.len() };
         Ok(Dataset {
             window,
             n_inputs,
@@ -185,12 +219,14 @@ mod tests {
         let d = Dataset::build(&s, 4, &spec).unwrap();
         assert_eq!(d.train.len() + d.val.len(), 26);
         assert_eq!(d.train.len(), 20);
-        assert_eq!(&d.train.x[0..4], &[0.0, 1.0, 2.0, 3.0]);
-        assert_eq!(d.train.y[0], 4.0);
-        assert_eq!(d.train.y_last[0], 3.0);
+        assert_eq!(d.train.inputs(0..1), [0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(d.train.y(0), 4.0);
+        assert_eq!(d.train.y_last(0), 3.0);
         // The first validation sample follows the last training one in time.
-        assert_eq!(d.val.y[0], 24.0);
-        assert_eq!(&d.val.x[0..4], &[20.0, 21.0, 22.0, 23.0]);
+        assert_eq!(d.val.y(0), 24.0);
+        assert_eq!(d.val.inputs(0..1), [20.0, 21.0, 22.0, 23.0]);
+        // A later row is the same window shifted: rows are views, not copies.
+        assert_eq!(d.train.inputs(19..20), [19.0, 20.0, 21.0, 22.0]);
     }
 
     #[test]
@@ -204,7 +240,7 @@ mod tests {
         let part: Vec<f64> = (0..19).map(|v| (v % 2) as f64).collect();
         let mean = part.iter().sum::<f64>() / 19.0;
         assert!((d.target_scaler.mean - mean).abs() < 1e-12);
-        assert!((d.val.y_raw.last().unwrap() - 1000.0).abs() < 1e-12);
+        assert!((d.val.y_raw(d.val.len() - 1) - 1000.0).abs() < 1e-12);
     }
 
     #[test]
@@ -214,7 +250,7 @@ mod tests {
         let spec = SplitSpec { val_fraction: 0.0, test_fraction: 0.0, scale: Scale::None };
         let d = Dataset::build(&s, 3, &spec).unwrap();
         assert_eq!(d.n_inputs, 6);
-        assert_eq!(&d.train.x[0..6], &[0.0, 1.0, 2.0, 100.0, 101.0, 102.0]);
+        assert_eq!(d.train.inputs(0..1), [0.0, 1.0, 2.0, 100.0, 101.0, 102.0]);
     }
 
     #[test]
