@@ -51,6 +51,10 @@ pub struct TrialResult {
     /// Epoch with the lowest `val_mse` (1-based), if any epoch finished.
     pub best_epoch: Option<usize>,
     pub wall_seconds: f64,
+    /// Optimiser steps taken.
+    #[serde(default)]
+    pub steps: u64,
+    /// Steps per second of training time (the per-epoch evaluation excluded).
     pub steps_per_second: f64,
 }
 

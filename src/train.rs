@@ -151,6 +151,7 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
         curve,
         best_epoch,
         wall_seconds: started.elapsed().as_secs_f64(),
+        steps,
         steps_per_second: if step_seconds > 0.0 { steps as f64 / step_seconds } else { 0.0 },
     };
     (result, model)

@@ -71,6 +71,7 @@ fn record(li: usize, bi: usize, seed: u64) -> TrialRecord {
             curve,
             best_epoch: Some(3),
             wall_seconds: 1.5,
+            steps: 300,
             steps_per_second: 200.0,
         },
     }
@@ -100,6 +101,7 @@ fn degraded_grid() -> Vec<TrialRecord> {
                 curve: vec![],
                 best_epoch: None,
                 wall_seconds: 0.1,
+                steps: 0,
                 steps_per_second: 0.0,
             };
         } else if r.trial_id == trial_id(2, 1, 2) {

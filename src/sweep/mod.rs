@@ -130,6 +130,7 @@ pub fn run_trial(trial: &Trial, data: &Dataset) -> TrialRecord {
                 curve: vec![],
                 best_epoch: None,
                 wall_seconds: 0.0,
+                steps: 0,
                 steps_per_second: 0.0,
             }
         });

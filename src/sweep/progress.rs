@@ -65,8 +65,7 @@ impl Progress {
 
     pub fn finished(&self, record: &TrialRecord) {
         let r = &record.result;
-        let steps = (r.steps_per_second * r.wall_seconds) as usize;
-        self.0.steps.fetch_add(steps, Ordering::Relaxed);
+        self.0.steps.fetch_add(r.steps as usize, Ordering::Relaxed);
         match r.status {
             TrialStatus::Ok => {}
             TrialStatus::Diverged => {
