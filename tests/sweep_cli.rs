@@ -141,3 +141,31 @@ fn rerun_trains_only_what_is_missing() {
     let second = read_parquet(&dir.join("trials.parquet"));
     assert!(first.equals_missing(&second));
 }
+
+#[test]
+fn progress_in_a_log_is_plain_lines_and_quiet_prints_only_the_tables() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |dir: &str, quiet: bool| {
+        let out_dir = tmp.path().join(dir);
+        let mut args = vec!["sweep", "experiments/quick.toml", "--out", out_dir.to_str().unwrap()];
+        if quiet {
+            args.push("--quiet");
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    // Standard error is a pipe here, not a terminal: no carriage returns or escape codes.
+    let (stdout, stderr) = run("loud", false);
+    assert!(!stderr.contains('\r') && !stderr.contains('\u{1b}'), "{stderr:?}");
+    assert!(stderr.contains("0 trials already done, 8 to train"), "{stderr}");
+    assert!(stderr.lines().any(|l| l.contains("8/8 trials") && l.contains("steps/s")), "{stderr}");
+    assert!(stdout.contains("Penalty effect"));
+    let (quiet_out, quiet_err) = run("quiet", true);
+    assert!(quiet_err.is_empty(), "--quiet must print nothing but the tables: {quiet_err}");
+    assert_eq!(quiet_out, stdout, "the tables are the same either way");
+}
