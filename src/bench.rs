@@ -53,8 +53,8 @@ fn step_phases(data: &Dataset, batch: usize, steps: usize) -> [(&'static str, f6
     for step in 0..steps {
         let start = (step * batch) % (n - batch);
         let x = dev.tensor_from_vec(data.train.inputs(start..start + batch), (batch, n_in));
-        let y = dev.tensor_from_vec((start..start + batch).map(|i| data.train.y(i)).collect(), (batch,));
-        let last = dev.tensor_from_vec((start..start + batch).map(|i| data.train.y_last(i)).collect(), (batch,));
+        let y: Vec<f32> = (start..start + batch).map(|i| data.train.y(i)).collect();
+        let last: Vec<f32> = (start..start + batch).map(|i| data.train.y_last(i)).collect();
         lap(0, &mut ns);
         let p = model.forward(adam.trace(x));
         lap(1, &mut ns);

@@ -102,10 +102,8 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             }
             let b = chunk.len();
             let x = dev.tensor_from_vec(xb.clone(), (b, n_in));
-            let y = dev.tensor_from_vec(yb.clone(), (b,));
-            let last = dev.tensor_from_vec(lb.clone(), (b,));
             let p = model.forward(adam.trace(x));
-            let l = loss::loss(cfg.loss, lambda, p, &y, &last);
+            let l = loss::loss(cfg.loss, lambda, p, &yb, &lb);
             let value = l.array();
             let grads = l.backward();
             adam.update(&mut model, grads);

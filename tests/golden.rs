@@ -75,9 +75,7 @@ fn dfdx_loss_matches_tensorflow() {
         let n = c.y_true.len();
         for kind in LossKind::ALL {
             let p: Vector = dev.tensor_from_vec(c.y_pred.clone(), (n,));
-            let y = dev.tensor_from_vec(c.y_true.clone(), (n,));
-            let l = dev.tensor_from_vec(c.y_last.clone(), (n,));
-            let out = loss::loss(kind, c.lambda as f32, p.leaky_trace(), &y, &l);
+            let out = loss::loss(kind, c.lambda as f32, p.leaky_trace(), &c.y_true, &c.y_last);
             let value = out.array() as f64;
             let grad = out.backward().get(&p).as_vec();
             let (want, want_grad) = expected(c, kind);

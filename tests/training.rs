@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use trendsweep::baselines::ols_train_floor;
 use trendsweep::config::{Activation, LossKind, Scale, SplitSpec, SyntheticKind, TrainConfig};
 use trendsweep::data::{Dataset, Series, generate};
-use trendsweep::model::{Model, Vector, loss};
+use trendsweep::model::{Model, loss};
 use trendsweep::results::TrialStatus;
 use trendsweep::train::train;
 
@@ -70,9 +70,7 @@ fn model_gradients_match_finite_differences() {
             let y: Vec<f32> = last.iter().enumerate().map(|(i, l)| if i % 4 < 2 { l + 0.7 } else { l - 0.7 }).collect();
 
             let xt = dev.tensor_from_vec(x.clone(), (batch, n_in));
-            let yt: Vector = dev.tensor_from_vec(y.clone(), (batch,));
-            let lt: Vector = dev.tensor_from_vec(last.clone(), (batch,));
-            let out = loss::loss(kind, lambda, model.forward(xt.leaky_trace()), &yt, &lt);
+            let out = loss::loss(kind, lambda, model.forward(xt.leaky_trace()), &y, &last);
             let grads = out.backward();
             let mut tape_grad = grads.get(&model.w1).as_vec();
             tape_grad.extend(grads.get(&model.b1).as_vec());

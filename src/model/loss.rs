@@ -30,23 +30,25 @@ fn penalised(kind: LossKind, y: f32, p: f32, y_last: f32) -> bool {
     }
 }
 
-/// The batch loss as a dfdx tensor on the tape. `p` is used twice (the squared error and
-/// the penalty), so its tape is split and both uses merge again in the sum.
-pub fn loss(kind: LossKind, lambda: f32, p: Vector<Taped>, y: &Vector, y_last: &Vector) -> Tensor<(), f32, Cpu, Taped> {
+/// The batch loss as a dfdx tensor on the tape, for predictions `p` and the batch's
+/// targets and previous values (as plain slices: the mask is computed from them on the
+/// host, and only the tensors a kind needs are built). `p` is used twice (the squared
+/// error and the penalty), so its tape is split and both uses merge again in the sum.
+pub fn loss(kind: LossKind, lambda: f32, p: Vector<Taped>, y: &[f32], y_last: &[f32]) -> Tensor<(), f32, Cpu, Taped> {
     let n = p.shape().0;
+    let dev = p.device().clone();
+    let y_t: Vector = dev.tensor_from_vec(y.to_vec(), (n,));
     if kind == LossKind::Mse || lambda == 0.0 {
-        return (p - y.clone()).square().mean();
+        return (p - y_t).square().mean();
     }
-    let dev = y.device().clone();
     let (p, tape) = p.split_tape();
     let pv = p.as_vec();
-    let (yv, ylv) = (y.as_vec(), y_last.as_vec());
-    let weights: Vec<f32> = (0..n)
-        .map(|i| if penalised(kind, yv[i], pv[i], ylv[i]) { lambda } else { 0.0 })
-        .collect();
+    let weights: Vec<f32> =
+        (0..n).map(|i| if penalised(kind, y[i], pv[i], y_last[i]) { lambda } else { 0.0 }).collect();
     let weights = dev.tensor_from_vec(weights, (n,));
-    let squared = (p.clone().put_tape(tape) - y.clone()).square();
-    let penalty = (p.retaped::<Taped>() - y_last.clone()).abs() * weights;
+    let last_t: Vector = dev.tensor_from_vec(y_last.to_vec(), (n,));
+    let squared = (p.clone().put_tape(tape) - y_t).square();
+    let penalty = (p.retaped::<Taped>() - last_t).abs() * weights;
     (squared + penalty).mean()
 }
 
@@ -101,9 +103,7 @@ mod tests {
         let l = [0.5f32, 0.0, 0.3, 0.3];
         for kind in LossKind::ALL {
             let pt: Vector = dev.tensor_from_vec(p.to_vec(), (4,));
-            let yt = dev.tensor_from_vec(y.to_vec(), (4,));
-            let lt = dev.tensor_from_vec(l.to_vec(), (4,));
-            let out = loss(kind, 0.7, pt.leaky_trace(), &yt, &lt);
+            let out = loss(kind, 0.7, pt.leaky_trace(), &y, &l);
             let value = out.array() as f64;
             let grads = out.backward();
             let g = grads.get(&pt).as_vec();
