@@ -114,6 +114,7 @@ fn run(command: Command) -> Result<()> {
             for d in &dirs {
                 report_missing(d)?;
             }
+            warn_if_different_data(&dirs)?;
             let summary = report::summarize(&dirs)?;
             std::fs::create_dir_all(&out)?;
             summary.write(&out)?;
@@ -146,6 +147,32 @@ fn report_missing(dir: &std::path::Path) -> Result<()> {
         let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
         let more = if ids.len() > 5 { format!(" and {} more", ids.len() - 5) } else { String::new() };
         eprintln!("  {owner}: {} missing ({}{more})", ids.len(), shown.join(", "));
+    }
+    Ok(())
+}
+
+/// Warns when directories merged into one report were trained on different data or
+/// splits, which their `run.json` fingerprints tell.
+fn warn_if_different_data(dirs: &[PathBuf]) -> Result<()> {
+    let mut seen: Vec<(PathBuf, sweep::RunInfo)> = Vec::new();
+    for d in dirs {
+        let Ok(text) = std::fs::read_to_string(d.join("run.json")) else { continue };
+        let info: sweep::RunInfo = serde_json::from_str(&text)?;
+        if let Some((first, base)) = seen.first()
+            && base != &info
+        {
+            eprintln!(
+                "warning: {} and {} were trained on different data or splits ({} rows, values {}… against {} rows, \
+                 values {}…); their trials are not comparable",
+                first.display(),
+                d.display(),
+                base.dataset.rows,
+                &base.dataset.values_sha256[..12],
+                info.dataset.rows,
+                &info.dataset.values_sha256[..12]
+            );
+        }
+        seen.push((d.clone(), info));
     }
     Ok(())
 }

@@ -169,3 +169,21 @@ fn progress_in_a_log_is_plain_lines_and_quiet_prints_only_the_tables() {
     assert!(quiet_err.is_empty(), "--quiet must print nothing but the tables: {quiet_err}");
     assert_eq!(quiet_out, stdout, "the tables are the same either way");
 }
+
+#[test]
+fn report_merging_results_of_different_data_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, ab) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("ab"));
+    trendsweep(&["sweep", "experiments/quick.toml", "--out", a.to_str().unwrap(), "--quiet"]);
+    // The same grid on a differently seeded series: different data, same trial ids.
+    let other = tmp.path().join("other.toml");
+    let text = std::fs::read_to_string("experiments/quick.toml").unwrap().replace("seed = 1\n", "seed = 2\n");
+    std::fs::write(&other, text).unwrap();
+    trendsweep(&["sweep", other.to_str().unwrap(), "--out", b.to_str().unwrap(), "--quiet"]);
+    let merged = trendsweep(&["report", a.to_str().unwrap(), b.to_str().unwrap(), "--out", ab.to_str().unwrap(), "--quiet"]);
+    let err = String::from_utf8_lossy(&merged.stderr);
+    assert!(err.contains("different data") && err.contains("not comparable"), "{err}");
+    // Same data: no warning.
+    let same = trendsweep(&["report", a.to_str().unwrap(), a.to_str().unwrap(), "--out", ab.to_str().unwrap(), "--quiet"]);
+    assert!(!String::from_utf8_lossy(&same.stderr).contains("different data"));
+}
