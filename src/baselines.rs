@@ -59,25 +59,26 @@ pub fn ols_coefficients(data: &Dataset) -> Vec<f64> {
     coef
 }
 
-/// OLS predictions for every sample of a split, in model units (f64).
-fn ols_predictions(coef: &[f64], split: &Split) -> Vec<f64> {
+/// The OLS forecast of sample `i` in model units; `inputs` is scratch space.
+fn ols_prediction(coef: &[f64], split: &Split, i: usize, inputs: &mut Vec<f32>) -> f64 {
     let d = coef.len() - 1;
-    let mut inputs = Vec::with_capacity(d);
-    (0..split.len())
-        .map(|i| {
-            inputs.clear();
-            split.input_into(i, &mut inputs);
-            inputs.iter().zip(coef).map(|(&v, c)| v as f64 * c).sum::<f64>() + coef[d]
-        })
-        .collect()
+    inputs.clear();
+    split.input_into(i, inputs);
+    inputs.iter().zip(coef).map(|(&v, c)| v as f64 * c).sum::<f64>() + coef[d]
 }
 
 /// Figures for both baselines on `data`, with the same metrics as the trials.
 pub fn baselines(data: &Dataset) -> Vec<BaselineRow> {
     let s = &data.target_scaler;
     let coef = ols_coefficients(data);
-    let figures = |split: &Split, pred: &dyn Fn(usize) -> f64| {
-        mse_and_trend_accuracy((0..split.len()).map(|i| (pred(i), split.y_raw(i), split.y_last_raw(i))))
+    let persistence = |split: &Split| {
+        mse_and_trend_accuracy((0..split.len()).map(|i| (split.y_last_raw(i), split.y_raw(i), split.y_last_raw(i))))
+    };
+    let ols = |split: &Split| {
+        let mut inputs = Vec::with_capacity(data.n_inputs);
+        mse_and_trend_accuracy((0..split.len()).map(|i| {
+            (s.unscale(ols_prediction(&coef, split, i, &mut inputs)), split.y_raw(i), split.y_last_raw(i))
+        }))
     };
     let row = |name: &str, train: (f64, f64), val: (f64, f64)| BaselineRow {
         baseline: name.into(),
@@ -85,11 +86,6 @@ pub fn baselines(data: &Dataset) -> Vec<BaselineRow> {
         train_mse: train.0,
         val_mse: val.0,
         val_trend_acc: val.1,
-    };
-    let persistence = |split: &Split| figures(split, &|i| split.y_last_raw(i));
-    let ols = |split: &Split| {
-        let pred = ols_predictions(&coef, split);
-        figures(split, &|i| s.unscale(pred[i]))
     };
     vec![
         row("persistence", persistence(&data.train), persistence(&data.val)),

@@ -17,7 +17,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn dataset(window: usize, length: usize) -> Dataset {
     let values = generate(SyntheticKind::Sine, length, 0.2, 60.0, [0.0; 2], 0.0, 1);
-    let series = Series { origin: "bench sine".into(), name: "value".into(), values, features: vec![] };
+    let series = Series { origin: "bench sine".into(), name: "value".into(), values: values.into(), features: vec![] };
     Dataset::build(&series, window, &SplitSpec { val_fraction: 0.15, test_fraction: 0.0, scale: Scale::Zscore })
         .expect("the bench series is long enough")
 }

@@ -45,14 +45,17 @@ pub fn mse_and_trend_accuracy(samples: impl Iterator<Item = (f64, f64, f64)>) ->
     (se / n as f64, matched as f64 / n as f64)
 }
 
-/// [`mse_and_trend_accuracy`] of predictions made in model units on a split.
-pub fn evaluate(pred_scaled: &[f32], split: &Split, scaler: &Scaler) -> (f64, f64) {
-    mse_and_trend_accuracy(
-        pred_scaled
-            .iter()
-            .enumerate()
-            .map(|(i, &p)| (scaler.unscale(p as f64), split.y_raw(i), split.y_last_raw(i))),
-    )
+/// [`mse_and_trend_accuracy`] of the model on a split, predicting a block of rows at a time
+/// so a long series never has all its windows, or all its predictions, in memory at once.
+pub fn evaluate(model: &Model, dev: &Cpu, split: &Split, scaler: &Scaler) -> (f64, f64) {
+    const ROWS: usize = 4096;
+    mse_and_trend_accuracy((0..split.len()).step_by(ROWS).flat_map(|start| {
+        let end = (start + ROWS).min(split.len());
+        let pred = model.predict_rows(dev, &split.inputs(start..end));
+        (start..end)
+            .zip(pred)
+            .map(|(i, p)| (scaler.unscale(p as f64), split.y_raw(i), split.y_last_raw(i)))
+    }))
 }
 
 /// Trains one configuration. Never panics on bad numbers: a non-finite loss or weight
@@ -74,7 +77,10 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
     let train = &data.train;
     let n = train.len();
     let batch = cfg.batch_size.max(1);
-    let mut order: Vec<usize> = (0..n).collect();
+    // u32 halves the one per-sample array a trial holds; shuffling draws the same
+    // positions whatever the element type, so the order is that of a usize index.
+    let n32 = u32::try_from(n).expect("fewer than 2^32 training samples");
+    let mut order: Vec<u32> = (0..n32).collect();
     let mut xb: Vec<f32> = Vec::with_capacity(batch * n_in);
     let mut yb: Vec<f32> = Vec::with_capacity(batch);
     let mut lb: Vec<f32> = Vec::with_capacity(batch);
@@ -96,6 +102,7 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             yb.clear();
             lb.clear();
             for &i in chunk {
+                let i = i as usize;
                 train.input_into(i, &mut xb);
                 yb.push(train.y(i));
                 lb.push(train.y_last(i));
@@ -123,8 +130,8 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             message = Some(format!("a weight became non-finite during epoch {epoch}"));
             break;
         }
-        let (train_mse, _) = evaluate(&model.predict(&dev, train), train, &data.target_scaler);
-        let (val_mse, val_trend_acc) = evaluate(&model.predict(&dev, &data.val), &data.val, &data.target_scaler);
+        let (train_mse, _) = evaluate(&model, &dev, train, &data.target_scaler);
+        let (val_mse, val_trend_acc) = evaluate(&model, &dev, &data.val, &data.target_scaler);
         if !train_mse.is_finite() {
             status = TrialStatus::Diverged;
             message = Some(format!("training predictions became non-finite at epoch {epoch}"));

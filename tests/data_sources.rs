@@ -76,11 +76,11 @@ fn csv_with_quoted_fields_and_a_header() {
          \"2020-01-03\",\"-3\",\"\",30\n",
     );
     let (s, fp) = load(&file(&p, "close price"));
-    assert_eq!(s.values, [1.5, 2.25, -3.0]);
+    assert_eq!(*s.values, [1.5, 2.25, -3.0]);
     assert_eq!(s.name, "close price");
     assert_eq!(fp.rows, 3);
     let (s, _) = load(&with(file(&p, "volume"), |f, _, _, _| f.push("close price".into())));
-    assert_eq!(s.values, [10.0, 20.0, 30.0]);
+    assert_eq!(*s.values, [10.0, 20.0, 30.0]);
     assert_eq!(s.features, [("close price".to_string(), vec![1.5, 2.25, -3.0])]);
     // The quoted text column is not a number, and the message shows the first text value.
     let err = load_err(&file(&p, "note"));
@@ -92,10 +92,10 @@ fn csv_with_windows_line_endings_and_a_byte_order_mark() {
     let tmp = tempfile::tempdir().unwrap();
     let p = write(tmp.path(), "excel.csv", "\u{feff}t,y\r\n0,1.5\r\n1,2.5\r\n2,4.5\r\n");
     let (s, _) = load(&file(&p, "y"));
-    assert_eq!(s.values, [1.5, 2.5, 4.5]);
+    assert_eq!(*s.values, [1.5, 2.5, 4.5]);
     // The first column's name is "t", not "\u{feff}t".
     let (s, _) = load(&file(&p, "t"));
-    assert_eq!(s.values, [0.0, 1.0, 2.0]);
+    assert_eq!(*s.values, [0.0, 1.0, 2.0]);
 }
 
 #[test]
@@ -143,7 +143,7 @@ fn parquet_with_several_numeric_types() {
     ];
     for (column, values) in expect {
         let (s, fp) = load(&file(&p, column));
-        assert_eq!(s.values, values, "{column}");
+        assert_eq!(*s.values, values, "{column}");
         assert_eq!(fp.rows, 4);
         assert_eq!(fp.file_bytes, Some(std::fs::metadata(&p).unwrap().len()));
     }
@@ -174,13 +174,13 @@ fn parquet_nulls_and_nan_are_missing() {
     // A Parquet file has no header line to count.
     assert!(!err.contains("line"), "{err}");
     let (s, fp) = load(&missing(file(&p, "y"), Missing::Interpolate));
-    assert_eq!(s.values, [1.0, 2.0, 3.0, 4.0, 5.0]);
+    assert_eq!(*s.values, [1.0, 2.0, 3.0, 4.0, 5.0]);
     assert_eq!(fp.missing_handled, 2);
     let (s, _) = load(&missing(file(&p, "n"), Missing::Interpolate));
-    assert_eq!(s.values, [1.0, 2.0, 3.0, 4.0, 5.0]);
+    assert_eq!(*s.values, [1.0, 2.0, 3.0, 4.0, 5.0]);
     // A row missing in any column used is missing: y misses rows 2 and 4, n row 3.
     let (s, fp) = load(&missing(with(file(&p, "y"), |f, _, _, _| f.push("n".into())), Missing::Drop));
-    assert_eq!(s.values, [1.0, 5.0]);
+    assert_eq!(*s.values, [1.0, 5.0]);
     assert_eq!(s.features[0].1, [1.0, 5.0]);
     assert_eq!(fp.missing_handled, 3);
 }
@@ -210,7 +210,7 @@ fn missing_drop_removes_those_rows() {
     let tmp = tempfile::tempdir().unwrap();
     let p = write(tmp.path(), "gappy.csv", GAPPY);
     let (s, fp) = load(&missing(file(&p, "y"), Missing::Drop));
-    assert_eq!(s.values, [1.0, 2.0, 4.0, 7.0, 8.0, 10.0]);
+    assert_eq!(*s.values, [1.0, 2.0, 4.0, 7.0, 8.0, 10.0]);
     assert_eq!(fp.rows, 6);
     assert_eq!(fp.missing_handled, 4);
     // Features lose the same rows.
@@ -224,13 +224,13 @@ fn missing_interpolate_fills_linearly_between_neighbours() {
     let p = write(tmp.path(), "gappy.csv", GAPPY);
     let (s, fp) = load(&missing(file(&p, "y"), Missing::Interpolate));
     // Row 3 between 2 and 4; rows 5 and 6 between 4 and 7; row 9 between 8 and 10.
-    assert_eq!(s.values, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]);
+    assert_eq!(*s.values, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]);
     assert_eq!(fp.rows, 10);
     assert_eq!(fp.missing_handled, 4);
 
     let p = write(tmp.path(), "uneven.csv", "y\n0.5\n\n\n\n2.5\n-1\n\n1\n");
     let (s, _) = load(&missing(file(&p, "y"), Missing::Interpolate));
-    assert_eq!(s.values, [0.5, 1.0, 1.5, 2.0, 2.5, -1.0, 0.0, 1.0]);
+    assert_eq!(*s.values, [0.5, 1.0, 1.5, 2.0, 2.5, -1.0, 0.0, 1.0]);
 }
 
 #[test]
@@ -246,7 +246,7 @@ fn missing_interpolate_refuses_a_gap_at_either_edge() {
     assert!(err.contains("\"y\"") && err.contains("end") && err.contains("data row 3 (line 4 of the file)"), "{err}");
     // Slicing the gap away makes it loadable, as the message says.
     let (s, _) = load(&missing(with(file(&p, "y"), |_, _, r, _| *r = Some((0, 2))), Missing::Interpolate));
-    assert_eq!(s.values, [1.0, 2.0]);
+    assert_eq!(*s.values, [1.0, 2.0]);
 }
 
 #[test]
@@ -256,7 +256,7 @@ fn infinite_values_count_as_missing() {
     let err = load_err(&file(&p, "y"));
     assert!(err.contains("2 missing") && err.contains("data row 2"), "{err}");
     let (s, _) = load(&missing(file(&p, "y"), Missing::Interpolate));
-    assert_eq!(s.values, [1.0, 2.0, 3.0, 4.0, 5.0]);
+    assert_eq!(*s.values, [1.0, 2.0, 3.0, 4.0, 5.0]);
 }
 
 #[test]
@@ -324,12 +324,12 @@ fn sort_by_orders_the_rows_first() {
         f.push("v".into());
         *s = Some("date".into());
     }));
-    assert_eq!(s.values, [1.0, 2.0, 3.0, 4.0, 5.0]);
+    assert_eq!(*s.values, [1.0, 2.0, 3.0, 4.0, 5.0]);
     assert_eq!(s.features[0].1, [10.0, 20.0, 30.0, 40.0, 50.0]);
     // A numeric key works too, and the unsorted file keeps its own order.
     let (s, _) = load(&with(file(&p, "v"), |_, s, _, _| *s = Some("y".into())));
-    assert_eq!(s.values, [10.0, 20.0, 30.0, 40.0, 50.0]);
-    assert_eq!(load(&file(&p, "y")).0.values, [4.0, 1.0, 5.0, 3.0, 2.0]);
+    assert_eq!(*s.values, [10.0, 20.0, 30.0, 40.0, 50.0]);
+    assert_eq!(*load(&file(&p, "y")).0.values, [4.0, 1.0, 5.0, 3.0, 2.0]);
     let err = load_err(&with(file(&p, "y"), |_, s, _, _| *s = Some("day".into())));
     assert!(err.contains("sort_by") && err.contains("\"day\"") && err.contains("date, y, v"), "{err}");
 }
@@ -339,13 +339,13 @@ fn rows_slices_after_sorting() {
     let tmp = tempfile::tempdir().unwrap();
     let p = write(tmp.path(), "r.csv", "t,y\n3,30\n0,0\n4,40\n1,10\n2,20\n5,50\n");
     let (s, fp) = load(&with(file(&p, "y"), |_, _, r, _| *r = Some((1, 4))));
-    assert_eq!(s.values, [0.0, 40.0, 10.0]);
+    assert_eq!(*s.values, [0.0, 40.0, 10.0]);
     assert_eq!(fp.rows, 3);
     let (s, _) = load(&with(file(&p, "y"), |_, s, r, _| {
         *s = Some("t".into());
         *r = Some((1, 4));
     }));
-    assert_eq!(s.values, [10.0, 20.0, 30.0]);
+    assert_eq!(*s.values, [10.0, 20.0, 30.0]);
     let (s, _) = load(&with(file(&p, "y"), |_, _, r, _| *r = Some((0, 6))));
     assert_eq!(s.values.len(), 6);
     let err = load_err(&with(file(&p, "y"), |_, _, r, _| *r = Some((2, 7))));

@@ -152,7 +152,7 @@ fn normal_equations_floor(data: &Dataset) -> f64 {
 
 fn ar2_dataset(window: usize) -> Dataset {
     let values = generate(SyntheticKind::Ar2, 3000, 1.0, 1.0, [0.6, -0.3], 0.0, 11);
-    let series = Series { origin: "ar2".into(), name: "value".into(), values, features: vec![] };
+    let series = Series { origin: "ar2".into(), name: "value".into(), values: values.into(), features: vec![] };
     Dataset::build(&series, window, &SplitSpec { val_fraction: 0.15, test_fraction: 0.0, scale: Scale::Zscore }).unwrap()
 }
 
@@ -228,7 +228,7 @@ fn a_blowing_up_learning_rate_is_reported_as_diverged() {
         .into_iter()
         .map(|v| 30_000.0 + 5_000.0 * v)
         .collect();
-    let series = Series { origin: "sine".into(), name: "value".into(), values, features: vec![] };
+    let series = Series { origin: "sine".into(), name: "value".into(), values: values.into(), features: vec![] };
     let data = Dataset::build(&series, 16, &SplitSpec { scale: Scale::None, ..SplitSpec::default() }).unwrap();
 
     // At once: the second step's loss is infinite; nothing to keep, but no panic.

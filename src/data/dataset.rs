@@ -38,7 +38,7 @@ impl Scaler {
 #[derive(Debug)]
 struct Columns {
     scaled: Vec<Vec<f32>>,
-    raw: Vec<f64>,
+    raw: Arc<[f64]>,
 }
 
 /// One part of the samples, in time order: inputs and targets in model units (f32,
@@ -199,7 +199,7 @@ mod tests {
     use super::*;
 
     fn series(values: Vec<f64>) -> Series {
-        Series { origin: "test".into(), name: "y".into(), values, features: vec![] }
+        Series { origin: "test".into(), name: "y".into(), values: values.into(), features: vec![] }
     }
 
     #[test]

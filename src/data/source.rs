@@ -19,7 +19,8 @@ pub struct Series {
     pub origin: String,
     /// The target column's name.
     pub name: String,
-    pub values: Vec<f64>,
+    /// Shared with the datasets built from it, so the values are held once.
+    pub values: std::sync::Arc<[f64]>,
     pub features: Vec<(String, Vec<f64>)>,
 }
 
@@ -56,7 +57,7 @@ pub fn load_series(source: &Source) -> Result<(Series, Fingerprint)> {
         Source::Synthetic { kind, length, noise, period, phi, drift, seed } => {
             let values = super::generate(*kind, *length, *noise, *period, *phi, *drift, *seed);
             let origin = format!("synthetic {kind:?} (seed {seed})").to_lowercase();
-            let series = Series { origin: origin.clone(), name: "value".into(), values, features: vec![] };
+            let series = Series { origin: origin.clone(), name: "value".into(), values: values.into(), features: vec![] };
             let fp = fingerprint(&series, origin, None, 0);
             Ok((series, fp))
         }
@@ -114,13 +115,13 @@ pub fn load_series(source: &Source) -> Result<(Series, Fingerprint)> {
             let names: Vec<String> = std::iter::once(column).chain(features).cloned().collect();
             let handled = apply_missing(&mut cols, *missing, &shown, &names, &file_rows, kind)?;
             let mut it = cols.into_iter();
-            let values = it.next().expect("the target column is always read").into_iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+            let values: Vec<f64> = it.next().expect("the target column is always read").into_iter().map(|v| v.unwrap_or(f64::NAN)).collect();
             let feature_values = features
                 .iter()
                 .cloned()
                 .zip(it.map(|c| c.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect()))
                 .collect();
-            let series = Series { origin: shown.clone(), name: column.clone(), values, features: feature_values };
+            let series = Series { origin: shown.clone(), name: column.clone(), values: values.into(), features: feature_values };
             let fp = fingerprint(&series, shown, Some(meta.len()), handled);
             Ok((series, fp))
         }

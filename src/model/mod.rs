@@ -80,18 +80,6 @@ impl Model {
         self.forward(dev.tensor_from_vec(x.to_vec(), (n, n_in))).as_vec()
     }
 
-    /// Predictions for every sample of a split, a block of rows at a time, so a long series
-    /// never has all its windows in memory at once.
-    pub fn predict(&self, dev: &Cpu, split: &crate::data::Split) -> Vec<f32> {
-        const ROWS: usize = 4096;
-        let mut out = Vec::with_capacity(split.len());
-        for start in (0..split.len()).step_by(ROWS) {
-            let rows = split.inputs(start..(start + ROWS).min(split.len()));
-            out.extend(self.predict_rows(dev, &rows));
-        }
-        out
-    }
-
     /// Every parameter value, in the order w1, b1, w2, b2.
     pub fn parameters(&self) -> Vec<f32> {
         let mut out = self.w1.as_vec();
