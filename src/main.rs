@@ -118,6 +118,7 @@ fn run(command: Command) -> Result<()> {
             let summary = report::summarize(&dirs)?;
             std::fs::create_dir_all(&out)?;
             summary.write(&out)?;
+            report::write_html(&out, &dirs, &summary)?;
             if !quiet {
                 println!("{}", summary.terminal());
             }

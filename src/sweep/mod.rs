@@ -303,6 +303,7 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     report::write_trial_tables(&opts.out, &records)?;
     let summary = report::summarize(&[opts.out.clone()])?;
     summary.write(&opts.out)?;
+    report::write_html(&opts.out, std::slice::from_ref(&opts.out), &summary)?;
     Ok(SweepOutcome {
         total,
         already_done,
