@@ -15,11 +15,6 @@ use trendsweep::{data, report, slurm};
 
 use cli::{Cli, Command};
 
-/// A training step makes dozens of small allocations; with two trial threads glibc's
-/// allocator cost each thread a fifth of its speed, mimalloc's thread-local heaps do not.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// A sweep stopped by Ctrl-C: exit status 130, as a shell reports SIGINT.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
