@@ -703,49 +703,35 @@ fn penalty_text_table(t: &PenaltyTable) -> TextTable {
 /// A setting column typed as in `trials.parquet`, so a CSV reader infers the same type.
 fn setting_column(name: &str, values: &[&SettingValue]) -> anyhow::Result<Column> {
     let kind = setting_kind(name).with_context(|| format!("{name} is not a setting"))?;
-    let wrong =
-        |v: &SettingValue| anyhow::anyhow!("setting {name} has a value of the wrong type: {v:?}");
+    // Every value must be of the column's kind; `get` picks it out of the enum.
+    fn typed<T>(
+        name: &str,
+        values: &[&SettingValue],
+        get: impl Fn(&SettingValue) -> Option<T>,
+    ) -> anyhow::Result<Vec<T>> {
+        values
+            .iter()
+            .map(|v| get(v).with_context(|| format!("setting {name} has a value of the wrong type: {v:?}")))
+            .collect()
+    }
+    let name_ = name.into();
     Ok(match kind {
-        SettingKind::Int => Column::new(
-            name.into(),
-            values
-                .iter()
-                .map(|v| match v {
-                    SettingValue::Int(x) => Ok(*x),
-                    other => Err(wrong(other)),
-                })
-                .collect::<anyhow::Result<Vec<u64>>>()?,
-        ),
-        SettingKind::Float => Column::new(
-            name.into(),
-            values
-                .iter()
-                .map(|v| match v {
-                    SettingValue::Float(x) => Ok(*x),
-                    other => Err(wrong(other)),
-                })
-                .collect::<anyhow::Result<Vec<f64>>>()?,
-        ),
-        SettingKind::Str => Column::new(
-            name.into(),
-            values
-                .iter()
-                .map(|v| match v {
-                    SettingValue::Str(x) => Ok(x.clone()),
-                    other => Err(wrong(other)),
-                })
-                .collect::<anyhow::Result<Vec<String>>>()?,
-        ),
-        SettingKind::Bool => Column::new(
-            name.into(),
-            values
-                .iter()
-                .map(|v| match v {
-                    SettingValue::Bool(x) => Ok(*x),
-                    other => Err(wrong(other)),
-                })
-                .collect::<anyhow::Result<Vec<bool>>>()?,
-        ),
+        SettingKind::Int => Column::new(name_, typed(name, values, |v| match v {
+            SettingValue::Int(x) => Some(*x),
+            _ => None,
+        })?),
+        SettingKind::Float => Column::new(name_, typed(name, values, |v| match v {
+            SettingValue::Float(x) => Some(*x),
+            _ => None,
+        })?),
+        SettingKind::Str => Column::new(name_, typed(name, values, |v| match v {
+            SettingValue::Str(x) => Some(x.clone()),
+            _ => None,
+        })?),
+        SettingKind::Bool => Column::new(name_, typed(name, values, |v| match v {
+            SettingValue::Bool(x) => Some(*x),
+            _ => None,
+        })?),
     })
 }
 
