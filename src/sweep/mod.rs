@@ -1,6 +1,6 @@
 //! Running a grid: load and window the data once, train every trial that is not finished
-//! yet on a rayon pool, hand each finished trial to the journal as it finishes, then rebuild
-//! the consolidated tables and the summary from the journal.
+//! yet on rayon worker threads, hand each finished trial to the journal as it finishes,
+//! then rebuild the consolidated tables and the summary from the journal.
 
 mod journal;
 mod lock;
