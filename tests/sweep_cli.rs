@@ -187,3 +187,25 @@ fn report_merging_results_of_different_data_says_so() {
     let same = trendsweep(&["report", a.to_str().unwrap(), a.to_str().unwrap(), "--out", ab.to_str().unwrap(), "--quiet"]);
     assert!(!String::from_utf8_lossy(&same.stderr).contains("different data"));
 }
+
+#[test]
+fn the_log_says_how_many_rows_missing_values_cost() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut csv = String::from("t,y\n");
+    for t in 0..40 {
+        // Rows 5 and 17 have no value.
+        if t == 5 || t == 17 { csv.push_str(&format!("{t},\n")) } else { csv.push_str(&format!("{t},{}\n", (t * 7 % 11) as f64)) }
+    }
+    std::fs::write(tmp.path().join("s.csv"), csv).unwrap();
+    for (policy, said) in [("drop", "dropped 2 row(s)"), ("interpolate", "filled 2 missing value(s)")] {
+        let grid = tmp.path().join(format!("{policy}.toml"));
+        std::fs::write(&grid, format!("[data]\npath = \"s.csv\"\ncolumn = \"y\"\nwindow = 3\nmissing = \"{policy}\"\n[train]\nepochs = 1\n")).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
+            .args(["sweep", grid.to_str().unwrap(), "--out", tmp.path().join(policy).to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(err.contains(said), "{policy}: {err}");
+    }
+}

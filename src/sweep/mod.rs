@@ -222,6 +222,17 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     }
     check_out_dir(&opts.out)?;
     let prepared = prepare(spec)?;
+    if let (false, crate::config::Source::File { missing, .. }) = (opts.quiet, &spec.source) {
+        let n = prepared.info.dataset.missing_handled;
+        if n > 0 {
+            let did = if *missing == crate::config::Missing::Drop {
+                format!("dropped {n} row(s) with missing values (missing = \"drop\")")
+            } else {
+                format!("filled {n} missing value(s) by linear interpolation (missing = \"interpolate\")")
+            };
+            eprintln!("{}: {did}", prepared.info.dataset.source);
+        }
+    }
     if opts.fresh && opts.out.exists() {
         move_aside(&opts.out, opts.quiet)?;
     } else {
