@@ -66,7 +66,7 @@ fn step_phases(data: &Dataset, batch: usize, steps: usize) -> [(&'static str, f6
         adam.update(&mut model, grads);
         lap(4, &mut ns);
     }
-    let names = ["batch to tensors", "forward (2 matmuls, biases)", "loss (mask, 8 ops)", "backward (tape)", "Adam update"];
+    let names = ["batch to tensors", "forward (2 matmuls, biases)", "loss (mask on the host, 3 ops)", "backward (tape)", "Adam update"];
     std::array::from_fn(|i| (names[i], ns[i] / steps as f64))
 }
 
