@@ -141,10 +141,15 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
         println!("| {batch} | {sps:.0} | {:.0} |", sps * batch as f64);
     }
 
-    println!("\n## Where a step's time goes (one thread, mean ns per step)\n");
+    println!("\n## Where a step's time goes (one thread, ns per step: median over runs of the mean)\n");
     println!("| phase | batch 1 | batch 32 |\n| --- | ---: | ---: |");
-    let p1 = step_phases(&d16, 1, min_steps);
-    let p32 = step_phases(&d16, 32, min_steps / 4);
+    // Per-phase medians over the repeats, like every other figure.
+    let phases = |batch: usize, steps: usize| -> [(&'static str, f64); 5] {
+        let runs: Vec<_> = (0..repeats).map(|_| step_phases(&d16, batch, steps)).collect();
+        std::array::from_fn(|i| (runs[0][i].0, median(runs.iter().map(|r| r[i].1).collect())))
+    };
+    let p1 = phases(1, min_steps);
+    let p32 = phases(32, min_steps / 4);
     for i in 0..5 {
         println!("| {} | {:.0} | {:.0} |", p1[i].0, p1[i].1, p32[i].1);
     }
