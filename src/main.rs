@@ -155,25 +155,21 @@ fn report_missing(dir: &std::path::Path) -> Result<()> {
 /// Warns when directories merged into one report were trained on different data or
 /// splits, which their `run.json` fingerprints tell.
 fn warn_if_different_data(dirs: &[PathBuf]) -> Result<()> {
-    let mut seen: Vec<(PathBuf, sweep::RunInfo)> = Vec::new();
+    let mut first: Option<(&PathBuf, sweep::RunInfo)> = None;
     for d in dirs {
-        let Ok(text) = std::fs::read_to_string(d.join("run.json")) else { continue };
-        let info: sweep::RunInfo = serde_json::from_str(&text)?;
-        if let Some((first, base)) = seen.first()
-            && base != &info
-        {
-            eprintln!(
-                "warning: {} and {} were trained on different data or splits ({} rows, values {}… against {} rows, \
-                 values {}…); their trials are not comparable",
-                first.display(),
+        let Some(info) = sweep::RunInfo::read(d)? else { continue };
+        match &first {
+            None => first = Some((d, info)),
+            Some((base_dir, base)) if base != &info => eprintln!(
+                "warning: {} and {} were trained on different data or splits ({} against {}); \
+                 their trials are not comparable",
+                base_dir.display(),
                 d.display(),
-                base.dataset.rows,
-                &base.dataset.values_sha256[..12],
-                info.dataset.rows,
-                &info.dataset.values_sha256[..12]
-            );
+                base.describe(),
+                info.describe()
+            ),
+            Some(_) => {}
         }
-        seen.push((d.clone(), info));
     }
     Ok(())
 }

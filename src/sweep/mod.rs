@@ -76,6 +76,29 @@ pub struct RunInfo {
     pub split: SplitSpec,
 }
 
+impl RunInfo {
+    /// The `run.json` of a results directory, if it has one.
+    pub fn read(dir: &Path) -> Result<Option<RunInfo>> {
+        let path = dir.join("run.json");
+        let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
+        let info = serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+        Ok(Some(info))
+    }
+
+    /// One line naming the data and the split, for messages comparing two runs.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({} rows, values {}…; val_fraction {}, test_fraction {}, scale {})",
+            self.dataset.source,
+            self.dataset.rows,
+            &self.dataset.values_sha256[..12],
+            self.split.val_fraction,
+            self.split.test_fraction,
+            self.split.scale.name()
+        )
+    }
+}
+
 /// What a finished sweep did.
 #[derive(Debug, Clone)]
 pub struct SweepOutcome {
@@ -151,30 +174,17 @@ fn check_out_dir(out: &Path) -> Result<()> {
 
 /// Refuses a directory that holds results trained on other data.
 fn check_same_experiment(out: &Path, info: &RunInfo) -> Result<()> {
-    let path = out.join("run.json");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        let old: RunInfo = serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
-        let describe = |i: &RunInfo| {
-            format!(
-                "{} ({} rows, values {}…; val_fraction {}, test_fraction {}, scale {})",
-                i.dataset.source,
-                i.dataset.rows,
-                &i.dataset.values_sha256[..12],
-                i.split.val_fraction,
-                i.split.test_fraction,
-                i.split.scale.name()
-            )
-        };
+    if let Some(old) = RunInfo::read(out)?
+        && &old != info
+    {
         let what = if old.dataset != info.dataset { "different data" } else { "the same data split differently" };
-        if &old != info {
-            return Err(bad_input(format!(
-                "{}: holds results of a different grid, trained on {what}: {} there, {} now; \
-                 use --fresh to start over (the old directory is kept beside it) or another --out",
-                out.display(),
-                describe(&old),
-                describe(info)
-            )));
-        }
+        return Err(bad_input(format!(
+            "{}: holds results of a different grid, trained on {what}: {} there, {} now; \
+             use --fresh to start over (the old directory is kept beside it) or another --out",
+            out.display(),
+            old.describe(),
+            info.describe()
+        )));
     }
     Ok(())
 }
