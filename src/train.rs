@@ -81,7 +81,7 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
     // positions whatever the element type, so the order is that of a usize index.
     let n32 = u32::try_from(n).expect("fewer than 2^32 training samples");
     let mut order: Vec<u32> = (0..n32).collect();
-    let mut xb: Vec<f32> = Vec::with_capacity(batch * n_in);
+    let mut xb: Vec<f32> = Vec::with_capacity(batch * (n_in + 1));
     let mut yb: Vec<f32> = Vec::with_capacity(batch);
     let mut lb: Vec<f32> = Vec::with_capacity(batch);
 
@@ -104,11 +104,12 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             for &i in chunk {
                 let i = i as usize;
                 train.input_into(i, &mut xb);
+                xb.push(1.0);
                 yb.push(train.y(i));
                 lb.push(train.y_last(i));
             }
             let b = chunk.len();
-            let x = dev.tensor_from_vec(xb.clone(), (b, n_in));
+            let x = dev.tensor_from_vec(xb.clone(), (b, n_in + 1));
             let p = model.forward(adam.trace(x));
             let l = loss::loss(cfg.loss, lambda, p, &yb, &lb);
             let value = l.array();

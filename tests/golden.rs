@@ -5,7 +5,7 @@
 use dfdx::prelude::*;
 use serde::Deserialize;
 use trendsweep::config::LossKind;
-use trendsweep::model::{Vector, loss};
+use trendsweep::model::{Matrix, loss};
 
 #[derive(Deserialize)]
 struct Case {
@@ -74,7 +74,7 @@ fn dfdx_loss_matches_tensorflow() {
     for (i, c) in cases().iter().enumerate() {
         let n = c.y_true.len();
         for kind in LossKind::ALL {
-            let p: Vector = dev.tensor_from_vec(c.y_pred.clone(), (n,));
+            let p: Matrix = dev.tensor_from_vec(c.y_pred.clone(), (n, 1));
             let out = loss::loss(kind, c.lambda as f32, p.leaky_trace(), &c.y_true, &c.y_last);
             let value = out.array() as f64;
             let grad = out.backward().get(&p).as_vec();

@@ -56,11 +56,13 @@ fn model_gradients_match_finite_differences() {
     for (case, act) in Activation::ALL.into_iter().enumerate() {
         for kind in LossKind::ALL {
             let mut rng = ChaCha8Rng::seed_from_u64(100 + case as u64);
-            let model = Model::new(&dev, n_in, h, act, &mut rng);
-            // Biases away from zero so every tensor's gradient is exercised.
-            let mut model = model;
-            model.b1 = dev.tensor_from_vec((0..h).map(|_| rng.gen_range(-0.5..0.5)).collect(), (h,));
-            model.b2 = dev.tensor_from_vec(vec![0.1], (1,));
+            let mut params = Model::new(&dev, n_in, h, act, &mut rng).parameters();
+            // Biases away from zero so every parameter's gradient is exercised.
+            for b in &mut params[n_in * h..n_in * h + h] {
+                *b = rng.gen_range(-0.5..0.5);
+            }
+            params[n_in * h + 2 * h] = 0.1;
+            let model = Model::from_parameters(&dev, n_in, h, act, &params);
             let x: Vec<f32> = (0..batch * n_in).map(|_| rng.gen_range(-1.0..1.0)).collect();
             let p0 = model.predict_rows(&dev, &x);
             // y_last a fixed distance from the prediction, so |p − y_last| is far from its
@@ -69,13 +71,10 @@ fn model_gradients_match_finite_differences() {
             let last: Vec<f32> = p0.iter().enumerate().map(|(i, p)| if i % 2 == 0 { p - 0.4 } else { p + 0.4 }).collect();
             let y: Vec<f32> = last.iter().enumerate().map(|(i, l)| if i % 4 < 2 { l + 0.7 } else { l - 0.7 }).collect();
 
-            let xt = dev.tensor_from_vec(x.clone(), (batch, n_in));
+            let xt = dev.tensor_from_vec(Model::augment(&x, n_in), (batch, n_in + 1));
             let out = loss::loss(kind, lambda, model.forward(xt.leaky_trace()), &y, &last);
             let grads = out.backward();
-            let mut tape_grad = grads.get(&model.w1).as_vec();
-            tape_grad.extend(grads.get(&model.b1).as_vec());
-            tape_grad.extend(grads.get(&model.w2).as_vec());
-            tape_grad.extend(grads.get(&model.b2).as_vec());
+            let tape_grad = model.unfold(&grads.get(&model.k1).as_vec(), &grads.get(&model.k2).as_vec());
 
             let (_, ref_grad_p) = loss::reference(kind, lambda as f64, &y, &p0, &last);
             // The mask the reference used: weight λ where the gradient has a penalty part.

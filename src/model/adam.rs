@@ -1,11 +1,11 @@
-//! Adam for the model's four runtime-shaped tensors, with Keras's constants (β1 0.9,
+//! Adam for the model's two runtime-shaped tensors, with Keras's constants (β1 0.9,
 //! β2 0.999, ε 1e-7) and bias correction. The arithmetic is that of dfdx's
 //! `AdamConfig::try_update`, term for term, with the bias corrections computed once per
 //! step instead of once per element (dfdx's kernel calls `powi` for every weight, which
 //! showed up as 4 % of a batch-1 step in a profile).
 //!
 //! dfdx 0.13 keeps tensor ids private, so gradients cannot be marked as the only leaves to
-//! keep: each step starts a fresh gradient store and reads the four it needs after `backward`.
+//! keep: each step starts a fresh gradient store and reads the two it needs after `backward`.
 
 use dfdx::prelude::*;
 
@@ -45,7 +45,7 @@ impl Slot {
 pub struct Adam {
     lr: f32,
     step: i32,
-    slots: [Slot; 4],
+    slots: [Slot; 2],
 }
 
 impl Adam {
@@ -53,7 +53,7 @@ impl Adam {
         Adam {
             lr: learning_rate as f32,
             step: 0,
-            slots: [model.w1.as_vec(), model.b1.as_vec(), model.w2.as_vec(), model.b2.as_vec()].map(Slot::new),
+            slots: [model.k1.as_vec(), model.k2.as_vec()].map(Slot::new),
         }
     }
 
@@ -69,15 +69,13 @@ impl Adam {
         let c1 = (1.0 - BETA1.powi(self.step)).recip();
         let c2 = (1.0 - BETA2.powi(self.step)).recip();
         let lr = self.lr;
-        let [s0, s1, s2, s3] = &mut self.slots;
-        s0.step(grads.get_or_alloc_mut(&model.w1).expect("cpu"), lr, c1, c2);
-        s1.step(grads.get_or_alloc_mut(&model.b1).expect("cpu"), lr, c1, c2);
-        s2.step(grads.get_or_alloc_mut(&model.w2).expect("cpu"), lr, c1, c2);
-        s3.step(grads.get_or_alloc_mut(&model.b2).expect("cpu"), lr, c1, c2);
-        model.w1.copy_from(&s0.value);
-        model.b1.copy_from(&s1.value);
-        model.w2.copy_from(&s2.value);
-        model.b2.copy_from(&s3.value);
+        let [s1, s2] = &mut self.slots;
+        let g1 = grads.get_or_alloc_mut(&model.k1).expect("cpu");
+        model.clear_unit_gradient(g1);
+        s1.step(g1, lr, c1, c2);
+        s2.step(grads.get_or_alloc_mut(&model.k2).expect("cpu"), lr, c1, c2);
+        model.k1.copy_from(&s1.value);
+        model.k2.copy_from(&s2.value);
     }
 }
 

@@ -5,7 +5,7 @@
 
 use dfdx::prelude::*;
 
-use super::{Taped, Vector};
+use super::{Matrix, Taped};
 use crate::config::LossKind;
 
 /// Direction of a change: 1, −1, or 0 for no change (so a zero trend matches only a zero trend).
@@ -30,7 +30,8 @@ fn penalised(kind: LossKind, y: f32, p: f32, y_last: f32) -> bool {
     }
 }
 
-/// The batch loss as a dfdx tensor on the tape, for predictions `p` and the batch's
+/// The batch loss as a dfdx tensor on the tape, for predictions `p` (`(batch, 1)`, as the
+/// model's second layer gives them) and the batch's
 /// targets and previous values (plain slices: the mask is computed from them on the host).
 ///
 /// The penalty is put in a form that uses `p` once. With the mask and the sign of
@@ -41,11 +42,11 @@ fn penalised(kind: LossKind, y: f32, p: f32, y_last: f32) -> bool {
 /// `k = c·(y − y_last) − c²/4`, so the loss is `mean((p − a)²) + mean(k)`: three ops on the
 /// tape instead of eight, and no split tape. The golden file and the finite-difference
 /// tests check it against the direct form.
-pub fn loss(kind: LossKind, lambda: f32, p: Vector<Taped>, y: &[f32], y_last: &[f32]) -> Tensor<(), f32, Cpu, Taped> {
+pub fn loss(kind: LossKind, lambda: f32, p: Matrix<Taped>, y: &[f32], y_last: &[f32]) -> Tensor<(), f32, Cpu, Taped> {
     let n = p.shape().0;
     let dev = p.device().clone();
     if kind == LossKind::Mse || lambda == 0.0 {
-        let y_t: Vector = dev.tensor_from_vec(y.to_vec(), (n,));
+        let y_t: Matrix = dev.tensor_from_vec(y.to_vec(), (n, 1));
         return (p - y_t).square().mean();
     }
     let pv = p.as_vec();
@@ -57,7 +58,7 @@ pub fn loss(kind: LossKind, lambda: f32, p: Vector<Taped>, y: &[f32], y_last: &[
         let c = c as f64;
         offset += c * (y[i] as f64 - y_last[i] as f64) - c * c / 4.0;
     }
-    let centre: Vector = dev.tensor_from_vec(centre, (n,));
+    let centre: Matrix = dev.tensor_from_vec(centre, (n, 1));
     (p - centre).square().mean() + (offset / n as f64) as f32
 }
 
@@ -111,7 +112,7 @@ mod tests {
         let p = [0.2f32, -0.1, 0.9, 0.1];
         let l = [0.5f32, 0.0, 0.3, 0.3];
         for kind in LossKind::ALL {
-            let pt: Vector = dev.tensor_from_vec(p.to_vec(), (4,));
+            let pt: Matrix = dev.tensor_from_vec(p.to_vec(), (4, 1));
             let out = loss(kind, 0.7, pt.leaky_trace(), &y, &l);
             let value = out.array() as f64;
             let grads = out.backward();
