@@ -112,7 +112,7 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             let x = dev.tensor_from_vec(xb.clone(), (b, n_in + 1));
             let p = model.forward(adam.trace(x));
             let l = loss::loss(cfg.loss, lambda, p, &yb, &lb);
-            let value = l.array();
+            let value = l.value();
             let grads = l.backward();
             adam.update(&mut model, grads);
             steps += 1;

@@ -76,7 +76,7 @@ fn dfdx_loss_matches_tensorflow() {
         for kind in LossKind::ALL {
             let p: Matrix = dev.tensor_from_vec(c.y_pred.clone(), (n, 1));
             let out = loss::loss(kind, c.lambda as f32, p.leaky_trace(), &c.y_true, &c.y_last);
-            let value = out.array() as f64;
+            let value = out.value() as f64;
             let grad = out.backward().get(&p).as_vec();
             let (want, want_grad) = expected(c, kind);
             worst.check(value, want, &format!("case {i} {kind:?} value"));

@@ -30,9 +30,28 @@ fn penalised(kind: LossKind, y: f32, p: f32, y_last: f32) -> bool {
     }
 }
 
-/// The batch loss as a dfdx tensor on the tape, for predictions `p` (`(batch, 1)`, as the
-/// model's second layer gives them) and the batch's
-/// targets and previous values (plain slices: the mask is computed from them on the host).
+/// One batch's loss: a tensor on the tape, which carries every gradient, and a constant
+/// added on the host, which carries none.
+pub struct BatchLoss {
+    pub taped: Tensor<(), f32, Cpu, Taped>,
+    pub offset: f32,
+}
+
+impl BatchLoss {
+    /// The loss's value.
+    pub fn value(&self) -> f32 {
+        self.taped.array() + self.offset
+    }
+
+    /// Runs the tape backwards: the gradients of the loss.
+    pub fn backward(self) -> Gradients<f32, Cpu> {
+        self.taped.backward()
+    }
+}
+
+/// The batch loss for predictions `p` (`(batch, 1)`, as the model's second layer gives
+/// them) and the batch's targets and previous values (plain slices: the mask is computed
+/// from them on the host).
 ///
 /// The penalty is put in a form that uses `p` once. With the mask and the sign of
 /// `p − y_last` known at the current `p`, `λ·mask·|p − y_last|` is `c·(p − y_last)` with
@@ -40,14 +59,14 @@ fn penalised(kind: LossKind, y: f32, p: f32, y_last: f32) -> bool {
 /// `p = y_last`, as `d|x|/dx` is taken at 0). Completing the square,
 /// `(y − p)² + c·(p − y_last) = (p − a)² + k` with `a = y − c/2` and
 /// `k = c·(y − y_last) − c²/4`, so the loss is `mean((p − a)²) + mean(k)`: three ops on the
-/// tape instead of eight, and no split tape. The golden file and the finite-difference
-/// tests check it against the direct form.
-pub fn loss(kind: LossKind, lambda: f32, p: Matrix<Taped>, y: &[f32], y_last: &[f32]) -> Tensor<(), f32, Cpu, Taped> {
+/// tape instead of eight, no split tape, and `mean(k)`, which has no gradient, added on the
+/// host. The golden file and the finite-difference tests check it against the direct form.
+pub fn loss(kind: LossKind, lambda: f32, p: Matrix<Taped>, y: &[f32], y_last: &[f32]) -> BatchLoss {
     let n = p.shape().0;
     let dev = p.device().clone();
     if kind == LossKind::Mse || lambda == 0.0 {
         let y_t: Matrix = dev.tensor_from_vec(y.to_vec(), (n, 1));
-        return (p - y_t).square().mean();
+        return BatchLoss { taped: (p - y_t).square().mean(), offset: 0.0 };
     }
     let pv = p.as_vec();
     let mut centre = Vec::with_capacity(n);
@@ -59,7 +78,7 @@ pub fn loss(kind: LossKind, lambda: f32, p: Matrix<Taped>, y: &[f32], y_last: &[
         offset += c * (y[i] as f64 - y_last[i] as f64) - c * c / 4.0;
     }
     let centre: Matrix = dev.tensor_from_vec(centre, (n, 1));
-    (p - centre).square().mean() + (offset / n as f64) as f32
+    BatchLoss { taped: (p - centre).square().mean(), offset: (offset / n as f64) as f32 }
 }
 
 /// Plain f64 value and gradient with respect to `p` of the batch loss, for checking a
@@ -114,7 +133,7 @@ mod tests {
         for kind in LossKind::ALL {
             let pt: Matrix = dev.tensor_from_vec(p.to_vec(), (4, 1));
             let out = loss(kind, 0.7, pt.leaky_trace(), &y, &l);
-            let value = out.array() as f64;
+            let value = out.value() as f64;
             let grads = out.backward();
             let g = grads.get(&pt).as_vec();
             let (rv, rg) = reference(kind, 0.7, &y, &p, &l);
