@@ -134,7 +134,7 @@ impl Model {
     /// without a tape.
     pub fn predict_rows(&self, dev: &Cpu, x: &[f32]) -> Vec<f32> {
         let n_in = self.n_inputs();
-        let n = if n_in == 0 { 0 } else { x.len() / n_in };
+        let n = x.len().checked_div(n_in).unwrap_or(0);
         if n == 0 {
             return Vec::new();
         }
