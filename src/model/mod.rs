@@ -105,7 +105,8 @@ impl Model {
         }
     }
 
-    /// Appends one input row and its trailing 1 to a batch being assembled for [`forward`].
+    /// Input rows (`n_inputs` values each, row-major) with a 1 after each row: the layout
+    /// [`forward`] takes.
     ///
     /// [`forward`]: Model::forward
     pub fn augment(rows: &[f32], n_inputs: usize) -> Vec<f32> {
@@ -121,13 +122,18 @@ impl Model {
     /// column is all ones. With a taped `x` the tape records every op, so `backward`
     /// reaches both parameter tensors.
     pub fn forward<T: Tape<f32, Cpu>>(&self, x: Matrix<T>) -> Matrix<T> {
+        self.hidden(x).matmul(self.k2.clone())
+    }
+
+    /// The hidden layer `(batch, n_dense + 1)`, its last column the ones that carry the
+    /// second bias.
+    fn hidden<T: Tape<f32, Cpu>>(&self, x: Matrix<T>) -> Matrix<T> {
         let hidden = x.matmul(self.k1.clone());
-        let hidden = match self.activation {
+        match self.activation {
             Activation::Linear => hidden,
             Activation::Relu => hidden.relu(),
             Activation::Tanh => hidden.tanh(),
-        };
-        hidden.matmul(self.k2.clone())
+        }
     }
 
     /// Predictions for every row of a row-major input block (`n_inputs` values a row),
@@ -168,14 +174,9 @@ mod tests {
             let model = Model::new(&dev, 4, 5, act, &mut rng);
             let x: Vec<f32> = (0..6 * 4).map(|_| rng.gen_range(-50.0..50.0)).collect();
             let xt = dev.tensor_from_vec(Model::augment(&x, 4), (6, 5));
-            let hidden = xt.matmul(model.k1.clone());
-            let hidden = match act {
-                Activation::Linear => hidden,
-                Activation::Relu => hidden.relu(),
-                Activation::Tanh => hidden.tanh(),
-            };
-            let hidden = hidden.as_vec();
-            for row in hidden.chunks(6) {
+            let hidden = model.hidden(xt);
+            assert_eq!(hidden.shape(), &(6, 6));
+            for row in hidden.as_vec().chunks(6) {
                 assert_eq!(row[5], 1.0, "{act:?}: {row:?}");
             }
         }
