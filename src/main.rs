@@ -3,6 +3,13 @@
 
 mod cli;
 
+/// jemalloc rather than the system allocator: every dfdx op allocates and zeroes its output
+/// and gradients, and a batch-1 step's gradient buffers are too large for glibc's per-thread
+/// cache, so each took glibc's slower path. With jemalloc a batch-1 step runs 15 % fewer
+/// instructions, and a sweep's resident memory is lower too (README, Performance).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
