@@ -22,7 +22,6 @@ use rand_chacha::ChaCha8Rng;
 use crate::config::Activation;
 
 pub type Matrix<T = NoneTape> = Tensor<(usize, usize), f32, Cpu, T>;
-pub type Vector<T = NoneTape> = Tensor<(usize,), f32, Cpu, T>;
 pub type Taped = OwnedTape<f32, Cpu>;
 
 /// The two folded parameter tensors and the activation between the layers.
