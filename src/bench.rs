@@ -82,6 +82,71 @@ fn nested_steps_per_second(data: &Dataset, n_dense: usize, batch: usize, threads
     rates.iter().sum::<f64>() / rates.len() as f64
 }
 
+/// What runs beside a trial on the other core, for [`interference`].
+#[derive(Clone, Copy, PartialEq)]
+enum Neighbour {
+    Nothing,
+    /// Floating-point arithmetic on its own registers: shares no memory with the trial.
+    Arithmetic,
+    /// Allocates and frees small buffers, as a step's ops do, without dfdx.
+    Allocation,
+    /// Creates small dfdx tensors (each draws an id from dfdx's one global atomic counter)
+    /// at about the rate a batch-1 trial creates them.
+    Tensors,
+    /// Another identical trial.
+    Trial,
+}
+
+/// Steps per second of one batch-1 trial (n_dense 8, 3 epochs of the scaling grid's
+/// series) with `neighbour` running on a second thread until the trial ends. Each trial
+/// runs on a one-thread rayon pool, as the sweep's workers do.
+fn trial_beside(data: &Dataset, neighbour: Neighbour) -> f64 {
+    use dfdx::prelude::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let cfg = TrainConfig { n_dense: 8, batch_size: 1, epochs: 3, lambda: 0.1, ..TrainConfig::default() };
+    let pool = || rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool");
+    let done = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let trial = s.spawn(|| {
+            let rate = pool().install(|| train(data, &cfg).steps_per_second);
+            done.store(true, Ordering::Relaxed);
+            rate
+        });
+        s.spawn(|| {
+            let spin = |x: &mut f64| {
+                for _ in 0..600 {
+                    *x = *x * 1.000_000_1 + 1e-9;
+                }
+            };
+            let mut x = 1.0f64;
+            let dev = Cpu::default();
+            match neighbour {
+                Neighbour::Nothing => {}
+                Neighbour::Trial => {
+                    pool().install(|| train(data, &cfg));
+                }
+                _ => {
+                    while !done.load(Ordering::Relaxed) {
+                        for i in 0..15 {
+                            match neighbour {
+                                Neighbour::Allocation => x += std::hint::black_box(vec![i as f32; 40])[3] as f64,
+                                Neighbour::Tensors => {
+                                    let t: Tensor<(usize, usize), f32, Cpu> = dev.zeros_like(&(1usize, 40usize));
+                                    x += std::hint::black_box(t).as_vec()[3] as f64;
+                                }
+                                _ => {}
+                            }
+                        }
+                        spin(&mut x);
+                    }
+                }
+            }
+            std::hint::black_box(x);
+        });
+        trial.join().expect("the trial does not panic")
+    })
+}
+
 fn run_sweep_child(grid_text: &str, threads: usize, dir: &Path) -> Result<(f64, u64)> {
     std::fs::create_dir_all(dir)?;
     let grid = dir.join("bench.toml");
@@ -131,7 +196,14 @@ fn grid_text(length: usize, window: usize, epochs: usize, batch: usize, seeds: u
 pub fn run(quick: bool, scratch: &Path) -> Result<()> {
     let repeats = if quick { 3 } else { 5 };
     let min_steps = if quick { 20_000 } else { 100_000 };
-    println!("machine: {} threads available; medians of {repeats} runs\n", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    println!(
+        "machine: {cpu}, {} threads available; medians of {repeats} runs\n",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
 
     let d16 = dataset(16, 4000);
     println!("## One trial's training step (trend loss, window 16, n_dense 32, one thread)\n");
@@ -182,21 +254,51 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
     println!("| one trial, 1-thread pool | one trial, 2-thread pool | two trials at once, 2-thread pool |");
     println!("| ---: | ---: | ---: |\n| {alone1:.0} | {alone2:.0} | {both2:.0} |");
 
+    println!("\n## Two trials at once (batch 1, n_dense 8, window 16; steps/s of one trial)\n");
+    // Rounds interleave the five settings, so a slow spell of a shared machine falls on all.
+    let d3000 = dataset(16, 3000);
+    let kinds = [
+        (Neighbour::Nothing, "alone"),
+        (Neighbour::Arithmetic, "beside a thread doing arithmetic"),
+        (Neighbour::Allocation, "beside a thread allocating 15 small buffers per 600 multiply-adds"),
+        (Neighbour::Tensors, "beside a thread creating 15 dfdx tensors per 600 multiply-adds"),
+        (Neighbour::Trial, "beside an identical trial"),
+    ];
+    let rounds = if quick { 8 } else { 30 };
+    let mut rates = vec![Vec::new(); kinds.len()];
+    for _ in 0..rounds {
+        for (k, (neighbour, _)) in kinds.iter().enumerate() {
+            rates[k].push(trial_beside(&d3000, *neighbour));
+        }
+    }
+    let alone = median(rates[0].clone());
+    println!("| the trial runs | steps/s (median of {rounds}) | against alone |\n| --- | ---: | ---: |");
+    for ((_, name), r) in kinds.iter().zip(rates) {
+        let r = median(r);
+        println!("| {name} | {r:.0} | {:.3} |", r / alone);
+    }
+
     println!("\n## Whole sweeps (child processes)\n");
     // One- and two-thread runs alternate, and the speed-up is the median of each pair's
     // ratio, so a slow spell of a shared machine falls on both sides of a ratio.
-    let scaling = grid_text(3000, 16, if quick { 1 } else { 3 }, 1, 16, &[0.0, 0.1]);
-    let mut pairs = Vec::new();
-    for _ in 0..repeats {
-        let one = run_sweep_child(&scaling, 1, &scratch.join("scaling"))?.0;
-        let two = run_sweep_child(&scaling, 2, &scratch.join("scaling"))?.0;
-        pairs.push((one, two));
+    let epochs = |e: usize| if quick { 1 } else { e };
+    let grids = [(1, epochs(3)), (32, epochs(40))]
+        .map(|(batch, e)| (format!("batch {batch}, {e} epochs"), grid_text(3000, 16, e, batch, 16, &[0.0, 0.1])));
+    // Single runs on a shared machine vary by ±20 %, so more pairs than other figures get.
+    let pairs_per_grid = if quick { 3 } else { 9 };
+    println!("| 32-trial grid | 1 thread, s | 2 threads, s | speed-up (median of {pairs_per_grid} paired runs) |\n| --- | ---: | ---: | ---: |");
+    for (name, grid) in &grids {
+        let mut pairs = Vec::new();
+        for _ in 0..pairs_per_grid {
+            let one = run_sweep_child(grid, 1, &scratch.join("scaling"))?.0;
+            let two = run_sweep_child(grid, 2, &scratch.join("scaling"))?.0;
+            pairs.push((one, two));
+        }
+        let one = median(pairs.iter().map(|p| p.0).collect());
+        let two = median(pairs.iter().map(|p| p.1).collect());
+        let ratio = median(pairs.iter().map(|p| p.0 / p.1).collect());
+        println!("| {name} | {one:.2} | {two:.2} | {ratio:.2}× |");
     }
-    let one = median(pairs.iter().map(|p| p.0).collect());
-    let two = median(pairs.iter().map(|p| p.1).collect());
-    let ratio = median(pairs.iter().map(|p| p.0 / p.1).collect());
-    println!("| 32-trial grid | 1 thread | 2 threads | speed-up (median of paired runs) |\n| --- | ---: | ---: | ---: |");
-    println!("| wall seconds | {one:.2} | {two:.2} | {ratio:.2}× |");
 
     // Tiny 1-epoch trials: what is left per trial is setup, journal and progress.
     let tiny = |n: usize| grid_text(60, 4, 1, 64, n, &[0.0, 0.1]);
@@ -210,11 +312,22 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
     println!("| 200 tiny trials | {:.1} |", rss_small as f64 / 1024.0);
     let (_, rss_big) = run_sweep_child(&tiny(1000), 2, &scratch.join("mem-big"))?;
     println!("| 2,000 tiny trials | {:.1} |", rss_big as f64 / 1024.0);
-    let big_series = "name = \"big\"\n[data]\nkind = \"random_walk\"\nlength = 1000000\nwindow = 16\n[train]\nepochs = 1\nbatch_size = 256\nn_dense = 8\n";
-    let (_, rss_series) = run_sweep_child(big_series, 1, &scratch.join("mem-series"))?;
+    let series = |length: usize| {
+        format!(
+            "name = \"series\"\n[data]\nkind = \"random_walk\"\nlength = {length}\nwindow = 16\n\
+             [train]\nepochs = 1\nbatch_size = 256\nn_dense = 8\n"
+        )
+    };
+    let (_, rss_short) = run_sweep_child(&series(10_000), 1, &scratch.join("mem-series"))?;
+    let (_, rss_long) = run_sweep_child(&series(1_000_000), 1, &scratch.join("mem-series"))?;
+    println!("| one trial on a 10,000-point series | {:.1} |", rss_short as f64 / 1024.0);
     println!(
         "| one trial on a 1,000,000-point series (its f32 values: 3.8 MiB) | {:.1} |",
-        rss_series as f64 / 1024.0
+        rss_long as f64 / 1024.0
+    );
+    println!(
+        "| … the difference, what the longer series adds | {:.1} |",
+        (rss_long as f64 - rss_short as f64) / 1024.0
     );
     Ok(())
 }
