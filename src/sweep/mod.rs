@@ -48,6 +48,10 @@ pub struct SweepOptions {
     pub retry_failed: bool,
     /// Train only this shard of the grid.
     pub shard: Option<Shard>,
+    /// Called where much memory has just been freed (the series once its datasets are built,
+    /// the datasets once the trials have ended): a binary whose allocator keeps freed pages
+    /// for a while can hand them back to the system there.
+    pub release_memory: Option<fn()>,
 }
 
 /// Set by Ctrl-C: no new trial starts; running ones finish and are kept.
@@ -210,6 +214,12 @@ fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     report::tables::write_atomically(path, |f| Ok(std::io::Write::write_all(f, contents)?))
 }
 
+fn release(opts: &SweepOptions) {
+    if let Some(release) = opts.release_memory {
+        release();
+    }
+}
+
 /// Runs a sweep: trains what is not yet in the results directory's journal, then rebuilds
 /// every output from the journal.
 pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
@@ -268,6 +278,7 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     let todo: Vec<Trial> = spec.trials().filter(|t| mine(t) && !done.contains(&t.id)).collect();
     let already_done = total - todo.len();
 
+    release(opts);
     let progress = Progress::new(todo.len(), already_done, opts.quiet);
     let (tx, rx) = mpsc::channel::<TrialRecord>();
     let journal_path = opts.out.join(opts.shard.map_or("journal.jsonl".to_string(), |s| s.journal_name()));
@@ -319,6 +330,10 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     drop(tx);
     let (trained, diverged, failed) = writer.join().expect("the journal writer does not panic")?;
     progress.finish();
+    // The report works from the journal alone: the series need not stay resident while
+    // polars builds the tables.
+    drop(prepared);
+    release(opts);
 
     let records = report::read_journal(&opts.out)?;
     report::write_trial_tables(&opts.out, &records)?;
