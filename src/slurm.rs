@@ -109,9 +109,12 @@ pub fn submit(script: &Path, args: &[String]) -> Result<String> {
     Ok(text.trim().split(';').next().unwrap_or("").to_string())
 }
 
+/// Trial ids without a result, by the shard that owns them (`None` for an unsharded run).
+pub type MissingByShard = BTreeMap<Option<Shard>, Vec<String>>;
+
 /// Trials of a results directory's grid that have no result yet, grouped by the shard that
 /// owns them (shard count read from the shard journals; `None` for an unsharded run).
-pub fn missing_trials(dir: &Path) -> Result<Option<(usize, BTreeMap<Option<Shard>, Vec<String>>)>> {
+pub fn missing_trials(dir: &Path) -> Result<Option<(usize, MissingByShard)>> {
     let grid = dir.join("grid.toml");
     let Ok(text) = std::fs::read_to_string(&grid) else { return Ok(None) };
     let spec = GridSpec::parse(&text, &grid)?;

@@ -134,8 +134,9 @@ fn normal_equations_floor(data: &Dataset) -> f64 {
         for row in 0..d {
             if row != col {
                 let f = a[row][col] / a[col][col];
-                for k in col..=d {
-                    a[row][k] -= f * a[col][k];
+                let pivot_row = a[col].clone();
+                for (x, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                    *x -= f * p;
                 }
             }
         }

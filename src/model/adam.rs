@@ -117,9 +117,9 @@ mod tests {
             let grad: Vec<f32> = (0..10).map(|i| ((i * 7 + t * 3) % 11) as f32 * 0.05 - 0.25).collect();
             let mut g = dev.try_alloc_len(10).unwrap();
             g.copy_from_slice(&grad);
-            cfg.try_update(t as i32, &mut theirs, &mut m, &mut v, &g).unwrap();
-            let c1 = (1.0 - BETA1.powi(t as i32)).recip();
-            let c2 = (1.0 - BETA2.powi(t as i32)).recip();
+            cfg.try_update(t, &mut theirs, &mut m, &mut v, &g).unwrap();
+            let c1 = (1.0 - BETA1.powi(t)).recip();
+            let c2 = (1.0 - BETA2.powi(t)).recip();
             ours.step(&grad, 3e-3, c1, c2);
             let a: Vec<u32> = theirs.as_vec().iter().map(|x| x.to_bits()).collect();
             let b: Vec<u32> = ours.value.iter().map(|x| x.to_bits()).collect();

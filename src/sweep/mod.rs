@@ -337,7 +337,7 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
 
     let records = report::read_journal(&opts.out)?;
     report::write_trial_tables(&opts.out, &records)?;
-    let summary = report::summarize(&[opts.out.clone()])?;
+    let summary = report::summarize(std::slice::from_ref(&opts.out))?;
     summary.write(&opts.out)?;
     report::write_html(&opts.out, std::slice::from_ref(&opts.out), &summary)?;
     Ok(SweepOutcome {
