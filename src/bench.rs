@@ -148,25 +148,46 @@ fn trial_beside(data: &Dataset, neighbour: Neighbour) -> f64 {
 }
 
 fn run_sweep_child(grid_text: &str, threads: usize, dir: &Path) -> Result<(f64, u64)> {
+    Ok(run_sweep_child_shown(grid_text, threads, dir, false)?.expect("no terminal needed"))
+}
+
+/// Runs `trendsweep sweep` on `grid_text` in a child process: quiet, or with `terminal`
+/// under `script` (util-linux), which gives it a pseudo-terminal, so the progress bar is
+/// drawn as for a user. Returns the wall seconds and the child's peak resident KiB (of
+/// `script` itself under a terminal), or `None` when a terminal was asked for and `script`
+/// is not installed.
+fn run_sweep_child_shown(grid_text: &str, threads: usize, dir: &Path, terminal: bool) -> Result<Option<(f64, u64)>> {
     std::fs::create_dir_all(dir)?;
     let grid = dir.join("bench.toml");
     std::fs::write(&grid, grid_text)?;
     let out = dir.join("out");
     let _ = std::fs::remove_dir_all(&out);
+    let exe = std::env::current_exe()?;
+    let mut command = if terminal {
+        let line = format!(
+            "{} sweep {} --out {} --threads {threads}",
+            crate::slurm::sh(&exe.to_string_lossy()),
+            crate::slurm::sh(&grid.to_string_lossy()),
+            crate::slurm::sh(&out.to_string_lossy())
+        );
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &line, "/dev/null"]);
+        c
+    } else {
+        let mut c = std::process::Command::new(exe);
+        c.arg("sweep").arg(&grid).arg("--out").arg(&out).args(["--threads", &threads.to_string(), "--quiet"]);
+        c
+    };
     let start = Instant::now();
-    let child = std::process::Command::new(std::env::current_exe()?)
-        .arg("sweep")
-        .arg(&grid)
-        .arg("--out")
-        .arg(&out)
-        .args(["--threads", &threads.to_string(), "--quiet"])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .context("running a child sweep")?;
+    let child = match command.stdout(std::process::Stdio::null()).spawn() {
+        Ok(child) => child,
+        Err(e) if terminal && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).context("running a child sweep"),
+    };
     let (ok, peak_kib) = wait_with_peak_rss(child.id());
     let secs = start.elapsed().as_secs_f64();
     anyhow::ensure!(ok, "the child sweep failed");
-    Ok((secs, peak_kib))
+    Ok(Some((secs, peak_kib)))
 }
 
 /// Waits for one child and returns whether it succeeded and its own peak resident set in
@@ -302,10 +323,23 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
 
     // Tiny 1-epoch trials: what is left per trial is setup, journal and progress.
     let tiny = |n: usize| grid_text(60, 4, 1, 64, n, &[0.0, 0.1]);
-    let (few, _) = run_sweep_child(&tiny(50), 1, &scratch.join("overhead"))?;
-    let (many, _) = run_sweep_child(&tiny(1000), 1, &scratch.join("overhead"))?;
-    println!("\n| per-trial overhead | ms |\n| --- | ---: |");
-    println!("| (2000 tiny trials − 100 tiny trials) / 1900, one thread | {:.3} |", (many - few) / 1900.0 * 1e3);
+    // Each figure is the median over repeated pairs of the difference per extra trial.
+    println!("\n| per-trial overhead, (2000 tiny trials − 100 tiny trials) / 1900, one thread | ms |\n| --- | ---: |");
+    for (terminal, name) in [(false, "quiet"), (true, "progress bar drawn on a (pseudo-)terminal")] {
+        let mut per_trial = Vec::new();
+        for _ in 0..repeats {
+            let few = run_sweep_child_shown(&tiny(50), 1, &scratch.join("overhead"), terminal)?;
+            let many = run_sweep_child_shown(&tiny(1000), 1, &scratch.join("overhead"), terminal)?;
+            if let (Some((few, _)), Some((many, _))) = (few, many) {
+                per_trial.push((many - few) / 1900.0 * 1e3);
+            }
+        }
+        if per_trial.is_empty() {
+            println!("| {name} | n/a (needs util-linux `script`) |");
+        } else {
+            println!("| {name} | {:.3} |", median(per_trial));
+        }
+    }
 
     println!("\n| peak resident memory | MiB |\n| --- | ---: |");
     let (_, rss_small) = run_sweep_child(&tiny(100), 2, &scratch.join("mem-small"))?;

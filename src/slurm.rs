@@ -23,7 +23,7 @@ pub struct SlurmOptions {
 }
 
 /// Quotes a value for a POSIX shell.
-fn sh(value: &str) -> String {
+pub(crate) fn sh(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
