@@ -303,8 +303,8 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     // Each worker is a one-thread rayon pool fed from a shared counter. dfdx's matmul hands
     // gemm `rayon::current_num_threads()`: inside one pool of N workers, gemm splits large
     // products across workers that are busy with trials of their own. `trendsweep bench`
-    // measured two n_dense 512 trials sharing a 2-thread pool at 444 steps/s each, against
-    // 578 for a trial on a pool of its own; with one thread per pool each product stays put.
+    // measures two n_dense 512 trials sharing a 2-thread pool at 10-20 % fewer steps/s each
+    // than a trial on a pool of its own; with one thread per pool each product stays put.
     let workers: Vec<rayon::ThreadPool> = (0..opts.threads)
         .map(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
         .collect::<Result<_, _>>()
