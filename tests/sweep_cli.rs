@@ -1,5 +1,6 @@
 //! The sweep as a user runs it: `trendsweep sweep experiments/quick.toml` writes every
-//! output file, `report` rebuilds the same summary, and the thread count changes nothing.
+//! output file, `report` rebuilds the same summary, and the thread count changes nothing;
+//! and the sweep offers its freed memory back before the trials and before the report.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -208,4 +209,42 @@ fn the_log_says_how_many_rows_missing_values_cost() {
         assert!(out.status.success(), "{err}");
         assert!(err.contains(said), "{policy}: {err}");
     }
+}
+
+/// What the release hook saw each time the sweep called it: journal lines and whether the
+/// trials table existed yet.
+static RELEASES: std::sync::Mutex<Vec<(usize, bool)>> = std::sync::Mutex::new(Vec::new());
+static RELEASE_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+fn record_release() {
+    let dir = RELEASE_DIR.get().expect("the test sets the directory first");
+    let lines = std::fs::read_to_string(dir.join("journal.jsonl")).map_or(0, |t| t.lines().count());
+    RELEASES.lock().unwrap().push((lines, dir.join("trials.parquet").exists()));
+}
+
+#[test]
+fn memory_is_released_before_the_trials_and_after_them_before_the_report() {
+    use trendsweep::grid::GridSpec;
+    use trendsweep::sweep::{self, SweepOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("quick");
+    RELEASE_DIR.set(out.clone()).unwrap();
+    let spec = GridSpec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/quick.toml")).unwrap();
+    let opts = SweepOptions {
+        out: out.clone(),
+        threads: 1,
+        quiet: true,
+        max_trials: u128::MAX,
+        fresh: false,
+        retry_failed: false,
+        shard: None,
+        release_memory: Some(record_release),
+    };
+    let outcome = sweep::run(&spec, &opts).unwrap();
+    assert!(outcome.total > 1);
+    assert_eq!(outcome.trained, outcome.total);
+    // Once with no trial trained yet, once with every trial in the journal and the tables
+    // not yet written.
+    assert_eq!(*RELEASES.lock().unwrap(), vec![(0, false), (outcome.total, false)]);
+    assert!(out.join("trials.parquet").is_file() && out.join("report.html").is_file());
 }
