@@ -82,7 +82,7 @@ fn nested_steps_per_second(data: &Dataset, n_dense: usize, batch: usize, threads
     rates.iter().sum::<f64>() / rates.len() as f64
 }
 
-/// What runs beside a trial on the other core, for [`interference`].
+/// What runs beside a trial on the other core, for [`trial_beside`].
 #[derive(Clone, Copy, PartialEq)]
 enum Neighbour {
     Nothing,

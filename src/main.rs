@@ -10,18 +10,6 @@ mod cli;
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// Returns the pages jemalloc keeps after a free to the system now rather than after its
-/// decay time (about 10 s), so a sweep's datasets, dropped once its trials end, are not
-/// resident while the report is built.
-fn release_memory() {
-    // "arena.<MALLCTL_ARENAS_ALL>.purge" reads and writes nothing: null pointers, length 0.
-    // SAFETY: a documented jemalloc control with the arguments it takes.
-    unsafe {
-        use std::ptr::null_mut;
-        tikv_jemalloc_sys::mallctl(c"arena.4096.purge".as_ptr(), null_mut(), null_mut(), null_mut(), 0);
-    }
-}
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,6 +21,19 @@ use trendsweep::sweep::{self, SweepOptions};
 use trendsweep::{data, report, slurm};
 
 use cli::{Cli, Command};
+
+/// Returns the pages jemalloc keeps after a free to the system now rather than after its
+/// decay time (about 10 s), so a sweep's datasets, dropped once its trials end, are not
+/// resident while the report is built.
+fn release_memory() {
+    // "arena.<MALLCTL_ARENAS_ALL>.purge" reads and writes nothing: null pointers, length 0.
+    // A failure would only leave the pages to jemalloc's decay, so its status is not checked.
+    // SAFETY: a documented jemalloc control with the arguments it takes.
+    unsafe {
+        use std::ptr::null_mut;
+        tikv_jemalloc_sys::mallctl(c"arena.4096.purge".as_ptr(), null_mut(), null_mut(), null_mut(), 0);
+    }
+}
 
 /// A sweep stopped by Ctrl-C: exit status 130, as a shell reports SIGINT.
 #[derive(Debug, thiserror::Error)]
