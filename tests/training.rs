@@ -131,11 +131,12 @@ fn normal_equations_floor(data: &Dataset) -> f64 {
     for col in 0..d {
         let pivot = (col..d).max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs())).unwrap();
         a.swap(col, pivot);
-        for row in 0..d {
+        // The pivot row does not change while the others are reduced by it.
+        let pivot_row = a[col].clone();
+        for (row, r) in a.iter_mut().enumerate() {
             if row != col {
-                let f = a[row][col] / a[col][col];
-                let pivot_row = a[col].clone();
-                for (x, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                let f = r[col] / pivot_row[col];
+                for (x, p) in r[col..].iter_mut().zip(&pivot_row[col..]) {
                     *x -= f * p;
                 }
             }
