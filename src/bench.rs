@@ -22,12 +22,17 @@ fn dataset(window: usize, length: usize) -> Dataset {
         .expect("the bench series is long enough")
 }
 
+/// A pool of one worker, as each of the sweep's trial workers is.
+fn one_thread_pool() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool")
+}
+
 /// Median training steps per second of one trial (trend loss, one thread).
 fn steps_per_second(data: &Dataset, n_dense: usize, batch: usize, repeats: usize, min_steps: usize) -> f64 {
     let per_epoch = data.train.len().div_ceil(batch);
     let epochs = min_steps.div_ceil(per_epoch).max(1);
     let cfg = TrainConfig { n_dense, batch_size: batch, epochs, lambda: 0.01, ..TrainConfig::default() };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool");
+    let pool = one_thread_pool();
     median((0..repeats).map(|_| pool.install(|| train(data, &cfg)).steps_per_second).collect())
 }
 
@@ -104,11 +109,10 @@ fn trial_beside(data: &Dataset, neighbour: Neighbour) -> f64 {
     use dfdx::prelude::*;
     use std::sync::atomic::{AtomicBool, Ordering};
     let cfg = TrainConfig { n_dense: 8, batch_size: 1, epochs: 3, lambda: 0.1, ..TrainConfig::default() };
-    let pool = || rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool");
     let done = AtomicBool::new(false);
     std::thread::scope(|s| {
         let trial = s.spawn(|| {
-            let rate = pool().install(|| train(data, &cfg).steps_per_second);
+            let rate = one_thread_pool().install(|| train(data, &cfg).steps_per_second);
             done.store(true, Ordering::Relaxed);
             rate
         });
@@ -123,7 +127,7 @@ fn trial_beside(data: &Dataset, neighbour: Neighbour) -> f64 {
             match neighbour {
                 Neighbour::Nothing => {}
                 Neighbour::Trial => {
-                    pool().install(|| train(data, &cfg));
+                    one_thread_pool().install(|| train(data, &cfg));
                 }
                 _ => {
                     while !done.load(Ordering::Relaxed) {
