@@ -225,21 +225,21 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
         .ok()
         .and_then(|t| t.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_string()))
         .unwrap_or_else(|| "unknown CPU".into());
-    println!(
+    outln!(
         "machine: {cpu}, {} threads available; medians of {repeats} runs\n",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
 
     let d16 = dataset(16, 4000);
-    println!("## One trial's training step (trend loss, window 16, n_dense 32, one thread)\n");
-    println!("| batch | steps/s | samples/s |\n| ---: | ---: | ---: |");
+    outln!("## One trial's training step (trend loss, window 16, n_dense 32, one thread)\n");
+    outln!("| batch | steps/s | samples/s |\n| ---: | ---: | ---: |");
     for batch in [1usize, 32] {
         let sps = steps_per_second(&d16, 32, batch, repeats, min_steps);
-        println!("| {batch} | {sps:.0} | {:.0} |", sps * batch as f64);
+        outln!("| {batch} | {sps:.0} | {:.0} |", sps * batch as f64);
     }
 
-    println!("\n## Where a step's time goes (one thread, ns per step: median over runs of the mean)\n");
-    println!("| phase | batch 1 | batch 32 |\n| --- | ---: | ---: |");
+    outln!("\n## Where a step's time goes (one thread, ns per step: median over runs of the mean)\n");
+    outln!("| phase | batch 1 | batch 32 |\n| --- | ---: | ---: |");
     // Per-phase medians over the repeats, like every other figure.
     let phases = |batch: usize, steps: usize| -> [(&'static str, f64); 5] {
         let runs: Vec<_> = (0..repeats).map(|_| step_phases(&d16, batch, steps)).collect();
@@ -248,38 +248,38 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
     let p1 = phases(1, min_steps);
     let p32 = phases(32, min_steps / 4);
     for i in 0..5 {
-        println!("| {} | {:.0} | {:.0} |", p1[i].0, p1[i].1, p32[i].1);
+        outln!("| {} | {:.0} | {:.0} |", p1[i].0, p1[i].1, p32[i].1);
     }
     let total = |p: &[(&str, f64); 5]| p.iter().map(|x| x.1).sum::<f64>();
-    println!("| total | {:.0} | {:.0} |", total(&p1), total(&p32));
+    outln!("| total | {:.0} | {:.0} |", total(&p1), total(&p32));
 
-    println!("\n## Cost growth (one thread; others at window 16, n_dense 32, batch 32)\n");
-    println!("| n_dense | steps/s | samples/s |\n| ---: | ---: | ---: |");
+    outln!("\n## Cost growth (one thread; others at window 16, n_dense 32, batch 32)\n");
+    outln!("| n_dense | steps/s | samples/s |\n| ---: | ---: | ---: |");
     for n_dense in [8usize, 32, 128, 512] {
         let sps = steps_per_second(&d16, n_dense, 32, repeats, min_steps / 4);
-        println!("| {n_dense} | {sps:.0} | {:.0} |", sps * 32.0);
+        outln!("| {n_dense} | {sps:.0} | {:.0} |", sps * 32.0);
     }
-    println!("\n| batch | steps/s | samples/s |\n| ---: | ---: | ---: |");
+    outln!("\n| batch | steps/s | samples/s |\n| ---: | ---: | ---: |");
     for batch in [1usize, 4, 16, 64, 256] {
         let sps = steps_per_second(&d16, 32, batch, repeats, min_steps / 4);
-        println!("| {batch} | {sps:.0} | {:.0} |", sps * batch as f64);
+        outln!("| {batch} | {sps:.0} | {:.0} |", sps * batch as f64);
     }
-    println!("\n| window | steps/s | samples/s |\n| ---: | ---: | ---: |");
+    outln!("\n| window | steps/s | samples/s |\n| ---: | ---: | ---: |");
     for window in [4usize, 16, 32, 128] {
         let d = dataset(window, 4000);
         let sps = steps_per_second(&d, 32, 32, repeats, min_steps / 4);
-        println!("| {window} | {sps:.0} | {:.0} |", sps * 32.0);
+        outln!("| {window} | {sps:.0} | {:.0} |", sps * 32.0);
     }
 
-    println!("\n## Nested parallelism (n_dense 512, batch 256, window 128; steps/s per trial)\n");
+    outln!("\n## Nested parallelism (n_dense 512, batch 256, window 128; steps/s per trial)\n");
     let d128 = dataset(128, 4000);
     let alone1 = median((0..repeats).map(|_| nested_steps_per_second(&d128, 512, 256, 1, 1)).collect());
     let alone2 = median((0..repeats).map(|_| nested_steps_per_second(&d128, 512, 256, 2, 1)).collect());
     let both2 = median((0..repeats).map(|_| nested_steps_per_second(&d128, 512, 256, 2, 2)).collect());
-    println!("| one trial, 1-thread pool | one trial, 2-thread pool | two trials at once, 2-thread pool |");
-    println!("| ---: | ---: | ---: |\n| {alone1:.0} | {alone2:.0} | {both2:.0} |");
+    outln!("| one trial, 1-thread pool | one trial, 2-thread pool | two trials at once, 2-thread pool |");
+    outln!("| ---: | ---: | ---: |\n| {alone1:.0} | {alone2:.0} | {both2:.0} |");
 
-    println!("\n## Two trials at once (batch 1, n_dense 8, window 16; steps/s of one trial)\n");
+    outln!("\n## Two trials at once (batch 1, n_dense 8, window 16; steps/s of one trial)\n");
     // Rounds interleave the five settings, so a slow spell of a shared machine falls on all.
     let d3000 = dataset(16, 3000);
     let kinds = [
@@ -297,13 +297,13 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
         }
     }
     let alone = median(rates[0].clone());
-    println!("| the trial runs | steps/s (median of {rounds}) | against alone |\n| --- | ---: | ---: |");
+    outln!("| the trial runs | steps/s (median of {rounds}) | against alone |\n| --- | ---: | ---: |");
     for ((_, name), r) in kinds.iter().zip(rates) {
         let r = median(r);
-        println!("| {name} | {r:.0} | {:.3} |", r / alone);
+        outln!("| {name} | {r:.0} | {:.3} |", r / alone);
     }
 
-    println!("\n## Whole sweeps (child processes)\n");
+    outln!("\n## Whole sweeps (child processes)\n");
     // One- and two-thread runs alternate, and the speed-up is the median of each pair's
     // ratio, so a slow spell of a shared machine falls on both sides of a ratio.
     let epochs = |e: usize| if quick { 1 } else { e };
@@ -311,7 +311,7 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
         .map(|(batch, e)| (format!("batch {batch}, {e} epochs"), grid_text(3000, 16, e, batch, 16, &[0.0, 0.1])));
     // Single runs on a shared machine vary by ±20 %, so more pairs than other figures get.
     let pairs_per_grid = if quick { 3 } else { 9 };
-    println!("| 32-trial grid | 1 thread, s | 2 threads, s | speed-up (median of {pairs_per_grid} paired runs) |\n| --- | ---: | ---: | ---: |");
+    outln!("| 32-trial grid | 1 thread, s | 2 threads, s | speed-up (median of {pairs_per_grid} paired runs) |\n| --- | ---: | ---: | ---: |");
     for (name, grid) in &grids {
         let mut pairs = Vec::new();
         for _ in 0..pairs_per_grid {
@@ -322,13 +322,13 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
         let one = median(pairs.iter().map(|p| p.0).collect());
         let two = median(pairs.iter().map(|p| p.1).collect());
         let ratio = median(pairs.iter().map(|p| p.0 / p.1).collect());
-        println!("| {name} | {one:.2} | {two:.2} | {ratio:.2}× |");
+        outln!("| {name} | {one:.2} | {two:.2} | {ratio:.2}× |");
     }
 
     // Tiny 1-epoch trials: what is left per trial is setup, journal and progress.
     let tiny = |n: usize| grid_text(60, 4, 1, 64, n, &[0.0, 0.1]);
     // Each figure is the median over repeated pairs of the difference per extra trial.
-    println!("\n| per-trial overhead, (2000 tiny trials − 100 tiny trials) / 1900, one thread | ms |\n| --- | ---: |");
+    outln!("\n| per-trial overhead, (2000 tiny trials − 100 tiny trials) / 1900, one thread | ms |\n| --- | ---: |");
     for (terminal, name) in [(false, "quiet"), (true, "progress bar drawn on a (pseudo-)terminal")] {
         let mut per_trial = Vec::new();
         for _ in 0..repeats {
@@ -339,17 +339,17 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
             }
         }
         if per_trial.is_empty() {
-            println!("| {name} | n/a (needs util-linux `script`) |");
+            outln!("| {name} | n/a (needs util-linux `script`) |");
         } else {
-            println!("| {name} | {:.3} |", median(per_trial));
+            outln!("| {name} | {:.3} |", median(per_trial));
         }
     }
 
-    println!("\n| peak resident memory | MiB |\n| --- | ---: |");
+    outln!("\n| peak resident memory | MiB |\n| --- | ---: |");
     let (_, rss_small) = run_sweep_child(&tiny(100), 2, &scratch.join("mem-small"))?;
-    println!("| 200 tiny trials | {:.1} |", rss_small as f64 / 1024.0);
+    outln!("| 200 tiny trials | {:.1} |", rss_small as f64 / 1024.0);
     let (_, rss_big) = run_sweep_child(&tiny(1000), 2, &scratch.join("mem-big"))?;
-    println!("| 2,000 tiny trials | {:.1} |", rss_big as f64 / 1024.0);
+    outln!("| 2,000 tiny trials | {:.1} |", rss_big as f64 / 1024.0);
     let series = |length: usize| {
         format!(
             "name = \"series\"\n[data]\nkind = \"random_walk\"\nlength = {length}\nwindow = 16\n\
@@ -358,12 +358,12 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
     };
     let (_, rss_short) = run_sweep_child(&series(10_000), 1, &scratch.join("mem-series"))?;
     let (_, rss_long) = run_sweep_child(&series(1_000_000), 1, &scratch.join("mem-series"))?;
-    println!("| one trial on a 10,000-point series | {:.1} |", rss_short as f64 / 1024.0);
-    println!(
+    outln!("| one trial on a 10,000-point series | {:.1} |", rss_short as f64 / 1024.0);
+    outln!(
         "| one trial on a 1,000,000-point series (its f32 values: 3.8 MiB) | {:.1} |",
         rss_long as f64 / 1024.0
     );
-    println!(
+    outln!(
         "| … the difference, what the longer series adds | {:.1} |",
         (rss_long as f64 - rss_short as f64) / 1024.0
     );

@@ -5,6 +5,9 @@
 //! the two-layer model ([`model`], [`train`]) on a shared dataset ([`data`]); every finished
 //! trial reaches disk ([`sweep`]); the results become tables ([`report`]).
 
+#[macro_use]
+mod console;
+
 pub mod baselines;
 pub mod bench;
 pub mod config;

@@ -21,6 +21,7 @@ use trendsweep::sweep::{self, SweepOptions};
 use trendsweep::{data, report, slurm};
 
 use cli::{Cli, Command};
+use trendsweep::{errln, out, outln};
 
 /// Returns the pages jemalloc keeps after a free to the system now rather than after its
 /// decay time (about 10 s), so a sweep's datasets, dropped once its trials end, are not
@@ -45,11 +46,11 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<Interrupted>() => {
-            eprintln!("{e}");
+            errln!("{e}");
             ExitCode::from(130)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
             ExitCode::from(if is_bad_input(&e) { 2 } else { 1 })
         }
     }
@@ -74,10 +75,10 @@ fn run(command: Command) -> Result<()> {
             };
             sweep::install_interrupt_handler();
             let outcome = sweep::run(&spec, &opts)?;
-            println!("{}", outcome.summary.terminal());
+            outln!("{}", outcome.summary.terminal());
             if !quiet {
                 let part = shard.map_or(String::new(), |s| format!(" in shard {s}"));
-                eprintln!(
+                errln!(
                     "{} trials{part} ({} found done, {} trained: {} diverged, {} failed) in {:.1} s on {threads} threads; results in {}",
                     outcome.total,
                     outcome.already_done,
@@ -103,7 +104,7 @@ fn run(command: Command) -> Result<()> {
             let spec = GridSpec::load(&grid)?;
             let prepared = sweep::prepare(&spec)?;
             let n_train = |w: usize| prepared.datasets.get(&w).map_or(0, |d: &std::sync::Arc<data::Dataset>| d.train.len());
-            print!("{}", plan_text(&spec, first, Some(spec.total_steps(n_train))));
+            out!("{}", plan_text(&spec, first, Some(spec.total_steps(n_train))));
             Ok(())
         }
         Command::Slurm { grid, tasks, cpus_per_task, time, partition, mem, out, submit } => {
@@ -111,13 +112,13 @@ fn run(command: Command) -> Result<()> {
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&spec.name));
             let opts = slurm::SlurmOptions { tasks, cpus_per_task, time, partition, mem };
             let (sweep_script, report_script) = slurm::write_scripts(&spec, &out, &opts)?;
-            println!("wrote {} ({tasks} array tasks) and {}", sweep_script.display(), report_script.display());
+            outln!("wrote {} ({tasks} array tasks) and {}", sweep_script.display(), report_script.display());
             if submit {
                 let array = slurm::submit(&sweep_script, &[])?;
                 let report = slurm::submit(&report_script, &[format!("--dependency=afterany:{array}")])?;
-                println!("submitted: job array {array}, report job {report} (runs after every task has ended)");
+                outln!("submitted: job array {array}, report job {report} (runs after every task has ended)");
             } else {
-                println!(
+                outln!(
                     "submit with:\n  array=$(sbatch --parsable {})\n  sbatch --dependency=afterany:$array {}",
                     sweep_script.display(),
                     report_script.display()
@@ -149,7 +150,7 @@ fn run(command: Command) -> Result<()> {
             summary.write(&out)?;
             report::write_html(&out, &dirs, &summary)?;
             if !quiet {
-                println!("{}", summary.terminal());
+                outln!("{}", summary.terminal());
             }
             Ok(())
         }
@@ -171,12 +172,12 @@ fn report_missing(dir: &std::path::Path) -> Result<()> {
     if count == 0 {
         return Ok(());
     }
-    eprintln!("warning: {}: {count} of {total} trials of its grid have no result yet:", dir.display());
+    errln!("warning: {}: {count} of {total} trials of its grid have no result yet:", dir.display());
     for (shard, ids) in &missing {
         let owner = shard.map_or("not sharded".to_string(), |s| format!("shard {s}"));
         let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
         let more = if ids.len() > 5 { format!(" and {} more", ids.len() - 5) } else { String::new() };
-        eprintln!("  {owner}: {} missing ({}{more})", ids.len(), shown.join(", "));
+        errln!("  {owner}: {} missing ({}{more})", ids.len(), shown.join(", "));
     }
     Ok(())
 }
@@ -189,7 +190,7 @@ fn warn_if_different_data(dirs: &[PathBuf]) -> Result<()> {
         let Some(info) = sweep::RunInfo::read(d)? else { continue };
         match &first {
             None => first = Some((d, info)),
-            Some((base_dir, base)) if base != &info => eprintln!(
+            Some((base_dir, base)) if base != &info => errln!(
                 "warning: {} and {} were trained on different data or splits ({} against {}); \
                  their trials are not comparable",
                 base_dir.display(),

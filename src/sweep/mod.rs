@@ -64,7 +64,7 @@ pub fn install_interrupt_handler() {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("\ninterrupted: finishing the running trials, starting no new ones (Ctrl-C again to quit now)");
+        errln!("\ninterrupted: finishing the running trials, starting no new ones (Ctrl-C again to quit now)");
     });
 }
 
@@ -204,7 +204,7 @@ fn move_aside(out: &Path, quiet: bool) -> Result<()> {
         .expect("some name is free");
     std::fs::rename(out, &aside).with_context(|| format!("moving {} aside to {}", out.display(), aside.display()))?;
     if !quiet {
-        eprintln!("--fresh: moved the old results to {}", aside.display());
+        errln!("--fresh: moved the old results to {}", aside.display());
     }
     Ok(())
 }
@@ -250,7 +250,7 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
             } else {
                 format!("filled {n} missing value(s) by linear interpolation (missing = \"interpolate\")")
             };
-            eprintln!("{}: {did}", prepared.info.dataset.source);
+            errln!("{}: {did}", prepared.info.dataset.source);
         }
     }
     if opts.fresh && opts.out.exists() {

@@ -42,7 +42,7 @@ impl Progress {
             bar
         });
         if !quiet {
-            eprintln!("{already_done} trials already done, {todo} to train");
+            errln!("{already_done} trials already done, {todo} to train");
         }
         Progress(Arc::new(Inner {
             bar,
@@ -101,7 +101,7 @@ impl Progress {
             let mut last = i.last_line.lock().expect("progress lock");
             if force || last.elapsed() >= PLAIN_EVERY {
                 *last = Instant::now();
-                eprintln!(
+                errln!(
                     "[{:>7.1}s] {}/{} trials, {}",
                     i.begun.elapsed().as_secs_f64(),
                     i.done.load(Ordering::Relaxed),
