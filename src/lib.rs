@@ -14,6 +14,7 @@ pub mod config;
 pub mod data;
 pub mod error;
 pub mod grid;
+pub mod memory;
 pub mod model;
 pub mod report;
 pub mod results;

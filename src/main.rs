@@ -62,7 +62,7 @@ fn run(command: Command) -> Result<()> {
             let shard = shard.as_deref().map(sweep::Shard::parse).transpose()?;
             let spec = GridSpec::load(&grid)?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&spec.name));
-            let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let threads = threads.unwrap_or_else(default_threads);
             let opts = SweepOptions {
                 out: out.clone(),
                 threads,
@@ -103,6 +103,7 @@ fn run(command: Command) -> Result<()> {
         Command::Plan { grid, first } => {
             let spec = GridSpec::load(&grid)?;
             let prepared = sweep::prepare(&spec)?;
+            sweep::check_memory(&spec, &prepared, default_threads())?;
             let n_train = |w: usize| prepared.datasets.get(&w).map_or(0, |d: &std::sync::Arc<data::Dataset>| d.train.len());
             out!("{}", plan_text(&spec, first, Some(spec.total_steps(n_train))));
             Ok(())
@@ -155,6 +156,11 @@ fn run(command: Command) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// One worker thread per core, the default for `--threads`.
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// A scratch directory for the benchmark's child sweeps, removed afterwards.

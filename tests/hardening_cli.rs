@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
 const GRID: &str = r#"
 name = "tiny"
@@ -106,4 +106,95 @@ fn report_and_plan_into_a_closed_pipe_do_not_panic() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
     }
+}
+
+/// Exit status 2, one `error:` line holding every needle, no panic, nothing written.
+#[track_caller]
+fn assert_refused(scene: &Scene, out: &Output, needles: &[&str]) -> String {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("memory allocation"), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
+    }
+    assert!(!scene.out().exists(), "{} was created", scene.out().display());
+    stderr
+}
+
+/// `sweep grid --out out` with `extra` (`--threads 1` unless `extra` sets it), refused.
+fn refused(grid: &str, extra: &[&str], needles: &[&str]) -> String {
+    let scene = Scene::new(grid);
+    let mut command = bin();
+    command.arg("sweep").arg(scene.grid()).arg("--out").arg(scene.out()).args(extra);
+    if !extra.contains(&"--threads") {
+        command.args(["--threads", "1"]);
+    }
+    let out = command.current_dir(scene.tmp.path()).output().unwrap();
+    assert_refused(&scene, &out, needles)
+}
+
+/// GRID with `line` added to its `[train]` table.
+fn with_train(line: &str) -> String {
+    GRID.replace("[train]\n", &format!("[train]\n{line}\n")).replace("n_dense = 4\n", if line.starts_with("n_dense") { "" } else { "n_dense = 4\n" }).replace("epochs = 1\n", if line.starts_with("epochs") { "" } else { "epochs = 1\n" })
+}
+
+#[test]
+fn sizes_no_run_could_finish_are_refused_with_the_limit() {
+    refused(&with_train("n_dense = 1000000000"), &[], &["n_dense", "≤ 1048576", "found 1000000000"]);
+    refused(&with_train("epochs = 1000000000000"), &[], &["epochs", "≤ 100000", "found 1000000000000"]);
+    let axis = GRID.replace("seed = [0, 1]", "seed = [0, 1]\nbatch_size = [8, 100000000]").replace("batch_size = 16\n", "");
+    refused(&axis, &[], &["batch_size", "≤ 16777216", "found 100000000"]);
+    let long = GRID.replace("length = 200", "length = 1000000000000");
+    refused(&long, &[], &["length", "≤ 100000000"]);
+}
+
+#[test]
+fn a_trial_that_cannot_fit_in_memory_is_refused_before_training() {
+    // 100,001 inputs × 1,048,577 hidden units: about 2 TiB of weights, on any machine.
+    let grid = GRID
+        .replace("length = 200", "length = 200000")
+        .replace("window = 4", "window = 100000")
+        .replace("n_dense = 4", "n_dense = 1048576");
+    let stderr = refused(&grid, &[], &["grid.toml", "n_dense = 1048576", "needs about", "TiB", "available", "lower n_dense"]);
+    // The same check guards `plan`.
+    let scene = Scene::new(&grid);
+    let out = bin().arg("plan").arg(scene.grid()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("lower n_dense"), "{stderr}");
+}
+
+#[test]
+fn factors_f32_cannot_hold_are_refused() {
+    refused(&with_train("learning_rate = 1e-300"), &[], &["learning_rate", "f32", "1e-300"]);
+    refused(&with_train("lambda = 1e200"), &[], &["lambda", "f32", "1e200"]);
+    refused(&with_train("lambda = 1e-45"), &[], &["lambda", "f32", "1e-45"]);
+    // 0 stays a valid λ (the plain squared error), and ordinary values pass.
+    let scene = Scene::new(&with_train("lambda = 0.0\nlearning_rate = 1e-30"));
+    let out = scene.sweep().arg("--quiet").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn absurd_thread_counts_are_refused_at_once() {
+    let started = std::time::Instant::now();
+    refused(GRID, &["--threads", "100000"], &["--threads 100000", "1 to 1024"]);
+    refused(GRID, &["--threads", "0"], &["--threads 0", "1 to 1024"]);
+    assert!(started.elapsed().as_secs() < 10);
+}
+
+#[test]
+fn names_too_long_for_a_folder_are_bad_input() {
+    let long = "n".repeat(300);
+    let scene = Scene::new(&GRID.replace("name = \"tiny\"", &format!("name = \"{long}\"")));
+    // Without --out the name becomes the folder.
+    let out = bin().arg("sweep").arg(scene.grid()).current_dir(scene.tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("at most 200 bytes"), "{}", text(&out.stderr));
+    assert!(!scene.tmp.path().join("results").exists());
+    let scene = Scene::new(GRID);
+    let out = bin().arg("sweep").arg(scene.grid()).arg("--out").arg(scene.tmp.path().join(&long)).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("300 bytes long"), "{}", text(&out.stderr));
 }

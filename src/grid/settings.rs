@@ -66,12 +66,18 @@ impl Home {
 /// What a setting accepts; one rule also yields the "expected ..." half of every message.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Rule {
-    /// Sizes and counts: zero would mean an empty model, batch or run.
-    PositiveInt,
+    /// Sizes and counts: zero would mean an empty model, batch or run, and beyond `max` no
+    /// run could finish (the reason is part of the message).
+    Count { max: u64, why: &'static str },
     /// Seeds: any non-negative integer.
     AnyUnsigned,
     NonNegativeFloat,
     PositiveFloat,
+    /// A factor training uses in f32 (λ): 0, or a value f32 holds as a normal number, so
+    /// that what trains is what the grid says (1e-300 would become 0, 1e300 infinity).
+    NonNegativeF32,
+    /// As [`Rule::NonNegativeF32`] without 0 (the learning rate).
+    PositiveF32,
     Choice(&'static [&'static str]),
     Bool,
 }
@@ -80,13 +86,29 @@ pub(crate) enum Rule {
 const LOSS_NAMES: [&str; 3] = ["trend", "seed", "mse"];
 const ACTIVATION_NAMES: [&str; 3] = ["linear", "relu", "tanh"];
 
+/// The largest window: each sample's inputs are this many values, and the first layer has
+/// (window + 1) × (n_dense + 1) weights.
+pub(crate) const WINDOW_RULE: Rule = Rule::Count { max: 100_000, why: "inputs per sample" };
+/// The largest hidden layer. Memory decides what fits (checked once the data is loaded);
+/// this bound keeps sizes in the range where that estimate and the arithmetic hold.
+pub(crate) const N_DENSE_RULE: Rule = Rule::Count { max: 1 << 20, why: "hidden units" };
+/// A batch larger than the training set is the whole set; this bound keeps a batch's
+/// activations addressable.
+pub(crate) const BATCH_RULE: Rule = Rule::Count { max: 1 << 24, why: "samples per batch" };
+/// Every epoch is a row of the journal and of `epochs.parquet` for every trial.
+pub(crate) const EPOCHS_RULE: Rule = Rule::Count { max: 100_000, why: "each epoch is a row of the journal" };
+/// A generated series is held in memory in f64 and f32 (12 bytes a point).
+pub(crate) const LENGTH_RULE: Rule = Rule::Count { max: 100_000_000, why: "points held in memory" };
+
 /// Home table and rule of a setting, by canonical name.
 pub(crate) fn describe(name: &str) -> (Home, Rule) {
     match name {
-        "window" => (Home::Data, Rule::PositiveInt),
-        "n_dense" | "batch_size" | "epochs" => (Home::Train, Rule::PositiveInt),
-        "lambda" => (Home::Train, Rule::NonNegativeFloat),
-        "learning_rate" => (Home::Train, Rule::PositiveFloat),
+        "window" => (Home::Data, WINDOW_RULE),
+        "n_dense" => (Home::Train, N_DENSE_RULE),
+        "batch_size" => (Home::Train, BATCH_RULE),
+        "epochs" => (Home::Train, EPOCHS_RULE),
+        "lambda" => (Home::Train, Rule::NonNegativeF32),
+        "learning_rate" => (Home::Train, Rule::PositiveF32),
         "loss" => (Home::Train, Rule::Choice(&LOSS_NAMES)),
         "activation" => (Home::Train, Rule::Choice(&ACTIVATION_NAMES)),
         "shuffle" => (Home::Train, Rule::Bool),
@@ -103,10 +125,14 @@ pub(crate) fn train_keys() -> Vec<&'static str> {
 impl Rule {
     pub(crate) fn expected(self) -> String {
         match self {
-            Rule::PositiveInt => "an integer ≥ 1".into(),
+            Rule::Count { max, why } => format!("an integer ≥ 1 and ≤ {max} ({why})"),
             Rule::AnyUnsigned => "an integer ≥ 0".into(),
             Rule::NonNegativeFloat => "a finite number ≥ 0".into(),
             Rule::PositiveFloat => "a finite number > 0".into(),
+            Rule::NonNegativeF32 => {
+                format!("a finite number ≥ 0 that f32 holds (0, or {:e} to {:e})", f32::MIN_POSITIVE, f32::MAX)
+            }
+            Rule::PositiveF32 => format!("a finite number > 0 that f32 holds ({:e} to {:e})", f32::MIN_POSITIVE, f32::MAX),
             Rule::Choice(names) => format!("one of {}", quoted_list(names)),
             Rule::Bool => "true or false".into(),
         }
@@ -115,7 +141,7 @@ impl Rule {
     /// Checks one TOML value; on failure returns the text after "expected ..., found ".
     pub(crate) fn check(self, value: &toml::Value) -> Result<SettingValue, String> {
         match (self, value) {
-            (Rule::PositiveInt, toml::Value::Integer(i)) if *i >= 1 => {
+            (Rule::Count { max, .. }, toml::Value::Integer(i)) if *i >= 1 && *i as u64 <= max => {
                 Ok(SettingValue::Int(*i as u64))
             }
             (Rule::AnyUnsigned, toml::Value::Integer(i)) if *i >= 0 => {
@@ -129,6 +155,11 @@ impl Rule {
                 Some(x) if x.is_finite() && x > 0.0 => Ok(SettingValue::Float(x)),
                 _ => Err(found(v)),
             },
+            (Rule::NonNegativeF32 | Rule::PositiveF32, v) => match number(v) {
+                Some(x) if x == 0.0 && matches!(self, Rule::NonNegativeF32) => Ok(SettingValue::Float(0.0)),
+                Some(x) if x > 0.0 && holds_in_f32(x) => Ok(SettingValue::Float(x)),
+                _ => Err(found(v)),
+            },
             (Rule::Choice(names), toml::Value::String(s)) if names.contains(&s.as_str()) => {
                 Ok(SettingValue::Str(s.clone()))
             }
@@ -136,6 +167,13 @@ impl Rule {
             (_, v) => Err(found(v)),
         }
     }
+}
+
+/// True when `x` survives the conversion to f32 as a normal number: neither infinite nor
+/// flushed towards 0, where it would no longer be the value the grid gave.
+fn holds_in_f32(x: f64) -> bool {
+    let single = x as f32;
+    single.is_finite() && single.abs() >= f32::MIN_POSITIVE
 }
 
 /// Integers are accepted where floats are expected because `lambda = [0, 0.1]` is natural

@@ -275,6 +275,10 @@ fn sub_table<'t>(ctx: &Ctx, top: &'t toml::Table, key: &str) -> Result<Option<&'
 
 /// The name becomes a directory under `results/`, so anything that could climb out of it or
 /// land somewhere surprising is refused up front rather than discovered after a long sweep.
+/// The longest `name`: it becomes a folder name, which file systems cap at 255 bytes, and
+/// `--fresh` renames an old results folder to `<name>.old-N`.
+const MAX_NAME_BYTES: usize = 200;
+
 fn check_name(ctx: &Ctx, name: &str, given: bool) -> Result<()> {
     let problem = if name.trim().is_empty() {
         Some("must not be empty")
@@ -286,6 +290,8 @@ fn check_name(ctx: &Ctx, name: &str, given: bool) -> Result<()> {
         Some("must not be an absolute path")
     } else if name.chars().any(char::is_control) {
         Some("must not contain control characters")
+    } else if name.len() > MAX_NAME_BYTES {
+        Some("must be at most 200 bytes long (file systems allow 255 bytes a folder name, and --fresh adds \".old-N\")")
     } else {
         None
     };
@@ -452,7 +458,7 @@ fn parse_synthetic(ctx: &Ctx, data: &toml::Table, kind: &toml::Value) -> Result<
         }
     }
     let length = match data.get("length") {
-        Some(v) => ctx.int("[data] length", Rule::PositiveInt, v)? as usize,
+        Some(v) => ctx.int("[data] length", settings::LENGTH_RULE, v)? as usize,
         None => 2000,
     };
     let noise = match data.get("noise") {

@@ -54,6 +54,10 @@ pub struct SweepOptions {
     pub release_memory: Option<fn()>,
 }
 
+/// The most worker threads a sweep starts: each is a thread with its own pool, and beyond
+/// this many a sweep spends seconds and hundreds of megabytes only starting them.
+pub const MAX_THREADS: usize = 1024;
+
 /// Set by Ctrl-C: no new trial starts; running ones finish and are kept.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -137,6 +141,24 @@ pub fn prepare(spec: &GridSpec) -> Result<Prepared> {
     Ok(Prepared { info: RunInfo { dataset: fingerprint, split: spec.split.clone() }, datasets })
 }
 
+/// Refuses a grid whose trials cannot fit in the memory left (see [`crate::memory`]), with
+/// `threads` trials running at once; the message starts with the grid file's path.
+pub fn check_memory(spec: &GridSpec, prepared: &Prepared, threads: usize) -> Result<()> {
+    let Some(available) = crate::memory::available() else { return Ok(()) };
+    let trials: Vec<Trial> = spec.trials().collect();
+    let sized = trials.iter().map(|t| {
+        let d = &prepared.datasets[&t.window];
+        crate::memory::Sized {
+            window: t.window,
+            config: &t.config,
+            n_inputs: d.n_inputs,
+            n_train: d.train.len(),
+            n_rows: d.train.len().max(d.val.len()).max(d.test.len()),
+        }
+    });
+    crate::memory::check_fits(sized, threads, available).map_err(|why| bad_input(format!("{}: {why}", spec.file.display())))
+}
+
 /// Trains one trial, turning a panic into a `failed` record so the sweep goes on.
 pub fn run_trial(trial: &Trial, data: &Dataset) -> TrialRecord {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -165,6 +187,15 @@ pub fn run_trial(trial: &Trial, data: &Dataset) -> TrialRecord {
 }
 
 fn check_out_dir(out: &Path) -> Result<()> {
+    // File systems cap a name at 255 bytes; --fresh adds ".old-N" to the last one.
+    if let Some(long) = out.components().map(|c| c.as_os_str()).find(|c| c.len() > 240) {
+        return Err(bad_input(format!(
+            "--out {}: the folder name {:?}… is {} bytes long; names of at most 240 bytes fit every file system",
+            out.display(),
+            long.to_string_lossy().chars().take(40).collect::<String>(),
+            long.len()
+        )));
+    }
     // The directory, or any folder it would be created in, must not be a file.
     if let Some(file) = out.ancestors().find(|a| !a.as_os_str().is_empty() && a.exists() && !a.is_dir()) {
         let what = if file == out { "is a file".to_string() } else { format!("{} is a file", file.display()) };
@@ -232,8 +263,12 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
             opts.max_trials
         )));
     }
-    if opts.threads == 0 {
-        return Err(bad_input("--threads 0: at least one thread is needed"));
+    if opts.threads == 0 || opts.threads > MAX_THREADS {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        return Err(bad_input(format!(
+            "--threads {}: give 1 to {MAX_THREADS} worker threads (this machine has {cores} cores; more threads than cores only share them)",
+            opts.threads
+        )));
     }
     if opts.fresh && opts.shard.is_some() {
         return Err(bad_input(
@@ -242,6 +277,7 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     }
     check_out_dir(&opts.out)?;
     let prepared = prepare(spec)?;
+    check_memory(spec, &prepared, opts.threads)?;
     if let (false, crate::config::Source::File { missing, .. }) = (opts.quiet, &spec.source) {
         let n = prepared.info.dataset.missing_handled;
         if n > 0 {
@@ -305,7 +341,7 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     // products across workers that are busy with trials of their own. `trendsweep bench`
     // measures two n_dense 512 trials sharing a 2-thread pool at 10-20 % fewer steps/s each
     // than a trial on a pool of its own; with one thread per pool each product stays put.
-    let workers: Vec<rayon::ThreadPool> = (0..opts.threads)
+    let workers: Vec<rayon::ThreadPool> = (0..opts.threads.min(todo.len()))
         .map(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
         .collect::<Result<_, _>>()
         .context("starting the worker threads")?;
