@@ -22,7 +22,12 @@ pub struct TrialMemory {
 impl TrialMemory {
     /// Estimates what one trial with `cfg` holds on a dataset with `n_inputs` inputs per
     /// sample and `n_train` training samples (the largest split is at most `n_rows`).
-    pub fn estimate(n_inputs: usize, n_train: usize, n_rows: usize, cfg: &TrainConfig) -> TrialMemory {
+    pub fn estimate(
+        n_inputs: usize,
+        n_train: usize,
+        n_rows: usize,
+        cfg: &TrainConfig,
+    ) -> TrialMemory {
         let f32_bytes = 4u128;
         let (n_in, hidden) = (n_inputs as u128 + 1, cfg.n_dense as u128 + 1);
         let parameters = n_in * hidden + hidden;
@@ -34,14 +39,21 @@ impl TrialMemory {
         // Inputs: the host buffer, the tensor and its gradient; hidden: values, activation
         // and gradient.
         let activations = rows * (3 * n_in + 3 * hidden) * f32_bytes;
-        let curve = cfg.epochs as u128 * std::mem::size_of::<crate::results::EpochMetrics>() as u128;
+        let curve =
+            cfg.epochs as u128 * std::mem::size_of::<crate::results::EpochMetrics>() as u128;
         let other = n_train as u128 * 4 + curve;
         let clamp = |b: u128| u64::try_from(b).unwrap_or(u64::MAX);
-        TrialMemory { weights: clamp(weights), activations: clamp(activations), other: clamp(other) }
+        TrialMemory {
+            weights: clamp(weights),
+            activations: clamp(activations),
+            other: clamp(other),
+        }
     }
 
     pub fn total(&self) -> u64 {
-        self.weights.saturating_add(self.activations).saturating_add(self.other)
+        self.weights
+            .saturating_add(self.activations)
+            .saturating_add(self.other)
     }
 
     /// The setting that drives the largest part, for the message that refuses the trial.
@@ -71,7 +83,11 @@ pub struct Sized<'a> {
 /// Refuses a set of trials that cannot fit in `available` bytes when `threads` of them run
 /// at once: first any single trial (naming the setting that makes it large, its value and
 /// the estimate), then the `threads` largest together (naming how many threads would fit).
-pub fn check_fits<'a>(trials: impl Iterator<Item = Sized<'a>>, threads: usize, available: u64) -> Result<(), String> {
+pub fn check_fits<'a>(
+    trials: impl Iterator<Item = Sized<'a>>,
+    threads: usize,
+    available: u64,
+) -> Result<(), String> {
     let mut sizes: Vec<(u64, Sized<'a>, TrialMemory)> = trials
         .map(|t| {
             let m = TrialMemory::estimate(t.n_inputs, t.n_train, t.n_rows, t.config);
@@ -79,7 +95,9 @@ pub fn check_fits<'a>(trials: impl Iterator<Item = Sized<'a>>, threads: usize, a
         })
         .collect();
     sizes.sort_by(|a, b| b.0.cmp(&a.0));
-    let Some((largest, trial, parts)) = sizes.first() else { return Ok(()) };
+    let Some((largest, trial, parts)) = sizes.first() else {
+        return Ok(());
+    };
     if *largest > available {
         let key = parts.culprit(trial.window, trial.config);
         let cfg = trial.config;
@@ -105,7 +123,10 @@ pub fn check_fits<'a>(trials: impl Iterator<Item = Sized<'a>>, threads: usize, a
         ));
     }
     let at_once = threads.min(sizes.len());
-    let together: u64 = sizes[..at_once].iter().map(|s| s.0).fold(0, u64::saturating_add);
+    let together: u64 = sizes[..at_once]
+        .iter()
+        .map(|s| s.0)
+        .fold(0, u64::saturating_add);
     if together > available {
         let mut sum = 0u64;
         let fit = sizes.iter().take_while(|s| {
@@ -131,12 +152,22 @@ pub fn available() -> Option<u64> {
     let mem_available = meminfo.as_deref().and_then(|text| {
         text.lines()
             .find_map(|l| l.strip_prefix("MemAvailable:"))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
             .map(|kib| kib * 1024)
     });
     let read = |name: &str| std::fs::read_to_string(format!("/sys/fs/cgroup/{name}")).ok();
     let cgroup = match (read("memory.max"), read("memory.current")) {
-        (Some(max), Some(current)) => max.trim().parse::<u64>().ok().map(|m| m.saturating_sub(current.trim().parse().unwrap_or(0))),
+        (Some(max), Some(current)) => max
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .map(|m| m.saturating_sub(current.trim().parse().unwrap_or(0))),
         _ => None,
     };
     match (mem_available, cgroup) {
@@ -154,7 +185,11 @@ pub fn human(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 #[cfg(test)]
@@ -163,48 +198,97 @@ mod tests {
 
     #[test]
     fn weights_grow_with_the_layer_sizes() {
-        let cfg = TrainConfig { n_dense: 1_000, ..TrainConfig::default() };
+        let cfg = TrainConfig {
+            n_dense: 1_000,
+            ..TrainConfig::default()
+        };
         let m = TrialMemory::estimate(16, 10_000, 10_000, &cfg);
         // (17 × 1001 + 1001) parameters × 4 bytes × 5 copies.
         assert_eq!(m.weights, (17 * 1001 + 1001) * 4 * 5);
-        let bigger = TrialMemory::estimate(16, 10_000, 10_000, &TrainConfig { n_dense: 2_000, ..cfg.clone() });
+        let bigger = TrialMemory::estimate(
+            16,
+            10_000,
+            10_000,
+            &TrainConfig {
+                n_dense: 2_000,
+                ..cfg.clone()
+            },
+        );
         assert!(bigger.weights > m.weights * 19 / 10);
         assert_eq!(m.culprit(16, &cfg), "n_dense");
     }
 
     #[test]
     fn the_culprit_is_the_largest_part() {
-        let cfg = TrainConfig { n_dense: 4, batch_size: 1 << 24, ..TrainConfig::default() };
+        let cfg = TrainConfig {
+            n_dense: 4,
+            batch_size: 1 << 24,
+            ..TrainConfig::default()
+        };
         let m = TrialMemory::estimate(1_000, 1 << 24, 1 << 24, &cfg);
         assert_eq!(m.culprit(1_000, &cfg), "batch_size");
-        let wide = TrainConfig { n_dense: 4, ..TrainConfig::default() };
-        assert_eq!(TrialMemory::estimate(50_000, 100, 100, &wide).culprit(50_000, &wide), "window");
-        let long = TrainConfig { n_dense: 1, epochs: 100_000, ..TrainConfig::default() };
-        assert_eq!(TrialMemory::estimate(1, 10, 10, &long).culprit(1, &long), "epochs");
+        let wide = TrainConfig {
+            n_dense: 4,
+            ..TrainConfig::default()
+        };
+        assert_eq!(
+            TrialMemory::estimate(50_000, 100, 100, &wide).culprit(50_000, &wide),
+            "window"
+        );
+        let long = TrainConfig {
+            n_dense: 1,
+            epochs: 100_000,
+            ..TrainConfig::default()
+        };
+        assert_eq!(
+            TrialMemory::estimate(1, 10, 10, &long).culprit(1, &long),
+            "epochs"
+        );
     }
 
     fn sized(cfg: &TrainConfig) -> Sized<'_> {
-        Sized { window: 16, config: cfg, n_inputs: 16, n_train: 1000, n_rows: 1000 }
+        Sized {
+            window: 16,
+            config: cfg,
+            n_inputs: 16,
+            n_train: 1000,
+            n_rows: 1000,
+        }
     }
 
     #[test]
     fn a_trial_too_large_is_named_with_its_estimate() {
         let small = TrainConfig::default();
-        let large = TrainConfig { n_dense: 1 << 20, ..TrainConfig::default() };
+        let large = TrainConfig {
+            n_dense: 1 << 20,
+            ..TrainConfig::default()
+        };
         let need = TrialMemory::estimate(16, 1000, 1000, &large).total();
         let err = check_fits([sized(&small), sized(&large)].into_iter(), 1, need - 1).unwrap_err();
         assert!(err.starts_with("n_dense = 1048576: "), "{err}");
-        assert!(err.contains(&human(need)) && err.contains("lower n_dense"), "{err}");
-        assert_eq!(check_fits([sized(&small), sized(&large)].into_iter(), 1, need), Ok(()));
+        assert!(
+            err.contains(&human(need)) && err.contains("lower n_dense"),
+            "{err}"
+        );
+        assert_eq!(
+            check_fits([sized(&small), sized(&large)].into_iter(), 1, need),
+            Ok(())
+        );
     }
 
     #[test]
     fn trials_that_fit_alone_but_not_together_name_the_threads_that_fit() {
-        let cfg = TrainConfig { n_dense: 10_000, ..TrainConfig::default() };
+        let cfg = TrainConfig {
+            n_dense: 10_000,
+            ..TrainConfig::default()
+        };
         let one = TrialMemory::estimate(16, 1000, 1000, &cfg).total();
         let trials = || (0..8).map(|_| sized(&cfg));
         let err = check_fits(trials(), 4, one * 3).unwrap_err();
-        assert!(err.contains("--threads 4") && err.contains("--threads 3 or fewer"), "{err}");
+        assert!(
+            err.contains("--threads 4") && err.contains("--threads 3 or fewer"),
+            "{err}"
+        );
         assert_eq!(check_fits(trials(), 3, one * 3), Ok(()));
         assert_eq!(check_fits(std::iter::empty(), 4, 0), Ok(()));
     }

@@ -42,7 +42,11 @@ impl Scene {
     }
     fn sweep(&self) -> Command {
         let mut c = bin();
-        c.arg("sweep").arg(self.grid()).arg("--out").arg(self.out()).args(["--threads", "1"]);
+        c.arg("sweep")
+            .arg(self.grid())
+            .arg("--out")
+            .arg(self.out())
+            .args(["--threads", "1"]);
         c.current_dir(self.tmp.path());
         c
     }
@@ -55,18 +59,32 @@ fn text(bytes: &[u8]) -> String {
 /// Every table a finished sweep writes is there and the journal has one line per trial.
 #[track_caller]
 fn assert_complete(out: &Path, trials: usize) {
-    for f in ["trials.parquet", "trials.csv", "epochs.parquet", "summary.md", "report.html"] {
+    for f in [
+        "trials.parquet",
+        "trials.csv",
+        "epochs.parquet",
+        "summary.md",
+        "report.html",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing in {}", out.display());
     }
     let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
-    let records = journal.lines().filter(|l| l.contains("\"trial_id\"")).count();
+    let records = journal
+        .lines()
+        .filter(|l| l.contains("\"trial_id\""))
+        .count();
     assert_eq!(records, trials, "{journal}");
 }
 
 #[test]
 fn a_closed_stdout_ends_quietly_after_the_tables_are_written() {
     let scene = Scene::new(GRID);
-    let mut child = scene.sweep().stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = scene
+        .sweep()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     // The reader goes away before anything is printed, as `| head -0` would.
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
@@ -80,7 +98,12 @@ fn a_closed_stdout_ends_quietly_after_the_tables_are_written() {
 fn a_full_stderr_and_stdout_cost_nothing() {
     let scene = Scene::new(GRID);
     let full = || Stdio::from(File::options().write(true).open("/dev/full").unwrap());
-    let out = scene.sweep().stdout(full()).stderr(full()).output().unwrap();
+    let out = scene
+        .sweep()
+        .stdout(full())
+        .stderr(full())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_complete(&scene.out(), 2);
 }
@@ -97,9 +120,25 @@ fn a_full_stderr_still_gives_the_bad_input_status() {
 #[test]
 fn report_and_plan_into_a_closed_pipe_do_not_panic() {
     let scene = Scene::new(GRID);
-    assert!(scene.sweep().arg("--quiet").output().unwrap().status.success());
-    for args in [vec!["report".to_string(), scene.out().display().to_string()], vec!["plan".into(), scene.grid().display().to_string()]] {
-        let mut child = bin().args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    assert!(
+        scene
+            .sweep()
+            .arg("--quiet")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    for args in [
+        vec!["report".to_string(), scene.out().display().to_string()],
+        vec!["plan".into(), scene.grid().display().to_string()],
+    ] {
+        let mut child = bin()
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         drop(child.stdout.take());
         let out = child.wait_with_output().unwrap();
         let stderr = text(&out.stderr);
@@ -113,13 +152,20 @@ fn report_and_plan_into_a_closed_pipe_do_not_panic() {
 fn assert_refused(scene: &Scene, out: &Output, needles: &[&str]) -> String {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("memory allocation"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("memory allocation"),
+        "{stderr}"
+    );
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "{stderr}");
     for needle in needles {
         assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
     }
-    assert!(!scene.out().exists(), "{} was created", scene.out().display());
+    assert!(
+        !scene.out().exists(),
+        "{} was created",
+        scene.out().display()
+    );
     stderr
 }
 
@@ -127,7 +173,12 @@ fn assert_refused(scene: &Scene, out: &Output, needles: &[&str]) -> String {
 fn refused(grid: &str, extra: &[&str], needles: &[&str]) -> String {
     let scene = Scene::new(grid);
     let mut command = bin();
-    command.arg("sweep").arg(scene.grid()).arg("--out").arg(scene.out()).args(extra);
+    command
+        .arg("sweep")
+        .arg(scene.grid())
+        .arg("--out")
+        .arg(scene.out())
+        .args(extra);
     if !extra.contains(&"--threads") {
         command.args(["--threads", "1"]);
     }
@@ -137,14 +188,43 @@ fn refused(grid: &str, extra: &[&str], needles: &[&str]) -> String {
 
 /// GRID with `line` added to its `[train]` table.
 fn with_train(line: &str) -> String {
-    GRID.replace("[train]\n", &format!("[train]\n{line}\n")).replace("n_dense = 4\n", if line.starts_with("n_dense") { "" } else { "n_dense = 4\n" }).replace("epochs = 1\n", if line.starts_with("epochs") { "" } else { "epochs = 1\n" })
+    GRID.replace("[train]\n", &format!("[train]\n{line}\n"))
+        .replace(
+            "n_dense = 4\n",
+            if line.starts_with("n_dense") {
+                ""
+            } else {
+                "n_dense = 4\n"
+            },
+        )
+        .replace(
+            "epochs = 1\n",
+            if line.starts_with("epochs") {
+                ""
+            } else {
+                "epochs = 1\n"
+            },
+        )
 }
 
 #[test]
 fn sizes_no_run_could_finish_are_refused_with_the_limit() {
-    refused(&with_train("n_dense = 1000000000"), &[], &["n_dense", "≤ 1048576", "found 1000000000"]);
-    refused(&with_train("epochs = 1000000000000"), &[], &["epochs", "≤ 100000", "found 1000000000000"]);
-    let axis = GRID.replace("seed = [0, 1]", "seed = [0, 1]\nbatch_size = [8, 100000000]").replace("batch_size = 16\n", "");
+    refused(
+        &with_train("n_dense = 1000000000"),
+        &[],
+        &["n_dense", "≤ 1048576", "found 1000000000"],
+    );
+    refused(
+        &with_train("epochs = 1000000000000"),
+        &[],
+        &["epochs", "≤ 100000", "found 1000000000000"],
+    );
+    let axis = GRID
+        .replace(
+            "seed = [0, 1]",
+            "seed = [0, 1]\nbatch_size = [8, 100000000]",
+        )
+        .replace("batch_size = 16\n", "");
     refused(&axis, &[], &["batch_size", "≤ 16777216", "found 100000000"]);
     let long = GRID.replace("length = 200", "length = 1000000000000");
     refused(&long, &[], &["length", "≤ 100000000"]);
@@ -157,7 +237,18 @@ fn a_trial_that_cannot_fit_in_memory_is_refused_before_training() {
         .replace("length = 200", "length = 200000")
         .replace("window = 4", "window = 100000")
         .replace("n_dense = 4", "n_dense = 1048576");
-    let stderr = refused(&grid, &[], &["grid.toml", "n_dense = 1048576", "needs about", "TiB", "available", "lower n_dense"]);
+    let stderr = refused(
+        &grid,
+        &[],
+        &[
+            "grid.toml",
+            "n_dense = 1048576",
+            "needs about",
+            "TiB",
+            "available",
+            "lower n_dense",
+        ],
+    );
     // The same check guards `plan`.
     let scene = Scene::new(&grid);
     let out = bin().arg("plan").arg(scene.grid()).output().unwrap();
@@ -167,9 +258,21 @@ fn a_trial_that_cannot_fit_in_memory_is_refused_before_training() {
 
 #[test]
 fn factors_f32_cannot_hold_are_refused() {
-    refused(&with_train("learning_rate = 1e-300"), &[], &["learning_rate", "f32", "1e-300"]);
-    refused(&with_train("lambda = 1e200"), &[], &["lambda", "f32", "1e200"]);
-    refused(&with_train("lambda = 1e-45"), &[], &["lambda", "f32", "1e-45"]);
+    refused(
+        &with_train("learning_rate = 1e-300"),
+        &[],
+        &["learning_rate", "f32", "1e-300"],
+    );
+    refused(
+        &with_train("lambda = 1e200"),
+        &[],
+        &["lambda", "f32", "1e200"],
+    );
+    refused(
+        &with_train("lambda = 1e-45"),
+        &[],
+        &["lambda", "f32", "1e-45"],
+    );
     // 0 stays a valid λ (the plain squared error), and ordinary values pass.
     let scene = Scene::new(&with_train("lambda = 0.0\nlearning_rate = 1e-30"));
     let out = scene.sweep().arg("--quiet").output().unwrap();
@@ -179,7 +282,11 @@ fn factors_f32_cannot_hold_are_refused() {
 #[test]
 fn absurd_thread_counts_are_refused_at_once() {
     let started = std::time::Instant::now();
-    refused(GRID, &["--threads", "100000"], &["--threads 100000", "1 to 1024"]);
+    refused(
+        GRID,
+        &["--threads", "100000"],
+        &["--threads 100000", "1 to 1024"],
+    );
     refused(GRID, &["--threads", "0"], &["--threads 0", "1 to 1024"]);
     assert!(started.elapsed().as_secs() < 10);
 }
@@ -189,12 +296,31 @@ fn names_too_long_for_a_folder_are_bad_input() {
     let long = "n".repeat(300);
     let scene = Scene::new(&GRID.replace("name = \"tiny\"", &format!("name = \"{long}\"")));
     // Without --out the name becomes the folder.
-    let out = bin().arg("sweep").arg(scene.grid()).current_dir(scene.tmp.path()).output().unwrap();
+    let out = bin()
+        .arg("sweep")
+        .arg(scene.grid())
+        .current_dir(scene.tmp.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("at most 200 bytes"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("at most 200 bytes"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(!scene.tmp.path().join("results").exists());
     let scene = Scene::new(GRID);
-    let out = bin().arg("sweep").arg(scene.grid()).arg("--out").arg(scene.tmp.path().join(&long)).output().unwrap();
+    let out = bin()
+        .arg("sweep")
+        .arg(scene.grid())
+        .arg("--out")
+        .arg(scene.tmp.path().join(&long))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("300 bytes long"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("300 bytes long"),
+        "{}",
+        text(&out.stderr)
+    );
 }

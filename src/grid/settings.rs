@@ -68,7 +68,10 @@ impl Home {
 pub(crate) enum Rule {
     /// Sizes and counts: zero would mean an empty model, batch or run, and beyond `max` no
     /// run could finish (the reason is part of the message).
-    Count { max: u64, why: &'static str },
+    Count {
+        max: u64,
+        why: &'static str,
+    },
     /// Seeds: any non-negative integer.
     AnyUnsigned,
     NonNegativeFloat,
@@ -88,17 +91,32 @@ const ACTIVATION_NAMES: [&str; 3] = ["linear", "relu", "tanh"];
 
 /// The largest window: each sample's inputs are this many values, and the first layer has
 /// (window + 1) × (n_dense + 1) weights.
-pub(crate) const WINDOW_RULE: Rule = Rule::Count { max: 100_000, why: "inputs per sample" };
+pub(crate) const WINDOW_RULE: Rule = Rule::Count {
+    max: 100_000,
+    why: "inputs per sample",
+};
 /// The largest hidden layer. Memory decides what fits (checked once the data is loaded);
 /// this bound keeps sizes in the range where that estimate and the arithmetic hold.
-pub(crate) const N_DENSE_RULE: Rule = Rule::Count { max: 1 << 20, why: "hidden units" };
+pub(crate) const N_DENSE_RULE: Rule = Rule::Count {
+    max: 1 << 20,
+    why: "hidden units",
+};
 /// A batch larger than the training set is the whole set; this bound keeps a batch's
 /// activations addressable.
-pub(crate) const BATCH_RULE: Rule = Rule::Count { max: 1 << 24, why: "samples per batch" };
+pub(crate) const BATCH_RULE: Rule = Rule::Count {
+    max: 1 << 24,
+    why: "samples per batch",
+};
 /// Every epoch is a row of the journal and of `epochs.parquet` for every trial.
-pub(crate) const EPOCHS_RULE: Rule = Rule::Count { max: 100_000, why: "each epoch is a row of the journal" };
+pub(crate) const EPOCHS_RULE: Rule = Rule::Count {
+    max: 100_000,
+    why: "each epoch is a row of the journal",
+};
 /// A generated series is held in memory in f64 and f32 (12 bytes a point).
-pub(crate) const LENGTH_RULE: Rule = Rule::Count { max: 100_000_000, why: "points held in memory" };
+pub(crate) const LENGTH_RULE: Rule = Rule::Count {
+    max: 100_000_000,
+    why: "points held in memory",
+};
 
 /// Home table and rule of a setting, by canonical name.
 pub(crate) fn describe(name: &str) -> (Home, Rule) {
@@ -119,7 +137,11 @@ pub(crate) fn describe(name: &str) -> (Home, Rule) {
 
 /// Names of the settings that may be fixed under `[train]` (everything but `window`).
 pub(crate) fn train_keys() -> Vec<&'static str> {
-    SETTING_NAMES.iter().copied().filter(|n| describe(n).0 == Home::Train).collect()
+    SETTING_NAMES
+        .iter()
+        .copied()
+        .filter(|n| describe(n).0 == Home::Train)
+        .collect()
 }
 
 impl Rule {
@@ -130,9 +152,17 @@ impl Rule {
             Rule::NonNegativeFloat => "a finite number ≥ 0".into(),
             Rule::PositiveFloat => "a finite number > 0".into(),
             Rule::NonNegativeF32 => {
-                format!("a finite number ≥ 0 that f32 holds (0, or {:e} to {:e})", f32::MIN_POSITIVE, f32::MAX)
+                format!(
+                    "a finite number ≥ 0 that f32 holds (0, or {:e} to {:e})",
+                    f32::MIN_POSITIVE,
+                    f32::MAX
+                )
             }
-            Rule::PositiveF32 => format!("a finite number > 0 that f32 holds ({:e} to {:e})", f32::MIN_POSITIVE, f32::MAX),
+            Rule::PositiveF32 => format!(
+                "a finite number > 0 that f32 holds ({:e} to {:e})",
+                f32::MIN_POSITIVE,
+                f32::MAX
+            ),
             Rule::Choice(names) => format!("one of {}", quoted_list(names)),
             Rule::Bool => "true or false".into(),
         }
@@ -156,7 +186,9 @@ impl Rule {
                 _ => Err(found(v)),
             },
             (Rule::NonNegativeF32 | Rule::PositiveF32, v) => match number(v) {
-                Some(x) if x == 0.0 && matches!(self, Rule::NonNegativeF32) => Ok(SettingValue::Float(0.0)),
+                Some(x) if x == 0.0 && matches!(self, Rule::NonNegativeF32) => {
+                    Ok(SettingValue::Float(0.0))
+                }
                 Some(x) if x > 0.0 && holds_in_f32(x) => Ok(SettingValue::Float(x)),
                 _ => Err(found(v)),
             },
@@ -223,7 +255,11 @@ pub(crate) fn short_quoted(s: &str) -> String {
 }
 
 pub(crate) fn quoted_list(names: &[&str]) -> String {
-    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Reads one setting out of a (window, config) pair; the inverse of [`apply`].
@@ -260,11 +296,16 @@ pub(crate) fn apply(
         ("learning_rate", V::Float(v)) => config.learning_rate = *v,
         ("epochs", V::Int(v)) => config.epochs = *v as usize,
         ("loss", V::Str(s)) => {
-            config.loss = LossKind::ALL.into_iter().find(|k| k.name() == s).expect("validated loss")
+            config.loss = LossKind::ALL
+                .into_iter()
+                .find(|k| k.name() == s)
+                .expect("validated loss")
         }
         ("activation", V::Str(s)) => {
-            config.activation =
-                Activation::ALL.into_iter().find(|a| a.name() == s).expect("validated activation")
+            config.activation = Activation::ALL
+                .into_iter()
+                .find(|a| a.name() == s)
+                .expect("validated activation")
         }
         ("shuffle", V::Bool(b)) => config.shuffle = *b,
         ("seed", V::Int(v)) => config.seed = *v,
@@ -321,9 +362,15 @@ mod tests {
     #[test]
     fn negative_zero_is_normalised_and_negative_lambda_rejected() {
         let rule = describe("lambda").1;
-        assert_eq!(rule.check(&toml::Value::Float(-0.0)), Ok(SettingValue::Float(0.0)));
+        assert_eq!(
+            rule.check(&toml::Value::Float(-0.0)),
+            Ok(SettingValue::Float(0.0))
+        );
         assert!(rule.check(&toml::Value::Float(-0.5)).is_err());
         assert!(rule.check(&toml::Value::Float(f64::NAN)).is_err());
-        assert_eq!(rule.check(&toml::Value::Integer(2)), Ok(SettingValue::Float(2.0)));
+        assert_eq!(
+            rule.check(&toml::Value::Integer(2)),
+            Ok(SettingValue::Float(2.0))
+        );
     }
 }
