@@ -94,7 +94,7 @@ pub fn check_fits<'a>(
             (m.total(), t, m)
         })
         .collect();
-    sizes.sort_by(|a, b| b.0.cmp(&a.0));
+    sizes.sort_by_key(|s| std::cmp::Reverse(s.0));
     let Some((largest, trial, parts)) = sizes.first() else {
         return Ok(());
     };
