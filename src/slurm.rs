@@ -31,6 +31,56 @@ fn absolute(p: &Path) -> Result<PathBuf> {
     std::path::absolute(p).with_context(|| format!("resolving {}", p.display()))
 }
 
+/// Checks a value that goes into an `#SBATCH` line, where it cannot be quoted: a newline
+/// would start a line of its own in the script, and a space ends the option.
+fn check_option(flag: &str, value: &str, allowed: fn(char) -> bool, example: &str) -> Result<()> {
+    if value.is_empty() || !value.chars().all(allowed) {
+        return Err(bad_input(format!(
+            "--{flag} {:?}: not a Slurm {flag} (expected something like {example}, without spaces or line breaks)",
+            value
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses options and paths that a batch script cannot carry as they are.
+fn check_options(opts: &SlurmOptions, out: &Path) -> Result<()> {
+    if let Some(t) = &opts.time {
+        check_option(
+            "time",
+            t,
+            |c| c.is_ascii_digit() || c == ':' || c == '-',
+            "02:00:00 or 1-12:00:00",
+        )
+        .or_else(|e| {
+            if ["UNLIMITED", "INFINITE"].contains(&t.as_str()) {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })?;
+    }
+    if let Some(p) = &opts.partition {
+        check_option(
+            "partition",
+            p,
+            |c| c.is_ascii_alphanumeric() || "_.,-".contains(c),
+            "short or gpu,short",
+        )?;
+    }
+    if let Some(m) = &opts.mem {
+        check_option("mem", m, |c| c.is_ascii_alphanumeric(), "2G or 500M")?;
+    }
+    let shown = out.to_string_lossy();
+    if shown.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad_input(format!(
+            "--out {shown:?}: a results directory for Slurm must not contain spaces or line breaks, \
+             since its log path goes into an #SBATCH line that cannot quote it"
+        )));
+    }
+    Ok(())
+}
+
 /// The two batch scripts: the job array and the report job.
 pub fn scripts(
     grid: &Path,
@@ -43,6 +93,12 @@ pub fn scripts(
         return Err(bad_input("--tasks and --cpus-per-task must be at least 1"));
     }
     let (grid, out, binary) = (absolute(grid)?, absolute(out)?, absolute(binary)?);
+    check_options(opts, &out)?;
+    // A job name ends at the first space on an #SBATCH line.
+    let name: String = name
+        .chars()
+        .map(|c| if c.is_whitespace() { '_' } else { c })
+        .collect();
     let logs = out.join("slurm");
     let mut sweep = String::new();
     writeln!(sweep, "#!/bin/bash")?;
@@ -177,6 +233,78 @@ pub fn missing_trials(dir: &Path) -> Result<Option<(usize, MissingByShard)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_that_would_break_the_script_are_refused() {
+        let base = SlurmOptions {
+            tasks: 2,
+            cpus_per_task: 1,
+            time: None,
+            partition: None,
+            mem: None,
+        };
+        let try_opts = |opts: SlurmOptions, out: &str| {
+            scripts(
+                Path::new("/g/grid.toml"),
+                Path::new(out),
+                Path::new("/bin/trendsweep"),
+                "my grid",
+                &opts,
+            )
+        };
+        let bad = [
+            SlurmOptions {
+                time: Some("1:00\nrm -rf /".into()),
+                ..base.clone()
+            },
+            SlurmOptions {
+                time: Some("".into()),
+                ..base.clone()
+            },
+            SlurmOptions {
+                partition: Some("a b".into()),
+                ..base.clone()
+            },
+            SlurmOptions {
+                partition: Some("short;id".into()),
+                ..base.clone()
+            },
+            SlurmOptions {
+                mem: Some("2G\n#SBATCH --x".into()),
+                ..base.clone()
+            },
+        ];
+        for opts in bad {
+            let e = try_opts(opts.clone(), "/r/grid").unwrap_err();
+            assert!(crate::error::is_bad_input(&e), "{opts:?}: {e}");
+        }
+        let e = try_opts(base.clone(), "/r/my\nresults").unwrap_err();
+        assert!(format!("{e}").contains("line breaks"), "{e}");
+        let good = SlurmOptions {
+            time: Some("1-12:00:00".into()),
+            partition: Some("gpu,short".into()),
+            mem: Some("500M".into()),
+            ..base.clone()
+        };
+        let (sweep, _) = try_opts(good, "/r/grid").unwrap();
+        assert!(
+            sweep.contains("#SBATCH --job-name=trendsweep-my_grid\n"),
+            "{sweep}"
+        );
+        assert!(sweep.contains(
+            "#SBATCH --time=1-12:00:00\n#SBATCH --partition=gpu,short\n#SBATCH --mem=500M\n"
+        ));
+        assert!(
+            try_opts(
+                SlurmOptions {
+                    time: Some("UNLIMITED".into()),
+                    ..base
+                },
+                "/r/grid"
+            )
+            .is_ok()
+        );
+    }
 
     #[test]
     fn the_array_runs_one_shard_per_task_and_the_report_waits_for_nothing_else() {

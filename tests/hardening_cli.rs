@@ -324,3 +324,60 @@ fn names_too_long_for_a_folder_are_bad_input() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_grid_file_that_is_a_fifo_a_directory_or_huge_is_refused() {
+    let scene = Scene::new(GRID);
+    let fifo = scene.tmp.path().join("fifo.toml");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let huge = scene.tmp.path().join("huge.toml");
+    File::create(&huge).unwrap().set_len(2 << 20).unwrap();
+    for (path, needle) in [
+        (&fifo, "not a regular file"),
+        (&scene.tmp.path().to_path_buf(), "a directory"),
+        (&huge, "at most"),
+    ] {
+        let mut child = bin()
+            .arg("plan")
+            .arg(path)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("plan {} did not end", path.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(needle), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn slurm_options_that_would_inject_script_lines_are_refused() {
+    let scene = Scene::new(GRID);
+    let out = bin()
+        .arg("slurm")
+        .arg(scene.grid())
+        .args(["--tasks", "2", "--time", "1:00\nrm -rf /", "--out"])
+        .arg(scene.out())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--time"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!scene.out().exists());
+}

@@ -70,6 +70,28 @@ impl Trial {
 impl GridSpec {
     /// Reads and parses a grid file; an unreadable file is the user's to fix, hence bad input.
     pub fn load(path: &Path) -> Result<GridSpec> {
+        // A FIFO or a device would block or never end; a grid file is a few lines of TOML.
+        const MAX_BYTES: u64 = 1 << 20;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| bad_input(format!("{}: cannot read grid file: {e}", path.display())))?;
+        if !meta.is_file() {
+            let what = if meta.is_dir() {
+                "a directory"
+            } else {
+                "not a regular file (a pipe, socket or device)"
+            };
+            return Err(bad_input(format!(
+                "{}: is {what}; give a grid file (TOML)",
+                path.display()
+            )));
+        }
+        if meta.len() > MAX_BYTES {
+            return Err(bad_input(format!(
+                "{}: is {} bytes; a grid file is a few lines of TOML (at most {MAX_BYTES} bytes)",
+                path.display(),
+                meta.len()
+            )));
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| bad_input(format!("{}: cannot read grid file: {e}", path.display())))?;
         GridSpec::parse(&text, path)
