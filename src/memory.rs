@@ -83,19 +83,20 @@ pub struct Sized<'a> {
 /// Refuses a set of trials that cannot fit in `available` bytes when `threads` of them run
 /// at once: first any single trial (naming the setting that makes it large, its value and
 /// the estimate), then the `threads` largest together (naming how many threads would fit).
+/// Each item is a trial shape and how many trials have it.
 pub fn check_fits<'a>(
-    trials: impl Iterator<Item = Sized<'a>>,
+    trials: impl Iterator<Item = (Sized<'a>, u128)>,
     threads: usize,
     available: u64,
 ) -> Result<(), String> {
-    let mut sizes: Vec<(u64, Sized<'a>, TrialMemory)> = trials
-        .map(|t| {
+    let mut sizes: Vec<(u64, Sized<'a>, TrialMemory, u128)> = trials
+        .map(|(t, count)| {
             let m = TrialMemory::estimate(t.n_inputs, t.n_train, t.n_rows, t.config);
-            (m.total(), t, m)
+            (m.total(), t, m, count)
         })
         .collect();
     sizes.sort_by_key(|s| std::cmp::Reverse(s.0));
-    let Some((largest, trial, parts)) = sizes.first() else {
+    let Some((largest, trial, parts, _)) = sizes.first() else {
         return Ok(());
     };
     if *largest > available {
@@ -122,18 +123,24 @@ pub fn check_fits<'a>(
             human(available)
         ));
     }
-    let at_once = threads.min(sizes.len());
-    let together: u64 = sizes[..at_once]
+    // The sizes of the `threads` largest trials, largest first.
+    let largest: Vec<u64> = sizes
         .iter()
-        .map(|s| s.0)
-        .fold(0, u64::saturating_add);
+        .flat_map(|s| std::iter::repeat_n(s.0, s.3.min(threads as u128) as usize))
+        .take(threads)
+        .collect();
+    let at_once = largest.len();
+    let together: u64 = largest.iter().fold(0, |a, &b| a.saturating_add(b));
     if together > available {
         let mut sum = 0u64;
-        let fit = sizes.iter().take_while(|s| {
-            sum = sum.saturating_add(s.0);
-            sum <= available
-        });
-        let fit = fit.count().max(1);
+        let fit = largest
+            .iter()
+            .take_while(|&&b| {
+                sum = sum.saturating_add(b);
+                sum <= available
+            })
+            .count()
+            .max(1);
         return Err(format!(
             "--threads {threads}: the {at_once} largest trials running at once need about {}, more than the {} \
              of memory available; use --threads {fit} or fewer",
@@ -264,14 +271,15 @@ mod tests {
             ..TrainConfig::default()
         };
         let need = TrialMemory::estimate(16, 1000, 1000, &large).total();
-        let err = check_fits([sized(&small), sized(&large)].into_iter(), 1, need - 1).unwrap_err();
+        let one = |c| (sized(c), 1);
+        let err = check_fits([one(&small), one(&large)].into_iter(), 1, need - 1).unwrap_err();
         assert!(err.starts_with("n_dense = 1048576: "), "{err}");
         assert!(
             err.contains(&human(need)) && err.contains("lower n_dense"),
             "{err}"
         );
         assert_eq!(
-            check_fits([sized(&small), sized(&large)].into_iter(), 1, need),
+            check_fits([one(&small), one(&large)].into_iter(), 1, need),
             Ok(())
         );
     }
@@ -283,7 +291,7 @@ mod tests {
             ..TrainConfig::default()
         };
         let one = TrialMemory::estimate(16, 1000, 1000, &cfg).total();
-        let trials = || (0..8).map(|_| sized(&cfg));
+        let trials = || [(sized(&cfg), 5), (sized(&cfg), 3)].into_iter();
         let err = check_fits(trials(), 4, one * 3).unwrap_err();
         assert!(
             err.contains("--threads 4") && err.contains("--threads 3 or fewer"),

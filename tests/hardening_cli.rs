@@ -381,3 +381,32 @@ fn slurm_options_that_would_inject_script_lines_are_refused() {
     );
     assert!(!scene.out().exists());
 }
+
+#[test]
+fn plan_checks_memory_without_listing_a_huge_grid() {
+    let list = |n: usize, f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<Vec<_>>().join(", ");
+    // 10,000 seeds × 10,000 λ × 1,000 learning rates: 10^11 trials.
+    let grid = format!(
+        "{}lambda = [{}]\nlearning_rate = [{}]\n",
+        GRID.replace(
+            "seed = [0, 1]",
+            &format!("seed = [{}]", list(10_000, &|i| i.to_string()))
+        ),
+        list(10_000, &|i| format!("{i}.5")),
+        list(1_000, &|i| format!("{}e-4", i + 1)),
+    );
+    let scene = Scene::new(&grid);
+    let started = std::time::Instant::now();
+    let out = bin().arg("plan").arg(scene.grid()).output().unwrap();
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "plan took {:?}",
+        started.elapsed()
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("100,000,000,000 trials"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -193,7 +193,7 @@ impl GridSpec {
     }
 
     /// The values an integer setting takes across the grid: its axis, or its one fixed value.
-    fn int_values(&self, name: &str) -> Vec<u64> {
+    pub fn int_values(&self, name: &str) -> Vec<u64> {
         let values = match self.axis(name) {
             Some(axis) => axis.values.clone(),
             None => vec![settings::get(name, self.base_window, &self.base_config)],

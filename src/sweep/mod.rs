@@ -158,16 +158,51 @@ pub fn check_memory(spec: &GridSpec, prepared: &Prepared, threads: usize) -> Res
     let Some(available) = crate::memory::available() else {
         return Ok(());
     };
-    let trials: Vec<Trial> = spec.trials().collect();
-    let sized = trials.iter().map(|t| {
-        let d = &prepared.datasets[&t.window];
-        crate::memory::Sized {
-            window: t.window,
-            config: &t.config,
+    // A trial's memory depends on these four settings only. A grid is their product times
+    // the other axes, so each shape stands for `total / shapes` trials; when there are too
+    // many shapes to list, the largest value of each stands for all (an over-estimate).
+    let mut values = ["n_dense", "batch_size", "epochs"].map(|name| spec.int_values(name));
+    let windows = spec.windows();
+    let shapes = [
+        windows.len(),
+        values[0].len(),
+        values[1].len(),
+        values[2].len(),
+    ]
+    .iter()
+    .fold(1u128, |p, &n| p.saturating_mul(n as u128));
+    if shapes > 100_000 {
+        for v in &mut values {
+            *v = vec![v.iter().copied().max().unwrap_or(1)];
+        }
+    }
+    let per_shape = (spec.trial_count() / shapes).max(1);
+    let mut configs = Vec::new();
+    for &window in &windows {
+        for &n_dense in &values[0] {
+            for &batch_size in &values[1] {
+                for &epochs in &values[2] {
+                    let config = crate::config::TrainConfig {
+                        n_dense: n_dense as usize,
+                        batch_size: batch_size as usize,
+                        epochs: epochs as usize,
+                        ..crate::config::TrainConfig::default()
+                    };
+                    configs.push((window, config));
+                }
+            }
+        }
+    }
+    let sized = configs.iter().map(|(window, config)| {
+        let d = &prepared.datasets[window];
+        let shape = crate::memory::Sized {
+            window: *window,
+            config,
             n_inputs: d.n_inputs,
             n_train: d.train.len(),
             n_rows: d.train.len().max(d.val.len()).max(d.test.len()),
-        }
+        };
+        (shape, per_shape)
     });
     crate::memory::check_fits(sized, threads, available)
         .map_err(|why| bad_input(format!("{}: {why}", spec.file.display())))
