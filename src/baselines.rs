@@ -49,12 +49,18 @@ pub fn ols_coefficients(data: &Dataset) -> Vec<f64> {
     }
     // Back substitution; a pivot that is zero next to the largest (an input that is a
     // combination of others) gets coefficient 0.
-    let scale = (0..cols).map(|k| r[k * width + k].abs()).fold(0.0, f64::max);
+    let scale = (0..cols)
+        .map(|k| r[k * width + k].abs())
+        .fold(0.0, f64::max);
     let mut coef = vec![0.0f64; cols];
     for k in (0..cols).rev() {
         let rk = &r[k * width..(k + 1) * width];
         let s = rk[cols] - (k + 1..cols).map(|j| rk[j] * coef[j]).sum::<f64>();
-        coef[k] = if rk[k].abs() > 1e-12 * scale { s / rk[k] } else { 0.0 };
+        coef[k] = if rk[k].abs() > 1e-12 * scale {
+            s / rk[k]
+        } else {
+            0.0
+        };
     }
     coef
 }
@@ -64,7 +70,12 @@ fn ols_prediction(coef: &[f64], split: &Split, i: usize, inputs: &mut Vec<f32>) 
     let d = coef.len() - 1;
     inputs.clear();
     split.input_into(i, inputs);
-    inputs.iter().zip(coef).map(|(&v, c)| v as f64 * c).sum::<f64>() + coef[d]
+    inputs
+        .iter()
+        .zip(coef)
+        .map(|(&v, c)| v as f64 * c)
+        .sum::<f64>()
+        + coef[d]
 }
 
 /// Figures for both baselines on `data`, with the same metrics as the trials.
@@ -72,12 +83,18 @@ pub fn baselines(data: &Dataset) -> Vec<BaselineRow> {
     let s = &data.target_scaler;
     let coef = ols_coefficients(data);
     let persistence = |split: &Split| {
-        mse_and_trend_accuracy((0..split.len()).map(|i| (split.y_last_raw(i), split.y_raw(i), split.y_last_raw(i))))
+        mse_and_trend_accuracy(
+            (0..split.len()).map(|i| (split.y_last_raw(i), split.y_raw(i), split.y_last_raw(i))),
+        )
     };
     let ols = |split: &Split| {
         let mut inputs = Vec::with_capacity(data.n_inputs);
         mse_and_trend_accuracy((0..split.len()).map(|i| {
-            (s.unscale(ols_prediction(&coef, split, i, &mut inputs)), split.y_raw(i), split.y_last_raw(i))
+            (
+                s.unscale(ols_prediction(&coef, split, i, &mut inputs)),
+                split.y_raw(i),
+                split.y_last_raw(i),
+            )
         }))
     };
     let row = |name: &str, train: (f64, f64), val: (f64, f64)| BaselineRow {
@@ -88,12 +105,20 @@ pub fn baselines(data: &Dataset) -> Vec<BaselineRow> {
         val_trend_acc: val.1,
     };
     vec![
-        row("persistence", persistence(&data.train), persistence(&data.val)),
+        row(
+            "persistence",
+            persistence(&data.train),
+            persistence(&data.val),
+        ),
         row("ols", ols(&data.train), ols(&data.val)),
     ]
 }
 
 /// OLS's training MSE in series units, the floor a linear model's training MSE can approach.
 pub fn ols_train_floor(data: &Dataset) -> f64 {
-    baselines(data).into_iter().find(|b| b.baseline == "ols").map(|b| b.train_mse).expect("ols is a baseline")
+    baselines(data)
+        .into_iter()
+        .find(|b| b.baseline == "ols")
+        .map(|b| b.train_mse)
+        .expect("ols is a baseline")
 }

@@ -17,23 +17,55 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn dataset(window: usize, length: usize) -> Dataset {
     let values = generate(SyntheticKind::Sine, length, 0.2, 60.0, [0.0; 2], 0.0, 1);
-    let series = Series { origin: "bench sine".into(), name: "value".into(), values: values.into(), features: vec![] };
-    Dataset::build(&series, window, &SplitSpec { val_fraction: 0.15, test_fraction: 0.0, scale: Scale::Zscore })
-        .expect("the bench series is long enough")
+    let series = Series {
+        origin: "bench sine".into(),
+        name: "value".into(),
+        values: values.into(),
+        features: vec![],
+    };
+    Dataset::build(
+        &series,
+        window,
+        &SplitSpec {
+            val_fraction: 0.15,
+            test_fraction: 0.0,
+            scale: Scale::Zscore,
+        },
+    )
+    .expect("the bench series is long enough")
 }
 
 /// A pool of one worker, as each of the sweep's trial workers is.
 fn one_thread_pool() -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool")
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool")
 }
 
 /// Median training steps per second of one trial (trend loss, one thread).
-fn steps_per_second(data: &Dataset, n_dense: usize, batch: usize, repeats: usize, min_steps: usize) -> f64 {
+fn steps_per_second(
+    data: &Dataset,
+    n_dense: usize,
+    batch: usize,
+    repeats: usize,
+    min_steps: usize,
+) -> f64 {
     let per_epoch = data.train.len().div_ceil(batch);
     let epochs = min_steps.div_ceil(per_epoch).max(1);
-    let cfg = TrainConfig { n_dense, batch_size: batch, epochs, lambda: 0.01, ..TrainConfig::default() };
+    let cfg = TrainConfig {
+        n_dense,
+        batch_size: batch,
+        epochs,
+        lambda: 0.01,
+        ..TrainConfig::default()
+    };
     let pool = one_thread_pool();
-    median((0..repeats).map(|_| pool.install(|| train(data, &cfg)).steps_per_second).collect())
+    median(
+        (0..repeats)
+            .map(|_| pool.install(|| train(data, &cfg)).steps_per_second)
+            .collect(),
+    )
 }
 
 /// Where one training step's time goes: mean nanoseconds per step in each phase, over
@@ -57,9 +89,14 @@ fn step_phases(data: &Dataset, batch: usize, steps: usize) -> [(&'static str, f6
     };
     for step in 0..steps {
         let start = (step * batch) % (n - batch);
-        let x = dev.tensor_from_vec(Model::augment(&data.train.inputs(start..start + batch), n_in), (batch, n_in + 1));
+        let x = dev.tensor_from_vec(
+            Model::augment(&data.train.inputs(start..start + batch), n_in),
+            (batch, n_in + 1),
+        );
         let y: Vec<f32> = (start..start + batch).map(|i| data.train.y(i)).collect();
-        let last: Vec<f32> = (start..start + batch).map(|i| data.train.y_last(i)).collect();
+        let last: Vec<f32> = (start..start + batch)
+            .map(|i| data.train.y_last(i))
+            .collect();
         lap(0, &mut ns);
         let p = model.forward(adam.trace(x));
         lap(1, &mut ns);
@@ -71,19 +108,44 @@ fn step_phases(data: &Dataset, batch: usize, steps: usize) -> [(&'static str, f6
         adam.update(&mut model, grads);
         lap(4, &mut ns);
     }
-    let names = ["batch to tensors", "forward (2 matmuls, biases folded in)", "loss (mask and offset on the host, 3 ops)", "backward (tape)", "Adam update"];
+    let names = [
+        "batch to tensors",
+        "forward (2 matmuls, biases folded in)",
+        "loss (mask and offset on the host, 3 ops)",
+        "backward (tape)",
+        "Adam update",
+    ];
     std::array::from_fn(|i| (names[i], ns[i] / steps as f64))
 }
 
 /// Steps per second of each of `concurrent` identical trials run at once on a pool of
 /// `threads`; dfdx's matmul hands gemm `rayon::current_num_threads()`, so inside the pool
 /// gemm may split one product across workers that are busy with trials of their own.
-fn nested_steps_per_second(data: &Dataset, n_dense: usize, batch: usize, threads: usize, concurrent: usize) -> f64 {
+fn nested_steps_per_second(
+    data: &Dataset,
+    n_dense: usize,
+    batch: usize,
+    threads: usize,
+    concurrent: usize,
+) -> f64 {
     use rayon::prelude::*;
-    let cfg = TrainConfig { n_dense, batch_size: batch, epochs: 2, lambda: 0.01, ..TrainConfig::default() };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a pool");
-    let rates: Vec<f64> =
-        pool.install(|| (0..concurrent).into_par_iter().map(|_| train(data, &cfg).steps_per_second).collect());
+    let cfg = TrainConfig {
+        n_dense,
+        batch_size: batch,
+        epochs: 2,
+        lambda: 0.01,
+        ..TrainConfig::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a pool");
+    let rates: Vec<f64> = pool.install(|| {
+        (0..concurrent)
+            .into_par_iter()
+            .map(|_| train(data, &cfg).steps_per_second)
+            .collect()
+    });
     rates.iter().sum::<f64>() / rates.len() as f64
 }
 
@@ -108,7 +170,13 @@ enum Neighbour {
 fn trial_beside(data: &Dataset, neighbour: Neighbour) -> f64 {
     use dfdx::prelude::*;
     use std::sync::atomic::{AtomicBool, Ordering};
-    let cfg = TrainConfig { n_dense: 8, batch_size: 1, epochs: 3, lambda: 0.1, ..TrainConfig::default() };
+    let cfg = TrainConfig {
+        n_dense: 8,
+        batch_size: 1,
+        epochs: 3,
+        lambda: 0.1,
+        ..TrainConfig::default()
+    };
     let done = AtomicBool::new(false);
     std::thread::scope(|s| {
         let trial = s.spawn(|| {
@@ -133,9 +201,12 @@ fn trial_beside(data: &Dataset, neighbour: Neighbour) -> f64 {
                     while !done.load(Ordering::Relaxed) {
                         for i in 0..15 {
                             match neighbour {
-                                Neighbour::Allocation => x += std::hint::black_box(vec![i as f32; 40])[3] as f64,
+                                Neighbour::Allocation => {
+                                    x += std::hint::black_box(vec![i as f32; 40])[3] as f64
+                                }
                                 Neighbour::Tensors => {
-                                    let t: Tensor<(usize, usize), f32, Cpu> = dev.zeros_like(&(1usize, 40usize));
+                                    let t: Tensor<(usize, usize), f32, Cpu> =
+                                        dev.zeros_like(&(1usize, 40usize));
                                     x += std::hint::black_box(t).as_vec()[3] as f64;
                                 }
                                 _ => {}
@@ -160,7 +231,12 @@ fn run_sweep_child(grid_text: &str, threads: usize, dir: &Path) -> Result<(f64, 
 /// drawn as for a user. Returns the wall seconds and the child's peak resident KiB (of
 /// `script` itself under a terminal), or `None` when a terminal was asked for and `script`
 /// is not installed.
-fn run_sweep_child_shown(grid_text: &str, threads: usize, dir: &Path, terminal: bool) -> Result<Option<(f64, u64)>> {
+fn run_sweep_child_shown(
+    grid_text: &str,
+    threads: usize,
+    dir: &Path,
+    terminal: bool,
+) -> Result<Option<(f64, u64)>> {
     std::fs::create_dir_all(dir)?;
     let grid = dir.join("bench.toml");
     std::fs::write(&grid, grid_text)?;
@@ -179,7 +255,11 @@ fn run_sweep_child_shown(grid_text: &str, threads: usize, dir: &Path, terminal: 
         c
     } else {
         let mut c = std::process::Command::new(exe);
-        c.arg("sweep").arg(&grid).arg("--out").arg(&out).args(["--threads", &threads.to_string(), "--quiet"]);
+        c.arg("sweep").arg(&grid).arg("--out").arg(&out).args([
+            "--threads",
+            &threads.to_string(),
+            "--quiet",
+        ]);
         c
     };
     let start = Instant::now();
@@ -202,11 +282,21 @@ fn wait_with_peak_rss(pid: u32) -> (bool, u64) {
         let mut status = 0;
         let mut usage: libc::rusage = std::mem::zeroed();
         libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage);
-        (libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, usage.ru_maxrss as u64)
+        (
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            usage.ru_maxrss as u64,
+        )
     }
 }
 
-fn grid_text(length: usize, window: usize, epochs: usize, batch: usize, seeds: usize, lambdas: &[f64]) -> String {
+fn grid_text(
+    length: usize,
+    window: usize,
+    epochs: usize,
+    batch: usize,
+    seeds: usize,
+    lambdas: &[f64],
+) -> String {
     let seeds: Vec<String> = (0..seeds).map(|s| s.to_string()).collect();
     let lambdas: Vec<String> = lambdas.iter().map(|l| format!("{l:?}")).collect();
     format!(
@@ -223,7 +313,12 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
     let min_steps = if quick { 20_000 } else { 100_000 };
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_string()))
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     println!(
         "machine: {cpu}, {} threads available; medians of {repeats} runs\n",
@@ -238,11 +333,15 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
         println!("| {batch} | {sps:.0} | {:.0} |", sps * batch as f64);
     }
 
-    println!("\n## Where a step's time goes (one thread, ns per step: median over runs of the mean)\n");
+    println!(
+        "\n## Where a step's time goes (one thread, ns per step: median over runs of the mean)\n"
+    );
     println!("| phase | batch 1 | batch 32 |\n| --- | ---: | ---: |");
     // Per-phase medians over the repeats, like every other figure.
     let phases = |batch: usize, steps: usize| -> [(&'static str, f64); 5] {
-        let runs: Vec<_> = (0..repeats).map(|_| step_phases(&d16, batch, steps)).collect();
+        let runs: Vec<_> = (0..repeats)
+            .map(|_| step_phases(&d16, batch, steps))
+            .collect();
         std::array::from_fn(|i| (runs[0][i].0, median(runs.iter().map(|r| r[i].1).collect())))
     };
     let p1 = phases(1, min_steps);
@@ -273,10 +372,24 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
 
     println!("\n## Nested parallelism (n_dense 512, batch 256, window 128; steps/s per trial)\n");
     let d128 = dataset(128, 4000);
-    let alone1 = median((0..repeats).map(|_| nested_steps_per_second(&d128, 512, 256, 1, 1)).collect());
-    let alone2 = median((0..repeats).map(|_| nested_steps_per_second(&d128, 512, 256, 2, 1)).collect());
-    let both2 = median((0..repeats).map(|_| nested_steps_per_second(&d128, 512, 256, 2, 2)).collect());
-    println!("| one trial, 1-thread pool | one trial, 2-thread pool | two trials at once, 2-thread pool |");
+    let alone1 = median(
+        (0..repeats)
+            .map(|_| nested_steps_per_second(&d128, 512, 256, 1, 1))
+            .collect(),
+    );
+    let alone2 = median(
+        (0..repeats)
+            .map(|_| nested_steps_per_second(&d128, 512, 256, 2, 1))
+            .collect(),
+    );
+    let both2 = median(
+        (0..repeats)
+            .map(|_| nested_steps_per_second(&d128, 512, 256, 2, 2))
+            .collect(),
+    );
+    println!(
+        "| one trial, 1-thread pool | one trial, 2-thread pool | two trials at once, 2-thread pool |"
+    );
     println!("| ---: | ---: | ---: |\n| {alone1:.0} | {alone2:.0} | {both2:.0} |");
 
     println!("\n## Two trials at once (batch 1, n_dense 8, window 16; steps/s of one trial)\n");
@@ -285,8 +398,14 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
     let kinds = [
         (Neighbour::Nothing, "alone"),
         (Neighbour::Arithmetic, "beside a thread doing arithmetic"),
-        (Neighbour::Allocation, "beside a thread allocating 15 small buffers per 600 multiply-adds"),
-        (Neighbour::Tensors, "beside a thread creating 15 dfdx tensors per 600 multiply-adds"),
+        (
+            Neighbour::Allocation,
+            "beside a thread allocating 15 small buffers per 600 multiply-adds",
+        ),
+        (
+            Neighbour::Tensors,
+            "beside a thread creating 15 dfdx tensors per 600 multiply-adds",
+        ),
         (Neighbour::Trial, "beside an identical trial"),
     ];
     let rounds = if quick { 8 } else { 30 };
@@ -297,7 +416,9 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
         }
     }
     let alone = median(rates[0].clone());
-    println!("| the trial runs | steps/s (median of {rounds}) | against alone |\n| --- | ---: | ---: |");
+    println!(
+        "| the trial runs | steps/s (median of {rounds}) | against alone |\n| --- | ---: | ---: |"
+    );
     for ((_, name), r) in kinds.iter().zip(rates) {
         let r = median(r);
         println!("| {name} | {r:.0} | {:.3} |", r / alone);
@@ -307,11 +428,17 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
     // One- and two-thread runs alternate, and the speed-up is the median of each pair's
     // ratio, so a slow spell of a shared machine falls on both sides of a ratio.
     let epochs = |e: usize| if quick { 1 } else { e };
-    let grids = [(1, epochs(3)), (32, epochs(40))]
-        .map(|(batch, e)| (format!("batch {batch}, {e} epochs"), grid_text(3000, 16, e, batch, 16, &[0.0, 0.1])));
+    let grids = [(1, epochs(3)), (32, epochs(40))].map(|(batch, e)| {
+        (
+            format!("batch {batch}, {e} epochs"),
+            grid_text(3000, 16, e, batch, 16, &[0.0, 0.1]),
+        )
+    });
     // Single runs on a shared machine vary by ±20 %, so more pairs than other figures get.
     let pairs_per_grid = if quick { 3 } else { 9 };
-    println!("| 32-trial grid | 1 thread, s | 2 threads, s | speed-up (median of {pairs_per_grid} paired runs) |\n| --- | ---: | ---: | ---: |");
+    println!(
+        "| 32-trial grid | 1 thread, s | 2 threads, s | speed-up (median of {pairs_per_grid} paired runs) |\n| --- | ---: | ---: | ---: |"
+    );
     for (name, grid) in &grids {
         let mut pairs = Vec::new();
         for _ in 0..pairs_per_grid {
@@ -328,8 +455,13 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
     // Tiny 1-epoch trials: what is left per trial is setup, journal and progress.
     let tiny = |n: usize| grid_text(60, 4, 1, 64, n, &[0.0, 0.1]);
     // Each figure is the median over repeated pairs of the difference per extra trial.
-    println!("\n| per-trial overhead, (2000 tiny trials − 100 tiny trials) / 1900, one thread | ms |\n| --- | ---: |");
-    for (terminal, name) in [(false, "quiet"), (true, "progress bar drawn on a (pseudo-)terminal")] {
+    println!(
+        "\n| per-trial overhead, (2000 tiny trials − 100 tiny trials) / 1900, one thread | ms |\n| --- | ---: |"
+    );
+    for (terminal, name) in [
+        (false, "quiet"),
+        (true, "progress bar drawn on a (pseudo-)terminal"),
+    ] {
         let mut per_trial = Vec::new();
         for _ in 0..repeats {
             let few = run_sweep_child_shown(&tiny(50), 1, &scratch.join("overhead"), terminal)?;
@@ -358,7 +490,10 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
     };
     let (_, rss_short) = run_sweep_child(&series(10_000), 1, &scratch.join("mem-series"))?;
     let (_, rss_long) = run_sweep_child(&series(1_000_000), 1, &scratch.join("mem-series"))?;
-    println!("| one trial on a 10,000-point series | {:.1} |", rss_short as f64 / 1024.0);
+    println!(
+        "| one trial on a 10,000-point series | {:.1} |",
+        rss_short as f64 / 1024.0
+    );
     println!(
         "| one trial on a 1,000,000-point series (its f32 values: 3.8 MiB) | {:.1} |",
         rss_long as f64 / 1024.0

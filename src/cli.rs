@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "trendsweep", version, about = "Sweep a grid of settings for a forecasting model trained with a trend-aware loss")]
+#[command(
+    name = "trendsweep",
+    version,
+    about = "Sweep a grid of settings for a forecasting model trained with a trend-aware loss"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -153,6 +153,10 @@ pub struct SplitSpec {
 
 impl Default for SplitSpec {
     fn default() -> Self {
-        SplitSpec { val_fraction: 0.15, test_fraction: 0.0, scale: Scale::Zscore }
+        SplitSpec {
+            val_fraction: 0.15,
+            test_fraction: 0.0,
+            scale: Scale::Zscore,
+        }
     }
 }

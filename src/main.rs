@@ -31,7 +31,13 @@ fn release_memory() {
     // SAFETY: a documented jemalloc control with the arguments it takes.
     unsafe {
         use std::ptr::null_mut;
-        tikv_jemalloc_sys::mallctl(c"arena.4096.purge".as_ptr(), null_mut(), null_mut(), null_mut(), 0);
+        tikv_jemalloc_sys::mallctl(
+            c"arena.4096.purge".as_ptr(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            0,
+        );
     }
 }
 
@@ -57,11 +63,21 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<()> {
     match command {
-        Command::Sweep { grid, out, threads, quiet, max_trials, fresh, retry_failed, shard } => {
+        Command::Sweep {
+            grid,
+            out,
+            threads,
+            quiet,
+            max_trials,
+            fresh,
+            retry_failed,
+            shard,
+        } => {
             let shard = shard.as_deref().map(sweep::Shard::parse).transpose()?;
             let spec = GridSpec::load(&grid)?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&spec.name));
-            let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let threads = threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             let opts = SweepOptions {
                 out: out.clone(),
                 threads,
@@ -102,20 +118,50 @@ fn run(command: Command) -> Result<()> {
         Command::Plan { grid, first } => {
             let spec = GridSpec::load(&grid)?;
             let prepared = sweep::prepare(&spec)?;
-            let n_train = |w: usize| prepared.datasets.get(&w).map_or(0, |d: &std::sync::Arc<data::Dataset>| d.train.len());
-            print!("{}", plan_text(&spec, first, Some(spec.total_steps(n_train))));
+            let n_train = |w: usize| {
+                prepared
+                    .datasets
+                    .get(&w)
+                    .map_or(0, |d: &std::sync::Arc<data::Dataset>| d.train.len())
+            };
+            print!(
+                "{}",
+                plan_text(&spec, first, Some(spec.total_steps(n_train)))
+            );
             Ok(())
         }
-        Command::Slurm { grid, tasks, cpus_per_task, time, partition, mem, out, submit } => {
+        Command::Slurm {
+            grid,
+            tasks,
+            cpus_per_task,
+            time,
+            partition,
+            mem,
+            out,
+            submit,
+        } => {
             let spec = GridSpec::load(&grid)?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&spec.name));
-            let opts = slurm::SlurmOptions { tasks, cpus_per_task, time, partition, mem };
+            let opts = slurm::SlurmOptions {
+                tasks,
+                cpus_per_task,
+                time,
+                partition,
+                mem,
+            };
             let (sweep_script, report_script) = slurm::write_scripts(&spec, &out, &opts)?;
-            println!("wrote {} ({tasks} array tasks) and {}", sweep_script.display(), report_script.display());
+            println!(
+                "wrote {} ({tasks} array tasks) and {}",
+                sweep_script.display(),
+                report_script.display()
+            );
             if submit {
                 let array = slurm::submit(&sweep_script, &[])?;
-                let report = slurm::submit(&report_script, &[format!("--dependency=afterany:{array}")])?;
-                println!("submitted: job array {array}, report job {report} (runs after every task has ended)");
+                let report =
+                    slurm::submit(&report_script, &[format!("--dependency=afterany:{array}")])?;
+                println!(
+                    "submitted: job array {array}, report job {report} (runs after every task has ended)"
+                );
             } else {
                 println!(
                     "submit with:\n  array=$(sbatch --parsable {})\n  sbatch --dependency=afterany:$array {}",
@@ -166,17 +212,30 @@ fn tempfile_dir() -> Result<PathBuf> {
 /// Says which trials of a directory's grid have no result yet, and which shard owns them,
 /// so a partial grid is never taken for a complete one.
 fn report_missing(dir: &std::path::Path) -> Result<()> {
-    let Some((total, missing)) = slurm::missing_trials(dir)? else { return Ok(()) };
+    let Some((total, missing)) = slurm::missing_trials(dir)? else {
+        return Ok(());
+    };
     let count: usize = missing.values().map(Vec::len).sum();
     if count == 0 {
         return Ok(());
     }
-    eprintln!("warning: {}: {count} of {total} trials of its grid have no result yet:", dir.display());
+    eprintln!(
+        "warning: {}: {count} of {total} trials of its grid have no result yet:",
+        dir.display()
+    );
     for (shard, ids) in &missing {
         let owner = shard.map_or("not sharded".to_string(), |s| format!("shard {s}"));
         let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
-        let more = if ids.len() > 5 { format!(" and {} more", ids.len() - 5) } else { String::new() };
-        eprintln!("  {owner}: {} missing ({}{more})", ids.len(), shown.join(", "));
+        let more = if ids.len() > 5 {
+            format!(" and {} more", ids.len() - 5)
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "  {owner}: {} missing ({}{more})",
+            ids.len(),
+            shown.join(", ")
+        );
     }
     Ok(())
 }
@@ -186,7 +245,9 @@ fn report_missing(dir: &std::path::Path) -> Result<()> {
 fn warn_if_different_data(dirs: &[PathBuf]) -> Result<()> {
     let mut first: Option<(&PathBuf, sweep::RunInfo)> = None;
     for d in dirs {
-        let Some(info) = sweep::RunInfo::read(d)? else { continue };
+        let Some(info) = sweep::RunInfo::read(d)? else {
+            continue;
+        };
         match &first {
             None => first = Some((d, info)),
             Some((base_dir, base)) if base != &info => eprintln!(

@@ -32,7 +32,13 @@ fn absolute(p: &Path) -> Result<PathBuf> {
 }
 
 /// The two batch scripts: the job array and the report job.
-pub fn scripts(grid: &Path, out: &Path, binary: &Path, name: &str, opts: &SlurmOptions) -> Result<(String, String)> {
+pub fn scripts(
+    grid: &Path,
+    out: &Path,
+    binary: &Path,
+    name: &str,
+    opts: &SlurmOptions,
+) -> Result<(String, String)> {
     if opts.tasks == 0 || opts.cpus_per_task == 0 {
         return Err(bad_input("--tasks and --cpus-per-task must be at least 1"));
     }
@@ -44,14 +50,22 @@ pub fn scripts(grid: &Path, out: &Path, binary: &Path, name: &str, opts: &SlurmO
     writeln!(sweep, "#SBATCH --array=0-{}", opts.tasks - 1)?;
     writeln!(sweep, "#SBATCH --ntasks=1")?;
     writeln!(sweep, "#SBATCH --cpus-per-task={}", opts.cpus_per_task)?;
-    for (flag, value) in [("time", &opts.time), ("partition", &opts.partition), ("mem", &opts.mem)] {
+    for (flag, value) in [
+        ("time", &opts.time),
+        ("partition", &opts.partition),
+        ("mem", &opts.mem),
+    ] {
         if let Some(v) = value {
             writeln!(sweep, "#SBATCH --{flag}={v}")?;
         }
     }
     writeln!(sweep, "#SBATCH --requeue")?;
     writeln!(sweep, "#SBATCH --output={}/sweep-%A_%a.out", logs.display())?;
-    writeln!(sweep, "# Task K trains shard K of {}; a requeued task resumes from its journal.", opts.tasks)?;
+    writeln!(
+        sweep,
+        "# Task K trains shard K of {}; a requeued task resumes from its journal.",
+        opts.tasks
+    )?;
     writeln!(sweep, "set -eu")?;
     writeln!(
         sweep,
@@ -71,18 +85,31 @@ pub fn scripts(grid: &Path, out: &Path, binary: &Path, name: &str, opts: &SlurmO
         writeln!(report, "#SBATCH --partition={p}")?;
     }
     writeln!(report, "#SBATCH --output={}/report-%j.out", logs.display())?;
-    writeln!(report, "# Runs after every array task has ended (afterany) and merges their results.")?;
+    writeln!(
+        report,
+        "# Runs after every array task has ended (afterany) and merges their results."
+    )?;
     writeln!(report, "set -eu")?;
-    writeln!(report, "exec {} report {}", sh(&binary.to_string_lossy()), sh(&out.to_string_lossy()))?;
+    writeln!(
+        report,
+        "exec {} report {}",
+        sh(&binary.to_string_lossy()),
+        sh(&out.to_string_lossy())
+    )?;
     Ok((sweep, report))
 }
 
 /// Writes `sweep.sbatch` and `report.sbatch` into `out` (and `out/slurm/` for the logs);
 /// returns their paths.
-pub fn write_scripts(spec: &GridSpec, out: &Path, opts: &SlurmOptions) -> Result<(PathBuf, PathBuf)> {
+pub fn write_scripts(
+    spec: &GridSpec,
+    out: &Path,
+    opts: &SlurmOptions,
+) -> Result<(PathBuf, PathBuf)> {
     let binary = std::env::current_exe().context("finding the trendsweep binary")?;
     let (sweep, report) = scripts(&spec.file, out, &binary, &spec.name, opts)?;
-    std::fs::create_dir_all(out.join("slurm")).with_context(|| format!("creating {}", out.display()))?;
+    std::fs::create_dir_all(out.join("slurm"))
+        .with_context(|| format!("creating {}", out.display()))?;
     let sweep_path = out.join("sweep.sbatch");
     let report_path = out.join("report.sbatch");
     std::fs::write(&sweep_path, sweep)?;
@@ -116,13 +143,20 @@ pub type MissingByShard = BTreeMap<Option<Shard>, Vec<String>>;
 /// owns them (shard count read from the shard journals; `None` for an unsharded run).
 pub fn missing_trials(dir: &Path) -> Result<Option<(usize, MissingByShard)>> {
     let grid = dir.join("grid.toml");
-    let Ok(text) = std::fs::read_to_string(&grid) else { return Ok(None) };
+    let Ok(text) = std::fs::read_to_string(&grid) else {
+        return Ok(None);
+    };
     let spec = GridSpec::parse(&text, &grid)?;
-    let done: std::collections::HashSet<String> =
-        crate::report::read_journal(dir)?.into_iter().map(|r| r.trial_id).collect();
+    let done: std::collections::HashSet<String> = crate::report::read_journal(dir)?
+        .into_iter()
+        .map(|r| r.trial_id)
+        .collect();
     let shard_count = crate::report::journal::journal_files(dir)?
         .iter()
-        .filter_map(|p| p.file_name().and_then(|n| Shard::from_journal_name(&n.to_string_lossy())))
+        .filter_map(|p| {
+            p.file_name()
+                .and_then(|n| Shard::from_journal_name(&n.to_string_lossy()))
+        })
         .map(|s| s.count)
         .max();
     let mut missing: BTreeMap<Option<Shard>, Vec<String>> = BTreeMap::new();
@@ -130,7 +164,10 @@ pub fn missing_trials(dir: &Path) -> Result<Option<(usize, MissingByShard)>> {
     for trial in spec.trials() {
         total += 1;
         if !done.contains(&trial.id) {
-            let shard = shard_count.map(|count| Shard { index: Shard::of(&trial.id, count), count });
+            let shard = shard_count.map(|count| Shard {
+                index: Shard::of(&trial.id, count),
+                count,
+            });
             missing.entry(shard).or_default().push(trial.id);
         }
     }
@@ -143,9 +180,21 @@ mod tests {
 
     #[test]
     fn the_array_runs_one_shard_per_task_and_the_report_waits_for_nothing_else() {
-        let opts = SlurmOptions { tasks: 4, cpus_per_task: 2, time: Some("01:00:00".into()), partition: None, mem: None };
-        let (sweep, report) =
-            scripts(Path::new("/g/grid.toml"), Path::new("/r/grid"), Path::new("/bin/trendsweep"), "grid", &opts).unwrap();
+        let opts = SlurmOptions {
+            tasks: 4,
+            cpus_per_task: 2,
+            time: Some("01:00:00".into()),
+            partition: None,
+            mem: None,
+        };
+        let (sweep, report) = scripts(
+            Path::new("/g/grid.toml"),
+            Path::new("/r/grid"),
+            Path::new("/bin/trendsweep"),
+            "grid",
+            &opts,
+        )
+        .unwrap();
         assert!(sweep.contains("#SBATCH --array=0-3"));
         assert!(sweep.contains("#SBATCH --cpus-per-task=2"));
         assert!(sweep.contains("#SBATCH --time=01:00:00"));

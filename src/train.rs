@@ -52,9 +52,13 @@ pub fn evaluate(model: &Model, dev: &Cpu, split: &Split, scaler: &Scaler) -> (f6
     mse_and_trend_accuracy((0..split.len()).step_by(ROWS).flat_map(|start| {
         let end = (start + ROWS).min(split.len());
         let pred = model.predict_rows(dev, &split.inputs(start..end));
-        (start..end)
-            .zip(pred)
-            .map(|(i, p)| (scaler.unscale(p as f64), split.y_raw(i), split.y_last_raw(i)))
+        (start..end).zip(pred).map(|(i, p)| {
+            (
+                scaler.unscale(p as f64),
+                split.y_raw(i),
+                split.y_last_raw(i),
+            )
+        })
     }))
 }
 
@@ -69,7 +73,8 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
     let started = Instant::now();
     let dev = Cpu::default();
     let n_in = data.n_inputs;
-    let mut init_rng = ChaCha8Rng::seed_from_u64(derived_seed(&[&"init", &cfg.seed, &n_in, &cfg.n_dense]));
+    let mut init_rng =
+        ChaCha8Rng::seed_from_u64(derived_seed(&[&"init", &cfg.seed, &n_in, &cfg.n_dense]));
     let mut order_rng = ChaCha8Rng::seed_from_u64(derived_seed(&[&"order", &cfg.seed]));
     let mut model = Model::new(&dev, n_in, cfg.n_dense, cfg.activation, &mut init_rng);
     let mut adam = Adam::new(&model, cfg.learning_rate);
@@ -119,7 +124,9 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             if !value.is_finite() {
                 step_seconds += epoch_start.elapsed().as_secs_f64();
                 status = TrialStatus::Diverged;
-                message = Some(format!("loss became {value} at epoch {epoch}, step {steps}"));
+                message = Some(format!(
+                    "loss became {value} at epoch {epoch}, step {steps}"
+                ));
                 break 'epochs;
             }
             loss_sum += value as f64;
@@ -135,7 +142,9 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
         let (val_mse, val_trend_acc) = evaluate(&model, &dev, &data.val, &data.target_scaler);
         if !train_mse.is_finite() {
             status = TrialStatus::Diverged;
-            message = Some(format!("training predictions became non-finite at epoch {epoch}"));
+            message = Some(format!(
+                "training predictions became non-finite at epoch {epoch}"
+            ));
             break;
         }
         curve.push(EpochMetrics {
@@ -158,7 +167,11 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
         best_epoch,
         wall_seconds: started.elapsed().as_secs_f64(),
         steps,
-        steps_per_second: if step_seconds > 0.0 { steps as f64 / step_seconds } else { 0.0 },
+        steps_per_second: if step_seconds > 0.0 {
+            steps as f64 / step_seconds
+        } else {
+            0.0
+        },
     };
     (result, model)
 }

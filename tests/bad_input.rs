@@ -21,10 +21,20 @@ struct Grid {
 
 /// A valid grid: a short synthetic sine, one tiny trial of one epoch.
 fn grid() -> Grid {
-    let kv = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let kv = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
     Grid {
         top: kv(&[("name", "\"bad\"")]),
-        data: kv(&[("kind", "\"sine\""), ("length", "200"), ("seed", "1"), ("window", "4")]),
+        data: kv(&[
+            ("kind", "\"sine\""),
+            ("length", "200"),
+            ("seed", "1"),
+            ("window", "4"),
+        ]),
         train: kv(&[("epochs", "1"), ("n_dense", "4"), ("batch_size", "16")]),
         grid: vec![],
     }
@@ -77,7 +87,11 @@ impl Grid {
             }
         };
         lines(&mut out, &self.top);
-        for (name, kv) in [("data", &self.data), ("train", &self.train), ("grid", &self.grid)] {
+        for (name, kv) in [
+            ("data", &self.data),
+            ("train", &self.train),
+            ("grid", &self.grid),
+        ] {
             if !kv.is_empty() {
                 out.push_str(&format!("\n[{name}]\n"));
                 lines(&mut out, kv);
@@ -95,7 +109,9 @@ struct Scene {
 
 impl Scene {
     fn new() -> Scene {
-        Scene { tmp: tempfile::tempdir().unwrap() }
+        Scene {
+            tmp: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -123,7 +139,12 @@ impl Scene {
     }
 
     fn sweep_file(&self, grid: &Path, out: &Path, extra: &[&str]) -> Output {
-        let mut args: Vec<String> = vec!["sweep".into(), grid.display().to_string(), "--out".into(), out.display().to_string()];
+        let mut args: Vec<String> = vec![
+            "sweep".into(),
+            grid.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+        ];
         if !extra.contains(&"--threads") {
             args.extend(["--threads".into(), "1".into()]);
         }
@@ -144,16 +165,30 @@ impl Scene {
 fn assert_refused(scene: &Scene, out: &Output, needles: &[&str]) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(2), "expected exit status 2\nstderr: {stderr}\nstdout: {stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit status 2\nstderr: {stderr}\nstdout: {stdout}"
+    );
     assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    assert!(!stderr.to_lowercase().contains("backtrace"), "backtrace: {stderr}");
+    assert!(
+        !stderr.to_lowercase().contains("backtrace"),
+        "backtrace: {stderr}"
+    );
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "expected one message line, got:\n{stderr}");
     assert!(lines[0].starts_with("error: "), "{stderr}");
     for needle in needles {
-        assert!(stderr.contains(needle), "stderr lacks {needle:?}:\n{stderr}");
+        assert!(
+            stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{stderr}"
+        );
     }
-    assert!(!scene.out().exists(), "the results directory was created: {}\n{stderr}", scene.out().display());
+    assert!(
+        !scene.out().exists(),
+        "the results directory was created: {}\n{stderr}",
+        scene.out().display()
+    );
     // Shown with --nocapture, to read every message at once.
     println!("{}", lines[0]);
     stderr
@@ -174,7 +209,11 @@ fn refused(grid: &Grid, needles: &[&str]) -> String {
 fn the_base_grid_is_valid_and_fast() {
     let scene = Scene::new();
     let out = scene.sweep(&grid());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(scene.out().join("trials.parquet").exists());
 }
 
@@ -186,7 +225,11 @@ fn grid_file_not_found() {
     let scene = Scene::new();
     let missing = scene.path("no_such_grid.toml");
     let out = scene.sweep_file(&missing, &scene.out(), &[]);
-    assert_refused(&scene, &out, &["no_such_grid.toml", "cannot read grid file"]);
+    assert_refused(
+        &scene,
+        &out,
+        &["no_such_grid.toml", "cannot read grid file"],
+    );
 }
 
 #[test]
@@ -194,8 +237,15 @@ fn grid_file_not_toml_reports_line_and_column() {
     let scene = Scene::new();
     let text = "name = \"bad\"\n[data]\nkind = \"sine\"\nwindow = 4\nlength = = 200\n";
     let out = scene.sweep_text(text, &[]);
-    let err = assert_refused(&scene, &out, &["grid.toml", "not valid TOML", "line 5", "column"]);
-    assert!(err.contains("column 10") || err.contains("column 8"), "{err}");
+    let err = assert_refused(
+        &scene,
+        &out,
+        &["grid.toml", "not valid TOML", "line 5", "column"],
+    );
+    assert!(
+        err.contains("column 10") || err.contains("column 8"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -208,122 +258,201 @@ fn grid_file_is_not_text_at_all() {
 
 #[test]
 fn unknown_key_names_it_and_suggests_the_closest() {
-    refused(&grid().set("train", "lamda", "0.1"), &["lamda", "did you mean \"lambda\"", "[train]"]);
+    refused(
+        &grid().set("train", "lamda", "0.1"),
+        &["lamda", "did you mean \"lambda\"", "[train]"],
+    );
 }
 
 #[test]
 fn unknown_key_in_the_grid_table_suggests_the_closest() {
-    refused(&grid().set("grid", "ephocs", "[1, 2]"), &["ephocs", "did you mean \"epochs\"", "[grid]"]);
+    refused(
+        &grid().set("grid", "ephocs", "[1, 2]"),
+        &["ephocs", "did you mean \"epochs\"", "[grid]"],
+    );
 }
 
 #[test]
 fn unknown_key_in_data_suggests_the_closest() {
-    refused(&grid().set("data", "lenght", "100"), &["lenght", "did you mean \"length\""]);
+    refused(
+        &grid().set("data", "lenght", "100"),
+        &["lenght", "did you mean \"length\""],
+    );
 }
 
 #[test]
 fn wrong_type_batch_size_string() {
-    refused(&grid().set("train", "batch_size", "\"8\""), &["batch_size", "integer", "\"8\""]);
+    refused(
+        &grid().set("train", "batch_size", "\"8\""),
+        &["batch_size", "integer", "\"8\""],
+    );
 }
 
 #[test]
 fn wrong_type_in_an_axis() {
-    refused(&grid().unset("train", "batch_size").set("grid", "batch_size", "[8, \"16\"]"), &["batch_size", "\"16\""]);
+    refused(
+        &grid()
+            .unset("train", "batch_size")
+            .set("grid", "batch_size", "[8, \"16\"]"),
+        &["batch_size", "\"16\""],
+    );
 }
 
 #[test]
 fn empty_axis() {
-    refused(&grid().unset("train", "n_dense").set("grid", "n_dense", "[]"), &["n_dense", "empty"]);
+    refused(
+        &grid()
+            .unset("train", "n_dense")
+            .set("grid", "n_dense", "[]"),
+        &["n_dense", "empty"],
+    );
 }
 
 #[test]
 fn n_dense_zero() {
-    refused(&grid().set("train", "n_dense", "0"), &["n_dense", "≥ 1", "found 0"]);
+    refused(
+        &grid().set("train", "n_dense", "0"),
+        &["n_dense", "≥ 1", "found 0"],
+    );
 }
 
 #[test]
 fn batch_size_zero_in_an_axis() {
-    refused(&grid().unset("train", "batch_size").set("grid", "batch_size", "[8, 0]"), &["batch_size", "≥ 1", "found 0"]);
+    refused(
+        &grid()
+            .unset("train", "batch_size")
+            .set("grid", "batch_size", "[8, 0]"),
+        &["batch_size", "≥ 1", "found 0"],
+    );
 }
 
 #[test]
 fn epochs_zero() {
-    refused(&grid().set("train", "epochs", "0"), &["epochs", "≥ 1", "found 0"]);
+    refused(
+        &grid().set("train", "epochs", "0"),
+        &["epochs", "≥ 1", "found 0"],
+    );
 }
 
 #[test]
 fn epochs_negative() {
-    refused(&grid().set("train", "epochs", "-3"), &["epochs", "≥ 1", "found -3"]);
+    refused(
+        &grid().set("train", "epochs", "-3"),
+        &["epochs", "≥ 1", "found -3"],
+    );
 }
 
 #[test]
 fn window_zero() {
-    refused(&grid().set("data", "window", "0"), &["window", "≥ 1", "found 0"]);
+    refused(
+        &grid().set("data", "window", "0"),
+        &["window", "≥ 1", "found 0"],
+    );
 }
 
 #[test]
 fn window_zero_in_an_axis() {
-    refused(&grid().unset("data", "window").set("grid", "window", "[4, 0]"), &["window", "≥ 1", "found 0"]);
+    refused(
+        &grid()
+            .unset("data", "window")
+            .set("grid", "window", "[4, 0]"),
+        &["window", "≥ 1", "found 0"],
+    );
 }
 
 #[test]
 fn learning_rate_zero() {
-    refused(&grid().set("train", "learning_rate", "0.0"), &["learning_rate", "> 0", "found 0.0"]);
+    refused(
+        &grid().set("train", "learning_rate", "0.0"),
+        &["learning_rate", "> 0", "found 0.0"],
+    );
 }
 
 #[test]
 fn learning_rate_negative() {
-    refused(&grid().set("train", "learning_rate", "-0.01"), &["learning_rate", "> 0", "-0.01"]);
+    refused(
+        &grid().set("train", "learning_rate", "-0.01"),
+        &["learning_rate", "> 0", "-0.01"],
+    );
 }
 
 #[test]
 fn learning_rate_nan() {
-    refused(&grid().set("train", "learning_rate", "nan"), &["learning_rate", "finite", "nan"]);
+    refused(
+        &grid().set("train", "learning_rate", "nan"),
+        &["learning_rate", "finite", "nan"],
+    );
 }
 
 #[test]
 fn learning_rate_inf_in_an_axis() {
-    refused(&grid().set("grid", "learning_rate", "[0.01, inf]"), &["learning_rate", "finite", "inf"]);
+    refused(
+        &grid().set("grid", "learning_rate", "[0.01, inf]"),
+        &["learning_rate", "finite", "inf"],
+    );
 }
 
 #[test]
 fn lambda_negative() {
-    refused(&grid().set("train", "lambda", "-0.1"), &["lambda", "≥ 0", "-0.1"]);
+    refused(
+        &grid().set("train", "lambda", "-0.1"),
+        &["lambda", "≥ 0", "-0.1"],
+    );
 }
 
 #[test]
 fn lambda_nan() {
-    refused(&grid().set("grid", "lambda", "[0.0, nan]"), &["lambda", "finite", "nan"]);
+    refused(
+        &grid().set("grid", "lambda", "[0.0, nan]"),
+        &["lambda", "finite", "nan"],
+    );
 }
 
 #[test]
 fn lambda_inf() {
-    refused(&grid().set("train", "lambda", "+inf"), &["lambda", "finite", "inf"]);
+    refused(
+        &grid().set("train", "lambda", "+inf"),
+        &["lambda", "finite", "inf"],
+    );
 }
 
 #[test]
 fn val_fraction_one() {
-    refused(&grid().set("data", "val_fraction", "1.0"), &["val_fraction", "[0, 1)", "1.0"]);
+    refused(
+        &grid().set("data", "val_fraction", "1.0"),
+        &["val_fraction", "[0, 1)", "1.0"],
+    );
 }
 
 #[test]
 fn val_fraction_negative() {
-    refused(&grid().set("data", "val_fraction", "-0.1"), &["val_fraction", "[0, 1)", "-0.1"]);
+    refused(
+        &grid().set("data", "val_fraction", "-0.1"),
+        &["val_fraction", "[0, 1)", "-0.1"],
+    );
 }
 
 #[test]
 fn test_fraction_above_one() {
-    refused(&grid().set("data", "test_fraction", "1.5"), &["test_fraction", "[0, 1)", "1.5"]);
+    refused(
+        &grid().set("data", "test_fraction", "1.5"),
+        &["test_fraction", "[0, 1)", "1.5"],
+    );
 }
 
 #[test]
 fn test_fraction_nan() {
-    refused(&grid().set("data", "test_fraction", "nan"), &["test_fraction", "[0, 1)", "nan"]);
+    refused(
+        &grid().set("data", "test_fraction", "nan"),
+        &["test_fraction", "[0, 1)", "nan"],
+    );
 }
 
 #[test]
 fn fractions_leaving_no_training_samples() {
-    let g = grid().set("data", "val_fraction", "0.5").set("data", "test_fraction", "0.5");
+    let g = grid()
+        .set("data", "val_fraction", "0.5")
+        .set("data", "test_fraction", "0.5");
     refused(&g, &["val_fraction", "test_fraction", "less than 1"]);
 }
 
@@ -331,8 +460,19 @@ fn fractions_leaving_no_training_samples() {
 fn fractions_leaving_no_training_samples_for_this_length() {
     // 0.6 + 0.39 is below 1, but 20 rows with window 4 give 16 samples and floor(16 · 0.01) = 0
     // training samples: the data is too short for these fractions.
-    let g = grid().set("data", "length", "20").set("data", "val_fraction", "0.6").set("data", "test_fraction", "0.39");
-    let err = refused(&g, &["20 rows", "at least", "val_fraction = 0.6", "test_fraction = 0.39"]);
+    let g = grid()
+        .set("data", "length", "20")
+        .set("data", "val_fraction", "0.6")
+        .set("data", "test_fraction", "0.39");
+    let err = refused(
+        &g,
+        &[
+            "20 rows",
+            "at least",
+            "val_fraction = 0.6",
+            "test_fraction = 0.39",
+        ],
+    );
     // The number of rows it says are needed really is enough.
     let needed: usize = err
         .split("at least ")
@@ -342,27 +482,43 @@ fn fractions_leaving_no_training_samples_for_this_length() {
         .unwrap_or_else(|| panic!("no row count in {err}"));
     let scene = Scene::new();
     let ok = scene.sweep(&g.set("data", "length", &needed.to_string()));
-    assert!(ok.status.success(), "{needed} rows were said to suffice: {}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{needed} rows were said to suffice: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
 }
 
 #[test]
 fn unknown_loss() {
-    refused(&grid().set("train", "loss", "\"trnd\""), &["loss", "\"trnd\"", "did you mean \"trend\""]);
+    refused(
+        &grid().set("train", "loss", "\"trnd\""),
+        &["loss", "\"trnd\"", "did you mean \"trend\""],
+    );
 }
 
 #[test]
 fn unknown_loss_in_an_axis() {
-    refused(&grid().set("grid", "loss", "[\"mse\", \"huber\"]"), &["loss", "\"huber\"", "\"trend\", \"seed\", \"mse\""]);
+    refused(
+        &grid().set("grid", "loss", "[\"mse\", \"huber\"]"),
+        &["loss", "\"huber\"", "\"trend\", \"seed\", \"mse\""],
+    );
 }
 
 #[test]
 fn unknown_activation() {
-    refused(&grid().set("train", "activation", "\"sigmoid\""), &["activation", "\"sigmoid\"", "\"relu\""]);
+    refused(
+        &grid().set("train", "activation", "\"sigmoid\""),
+        &["activation", "\"sigmoid\"", "\"relu\""],
+    );
 }
 
 #[test]
 fn unknown_scale() {
-    refused(&grid().set("data", "scale", "\"minmax\""), &["scale", "\"minmax\"", "\"zscore\""]);
+    refused(
+        &grid().set("data", "scale", "\"minmax\""),
+        &["scale", "\"minmax\"", "\"zscore\""],
+    );
 }
 
 #[test]
@@ -371,23 +527,36 @@ fn unknown_missing_policy() {
     scene.write("d.csv", "y\n1\n2\n");
     let g = file_grid("d.csv", "y").set("data", "missing", "\"dorp\"");
     let out = scene.sweep(&g);
-    assert_refused(&scene, &out, &["missing", "\"dorp\"", "did you mean \"drop\""]);
+    assert_refused(
+        &scene,
+        &out,
+        &["missing", "\"dorp\"", "did you mean \"drop\""],
+    );
 }
 
 #[test]
 fn unknown_synthetic_kind() {
-    refused(&grid().set("data", "kind", "\"sin\""), &["kind", "\"sin\"", "did you mean \"sine\""]);
+    refused(
+        &grid().set("data", "kind", "\"sin\""),
+        &["kind", "\"sin\"", "did you mean \"sine\""],
+    );
 }
 
 #[test]
 fn duplicate_values_in_an_axis() {
-    refused(&grid().set("grid", "lambda", "[0.0, 0.1, 0.1]"), &["lambda", "0.1", "more than once"]);
+    refused(
+        &grid().set("grid", "lambda", "[0.0, 0.1, 0.1]"),
+        &["lambda", "0.1", "more than once"],
+    );
 }
 
 #[test]
 fn duplicate_values_in_an_axis_spelt_differently() {
     // 0 and 0.0 (and -0.0) are the same λ, so the same trial.
-    refused(&grid().set("grid", "lambda", "[0, 0.0]"), &["lambda", "more than once"]);
+    refused(
+        &grid().set("grid", "lambda", "[0, 0.0]"),
+        &["lambda", "more than once"],
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -395,7 +564,10 @@ fn duplicate_values_in_an_axis_spelt_differently() {
 
 #[test]
 fn data_file_not_found() {
-    refused(&file_grid("no_such_data.csv", "y"), &["no_such_data.csv", "not found", "relative to the grid file"]);
+    refused(
+        &file_grid("no_such_data.csv", "y"),
+        &["no_such_data.csv", "not found", "relative to the grid file"],
+    );
 }
 
 #[test]
@@ -431,7 +603,9 @@ fn data_file_not_valid_csv() {
 #[test]
 fn data_file_not_valid_csv_binary() {
     let scene = Scene::new();
-    let bytes: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let bytes: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     scene.write("series.csv", bytes);
     let out = scene.sweep(&file_grid("series.csv", "y"));
     assert_refused(&scene, &out, &["series.csv"]);
@@ -456,7 +630,12 @@ fn data_file_empty() {
 fn numbers_csv(n: usize) -> String {
     let mut text = String::from("date,price,volume\n");
     for i in 0..n {
-        text.push_str(&format!("2020-01-{:02},{}.5,{}\n", i % 28 + 1, 100 + (i * 7) % 13, 1000 + (i * 31) % 17));
+        text.push_str(&format!(
+            "2020-01-{:02},{}.5,{}\n",
+            i % 28 + 1,
+            100 + (i * 7) % 13,
+            1000 + (i * 31) % 17
+        ));
     }
     text
 }
@@ -466,15 +645,29 @@ fn column_missing_lists_the_columns() {
     let scene = Scene::new();
     scene.write("series.csv", numbers_csv(60));
     let out = scene.sweep(&file_grid("series.csv", "close"));
-    assert_refused(&scene, &out, &["series.csv", "\"close\"", "date, price, volume"]);
+    assert_refused(
+        &scene,
+        &out,
+        &["series.csv", "\"close\"", "date, price, volume"],
+    );
 }
 
 #[test]
 fn feature_column_missing_lists_the_columns() {
     let scene = Scene::new();
     scene.write("series.csv", numbers_csv(60));
-    let out = scene.sweep(&file_grid("series.csv", "price").set("data", "features", "[\"volumes\"]"));
-    assert_refused(&scene, &out, &["series.csv", "\"volumes\"", "features", "date, price, volume"]);
+    let out =
+        scene.sweep(&file_grid("series.csv", "price").set("data", "features", "[\"volumes\"]"));
+    assert_refused(
+        &scene,
+        &out,
+        &[
+            "series.csv",
+            "\"volumes\"",
+            "features",
+            "date, price, volume",
+        ],
+    );
 }
 
 #[test]
@@ -482,7 +675,11 @@ fn sort_by_column_missing_lists_the_columns() {
     let scene = Scene::new();
     scene.write("series.csv", numbers_csv(60));
     let out = scene.sweep(&file_grid("series.csv", "price").set("data", "sort_by", "\"day\""));
-    assert_refused(&scene, &out, &["series.csv", "\"day\"", "sort_by", "date, price, volume"]);
+    assert_refused(
+        &scene,
+        &out,
+        &["series.csv", "\"day\"", "sort_by", "date, price, volume"],
+    );
 }
 
 #[test]
@@ -508,7 +705,11 @@ fn too_few_rows_says_how_many_are_needed() {
     // Window 8 with val_fraction 0.2 needs 2 samples (floor(2 · 0.8) = 1 to train on, 1 to
     // validate), so 8 + 2 = 10 rows.
     let out = scene.sweep(&file_grid("series.csv", "price").set("data", "window", "8"));
-    let err = assert_refused(&scene, &out, &["series.csv", "6 rows", "window = 8", "at least 10 rows"]);
+    let err = assert_refused(
+        &scene,
+        &out,
+        &["series.csv", "6 rows", "window = 8", "at least 10 rows"],
+    );
     assert!(err.contains("needed"), "{err}");
 }
 
@@ -537,7 +738,17 @@ fn constant_series_with_zscore() {
     }
     scene.write("series.csv", text);
     let out = scene.sweep(&file_grid("series.csv", "y").set("data", "scale", "\"zscore\""));
-    assert_refused(&scene, &out, &["series.csv", "\"y\"", "constant", "zscore", "scale = \"none\""]);
+    assert_refused(
+        &scene,
+        &out,
+        &[
+            "series.csv",
+            "\"y\"",
+            "constant",
+            "zscore",
+            "scale = \"none\"",
+        ],
+    );
 }
 
 #[test]
@@ -557,13 +768,27 @@ fn missing_values_with_the_error_policy() {
     let scene = Scene::new();
     let mut text = String::from("t,y\n");
     for i in 0..40 {
-        let y = if i == 12 || i == 13 || i == 30 { String::new() } else { format!("{}.0", i % 9) };
+        let y = if i == 12 || i == 13 || i == 30 {
+            String::new()
+        } else {
+            format!("{}.0", i % 9)
+        };
         text.push_str(&format!("{i},{y}\n"));
     }
     scene.write("series.csv", text);
     let out = scene.sweep(&file_grid("series.csv", "y"));
     // Data row 13 (1-based) is line 14 of the file; 3 values are missing.
-    assert_refused(&scene, &out, &["series.csv", "\"y\"", "3 missing", "row 13", "missing = \"drop\""]);
+    assert_refused(
+        &scene,
+        &out,
+        &[
+            "series.csv",
+            "\"y\"",
+            "3 missing",
+            "row 13",
+            "missing = \"drop\"",
+        ],
+    );
 }
 
 #[test]
@@ -571,12 +796,20 @@ fn interpolation_cannot_fill_an_edge_gap() {
     let scene = Scene::new();
     let mut text = String::from("t,y\n");
     for i in 0..40 {
-        let y = if i < 2 { String::new() } else { format!("{}.0", i % 9) };
+        let y = if i < 2 {
+            String::new()
+        } else {
+            format!("{}.0", i % 9)
+        };
         text.push_str(&format!("{i},{y}\n"));
     }
     scene.write("series.csv", text);
     let out = scene.sweep(&file_grid("series.csv", "y").set("data", "missing", "\"interpolate\""));
-    assert_refused(&scene, &out, &["series.csv", "\"y\"", "start", "rows = [start, end)"]);
+    assert_refused(
+        &scene,
+        &out,
+        &["series.csv", "\"y\"", "start", "rows = [start, end)"],
+    );
 }
 
 #[test]
@@ -584,7 +817,11 @@ fn infinite_values_are_refused_not_called_constant() {
     let scene = Scene::new();
     let mut text = String::from("t,y\n");
     for i in 0..40 {
-        let y = if i == 5 { "inf".to_string() } else { format!("{}.0", i % 9) };
+        let y = if i == 5 {
+            "inf".to_string()
+        } else {
+            format!("{}.0", i % 9)
+        };
         text.push_str(&format!("{i},{y}\n"));
     }
     scene.write("series.csv", text);
@@ -620,7 +857,10 @@ fn out_inside_a_file() {
     let grid_path = scene.write("grid.toml", grid().text());
     let out = scene.sweep_file(&grid_path, &scene.path("taken").join("results"), &[]);
     assert_refused(&scene, &out, &["--out", "taken", "not a directory"]);
-    assert_eq!(std::fs::read_to_string(scene.path("taken")).unwrap(), "not a directory");
+    assert_eq!(
+        std::fs::read_to_string(scene.path("taken")).unwrap(),
+        "not a directory"
+    );
 }
 
 /// Every file under `dir` with its contents, to show a refused run changed nothing.
@@ -633,7 +873,10 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                files.insert(p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
+                files.insert(
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -645,40 +888,88 @@ fn results_of_a_grid_trained_on_different_data() {
     let scene = Scene::new();
     let first = scene.write("first.toml", grid().text());
     let out = scene.sweep_file(&first, &scene.out(), &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let before = snapshot(&scene.out());
-    assert!(before.keys().any(|p| p.ends_with("run.json")), "{:?}", before.keys());
+    assert!(
+        before.keys().any(|p| p.ends_with("run.json")),
+        "{:?}",
+        before.keys()
+    );
 
     // The same settings on another synthetic series (seed 2 instead of 1).
     let second = scene.write("second.toml", grid().set("data", "seed", "2").text());
     let out = scene.sweep_file(&second, &scene.out(), &[]);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.to_lowercase().contains("backtrace"), "{stderr}");
-    assert_eq!(stderr.lines().filter(|l| !l.trim().is_empty()).count(), 1, "{stderr}");
-    for needle in ["different", "seed 1", "--fresh", "--out", &scene.out().display().to_string()] {
+    assert!(
+        !stderr.contains("panicked") && !stderr.to_lowercase().contains("backtrace"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.lines().filter(|l| !l.trim().is_empty()).count(),
+        1,
+        "{stderr}"
+    );
+    for needle in [
+        "different",
+        "seed 1",
+        "--fresh",
+        "--out",
+        &scene.out().display().to_string(),
+    ] {
         assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
     }
-    assert_eq!(snapshot(&scene.out()), before, "the refused run changed the results directory");
+    assert_eq!(
+        snapshot(&scene.out()),
+        before,
+        "the refused run changed the results directory"
+    );
     println!("{}", stderr.trim());
 }
 
 /// Sweeps `first` into `out/`, then `second` into the same directory, which must be refused
 /// without touching what the first run wrote. Returns the refusal's stderr.
-fn refused_over_existing_results(scene: &Scene, first: &str, second: &str, change_data: impl FnOnce()) -> String {
+fn refused_over_existing_results(
+    scene: &Scene,
+    first: &str,
+    second: &str,
+    change_data: impl FnOnce(),
+) -> String {
     let first_path = scene.write("first.toml", first);
     let out = scene.sweep_file(&first_path, &scene.out(), &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let before = snapshot(&scene.out());
     change_data();
     let second_path = scene.write("second.toml", second);
     let out = scene.sweep_file(&second_path, &scene.out(), &[]);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.to_lowercase().contains("backtrace"), "{stderr}");
-    assert_eq!(stderr.lines().filter(|l| !l.trim().is_empty()).count(), 1, "{stderr}");
-    assert!(stderr.contains("--fresh") && stderr.contains("--out"), "{stderr}");
-    assert_eq!(snapshot(&scene.out()), before, "the refused run changed the results directory");
+    assert!(
+        !stderr.contains("panicked") && !stderr.to_lowercase().contains("backtrace"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.lines().filter(|l| !l.trim().is_empty()).count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--fresh") && stderr.contains("--out"),
+        "{stderr}"
+    );
+    assert_eq!(
+        snapshot(&scene.out()),
+        before,
+        "the refused run changed the results directory"
+    );
     stderr
 }
 
@@ -688,7 +979,10 @@ fn results_trained_on_a_file_whose_values_changed_since() {
     let csv = |bump: f64| {
         let mut text = String::from("t,y\n");
         for i in 0..60 {
-            text.push_str(&format!("{i},{}\n", (i % 7) as f64 + if i == 30 { bump } else { 0.0 }));
+            text.push_str(&format!(
+                "{i},{}\n",
+                (i % 7) as f64 + if i == 30 { bump } else { 0.0 }
+            ));
         }
         text
     };
@@ -697,7 +991,10 @@ fn results_trained_on_a_file_whose_values_changed_since() {
     let err = refused_over_existing_results(&scene, &g, &g, || {
         scene.write("series.csv", csv(0.5));
     });
-    assert!(err.contains("different") && err.contains("series.csv") && err.contains("60 rows"), "{err}");
+    assert!(
+        err.contains("different") && err.contains("series.csv") && err.contains("60 rows"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -720,5 +1017,9 @@ fn plan_refuses_bad_data_the_same_way() {
         .env("RUST_BACKTRACE", "1")
         .output()
         .unwrap();
-    assert_refused(&scene, &out, &["series.csv", "\"close\"", "date, price, volume"]);
+    assert_refused(
+        &scene,
+        &out,
+        &["series.csv", "\"close\"", "date, price, volume"],
+    );
 }

@@ -22,12 +22,30 @@ fn file(path: &Path, column: &str) -> Source {
 }
 
 /// `file(...)` with one field changed.
-fn with(source: Source, f: impl FnOnce(&mut Vec<String>, &mut Option<String>, &mut Option<(usize, usize)>, &mut Missing)) -> Source {
-    let Source::File { path, column, mut features, mut sort_by, mut rows, mut missing } = source else {
+fn with(
+    source: Source,
+    f: impl FnOnce(&mut Vec<String>, &mut Option<String>, &mut Option<(usize, usize)>, &mut Missing),
+) -> Source {
+    let Source::File {
+        path,
+        column,
+        mut features,
+        mut sort_by,
+        mut rows,
+        mut missing,
+    } = source
+    else {
         panic!("not a file source")
     };
     f(&mut features, &mut sort_by, &mut rows, &mut missing);
-    Source::File { path, column, features, sort_by, rows, missing }
+    Source::File {
+        path,
+        column,
+        features,
+        sort_by,
+        rows,
+        missing,
+    }
 }
 
 fn missing(source: Source, policy: Missing) -> Source {
@@ -57,7 +75,9 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 fn write_parquet(dir: &Path, name: &str, mut df: DataFrame) -> PathBuf {
     let p = dir.join(name);
-    ParquetWriter::new(std::fs::File::create(&p).unwrap()).finish(&mut df).unwrap();
+    ParquetWriter::new(std::fs::File::create(&p).unwrap())
+        .finish(&mut df)
+        .unwrap();
     p
 }
 
@@ -79,18 +99,30 @@ fn csv_with_quoted_fields_and_a_header() {
     assert_eq!(*s.values, [1.5, 2.25, -3.0]);
     assert_eq!(s.name, "close price");
     assert_eq!(fp.rows, 3);
-    let (s, _) = load(&with(file(&p, "volume"), |f, _, _, _| f.push("close price".into())));
+    let (s, _) = load(&with(file(&p, "volume"), |f, _, _, _| {
+        f.push("close price".into())
+    }));
     assert_eq!(*s.values, [10.0, 20.0, 30.0]);
-    assert_eq!(s.features, [("close price".to_string(), vec![1.5, 2.25, -3.0])]);
+    assert_eq!(
+        s.features,
+        [("close price".to_string(), vec![1.5, 2.25, -3.0])]
+    );
     // The quoted text column is not a number, and the message shows the first text value.
     let err = load_err(&file(&p, "note"));
-    assert!(err.contains("\"note\"") && err.contains("not numbers") && err.contains("calm, quiet"), "{err}");
+    assert!(
+        err.contains("\"note\"") && err.contains("not numbers") && err.contains("calm, quiet"),
+        "{err}"
+    );
 }
 
 #[test]
 fn csv_with_windows_line_endings_and_a_byte_order_mark() {
     let tmp = tempfile::tempdir().unwrap();
-    let p = write(tmp.path(), "excel.csv", "\u{feff}t,y\r\n0,1.5\r\n1,2.5\r\n2,4.5\r\n");
+    let p = write(
+        tmp.path(),
+        "excel.csv",
+        "\u{feff}t,y\r\n0,1.5\r\n1,2.5\r\n2,4.5\r\n",
+    );
     let (s, _) = load(&file(&p, "y"));
     assert_eq!(*s.values, [1.5, 2.5, 4.5]);
     // The first column's name is "t", not "\u{feff}t".
@@ -108,7 +140,10 @@ fn csv_text_far_down_a_column_is_named() {
     text.push_str("n/a\n");
     let p = write(tmp.path(), "long.csv", &text);
     let err = load_err(&file(&p, "y"));
-    assert!(err.contains("not numbers") && err.contains("row 12001") && err.contains("n/a"), "{err}");
+    assert!(
+        err.contains("not numbers") && err.contains("row 12001") && err.contains("n/a"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -148,16 +183,27 @@ fn parquet_with_several_numeric_types() {
         assert_eq!(fp.file_bytes, Some(std::fs::metadata(&p).unwrap().len()));
     }
     // Every type also works as a feature.
-    let source = with(file(&p, "f64"), |f, _, _, _| f.extend(["i32", "u16", "f32"].map(String::from)));
+    let source = with(file(&p, "f64"), |f, _, _, _| {
+        f.extend(["i32", "u16", "f32"].map(String::from))
+    });
     let (s, _) = load(&source);
     let names: Vec<&str> = s.features.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["i32", "u16", "f32"]);
     assert_eq!(s.features[1].1, [1.0, 2.0, 65535.0, 0.0]);
     let err = load_err(&file(&p, "text"));
-    assert!(err.contains("\"text\"") && err.contains("not numbers"), "{err}");
+    assert!(
+        err.contains("\"text\"") && err.contains("not numbers"),
+        "{err}"
+    );
     let err = load_err(&file(&p, "nope"));
-    assert!(err.contains("i32, i64, f32, f64, u16") && err.contains("text"), "{err}");
-    assert!(!err.contains("__trendsweep"), "the loader's own row index leaks into {err}");
+    assert!(
+        err.contains("i32, i64, f32, f64, u16") && err.contains("text"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("__trendsweep"),
+        "the loader's own row index leaks into {err}"
+    );
 }
 
 #[test]
@@ -170,7 +216,10 @@ fn parquet_nulls_and_nan_are_missing() {
     .unwrap();
     let p = write_parquet(tmp.path(), "nulls.parquet", df);
     let err = load_err(&file(&p, "y"));
-    assert!(err.contains("\"y\"") && err.contains("2 missing") && err.contains("row 2"), "{err}");
+    assert!(
+        err.contains("\"y\"") && err.contains("2 missing") && err.contains("row 2"),
+        "{err}"
+    );
     // A Parquet file has no header line to count.
     assert!(!err.contains("line"), "{err}");
     let (s, fp) = load(&missing(file(&p, "y"), Missing::Interpolate));
@@ -179,7 +228,10 @@ fn parquet_nulls_and_nan_are_missing() {
     let (s, _) = load(&missing(file(&p, "n"), Missing::Interpolate));
     assert_eq!(*s.values, [1.0, 2.0, 3.0, 4.0, 5.0]);
     // A row missing in any column used is missing: y misses rows 2 and 4, n row 3.
-    let (s, fp) = load(&missing(with(file(&p, "y"), |f, _, _, _| f.push("n".into())), Missing::Drop));
+    let (s, fp) = load(&missing(
+        with(file(&p, "y"), |f, _, _, _| f.push("n".into())),
+        Missing::Drop,
+    ));
     assert_eq!(*s.values, [1.0, 5.0]);
     assert_eq!(s.features[0].1, [1.0, 5.0]);
     assert_eq!(fp.missing_handled, 3);
@@ -214,7 +266,10 @@ fn missing_drop_removes_those_rows() {
     assert_eq!(fp.rows, 6);
     assert_eq!(fp.missing_handled, 4);
     // Features lose the same rows.
-    let (s, _) = load(&missing(with(file(&p, "y"), |f, _, _, _| f.push("t".into())), Missing::Drop));
+    let (s, _) = load(&missing(
+        with(file(&p, "y"), |f, _, _, _| f.push("t".into())),
+        Missing::Drop,
+    ));
     assert_eq!(s.features[0].1, [0.0, 1.0, 3.0, 6.0, 7.0, 9.0]);
 }
 
@@ -224,7 +279,10 @@ fn missing_interpolate_fills_linearly_between_neighbours() {
     let p = write(tmp.path(), "gappy.csv", GAPPY);
     let (s, fp) = load(&missing(file(&p, "y"), Missing::Interpolate));
     // Row 3 between 2 and 4; rows 5 and 6 between 4 and 7; row 9 between 8 and 10.
-    assert_eq!(*s.values, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]);
+    assert_eq!(
+        *s.values,
+        [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]
+    );
     assert_eq!(fp.rows, 10);
     assert_eq!(fp.missing_handled, 4);
 
@@ -238,14 +296,30 @@ fn missing_interpolate_refuses_a_gap_at_either_edge() {
     let tmp = tempfile::tempdir().unwrap();
     let p = write(tmp.path(), "start.csv", "t,y\n0,\n1,\n2,3\n3,4\n");
     let err = load_err(&missing(file(&p, "y"), Missing::Interpolate));
-    assert!(err.contains("\"y\"") && err.contains("start") && err.contains("data rows 1 to 2 (lines 2 to 3 of the file)"), "{err}");
-    assert!(err.contains("rows = [start, end)") && err.contains("drop"), "{err}");
+    assert!(
+        err.contains("\"y\"")
+            && err.contains("start")
+            && err.contains("data rows 1 to 2 (lines 2 to 3 of the file)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rows = [start, end)") && err.contains("drop"),
+        "{err}"
+    );
 
     let p = write(tmp.path(), "end.csv", "t,y\n0,1\n1,2\n2,\n");
     let err = load_err(&missing(file(&p, "y"), Missing::Interpolate));
-    assert!(err.contains("\"y\"") && err.contains("end") && err.contains("data row 3 (line 4 of the file)"), "{err}");
+    assert!(
+        err.contains("\"y\"")
+            && err.contains("end")
+            && err.contains("data row 3 (line 4 of the file)"),
+        "{err}"
+    );
     // Slicing the gap away makes it loadable, as the message says.
-    let (s, _) = load(&missing(with(file(&p, "y"), |_, _, r, _| *r = Some((0, 2))), Missing::Interpolate));
+    let (s, _) = load(&missing(
+        with(file(&p, "y"), |_, _, r, _| *r = Some((0, 2))),
+        Missing::Interpolate,
+    ));
     assert_eq!(*s.values, [1.0, 2.0]);
 }
 
@@ -254,7 +328,10 @@ fn infinite_values_count_as_missing() {
     let tmp = tempfile::tempdir().unwrap();
     let p = write(tmp.path(), "inf.csv", "y\n1\ninf\n3\n-inf\n5\n");
     let err = load_err(&file(&p, "y"));
-    assert!(err.contains("2 missing") && err.contains("data row 2"), "{err}");
+    assert!(
+        err.contains("2 missing") && err.contains("data row 2"),
+        "{err}"
+    );
     let (s, _) = load(&missing(file(&p, "y"), Missing::Interpolate));
     assert_eq!(*s.values, [1.0, 2.0, 3.0, 4.0, 5.0]);
 }
@@ -271,7 +348,11 @@ fn an_empty_column_is_missing_not_text() {
 fn missing_rows_are_numbered_as_in_the_file_after_sort_and_slice() {
     let tmp = tempfile::tempdir().unwrap();
     // Data rows 1..=6; after sorting by t, the empty cell (data row 2) comes fourth.
-    let p = write(tmp.path(), "shuffled.csv", "t,y\n5,50\n3,\n0,0\n1,10\n2,20\n4,40\n");
+    let p = write(
+        tmp.path(),
+        "shuffled.csv",
+        "t,y\n5,50\n3,\n0,0\n1,10\n2,20\n4,40\n",
+    );
     let source = with(file(&p, "y"), |_, s, r, _| {
         *s = Some("t".into());
         *r = Some((1, 5));
@@ -291,24 +372,43 @@ fn features_join_the_windowed_input() {
         text.push_str(&format!("{i},{},{}\n", 100 + i, 1000 + 2 * i));
     }
     let p = write(tmp.path(), "f.csv", &text);
-    let (s, _) = load(&with(file(&p, "y"), |f, _, _, _| f.extend(["b".into(), "a".into()])));
-    let spec = SplitSpec { val_fraction: 0.0, test_fraction: 0.0, scale: Scale::None };
+    let (s, _) = load(&with(file(&p, "y"), |f, _, _, _| {
+        f.extend(["b".into(), "a".into()])
+    }));
+    let spec = SplitSpec {
+        val_fraction: 0.0,
+        test_fraction: 0.0,
+        scale: Scale::None,
+    };
     let d = Dataset::build(&s, 3, &spec).unwrap();
     assert_eq!(d.n_inputs, 9);
     assert_eq!(d.train.len(), 7);
     // Sample 0: the target's window, then each feature's window in the order listed.
-    assert_eq!(d.train.inputs(0..1), [0.0, 1.0, 2.0, 1000.0, 1002.0, 1004.0, 100.0, 101.0, 102.0]);
+    assert_eq!(
+        d.train.inputs(0..1),
+        [0.0, 1.0, 2.0, 1000.0, 1002.0, 1004.0, 100.0, 101.0, 102.0]
+    );
     assert_eq!(d.train.y(0), 3.0);
     // The last sample ends just before its target.
-    assert_eq!(d.train.inputs(6..7), [6.0, 7.0, 8.0, 1012.0, 1014.0, 1016.0, 106.0, 107.0, 108.0]);
+    assert_eq!(
+        d.train.inputs(6..7),
+        [6.0, 7.0, 8.0, 1012.0, 1014.0, 1016.0, 106.0, 107.0, 108.0]
+    );
     assert_eq!(d.train.y(6), 9.0);
 
     // With z-scoring each column is scaled by its own training statistics.
-    let spec = SplitSpec { val_fraction: 0.0, test_fraction: 0.0, scale: Scale::Zscore };
+    let spec = SplitSpec {
+        val_fraction: 0.0,
+        test_fraction: 0.0,
+        scale: Scale::Zscore,
+    };
     let d = Dataset::build(&s, 3, &spec).unwrap();
     let row = d.train.inputs(0..1);
     let (b_first, a_first) = (row[3], row[6]);
-    assert!((b_first - a_first).abs() < 1e-5, "b = 1000 + 2i and a = 100 + i scale alike: {b_first} vs {a_first}");
+    assert!(
+        (b_first - a_first).abs() < 1e-5,
+        "b = 1000 + 2i and a = 100 + i scale alike: {b_first} vs {a_first}"
+    );
     assert!((row[0] - a_first).abs() < 1e-5);
 }
 
@@ -331,13 +431,20 @@ fn sort_by_orders_the_rows_first() {
     assert_eq!(*s.values, [10.0, 20.0, 30.0, 40.0, 50.0]);
     assert_eq!(*load(&file(&p, "y")).0.values, [4.0, 1.0, 5.0, 3.0, 2.0]);
     let err = load_err(&with(file(&p, "y"), |_, s, _, _| *s = Some("day".into())));
-    assert!(err.contains("sort_by") && err.contains("\"day\"") && err.contains("date, y, v"), "{err}");
+    assert!(
+        err.contains("sort_by") && err.contains("\"day\"") && err.contains("date, y, v"),
+        "{err}"
+    );
 }
 
 #[test]
 fn rows_slices_after_sorting() {
     let tmp = tempfile::tempdir().unwrap();
-    let p = write(tmp.path(), "r.csv", "t,y\n3,30\n0,0\n4,40\n1,10\n2,20\n5,50\n");
+    let p = write(
+        tmp.path(),
+        "r.csv",
+        "t,y\n3,30\n0,0\n4,40\n1,10\n2,20\n5,50\n",
+    );
     let (s, fp) = load(&with(file(&p, "y"), |_, _, r, _| *r = Some((1, 4))));
     assert_eq!(*s.values, [0.0, 40.0, 10.0]);
     assert_eq!(fp.rows, 3);
@@ -349,7 +456,10 @@ fn rows_slices_after_sorting() {
     let (s, _) = load(&with(file(&p, "y"), |_, _, r, _| *r = Some((0, 6))));
     assert_eq!(s.values.len(), 6);
     let err = load_err(&with(file(&p, "y"), |_, _, r, _| *r = Some((2, 7))));
-    assert!(err.contains("rows = [2, 7)") && err.contains("6 rows"), "{err}");
+    assert!(
+        err.contains("rows = [2, 7)") && err.contains("6 rows"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -372,18 +482,32 @@ fn fingerprint_changes_with_the_values_used_and_only_with_them() {
     let detour = tmp.path().join("sub").join("..").join("a.csv");
     assert_eq!(load(&file(&detour, "y")).1, base);
     // A column the grid does not use may change.
-    let p2 = write(tmp.path(), "b.csv", "t,y,other\n0,1.5,7000\n1,2.5,8\n2,3.5,9\n");
+    let p2 = write(
+        tmp.path(),
+        "b.csv",
+        "t,y,other\n0,1.5,7000\n1,2.5,8\n2,3.5,9\n",
+    );
     assert_eq!(load(&file(&p2, "y")).1, base);
 
     // One value changed (same file size).
-    let p3 = write(tmp.path(), "c.csv", "t,y,other\n0,1.5,7\n1,2.6,8\n2,3.5,9\n");
+    let p3 = write(
+        tmp.path(),
+        "c.csv",
+        "t,y,other\n0,1.5,7\n1,2.6,8\n2,3.5,9\n",
+    );
     let (_, changed) = load(&file(&p3, "y"));
     assert_ne!(changed, base);
     assert_ne!(changed.values_sha256, base.values_sha256);
     // Another column, a feature added, fewer rows: other data.
     assert_ne!(load(&file(&p, "other")).1, base);
-    assert_ne!(load(&with(file(&p, "y"), |f, _, _, _| f.push("other".into()))).1, base);
-    assert_ne!(load(&with(file(&p, "y"), |_, _, r, _| *r = Some((0, 2)))).1, base);
+    assert_ne!(
+        load(&with(file(&p, "y"), |f, _, _, _| f.push("other".into()))).1,
+        base
+    );
+    assert_ne!(
+        load(&with(file(&p, "y"), |_, _, r, _| *r = Some((0, 2)))).1,
+        base
+    );
     // Swapping target and feature values is not the same data either.
     let xy = load(&with(file(&p, "y"), |f, _, _, _| f.push("t".into()))).1;
     let yx = load(&with(file(&p, "t"), |f, _, _, _| f.push("y".into()))).1;
@@ -405,7 +529,11 @@ fn synthetic_series_fingerprint_follows_kind_seed_and_parameters() {
     assert_eq!(s.values.len(), 300);
     assert_eq!(base.rows, 300);
     assert_eq!(base.file_bytes, None);
-    assert!(base.source.contains("sine") && base.source.contains("seed 1"), "{}", base.source);
+    assert!(
+        base.source.contains("sine") && base.source.contains("seed 1"),
+        "{}",
+        base.source
+    );
     assert_eq!(load(&synth(SyntheticKind::Sine, 1, 0.1)).1, base);
     assert_ne!(load(&synth(SyntheticKind::Sine, 2, 0.1)).1, base);
     assert_ne!(load(&synth(SyntheticKind::Sine, 1, 0.2)).1, base);
@@ -437,7 +565,11 @@ fn synthetic_random_walk_without_noise_is_a_straight_line() {
 // Whole sweeps on files.
 
 fn trendsweep(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trendsweep")).args(args).current_dir(cwd).output().expect("running trendsweep")
+    Command::new(env!("CARGO_BIN_EXE_trendsweep"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("running trendsweep")
 }
 
 #[test]
@@ -451,14 +583,42 @@ fn sweep_on_msft_close_with_volume_as_a_feature() {
     );
     write(tmp.path(), "msft.toml", &grid);
     let out = tmp.path().join("out");
-    let run = trendsweep(tmp.path(), &["sweep", "msft.toml", "--out", out.to_str().unwrap(), "--threads", "1", "--quiet"]);
-    assert!(run.status.success(), "{}\n{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
-    let trials = ParquetReader::new(std::fs::File::open(out.join("trials.parquet")).unwrap()).finish().unwrap();
+    let run = trendsweep(
+        tmp.path(),
+        &[
+            "sweep",
+            "msft.toml",
+            "--out",
+            out.to_str().unwrap(),
+            "--threads",
+            "1",
+            "--quiet",
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let trials = ParquetReader::new(std::fs::File::open(out.join("trials.parquet")).unwrap())
+        .finish()
+        .unwrap();
     assert_eq!(trials.height(), 1);
-    let status = trials.column("status").unwrap().get(0).unwrap().get_str().unwrap().to_string();
+    let status = trials
+        .column("status")
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .get_str()
+        .unwrap()
+        .to_string();
     assert_eq!(status, "ok");
     let run_info = std::fs::read_to_string(out.join("run.json")).unwrap();
-    assert!(run_info.contains("msft_daily.csv") && run_info.contains("7983"), "{run_info}");
+    assert!(
+        run_info.contains("msft_daily.csv") && run_info.contains("7983"),
+        "{run_info}"
+    );
 }
 
 #[test]
@@ -480,10 +640,23 @@ fn the_same_data_through_another_relative_path_resumes_instead_of_being_refused(
     let out = tmp.path().join("out");
     let out_s = out.to_str().unwrap();
     // From the parent folder, then from the grid's own folder: the same grid, the same data.
-    let first = trendsweep(tmp.path(), &["sweep", "exp/g.toml", "--out", out_s, "--threads", "1"]);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let first = trendsweep(
+        tmp.path(),
+        &["sweep", "exp/g.toml", "--out", out_s, "--threads", "1"],
+    );
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let second = trendsweep(&sub, &["sweep", "g.toml", "--out", out_s, "--threads", "1"]);
     let stderr = String::from_utf8_lossy(&second.stderr);
-    assert!(second.status.success(), "the same data was refused: {stderr}");
-    assert!(stderr.contains("2 found done") || stderr.contains("2 trials already done"), "{stderr}");
+    assert!(
+        second.status.success(),
+        "the same data was refused: {stderr}"
+    );
+    assert!(
+        stderr.contains("2 found done") || stderr.contains("2 trials already done"),
+        "{stderr}"
+    );
 }

@@ -23,7 +23,9 @@ struct Case {
 
 fn cases() -> Vec<Case> {
     let text = include_str!("data/trend_loss_tf.jsonl");
-    text.lines().map(|l| serde_json::from_str(l).expect("a golden case")).collect()
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("a golden case"))
+        .collect()
 }
 
 /// The largest errors seen: relative, and absolute where TensorFlow's value is near zero
@@ -38,11 +40,17 @@ impl Worst {
         if want.abs() < 0.1 {
             let e = (got - want).abs();
             self.abs_near_zero = self.abs_near_zero.max(e);
-            assert!(e <= 1e-6, "{what}: got {got}, TensorFlow {want}, absolute error {e:e}");
+            assert!(
+                e <= 1e-6,
+                "{what}: got {got}, TensorFlow {want}, absolute error {e:e}"
+            );
         } else {
             let e = ((got - want) / want).abs();
             self.rel = self.rel.max(e);
-            assert!(e <= 1e-5, "{what}: got {got}, TensorFlow {want}, relative error {e:e}");
+            assert!(
+                e <= 1e-5,
+                "{what}: got {got}, TensorFlow {want}, relative error {e:e}"
+            );
         }
     }
 }
@@ -70,7 +78,10 @@ fn there_are_300_cases_with_ties() {
 #[test]
 fn dfdx_loss_matches_tensorflow() {
     let dev = Cpu::default();
-    let mut worst = Worst { rel: 0.0, abs_near_zero: 0.0 };
+    let mut worst = Worst {
+        rel: 0.0,
+        abs_near_zero: 0.0,
+    };
     for (i, c) in cases().iter().enumerate() {
         let n = c.y_true.len();
         for kind in LossKind::ALL {
@@ -85,12 +96,18 @@ fn dfdx_loss_matches_tensorflow() {
             }
         }
     }
-    println!("dfdx: largest relative error {:e}, largest absolute error near zero {:e}", worst.rel, worst.abs_near_zero);
+    println!(
+        "dfdx: largest relative error {:e}, largest absolute error near zero {:e}",
+        worst.rel, worst.abs_near_zero
+    );
 }
 
 #[test]
 fn reference_loss_matches_tensorflow() {
-    let mut worst = Worst { rel: 0.0, abs_near_zero: 0.0 };
+    let mut worst = Worst {
+        rel: 0.0,
+        abs_near_zero: 0.0,
+    };
     for (i, c) in cases().iter().enumerate() {
         for kind in LossKind::ALL {
             let (value, grad) = loss::reference(kind, c.lambda, &c.y_true, &c.y_pred, &c.y_last);
@@ -101,7 +118,10 @@ fn reference_loss_matches_tensorflow() {
             }
         }
     }
-    println!("reference: largest relative error {:e}, largest absolute error near zero {:e}", worst.rel, worst.abs_near_zero);
+    println!(
+        "reference: largest relative error {:e}, largest absolute error near zero {:e}",
+        worst.rel, worst.abs_near_zero
+    );
 }
 
 #[test]

@@ -32,7 +32,15 @@ fn bin() -> Command {
 }
 
 fn sweep(grid: &Path, out: &Path, extra: &[&str]) -> Output {
-    bin().arg("sweep").arg(grid).arg("--out").arg(out).args(["--threads", "1"]).args(extra).output().unwrap()
+    bin()
+        .arg("sweep")
+        .arg(grid)
+        .arg("--out")
+        .arg(out)
+        .args(["--threads", "1"])
+        .args(extra)
+        .output()
+        .unwrap()
 }
 
 fn spawn_sweep(grid: &Path, out: &Path) -> Child {
@@ -53,17 +61,32 @@ fn journal_lines(dir: &Path) -> usize {
 }
 
 fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success();
+    let ok = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
     assert!(ok, "kill {sig} failed");
 }
 
 /// Trial rows sorted by id, with the columns that must not depend on interruptions.
 fn metrics(dir: &Path) -> DataFrame {
-    let df = ParquetReader::new(std::fs::File::open(dir.join("trials.parquet")).unwrap()).finish().unwrap();
-    df.select(["trial_id", "status", "epochs_run", "train_loss", "train_mse", "val_mse", "val_trend_acc", "best_epoch"])
-        .unwrap()
-        .sort(["trial_id"], SortMultipleOptions::default())
-        .unwrap()
+    let df = ParquetReader::new(std::fs::File::open(dir.join("trials.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    df.select([
+        "trial_id",
+        "status",
+        "epochs_run",
+        "train_loss",
+        "train_mse",
+        "val_mse",
+        "val_trend_acc",
+        "best_epoch",
+    ])
+    .unwrap()
+    .sort(["trial_id"], SortMultipleOptions::default())
+    .unwrap()
 }
 
 struct Fixture {
@@ -81,9 +104,19 @@ fn fixture() -> Fixture {
     std::fs::write(&grid, SLOW_GRID).unwrap();
     let reference_dir = root.join("reference");
     let out = sweep(&grid, &reference_dir, &["--quiet"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let reference = metrics(&reference_dir);
-    Fixture { _tmp: tmp, root, grid, total: reference.height(), reference }
+    Fixture {
+        _tmp: tmp,
+        root,
+        grid,
+        total: reference.height(),
+        reference,
+    }
 }
 
 #[test]
@@ -104,19 +137,37 @@ fn kill_9_at_several_points_then_rerun_loses_nothing() {
         // After the last trial the kill lands in the consolidation, which takes a few
         // milliseconds; should the run have ended first, the rerun below still must agree.
         if after_trials < f.total {
-            assert!(!status.success(), "case {case}: the sweep finished before the kill");
+            assert!(
+                !status.success(),
+                "case {case}: the sweep finished before the kill"
+            );
         }
         let kept = journal_lines(&dir);
         let rerun = sweep(&f.grid, &dir, &[]);
-        assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+        assert!(
+            rerun.status.success(),
+            "{}",
+            String::from_utf8_lossy(&rerun.stderr)
+        );
         let err = String::from_utf8_lossy(&rerun.stderr);
         let said = format!("{kept} trials already done, {} to train", f.total - kept);
-        assert!(err.contains(&said), "case {case}: expected {said:?} in {err}");
+        assert!(
+            err.contains(&said),
+            "case {case}: expected {said:?} in {err}"
+        );
         let got = metrics(&dir);
-        assert!(got.equals_missing(&f.reference), "case {case}:\n{got}\n{}", f.reference);
+        assert!(
+            got.equals_missing(&f.reference),
+            "case {case}:\n{got}\n{}",
+            f.reference
+        );
         println!(
             "kill after {after_trials} finished trials ({}): {kept} kept, {} retrained",
-            if status.success() { "run had ended" } else { "killed" },
+            if status.success() {
+                "run had ended"
+            } else {
+                "killed"
+            },
             f.total - kept
         );
     }
@@ -138,10 +189,19 @@ fn a_line_torn_by_a_kill_mid_write_is_dropped_and_retrained() {
     let torn = &first[..first.len() / 2];
     std::fs::write(dir.join("journal.jsonl"), format!("{text}{torn}")).unwrap();
     let rerun = sweep(&f.grid, &dir, &["--quiet"]);
-    assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
     assert!(metrics(&dir).equals_missing(&f.reference));
     let lines = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
-    assert!(lines.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()), "the torn line was cut off");
+    assert!(
+        lines
+            .lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()),
+        "the torn line was cut off"
+    );
 }
 
 #[test]
@@ -192,13 +252,34 @@ fn a_panicking_trial_is_recorded_as_failed_and_the_sweep_goes_on() {
         .env(trendsweep::sweep::PANIC_HOOK_ENV, &victim)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let df = ParquetReader::new(std::fs::File::open(dir.join("trials.parquet")).unwrap()).finish().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let df = ParquetReader::new(std::fs::File::open(dir.join("trials.parquet")).unwrap())
+        .finish()
+        .unwrap();
     assert_eq!(df.height(), f.total);
-    let failed = df.clone().lazy().filter(col("status").eq(lit("failed"))).collect().unwrap();
+    let failed = df
+        .clone()
+        .lazy()
+        .filter(col("status").eq(lit("failed")))
+        .collect()
+        .unwrap();
     assert_eq!(failed.height(), 1);
-    assert_eq!(failed.column("trial_id").unwrap().get(0).unwrap().get_str(), Some(victim.as_str()));
-    let message = failed.column("message").unwrap().get(0).unwrap().get_str().unwrap().to_string();
+    assert_eq!(
+        failed.column("trial_id").unwrap().get(0).unwrap().get_str(),
+        Some(victim.as_str())
+    );
+    let message = failed
+        .column("message")
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .get_str()
+        .unwrap()
+        .to_string();
     assert!(message.contains("on purpose"), "{message}");
 
     // A failed trial counts as finished; --retry-failed trains it again.
@@ -219,26 +300,43 @@ fn a_running_sweep_holds_its_directory_and_a_dead_ones_lock_is_taken_over() {
     let out = sweep(Path::new("experiments/quick.toml"), &dir, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("another sweep") && err.contains(&holder.id().to_string()), "{err}");
+    assert!(
+        err.contains("another sweep") && err.contains(&holder.id().to_string()),
+        "{err}"
+    );
     assert!(!dir.join("trials.parquet").exists());
     holder.kill().unwrap();
     holder.wait().unwrap();
     // The holder is gone: its lock is stale and the next sweep takes it over.
     let out = sweep(Path::new("experiments/quick.toml"), &dir, &["--quiet"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(!dir.join(".trendsweep.lock").exists(), "the lock is released at the end");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !dir.join(".trendsweep.lock").exists(),
+        "the lock is released at the end"
+    );
 }
 
 #[test]
 fn fresh_moves_the_old_results_aside() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("q");
-    assert!(sweep(Path::new("experiments/quick.toml"), &dir, &["--quiet"]).status.success());
+    assert!(
+        sweep(Path::new("experiments/quick.toml"), &dir, &["--quiet"])
+            .status
+            .success()
+    );
     let out = sweep(Path::new("experiments/quick.toml"), &dir, &["--fresh"]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("0 trials already done, 8 to train"));
     let aside = tmp.path().join("q.old-1");
-    assert!(aside.join("journal.jsonl").exists(), "the old directory is kept");
+    assert!(
+        aside.join("journal.jsonl").exists(),
+        "the old directory is kept"
+    );
     assert_eq!(journal_lines(&aside), 8);
 }
 
@@ -246,24 +344,48 @@ fn fresh_moves_the_old_results_aside() {
 fn absurd_grids_are_refused_before_anything_is_built() {
     let tmp = tempfile::tempdir().unwrap();
     let grid = tmp.path().join("huge.toml");
-    let values = |n: usize, scale: f64| (1..=n).map(|i| format!("{}", i as f64 * scale)).collect::<Vec<_>>().join(", ");
+    let values = |n: usize, scale: f64| {
+        (1..=n)
+            .map(|i| format!("{}", i as f64 * scale))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let text = format!(
         "[data]\nkind = \"sine\"\n[grid]\nn_dense = [{}]\nbatch_size = [{}]\nlearning_rate = [{}]\nlambda = [{}]\nseed = [{}]\n",
-        (1..=100).map(|i| i.to_string()).collect::<Vec<_>>().join(", "),
-        (1..=100).map(|i| i.to_string()).collect::<Vec<_>>().join(", "),
+        (1..=100)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        (1..=100)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
         values(100, 1e-4),
         values(100, 1e-3),
-        (0..100).map(|i| i.to_string()).collect::<Vec<_>>().join(", "),
+        (0..100)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     std::fs::write(&grid, text).unwrap();
     let dir = tmp.path().join("out");
     let out = sweep(&grid, &dir, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("10000000000") && err.contains("--max-trials"), "{err}");
+    assert!(
+        err.contains("10000000000") && err.contains("--max-trials"),
+        "{err}"
+    );
     assert!(!dir.exists());
     let plan = bin().arg("plan").arg(&grid).output().unwrap();
     // Ten billion trials are counted, not built (building them would need terabytes).
-    assert!(plan.status.success(), "{}", String::from_utf8_lossy(&plan.stderr));
-    assert!(String::from_utf8_lossy(&plan.stdout).contains("10,000,000,000") || String::from_utf8_lossy(&plan.stdout).contains("10000000000"));
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&plan.stdout).contains("10,000,000,000")
+            || String::from_utf8_lossy(&plan.stdout).contains("10000000000")
+    );
 }

@@ -23,7 +23,9 @@ fn trendsweep(args: &[&str]) -> Output {
 }
 
 fn read_parquet(path: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap()
+    ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
 }
 
 fn read_csv(path: &Path) -> DataFrame {
@@ -36,7 +38,10 @@ fn read_csv(path: &Path) -> DataFrame {
 }
 
 fn names(df: &DataFrame) -> Vec<String> {
-    df.get_column_names().iter().map(|s| s.to_string()).collect()
+    df.get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 #[test]
@@ -44,24 +49,56 @@ fn sweep_writes_every_output_and_report_rebuilds_the_summary() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("quick");
     let d = dir.to_str().unwrap();
-    let run = trendsweep(&["sweep", "experiments/quick.toml", "--out", d, "--threads", "2"]);
+    let run = trendsweep(&[
+        "sweep",
+        "experiments/quick.toml",
+        "--out",
+        d,
+        "--threads",
+        "2",
+    ]);
     let printed = String::from_utf8(run.stdout).unwrap();
     assert!(printed.contains("Penalty effect"), "{printed}");
     for line in printed.lines() {
-        assert!(line.chars().count() <= 100, "terminal line over 100 columns: {line:?}");
+        assert!(
+            line.chars().count() <= 100,
+            "terminal line over 100 columns: {line:?}"
+        );
     }
 
     // quick.toml: lambda 2 × batch_size 2 × seed 2 = 8 trials of 3 epochs.
     let trials = read_parquet(&dir.join("trials.parquet"));
     assert_eq!(trials.height(), 8);
     let want = [
-        "trial_id", "window", "n_dense", "lambda", "batch_size", "learning_rate", "seed", "epochs", "loss",
-        "activation", "shuffle", "status", "epochs_run", "train_loss", "train_mse", "val_mse", "val_trend_acc",
-        "best_epoch", "best_val_mse", "best_val_trend_acc", "wall_seconds", "steps_per_second",
+        "trial_id",
+        "window",
+        "n_dense",
+        "lambda",
+        "batch_size",
+        "learning_rate",
+        "seed",
+        "epochs",
+        "loss",
+        "activation",
+        "shuffle",
+        "status",
+        "epochs_run",
+        "train_loss",
+        "train_mse",
+        "val_mse",
+        "val_trend_acc",
+        "best_epoch",
+        "best_val_mse",
+        "best_val_trend_acc",
+        "wall_seconds",
+        "steps_per_second",
     ];
     let have = names(&trials);
     for col in want {
-        assert!(have.iter().any(|h| h == col), "trials.parquet lacks {col}: {have:?}");
+        assert!(
+            have.iter().any(|h| h == col),
+            "trials.parquet lacks {col}: {have:?}"
+        );
     }
     let ids = trials.column("trial_id").unwrap().n_unique().unwrap();
     assert_eq!(ids, 8, "one row per trial");
@@ -69,12 +106,31 @@ fn sweep_writes_every_output_and_report_rebuilds_the_summary() {
 
     let epochs = read_parquet(&dir.join("epochs.parquet"));
     assert_eq!(epochs.height(), 8 * 3);
-    assert_eq!(names(&epochs), ["trial_id", "epoch", "train_loss", "train_mse", "val_mse", "val_trend_acc"]);
+    assert_eq!(
+        names(&epochs),
+        [
+            "trial_id",
+            "epoch",
+            "train_loss",
+            "train_mse",
+            "val_mse",
+            "val_trend_acc"
+        ]
+    );
 
     let baselines = read_csv(&dir.join("baselines.csv"));
     assert_eq!(baselines.height(), 2);
     let kinds: Vec<String> = (0..baselines.height())
-        .map(|i| baselines.column("baseline").unwrap().get(i).unwrap().get_str().unwrap().to_string())
+        .map(|i| {
+            baselines
+                .column("baseline")
+                .unwrap()
+                .get(i)
+                .unwrap()
+                .get_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(kinds, ["ols", "persistence"]);
 
@@ -92,7 +148,11 @@ fn sweep_writes_every_output_and_report_rebuilds_the_summary() {
     std::fs::remove_file(dir.join("summary.md")).unwrap();
     std::fs::remove_file(dir.join("penalty_effect.csv")).unwrap();
     trendsweep(&["report", d, "--quiet"]);
-    assert_eq!(std::fs::read(dir.join("summary.md")).unwrap(), summary, "report must rebuild summary.md byte for byte");
+    assert_eq!(
+        std::fs::read(dir.join("summary.md")).unwrap(),
+        summary,
+        "report must rebuild summary.md byte for byte"
+    );
     assert_eq!(read_csv(&dir.join("penalty_effect.csv")).height(), 2);
 }
 
@@ -101,16 +161,48 @@ fn thread_count_does_not_change_the_numbers() {
     let tmp = tempfile::tempdir().unwrap();
     let one = tmp.path().join("one");
     let two = tmp.path().join("two");
-    trendsweep(&["sweep", "experiments/quick.toml", "--out", one.to_str().unwrap(), "--threads", "1", "--quiet"]);
-    trendsweep(&["sweep", "experiments/quick.toml", "--out", two.to_str().unwrap(), "--threads", "2", "--quiet"]);
-    let metrics = ["trial_id", "status", "epochs_run", "train_loss", "train_mse", "val_mse", "val_trend_acc", "best_epoch"];
-    let a = read_parquet(&one.join("trials.parquet")).select(metrics).unwrap();
-    let b = read_parquet(&two.join("trials.parquet")).select(metrics).unwrap();
+    trendsweep(&[
+        "sweep",
+        "experiments/quick.toml",
+        "--out",
+        one.to_str().unwrap(),
+        "--threads",
+        "1",
+        "--quiet",
+    ]);
+    trendsweep(&[
+        "sweep",
+        "experiments/quick.toml",
+        "--out",
+        two.to_str().unwrap(),
+        "--threads",
+        "2",
+        "--quiet",
+    ]);
+    let metrics = [
+        "trial_id",
+        "status",
+        "epochs_run",
+        "train_loss",
+        "train_mse",
+        "val_mse",
+        "val_trend_acc",
+        "best_epoch",
+    ];
+    let a = read_parquet(&one.join("trials.parquet"))
+        .select(metrics)
+        .unwrap();
+    let b = read_parquet(&two.join("trials.parquet"))
+        .select(metrics)
+        .unwrap();
     assert!(a.equals_missing(&b), "{a}\n{b}");
     let ea = read_parquet(&one.join("epochs.parquet"));
     let eb = read_parquet(&two.join("epochs.parquet"));
     assert!(ea.equals_missing(&eb));
-    assert_eq!(std::fs::read(one.join("summary.md")).unwrap(), std::fs::read(two.join("summary.md")).unwrap());
+    assert_eq!(
+        std::fs::read(one.join("summary.md")).unwrap(),
+        std::fs::read(two.join("summary.md")).unwrap()
+    );
 }
 
 #[test]
@@ -119,7 +211,10 @@ fn plan_lists_trials_without_training() {
     let out = trendsweep(&["plan", "experiments/quick.toml"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("8"), "{text}");
-    assert!(text.contains("lambda") && text.contains("batch_size"), "{text}");
+    assert!(
+        text.contains("lambda") && text.contains("batch_size"),
+        "{text}"
+    );
     assert!(text.contains("steps"), "{text}");
     assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
 }
@@ -148,7 +243,12 @@ fn progress_in_a_log_is_plain_lines_and_quiet_prints_only_the_tables() {
     let tmp = tempfile::tempdir().unwrap();
     let run = |dir: &str, quiet: bool| {
         let out_dir = tmp.path().join(dir);
-        let mut args = vec!["sweep", "experiments/quick.toml", "--out", out_dir.to_str().unwrap()];
+        let mut args = vec![
+            "sweep",
+            "experiments/quick.toml",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ];
         if quiet {
             args.push("--quiet");
         }
@@ -158,34 +258,86 @@ fn progress_in_a_log_is_plain_lines_and_quiet_prints_only_the_tables() {
             .output()
             .unwrap();
         assert!(out.status.success());
-        (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
     };
     // Standard error is a pipe here, not a terminal: no carriage returns or escape codes.
     let (stdout, stderr) = run("loud", false);
-    assert!(!stderr.contains('\r') && !stderr.contains('\u{1b}'), "{stderr:?}");
-    assert!(stderr.contains("0 trials already done, 8 to train"), "{stderr}");
-    assert!(stderr.lines().any(|l| l.contains("8/8 trials") && l.contains("steps/s")), "{stderr}");
+    assert!(
+        !stderr.contains('\r') && !stderr.contains('\u{1b}'),
+        "{stderr:?}"
+    );
+    assert!(
+        stderr.contains("0 trials already done, 8 to train"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("8/8 trials") && l.contains("steps/s")),
+        "{stderr}"
+    );
     assert!(stdout.contains("Penalty effect"));
     let (quiet_out, quiet_err) = run("quiet", true);
-    assert!(quiet_err.is_empty(), "--quiet must print nothing but the tables: {quiet_err}");
+    assert!(
+        quiet_err.is_empty(),
+        "--quiet must print nothing but the tables: {quiet_err}"
+    );
     assert_eq!(quiet_out, stdout, "the tables are the same either way");
 }
 
 #[test]
 fn report_merging_results_of_different_data_says_so() {
     let tmp = tempfile::tempdir().unwrap();
-    let (a, b, ab) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("ab"));
-    trendsweep(&["sweep", "experiments/quick.toml", "--out", a.to_str().unwrap(), "--quiet"]);
+    let (a, b, ab) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("ab"),
+    );
+    trendsweep(&[
+        "sweep",
+        "experiments/quick.toml",
+        "--out",
+        a.to_str().unwrap(),
+        "--quiet",
+    ]);
     // The same grid on a differently seeded series: different data, same trial ids.
     let other = tmp.path().join("other.toml");
-    let text = std::fs::read_to_string("experiments/quick.toml").unwrap().replace("seed = 1\n", "seed = 2\n");
+    let text = std::fs::read_to_string("experiments/quick.toml")
+        .unwrap()
+        .replace("seed = 1\n", "seed = 2\n");
     std::fs::write(&other, text).unwrap();
-    trendsweep(&["sweep", other.to_str().unwrap(), "--out", b.to_str().unwrap(), "--quiet"]);
-    let merged = trendsweep(&["report", a.to_str().unwrap(), b.to_str().unwrap(), "--out", ab.to_str().unwrap(), "--quiet"]);
+    trendsweep(&[
+        "sweep",
+        other.to_str().unwrap(),
+        "--out",
+        b.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let merged = trendsweep(&[
+        "report",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--out",
+        ab.to_str().unwrap(),
+        "--quiet",
+    ]);
     let err = String::from_utf8_lossy(&merged.stderr);
-    assert!(err.contains("different data") && err.contains("not comparable"), "{err}");
+    assert!(
+        err.contains("different data") && err.contains("not comparable"),
+        "{err}"
+    );
     // Same data: no warning.
-    let same = trendsweep(&["report", a.to_str().unwrap(), a.to_str().unwrap(), "--out", ab.to_str().unwrap(), "--quiet"]);
+    let same = trendsweep(&[
+        "report",
+        a.to_str().unwrap(),
+        a.to_str().unwrap(),
+        "--out",
+        ab.to_str().unwrap(),
+        "--quiet",
+    ]);
     assert!(!String::from_utf8_lossy(&same.stderr).contains("different data"));
 }
 
@@ -195,14 +347,26 @@ fn the_log_says_how_many_rows_missing_values_cost() {
     let mut csv = String::from("t,y\n");
     for t in 0..40 {
         // Rows 5 and 17 have no value.
-        if t == 5 || t == 17 { csv.push_str(&format!("{t},\n")) } else { csv.push_str(&format!("{t},{}\n", (t * 7 % 11) as f64)) }
+        if t == 5 || t == 17 {
+            csv.push_str(&format!("{t},\n"))
+        } else {
+            csv.push_str(&format!("{t},{}\n", (t * 7 % 11) as f64))
+        }
     }
     std::fs::write(tmp.path().join("s.csv"), csv).unwrap();
-    for (policy, said) in [("drop", "dropped 2 row(s)"), ("interpolate", "filled 2 missing value(s)")] {
+    for (policy, said) in [
+        ("drop", "dropped 2 row(s)"),
+        ("interpolate", "filled 2 missing value(s)"),
+    ] {
         let grid = tmp.path().join(format!("{policy}.toml"));
         std::fs::write(&grid, format!("[data]\npath = \"s.csv\"\ncolumn = \"y\"\nwindow = 3\nmissing = \"{policy}\"\n[train]\nepochs = 1\n")).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
-            .args(["sweep", grid.to_str().unwrap(), "--out", tmp.path().join(policy).to_str().unwrap()])
+            .args([
+                "sweep",
+                grid.to_str().unwrap(),
+                "--out",
+                tmp.path().join(policy).to_str().unwrap(),
+            ])
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -217,9 +381,14 @@ static RELEASES: std::sync::Mutex<Vec<(usize, bool)>> = std::sync::Mutex::new(Ve
 static RELEASE_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 
 fn record_release() {
-    let dir = RELEASE_DIR.get().expect("the test sets the directory first");
+    let dir = RELEASE_DIR
+        .get()
+        .expect("the test sets the directory first");
     let lines = std::fs::read_to_string(dir.join("journal.jsonl")).map_or(0, |t| t.lines().count());
-    RELEASES.lock().unwrap().push((lines, dir.join("trials.parquet").exists()));
+    RELEASES
+        .lock()
+        .unwrap()
+        .push((lines, dir.join("trials.parquet").exists()));
 }
 
 #[test]
@@ -229,7 +398,9 @@ fn memory_is_released_before_the_trials_and_after_them_before_the_report() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("quick");
     RELEASE_DIR.set(out.clone()).unwrap();
-    let spec = GridSpec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/quick.toml")).unwrap();
+    let spec =
+        GridSpec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/quick.toml"))
+            .unwrap();
     let opts = SweepOptions {
         out: out.clone(),
         threads: 1,
@@ -245,6 +416,9 @@ fn memory_is_released_before_the_trials_and_after_them_before_the_report() {
     assert_eq!(outcome.trained, outcome.total);
     // Once with no trial trained yet, once with every trial in the journal and the tables
     // not yet written.
-    assert_eq!(*RELEASES.lock().unwrap(), vec![(0, false), (outcome.total, false)]);
+    assert_eq!(
+        *RELEASES.lock().unwrap(),
+        vec![(0, false), (outcome.total, false)]
+    );
     assert!(out.join("trials.parquet").is_file() && out.join("report.html").is_file());
 }

@@ -63,25 +63,42 @@ fn model_gradients_match_finite_differences() {
             }
             params[n_in * h + 2 * h] = 0.1;
             let model = Model::from_parameters(&dev, n_in, h, act, &params);
-            let x: Vec<f32> = (0..batch * n_in).map(|_| rng.gen_range(-1.0..1.0)).collect();
+            let x: Vec<f32> = (0..batch * n_in)
+                .map(|_| rng.gen_range(-1.0..1.0))
+                .collect();
             let p0 = model.predict_rows(&dev, &x);
             // y_last a fixed distance from the prediction, so |p − y_last| is far from its
             // kink, and true moves chosen so that predicted and true directions agree for
             // samples 0 and 3 (mod 4) and disagree for 1 and 2: both masks have members.
-            let last: Vec<f32> = p0.iter().enumerate().map(|(i, p)| if i % 2 == 0 { p - 0.4 } else { p + 0.4 }).collect();
-            let y: Vec<f32> = last.iter().enumerate().map(|(i, l)| if i % 4 < 2 { l + 0.7 } else { l - 0.7 }).collect();
+            let last: Vec<f32> = p0
+                .iter()
+                .enumerate()
+                .map(|(i, p)| if i % 2 == 0 { p - 0.4 } else { p + 0.4 })
+                .collect();
+            let y: Vec<f32> = last
+                .iter()
+                .enumerate()
+                .map(|(i, l)| if i % 4 < 2 { l + 0.7 } else { l - 0.7 })
+                .collect();
 
             let xt = dev.tensor_from_vec(Model::augment(&x, n_in), (batch, n_in + 1));
             let out = loss::loss(kind, lambda, model.forward(xt.leaky_trace()), &y, &last);
             let grads = out.backward();
-            let tape_grad = model.unfold(&grads.get(&model.k1).as_vec(), &grads.get(&model.k2).as_vec());
+            let tape_grad = model.unfold(
+                &grads.get(&model.k1).as_vec(),
+                &grads.get(&model.k2).as_vec(),
+            );
 
             let (_, ref_grad_p) = loss::reference(kind, lambda as f64, &y, &p0, &last);
             // The mask the reference used: weight λ where the gradient has a penalty part.
             let weights: Vec<f64> = (0..batch)
                 .map(|i| {
                     let mse_part = 2.0 * (p0[i] as f64 - y[i] as f64) / batch as f64;
-                    if (ref_grad_p[i] - mse_part).abs() > 1e-9 { lambda as f64 } else { 0.0 }
+                    if (ref_grad_p[i] - mse_part).abs() > 1e-9 {
+                        lambda as f64
+                    } else {
+                        0.0
+                    }
                 })
                 .collect();
             let penalised = weights.iter().filter(|&&w| w > 0.0).count();
@@ -113,12 +130,19 @@ fn normal_equations_floor(data: &Dataset) -> f64 {
     let d = data.n_inputs + 1;
     let rows: Vec<Vec<f64>> = (0..data.train.len())
         .map(|i| {
-            let mut r: Vec<f64> = data.train.inputs(i..i + 1).iter().map(|&v| v as f64).collect();
+            let mut r: Vec<f64> = data
+                .train
+                .inputs(i..i + 1)
+                .iter()
+                .map(|&v| v as f64)
+                .collect();
             r.push(1.0);
             r
         })
         .collect();
-    let target: Vec<f64> = (0..data.train.len()).map(|i| data.target_scaler.scale(data.train.y_raw(i))).collect();
+    let target: Vec<f64> = (0..data.train.len())
+        .map(|i| data.target_scaler.scale(data.train.y_raw(i)))
+        .collect();
     let mut a = vec![vec![0.0; d + 1]; d];
     for (r, t) in rows.iter().zip(&target) {
         for j in 0..d {
@@ -129,7 +153,9 @@ fn normal_equations_floor(data: &Dataset) -> f64 {
         }
     }
     for col in 0..d {
-        let pivot = (col..d).max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs())).unwrap();
+        let pivot = (col..d)
+            .max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))
+            .unwrap();
         a.swap(col, pivot);
         // The pivot row does not change while the others are reduced by it.
         let pivot_row = a[col].clone();
@@ -146,15 +172,32 @@ fn normal_equations_floor(data: &Dataset) -> f64 {
     let s = &data.target_scaler;
     rows.iter()
         .enumerate()
-        .map(|(i, r)| (s.unscale(r.iter().zip(&coef).map(|(x, c)| x * c).sum::<f64>()) - data.train.y_raw(i)).powi(2))
+        .map(|(i, r)| {
+            (s.unscale(r.iter().zip(&coef).map(|(x, c)| x * c).sum::<f64>()) - data.train.y_raw(i))
+                .powi(2)
+        })
         .sum::<f64>()
         / rows.len() as f64
 }
 
 fn ar2_dataset(window: usize) -> Dataset {
     let values = generate(SyntheticKind::Ar2, 3000, 1.0, 1.0, [0.6, -0.3], 0.0, 11);
-    let series = Series { origin: "ar2".into(), name: "value".into(), values: values.into(), features: vec![] };
-    Dataset::build(&series, window, &SplitSpec { val_fraction: 0.15, test_fraction: 0.0, scale: Scale::Zscore }).unwrap()
+    let series = Series {
+        origin: "ar2".into(),
+        name: "value".into(),
+        values: values.into(),
+        features: vec![],
+    };
+    Dataset::build(
+        &series,
+        window,
+        &SplitSpec {
+            val_fraction: 0.15,
+            test_fraction: 0.0,
+            scale: Scale::Zscore,
+        },
+    )
+    .unwrap()
 }
 
 #[test]
@@ -162,7 +205,10 @@ fn linear_model_reaches_the_least_squares_floor() {
     let data = ar2_dataset(8);
     let floor = ols_train_floor(&data);
     let check = normal_equations_floor(&data);
-    assert!((check - floor).abs() <= 1e-9 * floor, "streaming QR floor {floor} vs normal equations {check}");
+    assert!(
+        (check - floor).abs() <= 1e-9 * floor,
+        "streaming QR floor {floor} vs normal equations {check}"
+    );
     let cfg = TrainConfig {
         n_dense: 16,
         lambda: 0.0,
@@ -178,11 +224,25 @@ fn linear_model_reaches_the_least_squares_floor() {
     assert_eq!(result.status, TrialStatus::Ok);
     let last = result.last().unwrap();
     let gap = last.train_mse / floor - 1.0;
-    println!("OLS floor {floor:.6}, final train_mse {:.6}, gap {:.3} %", last.train_mse, gap * 100.0);
-    assert!(gap <= 0.02, "train_mse {} is {:.2} % above the floor {floor}", last.train_mse, gap * 100.0);
+    println!(
+        "OLS floor {floor:.6}, final train_mse {:.6}, gap {:.3} %",
+        last.train_mse,
+        gap * 100.0
+    );
+    assert!(
+        gap <= 0.02,
+        "train_mse {} is {:.2} % above the floor {floor}",
+        last.train_mse,
+        gap * 100.0
+    );
     // No epoch may beat the floor by more than float error.
     for m in &result.curve {
-        assert!(m.train_mse >= floor * (1.0 - 1e-5), "epoch {}: {} below the floor {floor}", m.epoch, m.train_mse);
+        assert!(
+            m.train_mse >= floor * (1.0 - 1e-5),
+            "epoch {}: {} below the floor {floor}",
+            m.epoch,
+            m.train_mse
+        );
     }
 }
 
@@ -191,10 +251,22 @@ fn no_linear_run_goes_below_the_floor() {
     let data = ar2_dataset(4);
     let floor = ols_train_floor(&data);
     for (lambda, batch, lr) in [(0.1, 1, 1e-3), (0.01, 8, 1e-2), (0.0, 64, 3e-2)] {
-        let cfg = TrainConfig { lambda, batch_size: batch, learning_rate: lr, epochs: 5, n_dense: 4, ..TrainConfig::default() };
+        let cfg = TrainConfig {
+            lambda,
+            batch_size: batch,
+            learning_rate: lr,
+            epochs: 5,
+            n_dense: 4,
+            ..TrainConfig::default()
+        };
         let result = train(&data, &cfg);
         for m in &result.curve {
-            assert!(m.train_mse >= floor * (1.0 - 1e-5), "{cfg:?} epoch {}: {} below {floor}", m.epoch, m.train_mse);
+            assert!(
+                m.train_mse >= floor * (1.0 - 1e-5),
+                "{cfg:?} epoch {}: {} below {floor}",
+                m.epoch,
+                m.train_mse
+            );
         }
     }
 }
@@ -202,20 +274,50 @@ fn no_linear_run_goes_below_the_floor() {
 #[test]
 fn same_seed_same_curve_other_seed_other_curve() {
     let data = ar2_dataset(6);
-    let cfg = TrainConfig { epochs: 3, batch_size: 16, ..TrainConfig::default() };
+    let cfg = TrainConfig {
+        epochs: 3,
+        batch_size: 16,
+        ..TrainConfig::default()
+    };
     let bits = |c: &[trendsweep::results::EpochMetrics]| -> Vec<[u64; 4]> {
         c.iter()
-            .map(|m| [m.train_loss.to_bits(), m.train_mse.to_bits(), m.val_mse.to_bits(), m.val_trend_acc.to_bits()])
+            .map(|m| {
+                [
+                    m.train_loss.to_bits(),
+                    m.train_mse.to_bits(),
+                    m.val_mse.to_bits(),
+                    m.val_trend_acc.to_bits(),
+                ]
+            })
             .collect()
     };
     let a = train(&data, &cfg);
     let b = train(&data, &cfg);
     assert_eq!(bits(&a.curve), bits(&b.curve));
-    let c = train(&data, &TrainConfig { seed: 1, ..cfg.clone() });
+    let c = train(
+        &data,
+        &TrainConfig {
+            seed: 1,
+            ..cfg.clone()
+        },
+    );
     assert_ne!(bits(&a.curve), bits(&c.curve));
     // Without shuffling the order is fixed, but the seed still sets the initial weights.
-    let d = train(&data, &TrainConfig { shuffle: false, ..cfg.clone() });
-    let e = train(&data, &TrainConfig { shuffle: false, seed: 5, ..cfg });
+    let d = train(
+        &data,
+        &TrainConfig {
+            shuffle: false,
+            ..cfg.clone()
+        },
+    );
+    let e = train(
+        &data,
+        &TrainConfig {
+            shuffle: false,
+            seed: 5,
+            ..cfg
+        },
+    );
     assert_ne!(bits(&d.curve), bits(&e.curve));
     assert_ne!(bits(&a.curve), bits(&d.curve));
 }
@@ -229,14 +331,36 @@ fn a_blowing_up_learning_rate_is_reported_as_diverged() {
         .into_iter()
         .map(|v| 30_000.0 + 5_000.0 * v)
         .collect();
-    let series = Series { origin: "sine".into(), name: "value".into(), values: values.into(), features: vec![] };
-    let data = Dataset::build(&series, 16, &SplitSpec { scale: Scale::None, ..SplitSpec::default() }).unwrap();
+    let series = Series {
+        origin: "sine".into(),
+        name: "value".into(),
+        values: values.into(),
+        features: vec![],
+    };
+    let data = Dataset::build(
+        &series,
+        16,
+        &SplitSpec {
+            scale: Scale::None,
+            ..SplitSpec::default()
+        },
+    )
+    .unwrap();
 
     // At once: the second step's loss is infinite; nothing to keep, but no panic.
-    let cfg = TrainConfig { learning_rate: 1e8, epochs: 20, batch_size: 32, ..TrainConfig::default() };
+    let cfg = TrainConfig {
+        learning_rate: 1e8,
+        epochs: 20,
+        batch_size: 32,
+        ..TrainConfig::default()
+    };
     let result = train(&data, &cfg);
     assert_eq!(result.status, TrialStatus::Diverged);
-    assert!(result.message.as_deref().unwrap().contains("loss became"), "{:?}", result.message);
+    assert!(
+        result.message.as_deref().unwrap().contains("loss became"),
+        "{:?}",
+        result.message
+    );
     assert!(result.curve.is_empty());
     assert_eq!(result.best_epoch, None);
 
@@ -250,20 +374,41 @@ fn a_blowing_up_learning_rate_is_reported_as_diverged() {
         ..TrainConfig::default()
     };
     let result = train(&data, &cfg);
-    assert_eq!(result.status, TrialStatus::Diverged, "{:?}", result.curve.last());
-    assert!(!result.curve.is_empty() && result.curve.len() < 20, "{} epochs kept", result.curve.len());
+    assert_eq!(
+        result.status,
+        TrialStatus::Diverged,
+        "{:?}",
+        result.curve.last()
+    );
+    assert!(
+        !result.curve.is_empty() && result.curve.len() < 20,
+        "{} epochs kept",
+        result.curve.len()
+    );
     for m in &result.curve {
         assert!(m.train_mse.is_finite() && m.train_loss.is_finite() && m.val_mse.is_finite());
     }
-    assert_eq!(result.best_epoch.map(|e| e <= result.curve.len()), Some(true));
-    println!("diverged after {} finished epochs: {:?}", result.curve.len(), result.message);
+    assert_eq!(
+        result.best_epoch.map(|e| e <= result.curve.len()),
+        Some(true)
+    );
+    println!(
+        "diverged after {} finished epochs: {:?}",
+        result.curve.len(),
+        result.message
+    );
 }
 
 #[test]
 fn trend_accuracy_counts_matching_directions_with_ties() {
     use trendsweep::train::mse_and_trend_accuracy;
     // (prediction, truth, previous): up/up (match), up/down (miss), flat/flat (match), up/flat (miss).
-    let samples = [(1.5, 2.0, 1.0), (1.5, 0.0, 1.0), (1.0, 1.0, 1.0), (1.2, 1.0, 1.0)];
+    let samples = [
+        (1.5, 2.0, 1.0),
+        (1.5, 0.0, 1.0),
+        (1.0, 1.0, 1.0),
+        (1.2, 1.0, 1.0),
+    ];
     let (mse, acc) = mse_and_trend_accuracy(samples.into_iter());
     assert!((acc - 0.5).abs() < 1e-12);
     assert!((mse - (0.25 + 2.25 + 0.0 + 0.04) / 4.0).abs() < 1e-12);

@@ -23,7 +23,10 @@ pub struct Scaler {
 }
 
 impl Scaler {
-    pub const IDENTITY: Scaler = Scaler { mean: 0.0, std: 1.0 };
+    pub const IDENTITY: Scaler = Scaler {
+        mean: 0.0,
+        std: 1.0,
+    };
 
     pub fn scale(&self, v: f64) -> f64 {
         (v - self.mean) / self.std
@@ -111,7 +114,11 @@ pub struct Dataset {
 
 /// `(train, val, test)` sample counts for `n_samples`: validation and test come off the
 /// end, and the training count is rounded down as Keras's `validation_split` does.
-pub fn split_sizes(n_samples: usize, val_fraction: f64, test_fraction: f64) -> (usize, usize, usize) {
+pub fn split_sizes(
+    n_samples: usize,
+    val_fraction: f64,
+    test_fraction: f64,
+) -> (usize, usize, usize) {
     let n = n_samples as f64;
     let n_train = (n * (1.0 - val_fraction - test_fraction)).floor() as usize;
     let n_before_test = ((n * (1.0 - test_fraction)).floor() as usize).max(n_train);
@@ -131,7 +138,8 @@ impl Dataset {
                 series.origin, n, split.val_fraction, split.test_fraction
             )));
         }
-        let (n_train, n_val, n_test) = split_sizes(n - window, split.val_fraction, split.test_fraction);
+        let (n_train, n_val, n_test) =
+            split_sizes(n - window, split.val_fraction, split.test_fraction);
         // Statistics come from the part of the series the training samples see.
         let train_rows = n_train + window;
         let scaler_for = |name: &str, values: &[f64]| -> Result<Scaler> {
@@ -140,7 +148,8 @@ impl Dataset {
                 Scale::Zscore => {
                     let part = &values[..train_rows];
                     let mean = part.iter().sum::<f64>() / part.len() as f64;
-                    let var = part.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / part.len() as f64;
+                    let var =
+                        part.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / part.len() as f64;
                     let std = var.sqrt();
                     if !(std > 0.0 && std.is_finite()) {
                         return Err(bad_input(format!(
@@ -154,14 +163,28 @@ impl Dataset {
             }
         };
         let target_scaler = scaler_for(&series.name, &series.values)?;
-        let mut columns: Vec<Vec<f32>> = vec![series.values.iter().map(|&v| target_scaler.scale(v) as f32).collect()];
+        let mut columns: Vec<Vec<f32>> = vec![
+            series
+                .values
+                .iter()
+                .map(|&v| target_scaler.scale(v) as f32)
+                .collect(),
+        ];
         for (name, values) in &series.features {
             let s = scaler_for(name, values)?;
             columns.push(values.iter().map(|&v| s.scale(v) as f32).collect());
         }
         let n_inputs = window * columns.len();
-        let cols = Arc::new(Columns { scaled: columns, raw: series.values.clone() });
-        let make = |range: Range<usize>| Split { cols: cols.clone(), window, first: range.start + window, len: range.len() };
+        let cols = Arc::new(Columns {
+            scaled: columns,
+            raw: series.values.clone(),
+        });
+        let make = |range: Range<usize>| Split {
+            cols: cols.clone(),
+            window,
+            first: range.start + window,
+            len: range.len(),
+        };
         Ok(Dataset {
             window,
             n_inputs,
@@ -186,11 +209,20 @@ fn enough_samples(samples: usize, split: &SplitSpec) -> bool {
 /// none), so the smallest working length is not the answer; past `1 / fraction` samples
 /// every length works, so the search ends there.
 fn needed_rows(n: usize, window: usize, split: &SplitSpec) -> usize {
-    let per = |f: f64| if f > 0.0 { (1.0 / f).ceil().min(1e9) as usize + 2 } else { 0 };
+    let per = |f: f64| {
+        if f > 0.0 {
+            (1.0 / f).ceil().min(1e9) as usize + 2
+        } else {
+            0
+        }
+    };
     let first = n.saturating_sub(window);
     let bound = per(split.val_fraction).max(per(1.0 - split.val_fraction - split.test_fraction));
     let bound = bound.min(first.saturating_add(10_000_000)).max(first);
-    let last_bad = (first..=bound).rev().find(|&s| !enough_samples(s, split)).unwrap_or(first);
+    let last_bad = (first..=bound)
+        .rev()
+        .find(|&s| !enough_samples(s, split))
+        .unwrap_or(first);
     last_bad + 1 + window
 }
 
@@ -199,7 +231,12 @@ mod tests {
     use super::*;
 
     fn series(values: Vec<f64>) -> Series {
-        Series { origin: "test".into(), name: "y".into(), values: values.into(), features: vec![] }
+        Series {
+            origin: "test".into(),
+            name: "y".into(),
+            values: values.into(),
+            features: vec![],
+        }
     }
 
     #[test]
@@ -215,7 +252,11 @@ mod tests {
     #[test]
     fn windows_targets_and_previous_values_line_up() {
         let s = series((0..30).map(|v| v as f64).collect());
-        let spec = SplitSpec { val_fraction: 0.2, test_fraction: 0.0, scale: Scale::None };
+        let spec = SplitSpec {
+            val_fraction: 0.2,
+            test_fraction: 0.0,
+            scale: Scale::None,
+        };
         let d = Dataset::build(&s, 4, &spec).unwrap();
         assert_eq!(d.train.len() + d.val.len(), 26);
         assert_eq!(d.train.len(), 20);
@@ -234,7 +275,11 @@ mod tests {
         let mut values: Vec<f64> = (0..20).map(|v| (v % 2) as f64).collect();
         values.extend(std::iter::repeat_n(1000.0, 5)); // a jump the scaler must not see
         let s = series(values);
-        let spec = SplitSpec { val_fraction: 0.25, test_fraction: 0.0, scale: Scale::Zscore };
+        let spec = SplitSpec {
+            val_fraction: 0.25,
+            test_fraction: 0.0,
+            scale: Scale::Zscore,
+        };
         let d = Dataset::build(&s, 2, &spec).unwrap();
         // 23 samples: 17 train → rows 0..19, alternating 0/1 over 19 rows.
         let part: Vec<f64> = (0..19).map(|v| (v % 2) as f64).collect();
@@ -246,8 +291,13 @@ mod tests {
     #[test]
     fn features_follow_the_target_window() {
         let mut s = series((0..12).map(|v| v as f64).collect());
-        s.features.push(("f".into(), (0..12).map(|v| 100.0 + v as f64).collect()));
-        let spec = SplitSpec { val_fraction: 0.0, test_fraction: 0.0, scale: Scale::None };
+        s.features
+            .push(("f".into(), (0..12).map(|v| 100.0 + v as f64).collect()));
+        let spec = SplitSpec {
+            val_fraction: 0.0,
+            test_fraction: 0.0,
+            scale: Scale::None,
+        };
         let d = Dataset::build(&s, 3, &spec).unwrap();
         assert_eq!(d.n_inputs, 6);
         assert_eq!(d.train.inputs(0..1), [0.0, 1.0, 2.0, 100.0, 101.0, 102.0]);
@@ -257,12 +307,25 @@ mod tests {
     fn the_row_count_a_refusal_asks_for_always_suffices() {
         // Rounding makes "enough rows" non-monotone when both fractions are set: the count
         // in the message must work, and so must every larger one.
-        for (vf, tf) in [(0.01, 0.5), (0.15, 0.0), (0.2, 0.1), (0.6, 0.39), (0.0, 0.3), (0.05, 0.9)] {
+        for (vf, tf) in [
+            (0.01, 0.5),
+            (0.15, 0.0),
+            (0.2, 0.1),
+            (0.6, 0.39),
+            (0.0, 0.3),
+            (0.05, 0.9),
+        ] {
             for window in [1, 4, 16] {
-                let spec = SplitSpec { val_fraction: vf, test_fraction: tf, scale: Scale::None };
+                let spec = SplitSpec {
+                    val_fraction: vf,
+                    test_fraction: tf,
+                    scale: Scale::None,
+                };
                 for n in 0..60 {
                     let s = series((0..n).map(|v| v as f64).collect());
-                    let Err(e) = Dataset::build(&s, window, &spec) else { continue };
+                    let Err(e) = Dataset::build(&s, window, &spec) else {
+                        continue;
+                    };
                     let msg = e.to_string();
                     let needed: usize = msg
                         .split("at least ")
@@ -273,7 +336,10 @@ mod tests {
                     assert!(needed > n, "{msg}");
                     for m in needed..needed + 300 {
                         let s = series((0..m).map(|v| v as f64).collect());
-                        assert!(Dataset::build(&s, window, &spec).is_ok(), "{m} rows fail after: {msg}");
+                        assert!(
+                            Dataset::build(&s, window, &spec).is_ok(),
+                            "{m} rows fail after: {msg}"
+                        );
                     }
                 }
             }

@@ -54,14 +54,34 @@ impl Eq for Fingerprint {}
 /// Loads the series `source` describes, with a fingerprint of what was used.
 pub fn load_series(source: &Source) -> Result<(Series, Fingerprint)> {
     match source {
-        Source::Synthetic { kind, length, noise, period, phi, drift, seed } => {
+        Source::Synthetic {
+            kind,
+            length,
+            noise,
+            period,
+            phi,
+            drift,
+            seed,
+        } => {
             let values = super::generate(*kind, *length, *noise, *period, *phi, *drift, *seed);
             let origin = format!("synthetic {kind:?} (seed {seed})").to_lowercase();
-            let series = Series { origin: origin.clone(), name: "value".into(), values: values.into(), features: vec![] };
+            let series = Series {
+                origin: origin.clone(),
+                name: "value".into(),
+                values: values.into(),
+                features: vec![],
+            };
             let fp = fingerprint(&series, origin, None, 0);
             Ok((series, fp))
         }
-        Source::File { path, column, features, sort_by, rows, missing } => {
+        Source::File {
+            path,
+            column,
+            features,
+            sort_by,
+            rows,
+            missing,
+        } => {
             let shown = path.display().to_string();
             let meta = std::fs::metadata(path).map_err(|e| {
                 let why = if e.kind() == std::io::ErrorKind::NotFound {
@@ -87,8 +107,16 @@ pub fn load_series(source: &Source) -> Result<(Series, Fingerprint)> {
             if let Some(key) = sort_by {
                 require_column(&df, key, &shown, "sort_by")?;
                 df = df
-                    .sort([key.as_str()], SortMultipleOptions::default().with_maintain_order(true))
-                    .map_err(|e| bad_input(format!("{shown}: cannot sort by {key:?}: {}", one_line(&e.to_string()))))?;
+                    .sort(
+                        [key.as_str()],
+                        SortMultipleOptions::default().with_maintain_order(true),
+                    )
+                    .map_err(|e| {
+                        bad_input(format!(
+                            "{shown}: cannot sort by {key:?}: {}",
+                            one_line(&e.to_string())
+                        ))
+                    })?;
             }
             if let Some((start, end)) = rows {
                 if *end > df.height() {
@@ -115,13 +143,23 @@ pub fn load_series(source: &Source) -> Result<(Series, Fingerprint)> {
             let names: Vec<String> = std::iter::once(column).chain(features).cloned().collect();
             let handled = apply_missing(&mut cols, *missing, &shown, &names, &file_rows, kind)?;
             let mut it = cols.into_iter();
-            let values: Vec<f64> = it.next().expect("the target column is always read").into_iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+            let values: Vec<f64> = it
+                .next()
+                .expect("the target column is always read")
+                .into_iter()
+                .map(|v| v.unwrap_or(f64::NAN))
+                .collect();
             let feature_values = features
                 .iter()
                 .cloned()
                 .zip(it.map(|c| c.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect()))
                 .collect();
-            let series = Series { origin: shown.clone(), name: column.clone(), values: values.into(), features: feature_values };
+            let series = Series {
+                origin: shown.clone(),
+                name: column.clone(),
+                values: values.into(),
+                features: feature_values,
+            };
             let fp = fingerprint(&series, shown, Some(meta.len()), handled);
             Ok((series, fp))
         }
@@ -136,14 +174,22 @@ enum FileKind {
 
 impl FileKind {
     fn of(path: &Path) -> Result<FileKind> {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match ext.as_str() {
             "csv" => Ok(FileKind::Csv),
             "parquet" | "pq" => Ok(FileKind::Parquet),
             _ => Err(bad_input(format!(
                 "{}: unknown data file type {}; use a .csv or .parquet file",
                 path.display(),
-                if ext.is_empty() { "(no extension)".to_string() } else { format!("\".{ext}\"") }
+                if ext.is_empty() {
+                    "(no extension)".to_string()
+                } else {
+                    format!("\".{ext}\"")
+                }
             ))),
         }
     }
@@ -165,7 +211,8 @@ fn one_line(msg: &str) -> String {
 
 fn read_frame(path: &Path, kind: FileKind) -> Result<DataFrame> {
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| bad_input(format!("{shown}: cannot read data file: {e}")))?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| bad_input(format!("{shown}: cannot read data file: {e}")))?;
     let result = match kind {
         // The whole file decides each column's type, so a stray word far down a column makes
         // it a text column (refused below, with the word) rather than a parse error.
@@ -182,9 +229,11 @@ fn read_frame(path: &Path, kind: FileKind) -> Result<DataFrame> {
             kind.name(),
             one_line(&e.to_string()),
             match kind {
-                FileKind::Csv => "a CSV file needs a header row naming its columns and the same number of \
+                FileKind::Csv =>
+                    "a CSV file needs a header row naming its columns and the same number of \
                                   comma-separated fields on every line",
-                FileKind::Parquet => "give a file written as Parquet (a CSV file needs the .csv extension)",
+                FileKind::Parquet =>
+                    "give a file written as Parquet (a CSV file needs the .csv extension)",
             }
         ))
     })
@@ -229,7 +278,9 @@ fn read_column(df: &DataFrame, name: &str, shown: &str, key: &str) -> Result<Vec
                 .str()?
                 .iter()
                 .enumerate()
-                .find(|(_, v)| v.is_some_and(|s| !s.trim().is_empty() && s.trim().parse::<f64>().is_err()))
+                .find(|(_, v)| {
+                    v.is_some_and(|s| !s.trim().is_empty() && s.trim().parse::<f64>().is_err())
+                })
                 .map(|(row, v)| format!(" (row {} is {:?})", row + 1, v.unwrap_or_default()))
                 .unwrap_or_default(),
             _ => String::new(),
@@ -263,7 +314,9 @@ fn apply_missing(
     kind: FileKind,
 ) -> Result<usize> {
     let n = cols[0].len();
-    let bad_rows: Vec<usize> = (0..n).filter(|&r| cols.iter().any(|c| c[r].is_none())).collect();
+    let bad_rows: Vec<usize> = (0..n)
+        .filter(|&r| cols.iter().any(|c| c[r].is_none()))
+        .collect();
     if bad_rows.is_empty() {
         return Ok(0);
     }
@@ -272,7 +325,11 @@ fn apply_missing(
         let (a, b) = (file_rows[first] + 1, file_rows[last] + 1);
         match (kind, a == b) {
             (FileKind::Csv, true) => format!("data row {a} (line {} of the file)", a + 1),
-            (FileKind::Csv, false) => format!("data rows {a} to {b} (lines {} to {} of the file)", a + 1, b + 1),
+            (FileKind::Csv, false) => format!(
+                "data rows {a} to {b} (lines {} to {} of the file)",
+                a + 1,
+                b + 1
+            ),
             (FileKind::Parquet, true) => format!("row {a}"),
             (FileKind::Parquet, false) => format!("rows {a} to {b}"),
         }
@@ -281,7 +338,11 @@ fn apply_missing(
     match policy {
         Missing::Error => {
             // The column with the missing value that comes first in the file.
-            let first_in = |c: &Vec<Option<f64>>| (0..n).filter(|&r| c[r].is_none()).min_by_key(|&r| file_rows[r]);
+            let first_in = |c: &Vec<Option<f64>>| {
+                (0..n)
+                    .filter(|&r| c[r].is_none())
+                    .min_by_key(|&r| file_rows[r])
+            };
             let (ci, first) = cols
                 .iter()
                 .enumerate()
@@ -297,7 +358,11 @@ fn apply_missing(
                 .filter(|&(_, k)| k > 0)
                 .map(|(cj, k)| format!("{:?} has {k}", names[cj]))
                 .collect();
-            let others = if others.is_empty() { String::new() } else { format!(" (and column {})", others.join(", ")) };
+            let others = if others.is_empty() {
+                String::new()
+            } else {
+                format!(" (and column {})", others.join(", "))
+            };
             Err(bad_input(format!(
                 "{shown}: column {:?} has {count} missing value(s) (empty, null, NaN or infinite), the first at {}{others}; \
                  set missing = \"drop\" or \"interpolate\" in [data], or fix the file",
@@ -353,9 +418,18 @@ fn apply_missing(
     }
 }
 
-fn fingerprint(series: &Series, source: String, file_bytes: Option<u64>, missing_handled: usize) -> Fingerprint {
+fn fingerprint(
+    series: &Series,
+    source: String,
+    file_bytes: Option<u64>,
+    missing_handled: usize,
+) -> Fingerprint {
     let mut h = Sha256::new();
-    for v in series.values.iter().chain(series.features.iter().flat_map(|(_, f)| f.iter())) {
+    for v in series
+        .values
+        .iter()
+        .chain(series.features.iter().flat_map(|(_, f)| f.iter()))
+    {
         h.update(v.to_le_bytes());
     }
     let digest = h.finalize();

@@ -75,7 +75,15 @@ mod tests {
 
     #[test]
     fn random_walk_steps_have_the_drift_and_noise_asked_for() {
-        let s = generate(SyntheticKind::RandomWalk, 100_000, 0.5, 1.0, [0.0; 2], 0.2, 1);
+        let s = generate(
+            SyntheticKind::RandomWalk,
+            100_000,
+            0.5,
+            1.0,
+            [0.0; 2],
+            0.2,
+            1,
+        );
         let steps: Vec<f64> = s.windows(2).map(|w| w[1] - w[0]).collect();
         let n = steps.len() as f64;
         let mean = steps.iter().sum::<f64>() / n;

@@ -60,7 +60,10 @@ pub struct Trial {
 impl Trial {
     /// All ten settings in canonical order, for tables and result files that list them.
     pub fn settings(&self) -> Vec<(&'static str, SettingValue)> {
-        SETTING_NAMES.iter().map(|&n| (n, settings::get(n, self.window, &self.config))).collect()
+        SETTING_NAMES
+            .iter()
+            .map(|&n| (n, settings::get(n, self.window, &self.config)))
+            .collect()
     }
 }
 
@@ -108,7 +111,10 @@ impl GridSpec {
     /// When `index >= trial_count()`: indices come from this grid, so that is a caller bug.
     pub fn trial(&self, index: u128) -> Trial {
         let count = self.trial_count();
-        assert!(index < count, "trial index {index} out of range for a grid of {count} trials");
+        assert!(
+            index < count,
+            "trial index {index} out of range for a grid of {count} trials"
+        );
         let mut rest = index;
         let mut window = self.base_window;
         let mut config = self.base_config.clone();
@@ -118,7 +124,11 @@ impl GridSpec {
             rest /= len;
             settings::apply(axis.name, &axis.values[pick], &mut window, &mut config);
         }
-        Trial { id: trial_id(window, &config), window, config }
+        Trial {
+            id: trial_id(window, &config),
+            window,
+            config,
+        }
     }
 
     /// Trials in index order, built one at a time as the caller pulls them.
@@ -128,7 +138,10 @@ impl GridSpec {
 
     /// The windows the sweep must build datasets for (each costs a pass over the series).
     pub fn windows(&self) -> Vec<usize> {
-        self.int_values("window").into_iter().map(|w| w as usize).collect()
+        self.int_values("window")
+            .into_iter()
+            .map(|w| w as usize)
+            .collect()
     }
 
     /// Sums `epochs · ceil(n_train(window) / batch_size)` over all trials. Only window, batch
@@ -137,8 +150,10 @@ impl GridSpec {
     /// grids far too large to enumerate. Saturates at `u128::MAX`.
     pub fn total_steps(&self, n_train: impl Fn(usize) -> usize) -> u128 {
         let batches = self.int_values("batch_size");
-        let epoch_sum =
-            self.int_values("epochs").iter().fold(0u128, |s, &e| s.saturating_add(e as u128));
+        let epoch_sum = self
+            .int_values("epochs")
+            .iter()
+            .fold(0u128, |s, &e| s.saturating_add(e as u128));
         let mut per_epoch = 0u128;
         for window in self.windows() {
             let n = n_train(window) as u128;
@@ -216,16 +231,23 @@ mod tests {
 
     #[test]
     fn decoding_is_mixed_radix_with_seed_fastest() {
-        let g = spec(&format!("{DATA}[grid]\nn_dense = [1, 2]\nseed = [5, 6, 7]\n"));
-        let got: Vec<(usize, u64)> =
-            g.trials().map(|t| (t.config.n_dense, t.config.seed)).collect();
+        let g = spec(&format!(
+            "{DATA}[grid]\nn_dense = [1, 2]\nseed = [5, 6, 7]\n"
+        ));
+        let got: Vec<(usize, u64)> = g
+            .trials()
+            .map(|t| (t.config.n_dense, t.config.seed))
+            .collect();
         assert_eq!(got, vec![(1, 5), (1, 6), (1, 7), (2, 5), (2, 6), (2, 7)]);
     }
 
     #[test]
     fn canonical_text_lists_every_setting_in_order() {
         let text = canonical_text(16, &TrainConfig::default());
-        let keys: Vec<&str> = text.split(';').map(|kv| kv.split('=').next().unwrap()).collect();
+        let keys: Vec<&str> = text
+            .split(';')
+            .map(|kv| kv.split('=').next().unwrap())
+            .collect();
         assert_eq!(keys, SETTING_NAMES);
         assert!(text.contains("lambda=0.001;"), "{text}");
     }
@@ -237,7 +259,10 @@ mod tests {
         assert_eq!(id.len(), 12);
         assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(trial_id(17, &base), id);
-        let changed = TrainConfig { shuffle: false, ..base };
+        let changed = TrainConfig {
+            shuffle: false,
+            ..base
+        };
         assert_ne!(trial_id(16, &changed), id);
     }
 

@@ -16,7 +16,10 @@ const LABEL: usize = 14;
 pub fn plan_text(spec: &GridSpec, first_n: usize, total_steps: Option<u128>) -> String {
     let mut out = Lines::default();
     out.field("grid file", &[spec.file.display().to_string()]);
-    out.field("name", &[format!("{} (results in results/{}/)", spec.name, spec.name)]);
+    out.field(
+        "name",
+        &[format!("{} (results in results/{}/)", spec.name, spec.name)],
+    );
     out.field("source", &source_parts(&spec.source));
     let split = &spec.split;
     out.field(
@@ -34,16 +37,30 @@ pub fn plan_text(spec: &GridSpec, first_n: usize, total_steps: Option<u128>) -> 
     if axes.is_empty() {
         out.field("axes", &["none (a single trial)".to_string()]);
     } else {
-        out.field("axes", &[format!("{} (the last varies fastest)", axes.len())]);
-        let labels: Vec<String> =
-            axes.iter().map(|a| format!("  {} ({})", a.name, a.values.len())).collect();
-        let pad = labels.iter().map(|l| l.chars().count() + 2).max().unwrap_or(0).max(LABEL);
+        out.field(
+            "axes",
+            &[format!("{} (the last varies fastest)", axes.len())],
+        );
+        let labels: Vec<String> = axes
+            .iter()
+            .map(|a| format!("  {} ({})", a.name, a.values.len()))
+            .collect();
+        let pad = labels
+            .iter()
+            .map(|l| l.chars().count() + 2)
+            .max()
+            .unwrap_or(0)
+            .max(LABEL);
         for (axis, label) in axes.iter().zip(&labels) {
             let values: Vec<String> = axis.values.iter().map(|v| v.to_string()).collect();
             out.field_padded(label, pad, &values);
         }
     }
-    let mut fixed: Vec<String> = spec.fixed().iter().map(|(n, v)| format!("{n} = {v}")).collect();
+    let mut fixed: Vec<String> = spec
+        .fixed()
+        .iter()
+        .map(|(n, v)| format!("{n} = {v}"))
+        .collect();
     if fixed.is_empty() {
         fixed.push("none (every setting is an axis)".into());
     }
@@ -67,7 +84,10 @@ pub fn plan_text(spec: &GridSpec, first_n: usize, total_steps: Option<u128>) -> 
     if let Some(steps) = total_steps {
         out.field(
             "total steps",
-            &[format!("{} optimiser steps over all trials", count_text(steps))],
+            &[format!(
+                "{} optimiser steps over all trials",
+                count_text(steps)
+            )],
         );
     }
     out.text
@@ -92,8 +112,18 @@ fn trial_parts(spec: &GridSpec, trial: &Trial) -> Vec<String> {
 
 fn source_parts(source: &Source) -> Vec<String> {
     match source {
-        Source::File { path, column, features, sort_by, rows, missing } => {
-            let mut parts = vec![format!("file {}", path.display()), format!("column {column:?}")];
+        Source::File {
+            path,
+            column,
+            features,
+            sort_by,
+            rows,
+            missing,
+        } => {
+            let mut parts = vec![
+                format!("file {}", path.display()),
+                format!("column {column:?}"),
+            ];
             if !features.is_empty() {
                 parts.push(format!("features {features:?}"));
             }
@@ -111,7 +141,15 @@ fn source_parts(source: &Source) -> Vec<String> {
             parts.push(format!("missing = {missing}"));
             parts
         }
-        Source::Synthetic { kind, length, noise, period, phi, drift, seed } => {
+        Source::Synthetic {
+            kind,
+            length,
+            noise,
+            period,
+            phi,
+            drift,
+            seed,
+        } => {
             let mut parts = vec![
                 format!(
                     "synthetic {}",
@@ -245,7 +283,9 @@ mod tests {
         assert!(plan.contains("123,456"), "{plan}");
         assert!(plan.contains("x.csv"), "{plan}");
         assert_eq!(
-            plan.lines().filter(|l| l.starts_with("  ") && l.contains("n_dense=")).count(),
+            plan.lines()
+                .filter(|l| l.starts_with("  ") && l.contains("n_dense="))
+                .count(),
             3
         );
     }

@@ -97,7 +97,11 @@ pub(crate) fn describe(name: &str) -> (Home, Rule) {
 
 /// Names of the settings that may be fixed under `[train]` (everything but `window`).
 pub(crate) fn train_keys() -> Vec<&'static str> {
-    SETTING_NAMES.iter().copied().filter(|n| describe(n).0 == Home::Train).collect()
+    SETTING_NAMES
+        .iter()
+        .copied()
+        .filter(|n| describe(n).0 == Home::Train)
+        .collect()
 }
 
 impl Rule {
@@ -185,7 +189,11 @@ pub(crate) fn short_quoted(s: &str) -> String {
 }
 
 pub(crate) fn quoted_list(names: &[&str]) -> String {
-    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Reads one setting out of a (window, config) pair; the inverse of [`apply`].
@@ -222,11 +230,16 @@ pub(crate) fn apply(
         ("learning_rate", V::Float(v)) => config.learning_rate = *v,
         ("epochs", V::Int(v)) => config.epochs = *v as usize,
         ("loss", V::Str(s)) => {
-            config.loss = LossKind::ALL.into_iter().find(|k| k.name() == s).expect("validated loss")
+            config.loss = LossKind::ALL
+                .into_iter()
+                .find(|k| k.name() == s)
+                .expect("validated loss")
         }
         ("activation", V::Str(s)) => {
-            config.activation =
-                Activation::ALL.into_iter().find(|a| a.name() == s).expect("validated activation")
+            config.activation = Activation::ALL
+                .into_iter()
+                .find(|a| a.name() == s)
+                .expect("validated activation")
         }
         ("shuffle", V::Bool(b)) => config.shuffle = *b,
         ("seed", V::Int(v)) => config.seed = *v,
@@ -283,9 +296,15 @@ mod tests {
     #[test]
     fn negative_zero_is_normalised_and_negative_lambda_rejected() {
         let rule = describe("lambda").1;
-        assert_eq!(rule.check(&toml::Value::Float(-0.0)), Ok(SettingValue::Float(0.0)));
+        assert_eq!(
+            rule.check(&toml::Value::Float(-0.0)),
+            Ok(SettingValue::Float(0.0))
+        );
         assert!(rule.check(&toml::Value::Float(-0.5)).is_err());
         assert!(rule.check(&toml::Value::Float(f64::NAN)).is_err());
-        assert_eq!(rule.check(&toml::Value::Integer(2)), Ok(SettingValue::Float(2.0)));
+        assert_eq!(
+            rule.check(&toml::Value::Integer(2)),
+            Ok(SettingValue::Float(2.0))
+        );
     }
 }

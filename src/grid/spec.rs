@@ -78,7 +78,10 @@ impl Ctx<'_> {
     fn finite(&self, loc: &str, value: &toml::Value) -> Result<f64> {
         match settings::number(value) {
             Some(x) if x.is_finite() => Ok(x),
-            _ => Err(self.fail(format!("{loc}: expected a finite number, found {}", found(value)))),
+            _ => Err(self.fail(format!(
+                "{loc}: expected a finite number, found {}",
+                found(value)
+            ))),
         }
     }
 
@@ -93,10 +96,10 @@ impl Ctx<'_> {
     fn fraction(&self, loc: &str, value: &toml::Value) -> Result<f64> {
         match settings::number(value) {
             Some(x) if (0.0..1.0).contains(&x) => Ok(x),
-            _ => {
-                Err(self
-                    .fail(format!("{loc}: expected a number in [0, 1), found {}", found(value))))
-            }
+            _ => Err(self.fail(format!(
+                "{loc}: expected a number in [0, 1), found {}",
+                found(value)
+            ))),
         }
     }
 
@@ -114,7 +117,10 @@ impl Ctx<'_> {
                 Some(near) => format!("did you mean \"{near}\"?"),
                 None => match suggest::closest(key, &all_keys()) {
                     Some(near) => {
-                        format!("did you mean \"{near}\"? ({})", belongs(near).unwrap_or_default())
+                        format!(
+                            "did you mean \"{near}\"? ({})",
+                            belongs(near).unwrap_or_default()
+                        )
                     }
                     None => format!("valid keys: {}", valid.join(", ")),
                 },
@@ -128,7 +134,12 @@ impl Ctx<'_> {
 /// Every key valid in some table, for suggestions across tables.
 fn all_keys() -> Vec<&'static str> {
     let mut keys = data_keys();
-    keys.extend(SETTING_NAMES.iter().filter(|n| !keys.contains(n)).collect::<Vec<_>>());
+    keys.extend(
+        SETTING_NAMES
+            .iter()
+            .filter(|n| !keys.contains(n))
+            .collect::<Vec<_>>(),
+    );
     keys.insert(0, "name");
     keys
 }
@@ -137,7 +148,9 @@ fn all_keys() -> Vec<&'static str> {
 fn belongs(key: &str) -> Option<String> {
     if SETTING_NAMES.contains(&key) {
         let home = settings::describe(key).0.table();
-        Some(format!("{key} goes in {home} (one value) or [grid] (an axis)"))
+        Some(format!(
+            "{key} goes in {home} (one value) or [grid] (an axis)"
+        ))
     } else if data_keys().contains(&key) {
         Some(format!("{key} goes in [data]"))
     } else if key == "name" {
@@ -149,16 +162,26 @@ fn belongs(key: &str) -> Option<String> {
 
 /// Turns the toml crate's multi-line report into one line that keeps its line and column.
 fn toml_error(ctx: &Ctx, text: &str, err: toml::de::Error) -> anyhow::Error {
-    let message = err.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    let message = err
+        .message()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     match err.span() {
         Some(span) => {
             let before = &text[..span.start.min(text.len())];
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-            ctx.fail(format!("not valid TOML: line {line}, column {column}: {message}"))
+            ctx.fail(format!(
+                "not valid TOML: line {line}, column {column}: {message}"
+            ))
         }
         None => {
-            let whole = err.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+            let whole = err
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             ctx.fail(format!("not valid TOML: {whole}"))
         }
     }
@@ -182,14 +205,20 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
                 None => format!("[{key}]: unknown table; valid tables: [data], [train], [grid]"),
             }
         } else {
-            format!("{key}: unknown top-level key; {}", suggest::hint(key, &TOP_KEYS))
+            format!(
+                "{key}: unknown top-level key; {}",
+                suggest::hint(key, &TOP_KEYS)
+            )
         };
         return Err(ctx.fail(msg));
     }
 
     let name = match top.get("name") {
         Some(value) => ctx.text("name", value)?,
-        None => file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        None => file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     };
     check_name(&ctx, &name, top.contains_key("name"))?;
 
@@ -267,9 +296,10 @@ fn sub_table<'t>(ctx: &Ctx, top: &'t toml::Table, key: &str) -> Result<Option<&'
     match top.get(key) {
         None => Ok(None),
         Some(toml::Value::Table(t)) => Ok(Some(t)),
-        Some(other) => {
-            Err(ctx.fail(format!("{key}: expected a [{key}] table, found {}", found(other))))
-        }
+        Some(other) => Err(ctx.fail(format!(
+            "{key}: expected a [{key}] table, found {}",
+            found(other)
+        ))),
     }
 }
 
@@ -328,10 +358,9 @@ fn parse_source(ctx: &Ctx, data: &toml::Table, have_table: bool) -> Result<Sourc
 fn refuse_keys(ctx: &Ctx, data: &toml::Table, keys: &[&str], why: &str) -> Result<()> {
     match keys.iter().find(|k| data.contains_key(**k)) {
         // The training seed has the same name, so say where that one goes.
-        Some(&"seed") => {
-            Err(ctx
-                .fail(format!("[data] seed: {why}; the training seed goes in [train] or [grid]")))
-        }
+        Some(&"seed") => Err(ctx.fail(format!(
+            "[data] seed: {why}; the training seed goes in [train] or [grid]"
+        ))),
         Some(key) => Err(ctx.fail(format!("[data] {key}: {why}"))),
         None => Ok(()),
     }
@@ -362,8 +391,10 @@ fn parse_file_source(ctx: &Ctx, data: &toml::Table) -> Result<Source> {
         Some(toml::Value::Array(items)) => {
             let mut names: Vec<String> = Vec::new();
             for (i, item) in items.iter().enumerate() {
-                let name = ctx
-                    .text(&format!("[data] features, value {} of {}", i + 1, items.len()), item)?;
+                let name = ctx.text(
+                    &format!("[data] features, value {} of {}", i + 1, items.len()),
+                    item,
+                )?;
                 if names.contains(&name) || name == column {
                     return Err(ctx.fail(format!(
                         "[data] features: {} is listed twice (or is the target column)",
@@ -381,7 +412,10 @@ fn parse_file_source(ctx: &Ctx, data: &toml::Table) -> Result<Source> {
             )));
         }
     };
-    let sort_by = data.get("sort_by").map(|v| ctx.text("[data] sort_by", v)).transpose()?;
+    let sort_by = data
+        .get("sort_by")
+        .map(|v| ctx.text("[data] sort_by", v))
+        .transpose()?;
     let rows = data.get("rows").map(|v| parse_rows(ctx, v)).transpose()?;
     let missing = match data.get("missing") {
         None => Missing::default(),
@@ -407,8 +441,10 @@ fn parse_rows(ctx: &Ctx, value: &toml::Value) -> Result<(usize, usize)> {
         ctx.fail(format!(
             "[data] rows: expected [start, end] with integers 0 ≤ start < end, found {}",
             match value {
-                toml::Value::Array(items) =>
-                    format!("[{}]", items.iter().map(found).collect::<Vec<_>>().join(", ")),
+                toml::Value::Array(items) => format!(
+                    "[{}]",
+                    items.iter().map(found).collect::<Vec<_>>().join(", ")
+                ),
                 other => found(other),
             }
         ))
@@ -465,9 +501,10 @@ fn parse_synthetic(ctx: &Ctx, data: &toml::Table, kind: &toml::Value) -> Result<
     };
     let phi = match data.get("phi") {
         None => [0.6, -0.3],
-        Some(toml::Value::Array(items)) if items.len() == 2 => {
-            [ctx.finite("[data] phi[0]", &items[0])?, ctx.finite("[data] phi[1]", &items[1])?]
-        }
+        Some(toml::Value::Array(items)) if items.len() == 2 => [
+            ctx.finite("[data] phi[0]", &items[0])?,
+            ctx.finite("[data] phi[1]", &items[1])?,
+        ],
         Some(other) => {
             return Err(ctx.fail(format!(
                 "[data] phi: expected two numbers [phi1, phi2], found {}",
@@ -486,7 +523,15 @@ fn parse_synthetic(ctx: &Ctx, data: &toml::Table, kind: &toml::Value) -> Result<
         Some(v) => ctx.int("[data] seed", Rule::AnyUnsigned, v)?,
         None => 0,
     };
-    Ok(Source::Synthetic { kind, length, noise, period, phi, drift, seed })
+    Ok(Source::Synthetic {
+        kind,
+        length,
+        noise,
+        period,
+        phi,
+        drift,
+        seed,
+    })
 }
 
 fn parse_split(ctx: &Ctx, data: &toml::Table) -> Result<SplitSpec> {
@@ -512,7 +557,11 @@ fn parse_split(ctx: &Ctx, data: &toml::Table) -> Result<SplitSpec> {
             _ => Scale::Zscore,
         },
     };
-    Ok(SplitSpec { val_fraction, test_fraction, scale })
+    Ok(SplitSpec {
+        val_fraction,
+        test_fraction,
+        scale,
+    })
 }
 
 /// An axis keeps the file's value order (it decides trial order) and refuses repeats, which
@@ -535,8 +584,11 @@ fn parse_axis(
     let mut values = Vec::with_capacity(items.len());
     let mut seen = HashSet::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let value =
-            ctx.check(&format!("[grid] {name}, value {} of {}", i + 1, items.len()), rule, item)?;
+        let value = ctx.check(
+            &format!("[grid] {name}, value {} of {}", i + 1, items.len()),
+            rule,
+            item,
+        )?;
         // Display is exact for every variant (floats print round-trip), so it is a faithful key.
         if !seen.insert(value.to_string()) {
             return Err(ctx.fail(format!(

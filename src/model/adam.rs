@@ -25,7 +25,11 @@ struct Slot {
 impl Slot {
     fn new(value: Vec<f32>) -> Slot {
         let n = value.len();
-        Slot { value, m: vec![0.0; n], v: vec![0.0; n] }
+        Slot {
+            value,
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+        }
     }
 
     fn step(&mut self, grad: &[f32], lr: f32, c1: f32, c2: f32) {
@@ -49,7 +53,12 @@ impl Slot {
     fn step_any(&mut self, grad: &[f32], lr: f32, c1: f32, c2: f32) {
         // Equal-length slices and an index loop, so the compiler can vectorise it.
         let n = self.value.len();
-        let (p, g, m, v) = (&mut self.value[..n], &grad[..n], &mut self.m[..n], &mut self.v[..n]);
+        let (p, g, m, v) = (
+            &mut self.value[..n],
+            &grad[..n],
+            &mut self.m[..n],
+            &mut self.v[..n],
+        );
         for i in 0..n {
             m[i] = m[i] * BETA1 + g[i] * (1.0 - BETA1);
             v[i] = v[i] * BETA2 + g[i] * g[i] * (1.0 - BETA2);
@@ -105,7 +114,12 @@ mod tests {
     #[test]
     fn matches_dfdx_adam_bit_for_bit() {
         let dev = Cpu::default();
-        let cfg = AdamConfig { lr: 3e-3, betas: [0.9, 0.999], eps: 1e-7, weight_decay: None };
+        let cfg = AdamConfig {
+            lr: 3e-3,
+            betas: [0.9, 0.999],
+            eps: 1e-7,
+            weight_decay: None,
+        };
         let start: Vec<f32> = (0..10).map(|i| i as f32 * 0.1 - 0.4).collect();
         let mut theirs: Tensor<(usize,), f32, Cpu> = dev.tensor_from_vec(start.clone(), (10,));
         let mut m = dev.try_alloc_len(10).unwrap();
@@ -114,7 +128,9 @@ mod tests {
         v.fill(0.0);
         let mut ours = Slot::new(start);
         for t in 1..=50 {
-            let grad: Vec<f32> = (0..10).map(|i| ((i * 7 + t * 3) % 11) as f32 * 0.05 - 0.25).collect();
+            let grad: Vec<f32> = (0..10)
+                .map(|i| ((i * 7 + t * 3) % 11) as f32 * 0.05 - 0.25)
+                .collect();
             let mut g = dev.try_alloc_len(10).unwrap();
             g.copy_from_slice(&grad);
             cfg.try_update(t, &mut theirs, &mut m, &mut v, &g).unwrap();

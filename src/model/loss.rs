@@ -66,24 +66,40 @@ pub fn loss(kind: LossKind, lambda: f32, p: Matrix<Taped>, y: &[f32], y_last: &[
     let dev = p.device().clone();
     if kind == LossKind::Mse || lambda == 0.0 {
         let y_t: Matrix = dev.tensor_from_vec(y.to_vec(), (n, 1));
-        return BatchLoss { taped: (p - y_t).square().mean(), offset: 0.0 };
+        return BatchLoss {
+            taped: (p - y_t).square().mean(),
+            offset: 0.0,
+        };
     }
     let pv = p.as_vec();
     let mut centre = Vec::with_capacity(n);
     let mut offset = 0.0f64;
     for i in 0..n {
-        let c = if penalised(kind, y[i], pv[i], y_last[i]) { lambda * sign(pv[i] - y_last[i]) as f32 } else { 0.0 };
+        let c = if penalised(kind, y[i], pv[i], y_last[i]) {
+            lambda * sign(pv[i] - y_last[i]) as f32
+        } else {
+            0.0
+        };
         centre.push(y[i] - c / 2.0);
         let c = c as f64;
         offset += c * (y[i] as f64 - y_last[i] as f64) - c * c / 4.0;
     }
     let centre: Matrix = dev.tensor_from_vec(centre, (n, 1));
-    BatchLoss { taped: (p - centre).square().mean(), offset: (offset / n as f64) as f32 }
+    BatchLoss {
+        taped: (p - centre).square().mean(),
+        offset: (offset / n as f64) as f32,
+    }
 }
 
 /// Plain f64 value and gradient with respect to `p` of the batch loss, for checking a
 /// number by hand. The mask is computed in f32, as the training step computes it.
-pub fn reference(kind: LossKind, lambda: f64, y: &[f32], p: &[f32], y_last: &[f32]) -> (f64, Vec<f64>) {
+pub fn reference(
+    kind: LossKind,
+    lambda: f64,
+    y: &[f32],
+    p: &[f32],
+    y_last: &[f32],
+) -> (f64, Vec<f64>) {
     let n = y.len() as f64;
     let mut value = 0.0;
     let mut grad = Vec::with_capacity(y.len());

@@ -46,10 +46,18 @@ fn unit_input(activation: Activation) -> f32 {
 
 impl Model {
     /// Glorot-uniform kernels and zero biases, as Keras initialises Dense layers.
-    pub fn new(dev: &Cpu, n_inputs: usize, n_dense: usize, activation: Activation, rng: &mut ChaCha8Rng) -> Model {
+    pub fn new(
+        dev: &Cpu,
+        n_inputs: usize,
+        n_dense: usize,
+        activation: Activation,
+        rng: &mut ChaCha8Rng,
+    ) -> Model {
         let mut glorot = |fan_in: usize, fan_out: usize| -> Vec<f32> {
             let limit = (6.0 / (fan_in + fan_out) as f64).sqrt() as f32;
-            (0..fan_in * fan_out).map(|_| rng.gen_range(-limit..limit)).collect()
+            (0..fan_in * fan_out)
+                .map(|_| rng.gen_range(-limit..limit))
+                .collect()
         };
         let w1 = glorot(n_inputs, n_dense);
         let w2 = glorot(n_dense, 1);
@@ -62,16 +70,30 @@ impl Model {
 
     /// A model from its parameters in Keras's order: the first kernel (`n_inputs × n_dense`,
     /// row-major), its bias, the second kernel (`n_dense`), its bias.
-    pub fn from_parameters(dev: &Cpu, n_inputs: usize, n_dense: usize, activation: Activation, params: &[f32]) -> Model {
+    pub fn from_parameters(
+        dev: &Cpu,
+        n_inputs: usize,
+        n_dense: usize,
+        activation: Activation,
+        params: &[f32],
+    ) -> Model {
         let (n, h) = (n_inputs, n_dense);
-        assert_eq!(params.len(), n * h + h + h + 1, "parameter count for {n} inputs and {h} units");
+        assert_eq!(
+            params.len(),
+            n * h + h + h + 1,
+            "parameter count for {n} inputs and {h} units"
+        );
         let mut k1 = vec![0.0; (n + 1) * (h + 1)];
         for row in 0..=n {
             k1[row * (h + 1)..row * (h + 1) + h].copy_from_slice(&params[row * h..row * h + h]);
         }
         k1[n * (h + 1) + h] = unit_input(activation);
         let k2 = params[(n + 1) * h..].to_vec();
-        Model { k1: dev.tensor_from_vec(k1, (n + 1, h + 1)), k2: dev.tensor_from_vec(k2, (h + 1, 1)), activation }
+        Model {
+            k1: dev.tensor_from_vec(k1, (n + 1, h + 1)),
+            k2: dev.tensor_from_vec(k2, (h + 1, 1)),
+            activation,
+        }
     }
 
     pub fn n_inputs(&self) -> usize {
@@ -85,7 +107,11 @@ impl Model {
     /// first bias, second kernel, second bias; the unit column is left out.
     pub fn unfold(&self, k1: &[f32], k2: &[f32]) -> Vec<f32> {
         let h = self.n_dense();
-        let mut out: Vec<f32> = k1.chunks(h + 1).flat_map(|row| &row[..h]).copied().collect();
+        let mut out: Vec<f32> = k1
+            .chunks(h + 1)
+            .flat_map(|row| &row[..h])
+            .copied()
+            .collect();
         out.extend_from_slice(k2);
         out
     }
@@ -143,11 +169,14 @@ impl Model {
         if n == 0 {
             return Vec::new();
         }
-        self.forward(dev.tensor_from_vec(Model::augment(x, n_in), (n, n_in + 1))).as_vec()
+        self.forward(dev.tensor_from_vec(Model::augment(x, n_in), (n, n_in + 1)))
+            .as_vec()
     }
 
     pub fn is_finite(&self) -> bool {
-        [&self.k1, &self.k2].iter().all(|t| t.as_vec().iter().all(|v| v.is_finite()))
+        [&self.k1, &self.k2]
+            .iter()
+            .all(|t| t.as_vec().iter().all(|v| v.is_finite()))
     }
 }
 
@@ -159,7 +188,9 @@ mod tests {
     #[test]
     fn parameters_round_trip_through_the_folded_layout() {
         let dev = Cpu::default();
-        let params: Vec<f32> = (0..3 * 4 + 4 + 4 + 1).map(|i| i as f32 * 0.25 - 2.0).collect();
+        let params: Vec<f32> = (0..3 * 4 + 4 + 4 + 1)
+            .map(|i| i as f32 * 0.25 - 2.0)
+            .collect();
         let model = Model::from_parameters(&dev, 3, 4, Activation::Tanh, &params);
         assert_eq!(model.parameters(), params);
         assert_eq!((model.n_inputs(), model.n_dense()), (3, 4));
@@ -187,7 +218,9 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         let (n, h) = (3, 4);
         for act in Activation::ALL {
-            let params: Vec<f32> = (0..n * h + h + h + 1).map(|_| rng.gen_range(-1.0..1.0)).collect();
+            let params: Vec<f32> = (0..n * h + h + h + 1)
+                .map(|_| rng.gen_range(-1.0..1.0))
+                .collect();
             let model = Model::from_parameters(&dev, n, h, act, &params);
             let x: Vec<f32> = (0..2 * n).map(|_| rng.gen_range(-2.0..2.0)).collect();
             let got = model.predict_rows(&dev, &x);
@@ -205,7 +238,11 @@ mod tests {
                     };
                     out += a * params[n * h + h + k] as f64;
                 }
-                assert!((got[i] as f64 - out).abs() < 1e-5, "{act:?} row {i}: {} vs {out}", got[i]);
+                assert!(
+                    (got[i] as f64 - out).abs() < 1e-5,
+                    "{act:?} row {i}: {} vs {out}",
+                    got[i]
+                );
             }
         }
     }

@@ -711,27 +711,42 @@ fn setting_column(name: &str, values: &[&SettingValue]) -> anyhow::Result<Column
     ) -> anyhow::Result<Vec<T>> {
         values
             .iter()
-            .map(|v| get(v).with_context(|| format!("setting {name} has a value of the wrong type: {v:?}")))
+            .map(|v| {
+                get(v)
+                    .with_context(|| format!("setting {name} has a value of the wrong type: {v:?}"))
+            })
             .collect()
     }
     let name_ = name.into();
     Ok(match kind {
-        SettingKind::Int => Column::new(name_, typed(name, values, |v| match v {
-            SettingValue::Int(x) => Some(*x),
-            _ => None,
-        })?),
-        SettingKind::Float => Column::new(name_, typed(name, values, |v| match v {
-            SettingValue::Float(x) => Some(*x),
-            _ => None,
-        })?),
-        SettingKind::Str => Column::new(name_, typed(name, values, |v| match v {
-            SettingValue::Str(x) => Some(x.clone()),
-            _ => None,
-        })?),
-        SettingKind::Bool => Column::new(name_, typed(name, values, |v| match v {
-            SettingValue::Bool(x) => Some(*x),
-            _ => None,
-        })?),
+        SettingKind::Int => Column::new(
+            name_,
+            typed(name, values, |v| match v {
+                SettingValue::Int(x) => Some(*x),
+                _ => None,
+            })?,
+        ),
+        SettingKind::Float => Column::new(
+            name_,
+            typed(name, values, |v| match v {
+                SettingValue::Float(x) => Some(*x),
+                _ => None,
+            })?,
+        ),
+        SettingKind::Str => Column::new(
+            name_,
+            typed(name, values, |v| match v {
+                SettingValue::Str(x) => Some(x.clone()),
+                _ => None,
+            })?,
+        ),
+        SettingKind::Bool => Column::new(
+            name_,
+            typed(name, values, |v| match v {
+                SettingValue::Bool(x) => Some(*x),
+                _ => None,
+            })?,
+        ),
     })
 }
 

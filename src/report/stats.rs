@@ -4,8 +4,12 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// The `p` quantile of Student's t with `df` degrees of freedom.
 pub fn student_t_quantile(p: f64, df: f64) -> f64 {
-    assert!(p > 0.0 && p < 1.0, "quantile probability must lie in (0, 1), got {p}");
-    let t = StudentsT::new(0.0, 1.0, df).unwrap_or_else(|e| panic!("Student-t with {df} degrees of freedom: {e}"));
+    assert!(
+        p > 0.0 && p < 1.0,
+        "quantile probability must lie in (0, 1), got {p}"
+    );
+    let t = StudentsT::new(0.0, 1.0, df)
+        .unwrap_or_else(|e| panic!("Student-t with {df} degrees of freedom: {e}"));
     t.inverse_cdf(p)
 }
 

@@ -33,7 +33,10 @@ impl JournalWriter {
             file.set_len(keep as u64)?;
             file.seek(SeekFrom::End(0))?;
         }
-        Ok(JournalWriter { path: path.to_path_buf(), file })
+        Ok(JournalWriter {
+            path: path.to_path_buf(),
+            file,
+        })
     }
 
     /// Appends one record as one write, so a line is either whole or torn at the end.
@@ -48,6 +51,8 @@ impl JournalWriter {
 
     /// Makes the journal durable against power loss too (kill -9 needs only `append`).
     pub fn sync(&self) -> Result<()> {
-        self.file.sync_all().with_context(|| format!("syncing journal {}", self.path.display()))
+        self.file
+            .sync_all()
+            .with_context(|| format!("syncing journal {}", self.path.display()))
     }
 }

@@ -23,7 +23,8 @@ fn process_alive(pid: u32) -> bool {
 }
 
 fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map_or_else(|_| "unknown".into(), |h| h.trim().to_string())
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map_or_else(|_| "unknown".into(), |h| h.trim().to_string())
 }
 
 impl DirLock {
@@ -33,7 +34,8 @@ impl DirLock {
         for _ in 0..3 {
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(mut f) => {
-                    write!(f, "{} {}", std::process::id(), host()).with_context(|| format!("writing {}", path.display()))?;
+                    write!(f, "{} {}", std::process::id(), host())
+                        .with_context(|| format!("writing {}", path.display()))?;
                     return Ok(DirLock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -51,7 +53,9 @@ impl DirLock {
                                 path.display()
                             )));
                         }
-                        Some(pid) if !elsewhere && pid != std::process::id() && process_alive(pid) => {
+                        Some(pid)
+                            if !elsewhere && pid != std::process::id() && process_alive(pid) =>
+                        {
                             return Err(bad_input(format!(
                                 "{}: another sweep (process {pid}) is running in this directory; wait for it \
                                  to finish, stop it, or use another --out",
@@ -67,7 +71,10 @@ impl DirLock {
                 Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
             }
         }
-        Err(anyhow::anyhow!("{}: could not take the lock file", path.display()))
+        Err(anyhow::anyhow!(
+            "{}: could not take the lock file",
+            path.display()
+        ))
     }
 }
 

@@ -64,7 +64,9 @@ pub fn install_interrupt_handler() {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("\ninterrupted: finishing the running trials, starting no new ones (Ctrl-C again to quit now)");
+        eprintln!(
+            "\ninterrupted: finishing the running trials, starting no new ones (Ctrl-C again to quit now)"
+        );
     });
 }
 
@@ -84,8 +86,11 @@ impl RunInfo {
     /// The `run.json` of a results directory, if it has one.
     pub fn read(dir: &Path) -> Result<Option<RunInfo>> {
         let path = dir.join("run.json");
-        let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
-        let info = serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(None);
+        };
+        let info =
+            serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
         Ok(Some(info))
     }
 
@@ -134,7 +139,13 @@ pub fn prepare(spec: &GridSpec) -> Result<Prepared> {
             .with_context(|| format!("{}: [data] window = {w}", spec.file.display()))?;
         datasets.insert(w, Arc::new(d));
     }
-    Ok(Prepared { info: RunInfo { dataset: fingerprint, split: spec.split.clone() }, datasets })
+    Ok(Prepared {
+        info: RunInfo {
+            dataset: fingerprint,
+            split: spec.split.clone(),
+        },
+        datasets,
+    })
 }
 
 /// Trains one trial, turning a panic into a `failed` record so the sweep goes on.
@@ -145,29 +156,41 @@ pub fn run_trial(trial: &Trial, data: &Dataset) -> TrialRecord {
         }
         train(data, &trial.config)
     }))
-        .unwrap_or_else(|panic| {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "the trial panicked".into());
-            TrialResult {
-                status: TrialStatus::Failed,
-                message: Some(message),
-                curve: vec![],
-                best_epoch: None,
-                wall_seconds: 0.0,
-                steps: 0,
-                steps_per_second: 0.0,
-            }
-        });
-    TrialRecord { trial_id: trial.id.clone(), window: trial.window, config: trial.config.clone(), result }
+    .unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "the trial panicked".into());
+        TrialResult {
+            status: TrialStatus::Failed,
+            message: Some(message),
+            curve: vec![],
+            best_epoch: None,
+            wall_seconds: 0.0,
+            steps: 0,
+            steps_per_second: 0.0,
+        }
+    });
+    TrialRecord {
+        trial_id: trial.id.clone(),
+        window: trial.window,
+        config: trial.config.clone(),
+        result,
+    }
 }
 
 fn check_out_dir(out: &Path) -> Result<()> {
     // The directory, or any folder it would be created in, must not be a file.
-    if let Some(file) = out.ancestors().find(|a| !a.as_os_str().is_empty() && a.exists() && !a.is_dir()) {
-        let what = if file == out { "is a file".to_string() } else { format!("{} is a file", file.display()) };
+    if let Some(file) = out
+        .ancestors()
+        .find(|a| !a.as_os_str().is_empty() && a.exists() && !a.is_dir())
+    {
+        let what = if file == out {
+            "is a file".to_string()
+        } else {
+            format!("{} is a file", file.display())
+        };
         return Err(bad_input(format!(
             "--out {}: {what}, not a directory; give a directory for the results",
             out.display()
@@ -181,7 +204,11 @@ fn check_same_experiment(out: &Path, info: &RunInfo) -> Result<()> {
     if let Some(old) = RunInfo::read(out)?
         && &old != info
     {
-        let what = if old.dataset != info.dataset { "different data" } else { "the same data split differently" };
+        let what = if old.dataset != info.dataset {
+            "different data"
+        } else {
+            "the same data split differently"
+        };
         return Err(bad_input(format!(
             "{}: holds results of a different grid, trained on {what}: {} there, {} now; \
              use --fresh to start over (the old directory is kept beside it) or another --out",
@@ -197,12 +224,16 @@ fn check_same_experiment(out: &Path, info: &RunInfo) -> Result<()> {
 /// sweep is running in it.
 fn move_aside(out: &Path, quiet: bool) -> Result<()> {
     drop(lock::DirLock::acquire(out, lock::LOCK_FILE)?);
-    let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "results".into());
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "results".into());
     let aside = (1..)
         .map(|n| out.with_file_name(format!("{name}.old-{n}")))
         .find(|p| !p.exists())
         .expect("some name is free");
-    std::fs::rename(out, &aside).with_context(|| format!("moving {} aside to {}", out.display(), aside.display()))?;
+    std::fs::rename(out, &aside)
+        .with_context(|| format!("moving {} aside to {}", out.display(), aside.display()))?;
     if !quiet {
         eprintln!("--fresh: moved the old results to {}", aside.display());
     }
@@ -248,7 +279,9 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
             let did = if *missing == crate::config::Missing::Drop {
                 format!("dropped {n} row(s) with missing values (missing = \"drop\")")
             } else {
-                format!("filled {n} missing value(s) by linear interpolation (missing = \"interpolate\")")
+                format!(
+                    "filled {n} missing value(s) by linear interpolation (missing = \"interpolate\")"
+                )
             };
             eprintln!("{}: {did}", prepared.info.dataset.source);
         }
@@ -260,12 +293,22 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     }
 
     // Everything that could be refused has been checked: only now touch the directory.
-    std::fs::create_dir_all(&opts.out).with_context(|| format!("creating {}", opts.out.display()))?;
-    let lock_name = opts.shard.map_or(lock::LOCK_FILE.to_string(), |s| s.lock_name());
+    std::fs::create_dir_all(&opts.out)
+        .with_context(|| format!("creating {}", opts.out.display()))?;
+    let lock_name = opts
+        .shard
+        .map_or(lock::LOCK_FILE.to_string(), |s| s.lock_name());
     let _lock = lock::DirLock::acquire(&opts.out, &lock_name)?;
-    write_atomic(&opts.out.join("run.json"), serde_json::to_string_pretty(&prepared.info)?.as_bytes())?;
+    write_atomic(
+        &opts.out.join("run.json"),
+        serde_json::to_string_pretty(&prepared.info)?.as_bytes(),
+    )?;
     write_atomic(&opts.out.join("grid.toml"), spec.text.as_bytes())?;
-    let base_rows: Vec<_> = prepared.datasets.values().flat_map(|d| baselines(d)).collect();
+    let base_rows: Vec<_> = prepared
+        .datasets
+        .values()
+        .flat_map(|d| baselines(d))
+        .collect();
     report::write_baselines(&opts.out, &base_rows)?;
 
     let done: HashSet<String> = report::read_journal(&opts.out)?
@@ -275,13 +318,19 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
         .collect();
     let mine = |t: &Trial| opts.shard.is_none_or(|s| s.contains(&t.id));
     let total = spec.trials().filter(|t| mine(t)).count();
-    let todo: Vec<Trial> = spec.trials().filter(|t| mine(t) && !done.contains(&t.id)).collect();
+    let todo: Vec<Trial> = spec
+        .trials()
+        .filter(|t| mine(t) && !done.contains(&t.id))
+        .collect();
     let already_done = total - todo.len();
 
     release(opts);
     let progress = Progress::new(todo.len(), already_done, opts.quiet);
     let (tx, rx) = mpsc::channel::<TrialRecord>();
-    let journal_path = opts.out.join(opts.shard.map_or("journal.jsonl".to_string(), |s| s.journal_name()));
+    let journal_path = opts.out.join(
+        opts.shard
+            .map_or("journal.jsonl".to_string(), |s| s.journal_name()),
+    );
     let mut journal = JournalWriter::open(&journal_path)?;
     let writer_progress = progress.clone();
     let writer = std::thread::spawn(move || -> Result<(usize, usize, usize)> {
@@ -312,10 +361,13 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for worker in &workers {
-            let (tx, next, todo, prepared, progress) = (tx.clone(), &next, &todo, &prepared, &progress);
+            let (tx, next, todo, prepared, progress) =
+                (tx.clone(), &next, &todo, &prepared, &progress);
             scope.spawn(move || {
                 while !INTERRUPTED.load(Ordering::SeqCst) {
-                    let Some(trial) = todo.get(next.fetch_add(1, Ordering::SeqCst)) else { break };
+                    let Some(trial) = todo.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                        break;
+                    };
                     let data = &prepared.datasets[&trial.window];
                     progress.started();
                     let record = worker.install(|| run_trial(trial, data));

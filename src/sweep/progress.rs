@@ -34,10 +34,13 @@ impl Progress {
     pub fn new(todo: usize, already_done: usize, quiet: bool) -> Progress {
         let terminal = std::io::stderr().is_terminal();
         let bar = (!quiet && terminal).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(todo as u64), ProgressDrawTarget::stderr());
+            let bar =
+                ProgressBar::with_draw_target(Some(todo as u64), ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template("{bar:30} {pos}/{len} trials  {msg}  [{elapsed_precise} < {eta_precise}]")
-                    .expect("a valid template"),
+                ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} trials  {msg}  [{elapsed_precise} < {eta_precise}]",
+                )
+                .expect("a valid template"),
             );
             bar
         });

@@ -17,7 +17,11 @@ pub struct Shard {
 impl Shard {
     /// Parses `K/N` with `0 ≤ K < N`.
     pub fn parse(text: &str) -> anyhow::Result<Shard> {
-        let fail = || bad_input(format!("--shard {text}: expected K/N with 0 ≤ K < N, e.g. --shard 0/4"));
+        let fail = || {
+            bad_input(format!(
+                "--shard {text}: expected K/N with 0 ≤ K < N, e.g. --shard 0/4"
+            ))
+        };
         let (k, n) = text.split_once('/').ok_or_else(fail)?;
         let index: u64 = k.trim().parse().map_err(|_| fail())?;
         let count: u64 = n.trim().parse().map_err(|_| fail())?;
@@ -50,7 +54,10 @@ impl Shard {
     pub fn from_journal_name(name: &str) -> Option<Shard> {
         let middle = name.strip_prefix("journal-")?.strip_suffix(".jsonl")?;
         let (k, n) = middle.split_once("-of-")?;
-        Some(Shard { index: k.parse().ok()?, count: n.parse().ok()? })
+        Some(Shard {
+            index: k.parse().ok()?,
+            count: n.parse().ok()?,
+        })
     }
 }
 
@@ -68,7 +75,16 @@ mod tests {
 
     fn ids(n: usize) -> Vec<String> {
         (0..n)
-            .map(|i| trial_id(16, &TrainConfig { seed: i as u64, lambda: (i % 7) as f64 * 0.01, ..TrainConfig::default() }))
+            .map(|i| {
+                trial_id(
+                    16,
+                    &TrainConfig {
+                        seed: i as u64,
+                        lambda: (i % 7) as f64 * 0.01,
+                        ..TrainConfig::default()
+                    },
+                )
+            })
             .collect()
     }
 
@@ -78,15 +94,23 @@ mod tests {
         for count in [1u64, 2, 3, 4, 7, 16] {
             let mut sizes = vec![0usize; count as usize];
             for id in &ids {
-                let owners: Vec<u64> =
-                    (0..count).filter(|&k| Shard { index: k, count }.contains(id)).collect();
-                assert_eq!(owners.len(), 1, "{id} must be in exactly one of {count} shards");
+                let owners: Vec<u64> = (0..count)
+                    .filter(|&k| Shard { index: k, count }.contains(id))
+                    .collect();
+                assert_eq!(
+                    owners.len(),
+                    1,
+                    "{id} must be in exactly one of {count} shards"
+                );
                 sizes[owners[0] as usize] += 1;
             }
             // Hash-based: no shard is left empty or takes much more than its share.
             let fair = 500 / count as usize;
             for s in &sizes {
-                assert!(*s > 0 && *s < fair * 2 + 10, "{count} shards: sizes {sizes:?}");
+                assert!(
+                    *s > 0 && *s < fair * 2 + 10,
+                    "{count} shards: sizes {sizes:?}"
+                );
             }
         }
     }
