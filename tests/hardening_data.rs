@@ -660,3 +660,39 @@ fn duplicate_column_names_are_refused_naming_the_column() {
     let out = scene.sweep(&data("s.csv", "y", ""));
     assert_refused(&scene, &out, &["s.csv", "\"y\""]);
 }
+
+#[test]
+fn a_sort_key_with_nan_or_spaces_around_dates() {
+    let scene = Scene::new();
+    let mut text = String::from("t,y\n");
+    for i in 0..40 {
+        let t = if i == 8 {
+            "NaN".to_string()
+        } else {
+            format!("{}.5", (i * 7) % 40)
+        };
+        text.push_str(&format!("{t},{}\n", i % 9));
+    }
+    scene.write("s.csv", text);
+    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"t\""));
+    assert_refused(
+        &scene,
+        &out,
+        &[
+            "s.csv",
+            "\"t\"",
+            "no value",
+            "data row 9 (line 10 of the file)",
+        ],
+    );
+    let mut text = String::from("d,y\n");
+    for (y, m, d, i) in shuffled_days(40) {
+        text.push_str(&format!(" {y}-{m:02}-{d:02} ,{i}\n"));
+    }
+    let p = scene.write("d.csv", text);
+    let series = load(&file_source(&p, "y", Some("d"), None, Missing::Error));
+    assert_eq!(
+        *series.values,
+        *(0..40).map(|i| i as f64).collect::<Vec<_>>()
+    );
+}

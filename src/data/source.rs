@@ -536,7 +536,15 @@ fn sort_key(
         }
         col.clone()
     } else if dtype == DataType::String {
-        parse_dates(col.str()?, key, date_format, shown, kind)?
+        // Spaces around a date are not part of it (a CSV cell written as "2020-01-31 ").
+        let trimmed: StringChunked = col.str()?.iter().map(|v| v.map(str::trim)).collect();
+        parse_dates(
+            &trimmed.with_name(key.into()),
+            key,
+            date_format,
+            shown,
+            kind,
+        )?
     } else {
         let what = match &dtype {
             DataType::Boolean => "true/false".to_string(),
@@ -547,7 +555,22 @@ fn sort_key(
              dates, or dates written as text"
         )));
     };
-    if let Some(row) = parsed.is_null().iter().position(|n| n == Some(true)) {
+    // NaN has no place in time either.
+    let nan = match parsed.dtype() {
+        DataType::Float32 | DataType::Float64 => parsed
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .map(|v| v.is_some_and(f64::is_nan))
+            .collect(),
+        _ => vec![false; parsed.len()],
+    };
+    let missing = parsed
+        .is_null()
+        .iter()
+        .zip(nan)
+        .position(|(null, nan)| null == Some(true) || nan);
+    if let Some(row) = missing {
         return Err(bad_input(format!(
             "{shown}: sort_by column {key:?} has no value at {}; every row needs one to be put in order: \
              fill it in, or remove the row",
