@@ -696,3 +696,29 @@ fn a_sort_key_with_nan_or_spaces_around_dates() {
         *(0..40).map(|i| i as f64).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_sparse_file_under_the_size_limit_is_refused_by_its_first_line() {
+    let scene = Scene::new();
+    let p = scene.path("zeros.csv");
+    // 512 MiB of zeros: no header line, read whole it would take gigabytes.
+    std::fs::File::create(&p)
+        .unwrap()
+        .set_len(512 << 20)
+        .unwrap();
+    let started = Instant::now();
+    let out = scene.sweep(&data("zeros.csv", "y", ""));
+    assert_refused(&scene, &out, &["zeros.csv", "first line", "header"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    let mut text = b"t,y\0\n".to_vec();
+    for i in 0..40 {
+        text.extend(format!("{i},{}\n", i % 7).bytes());
+    }
+    scene.write("nul.csv", text);
+    let out = scene.sweep(&data("nul.csv", "y", ""));
+    assert_refused(&scene, &out, &["nul.csv", "NUL"]);
+}

@@ -366,6 +366,7 @@ fn read_frame(path: &Path, kind: FileKind, wanted: &[(&str, &str)]) -> Result<Da
         // it a text column (read as numbers or refused below, naming the row) rather than a
         // parse error.
         FileKind::Csv => {
+            check_csv_start(&file, &shown)?;
             let df = read(without_panics(|| {
                 CsvReadOptions::default()
                     .with_has_header(true)
@@ -406,6 +407,44 @@ fn read_frame(path: &Path, kind: FileKind, wanted: &[(&str, &str)]) -> Result<Da
             }))
         }
     }
+}
+
+/// The longest header line read. Polars takes a file's first line whole as the header, so a
+/// file of binary data (or of zeros, as `truncate` makes) would become one enormous column
+/// name, several times its size in memory, before any other check could refuse it.
+const MAX_HEADER_BYTES: usize = 1 << 20;
+
+/// Refuses a CSV file whose first line is not a plausible header: longer than
+/// `MAX_HEADER_BYTES`, or holding NUL bytes (which no text file has).
+fn check_csv_start(file: &std::fs::File, shown: &str) -> Result<()> {
+    use std::io::{Read, Seek};
+    let mut start = Vec::with_capacity(MAX_HEADER_BYTES);
+    let mut reader = file;
+    reader
+        .take(MAX_HEADER_BYTES as u64 + 1)
+        .read_to_end(&mut start)
+        .map_err(|e| bad_input(format!("{shown}: cannot read data file: {e}")))?;
+    reader
+        .seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| bad_input(format!("{shown}: cannot read data file: {e}")))?;
+    let header = match start.iter().position(|&b| b == b'\n') {
+        Some(end) => &start[..end],
+        None if start.len() > MAX_HEADER_BYTES => {
+            return Err(bad_input(format!(
+                "{shown}: not a valid CSV file: its first line is longer than {} MiB, so it is not a header row; \
+                 a CSV file needs a header row naming its columns",
+                MAX_HEADER_BYTES >> 20
+            )));
+        }
+        None => &start[..],
+    };
+    if header.contains(&0) {
+        return Err(bad_input(format!(
+            "{shown}: not a valid CSV file: its first line holds NUL bytes, as binary data does, not text; \
+             a CSV file needs a header row naming its columns"
+        )));
+    }
+    Ok(())
 }
 
 /// A CSV file's column names as the grid sees them: a byte-order mark before the first is
