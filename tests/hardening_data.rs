@@ -307,6 +307,19 @@ fn date_format_without_sort_by_is_refused() {
     scene.write("s.csv", dmy_csv(60));
     let out = scene.sweep(&data("s.csv", "y", "date_format = \"%d/%m/%Y\""));
     assert_refused(&scene, &out, &["grid.toml", "date_format", "sort_by"]);
+    // Local times only: an offset would order instants by their local clock.
+    let out = scene.sweep(&data(
+        "s.csv",
+        "y",
+        "sort_by = \"date\"\ndate_format = \"%d/%m/%Y %H:%M %z\"",
+    ));
+    assert_refused(&scene, &out, &["grid.toml", "date_format", "time zones"]);
+    let out = scene.sweep(&data(
+        "s.csv",
+        "y",
+        "sort_by = \"date\"\ndate_format = \"dd/mm/yyyy\"",
+    ));
+    assert_refused(&scene, &out, &["grid.toml", "date_format", "%d/%m/%Y"]);
 }
 
 #[test]
