@@ -949,3 +949,28 @@ fn fingerprint(
         missing_handled,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_a_reader_becomes_its_message() {
+        let caught = without_panics(|| -> u32 { panic!("activate 'dtype-x' feature") });
+        assert_eq!(caught, Err("activate 'dtype-x' feature".to_string()));
+        assert_eq!(without_panics(|| 7), Ok(7));
+    }
+
+    #[test]
+    fn missing_value_markers_and_numbers_in_text() {
+        for marker in [
+            "", " ", "NA", "n/a", "N/A", "null", "NULL", "NaN", "nan", "None",
+        ] {
+            assert_eq!(parse_cell(marker), None, "{marker:?}");
+        }
+        assert_eq!(parse_cell(" 1.5 "), Some(Some(1.5)));
+        assert_eq!(parse_cell("1e3"), Some(Some(1000.0)));
+        assert_eq!(parse_cell("oops"), Some(None));
+        assert_eq!(parse_cell("1,5"), Some(None));
+    }
+}
