@@ -735,3 +735,25 @@ fn a_sparse_file_under_the_size_limit_is_refused_by_its_first_line() {
     let out = scene.sweep(&data("nul.csv", "y", ""));
     assert_refused(&scene, &out, &["nul.csv", "NUL"]);
 }
+
+#[test]
+fn blank_lines_at_the_end_are_not_missing_values_and_cr_only_lines_are_named() {
+    let scene = Scene::new();
+    let mut text = String::from("t,y\n");
+    for (i, y) in plain_rows(40) {
+        text.push_str(&format!("{i},{y}\n"));
+    }
+    let p = scene.write("s.csv", format!("{text}\n\r\n\n"));
+    let series = load(&file_source(&p, "y", None, None, Missing::Error));
+    assert_eq!(series.values.len(), 40);
+    // A blank line inside the data is still a row with missing values.
+    let inner = text.replacen("5,", "\n5,", 1);
+    let p = scene.write("inner.csv", &inner);
+    let err = load_series(&file_source(&p, "y", None, None, Missing::Error))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("1 missing"), "{err}");
+    scene.write("cr.csv", text.replace('\n', "\r"));
+    let out = scene.sweep(&data("cr.csv", "y", ""));
+    assert_refused(&scene, &out, &["cr.csv", "carriage return"]);
+}

@@ -367,6 +367,7 @@ fn read_frame(path: &Path, kind: FileKind, wanted: &[(&str, &str)]) -> Result<Da
         // parse error.
         FileKind::Csv => {
             check_csv_start(&file, &shown)?;
+            let blank_tail = trailing_blank_lines(&file, &shown)?;
             let df = read(without_panics(|| {
                 CsvReadOptions::default()
                     .with_has_header(true)
@@ -374,6 +375,20 @@ fn read_frame(path: &Path, kind: FileKind, wanted: &[(&str, &str)]) -> Result<Da
                     .into_reader_with_file_handle(file)
                     .finish()
             }))?;
+            // Blank lines at the end (an editor's extra newlines) are not rows of missing values.
+            let height = df.height();
+            let df = if blank_tail > 0
+                && blank_tail <= height
+                && df
+                    .slice((height - blank_tail) as i64, blank_tail)
+                    .columns()
+                    .iter()
+                    .all(|c| c.null_count() == blank_tail)
+            {
+                df.slice(0, height - blank_tail)
+            } else {
+                df
+            };
             check_csv_header(df, &shown, wanted)
         }
         FileKind::Parquet => {
@@ -438,6 +453,14 @@ fn check_csv_start(file: &std::fs::File, shown: &str) -> Result<()> {
         }
         None => &start[..],
     };
+    if let Some(cr) = header.iter().position(|&b| b == b'\r')
+        && cr + 1 < header.len()
+    {
+        return Err(bad_input(format!(
+            "{shown}: not a valid CSV file: its lines end in a carriage return alone (as old Mac files do), \
+             so the whole file reads as one header line; save it with newline (LF or CRLF) line endings"
+        )));
+    }
     if header.contains(&0) {
         return Err(bad_input(format!(
             "{shown}: not a valid CSV file: its first line holds NUL bytes, as binary data does, not text; \
@@ -445,6 +468,32 @@ fn check_csv_start(file: &std::fs::File, shown: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// How many lines at the end of the file are blank, past the last line's own newline.
+fn trailing_blank_lines(file: &std::fs::File, shown: &str) -> Result<usize> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |e: std::io::Error| bad_input(format!("{shown}: cannot read data file: {e}"));
+    let mut reader = file;
+    let len = reader.seek(SeekFrom::End(0)).map_err(io)?;
+    let tail_len = len.min(64 * 1024);
+    reader.seek(SeekFrom::Start(len - tail_len)).map_err(io)?;
+    let mut tail = Vec::with_capacity(tail_len as usize);
+    reader.take(tail_len).read_to_end(&mut tail).map_err(io)?;
+    reader.seek(SeekFrom::Start(0)).map_err(io)?;
+    let text = String::from_utf8_lossy(&tail);
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    // The piece after the last newline: empty when the file ends with one.
+    if lines.last().is_some_and(|l| l.trim().is_empty()) {
+        lines.pop();
+    }
+    let blank = lines
+        .iter()
+        .rev()
+        .take_while(|l| l.trim().is_empty())
+        .count();
+    // All blank (a tail of only newlines) says nothing about where the data ends.
+    Ok(if blank == lines.len() { 0 } else { blank })
 }
 
 /// A CSV file's column names as the grid sees them: a byte-order mark before the first is
