@@ -126,6 +126,10 @@ pub enum Source {
         column: String,
         features: Vec<String>,
         sort_by: Option<String>,
+        /// How the sort_by column's text dates are written (strftime notation, e.g.
+        /// `%d/%m/%Y`); without it, text dates must be ISO 8601.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        date_format: Option<String>,
         rows: Option<(usize, usize)>,
         missing: Missing,
     },

@@ -16,6 +16,7 @@ fn file(path: &Path, column: &str) -> Source {
         column: column.into(),
         features: vec![],
         sort_by: None,
+        date_format: None,
         rows: None,
         missing: Missing::Error,
     }
@@ -31,6 +32,7 @@ fn with(
         column,
         mut features,
         mut sort_by,
+        date_format,
         mut rows,
         mut missing,
     } = source
@@ -43,6 +45,7 @@ fn with(
         column,
         features,
         sort_by,
+        date_format,
         rows,
         missing,
     }
@@ -137,11 +140,12 @@ fn csv_text_far_down_a_column_is_named() {
     for i in 0..12_000 {
         text.push_str(&format!("{i}\n"));
     }
-    text.push_str("n/a\n");
+    // A word that is not a missing-value marker (`n/a`, `NA` and the like count as missing).
+    text.push_str("unknown\n");
     let p = write(tmp.path(), "long.csv", &text);
     let err = load_err(&file(&p, "y"));
     assert!(
-        err.contains("not numbers") && err.contains("row 12001") && err.contains("n/a"),
+        err.contains("not numbers") && err.contains("row 12001") && err.contains("unknown"),
         "{err}"
     );
 }

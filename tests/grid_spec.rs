@@ -220,6 +220,7 @@ fn file_source_resolves_against_the_grid_folder() {
             column: "demand_mw".into(),
             features: vec!["volume".into()],
             sort_by: Some("date".into()),
+            date_format: None,
             rows: Some((0, 2000)),
             missing: Missing::Interpolate,
         }

@@ -143,9 +143,10 @@ impl Dataset {
         // Statistics come from the part of the series the training samples see.
         let train_rows = n_train + window;
         let scaler_for = |name: &str, values: &[f64]| -> Result<Scaler> {
-            match split.scale {
-                Scale::None => Ok(Scaler::IDENTITY),
+            let scaler = match split.scale {
+                Scale::None => Scaler::IDENTITY,
                 Scale::Zscore => {
+                    check_range(&series.origin, name, values, train_rows)?;
                     let part = &values[..train_rows];
                     let mean = part.iter().sum::<f64>() / part.len() as f64;
                     let var =
@@ -158,9 +159,11 @@ impl Dataset {
                             series.origin
                         )));
                     }
-                    Ok(Scaler { mean, std })
+                    Scaler { mean, std }
                 }
-            }
+            };
+            check_scaled(&series.origin, name, values, &scaler, split.scale)?;
+            Ok(scaler)
         };
         let target_scaler = scaler_for(&series.name, &series.values)?;
         let mut columns: Vec<Vec<f32>> = vec![
@@ -193,6 +196,110 @@ impl Dataset {
             val: make(n_train..n_train + n_val),
             test: make(n_train + n_val..n_train + n_val + n_test),
         })
+    }
+}
+
+/// The largest magnitude a z-scored column may have, and the smallest spread of its
+/// training part. Errors are measured in series units (val_mse, test_mse), and the squares
+/// of values beyond 1e100 or below 1e-100, summed over every sample, leave the range f64
+/// holds (1.8e308 down to 2.2e-308), so such a column is refused rather than reported as
+/// infinite or zero error.
+pub const MAX_MAGNITUDE: f64 = 1e100;
+pub const MIN_SPREAD: f64 = 1e-100;
+
+/// The largest magnitude of a value the model sees (after scaling). The model trains in
+/// f32, whose squares overflow above 1.8e19 (f32 holds up to 3.4e38).
+pub const MAX_MODEL_VALUE: f64 = 1e18;
+
+/// Refuses a column z-scoring cannot handle in f64: too large for its squared errors, or
+/// varying by so little over the training part that squared errors underflow.
+fn check_range(origin: &str, name: &str, values: &[f64], train_rows: usize) -> Result<()> {
+    let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if largest > MAX_MAGNITUDE {
+        return Err(bad_input(format!(
+            "{origin}: column {name:?} has values as large as {}, beyond the {MAX_MAGNITUDE:e} trendsweep \
+             accepts: errors are squared in the column's units (val_mse, test_mse), and squares of such values \
+             overflow f64 (max 1.8e308); divide the column by a power of ten",
+            short(largest)
+        )));
+    }
+    let part = &values[..train_rows];
+    let (lo, hi) = part
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let spread = hi - lo;
+    if spread > 0.0 && spread < MIN_SPREAD {
+        return Err(bad_input(format!(
+            "{origin}: column {name:?} varies by only {} over the training part (first {train_rows} rows), \
+             below the {MIN_SPREAD:e} trendsweep accepts: errors are squared in the column's units (val_mse, test_mse), \
+             and squares that small underflow f64 (min 2.2e-308); multiply the column by a power of ten",
+            short(spread)
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a column whose values, as the model sees them, do not fit f32 training.
+fn check_scaled(
+    origin: &str,
+    name: &str,
+    values: &[f64],
+    scaler: &Scaler,
+    scale: Scale,
+) -> Result<()> {
+    let (row, largest) = values
+        .iter()
+        .map(|&v| scaler.scale(v).abs())
+        .enumerate()
+        .fold(
+            (0, 0.0f64),
+            |(br, bm), (r, m)| if m > bm { (r, m) } else { (br, bm) },
+        );
+    if scale == Scale::None && largest > 0.0 && largest < 1.0 / MAX_MODEL_VALUE {
+        return Err(bad_input(format!(
+            "{origin}: column {name:?} has no value larger than {} in size; with scale = \"none\" the model \
+             trains on the values as they are, in f32, where squares of values below {:e} underflow (f32's smallest \
+             normal number is 1.2e-38); use scale = \"zscore\" or multiply the column by a power of ten",
+            short(largest),
+            1.0 / MAX_MODEL_VALUE
+        )));
+    }
+    if largest <= MAX_MODEL_VALUE {
+        return Ok(());
+    }
+    let why = match scale {
+        Scale::None => format!(
+            "with scale = \"none\" the model trains on the values as they are, in f32, where squares of values \
+             above {MAX_MODEL_VALUE:e} overflow (f32 holds up to 3.4e38); use scale = \"zscore\" or divide the column \
+             by a power of ten"
+        ),
+        Scale::Zscore => format!(
+            "z-scored by the training part's mean {} and spread {}, that is {} spreads from the mean, \
+             beyond the {MAX_MODEL_VALUE:e} f32 training can hold (its squares overflow f32's 3.4e38); the series \
+             changes scale after the training part: choose rows where it does not",
+            short(scaler.mean),
+            short(scaler.std),
+            short(largest)
+        ),
+    };
+    Err(bad_input(format!(
+        "{origin}: column {name:?} has a value of {} at position {} of the rows used; {why}",
+        short(values[row]),
+        row + 1
+    )))
+}
+
+/// A number for a message, to three significant digits: 6e-200, 1.5e30, 2.35.
+fn short(x: f64) -> String {
+    let text = format!("{x:.2e}");
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+    if exponent == "0" {
+        mantissa.to_string()
+    } else {
+        format!("{mantissa}e{exponent}")
     }
 }
 

@@ -6,5 +6,5 @@ mod source;
 mod synthetic;
 
 pub use dataset::{Dataset, Scaler, Split, split_sizes};
-pub use source::{Fingerprint, Series, load_series};
+pub use source::{Fingerprint, MAX_FILE_BYTES, Series, check_date_format, load_series};
 pub use synthetic::generate;

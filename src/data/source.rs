@@ -79,6 +79,7 @@ pub fn load_series(source: &Source) -> Result<(Series, Fingerprint)> {
             column,
             features,
             sort_by,
+            date_format,
             rows,
             missing,
         } => {
@@ -98,17 +99,46 @@ pub fn load_series(source: &Source) -> Result<(Series, Fingerprint)> {
                     "{shown}: is a directory, not a data file; [data] path must name a .csv or .parquet file"
                 )));
             }
+            // Opening a FIFO would wait for a writer forever, and a device has no end.
+            if !meta.is_file() {
+                return Err(bad_input(format!(
+                    "{shown}: is {}, not a regular file; [data] path must name a .csv or .parquet file",
+                    special_file_kind(&meta)
+                )));
+            }
+            if meta.len() > MAX_FILE_BYTES {
+                return Err(bad_input(format!(
+                    "{shown}: the file is {}, larger than the {} trendsweep reads (a table is held in memory \
+                     several times over while it is read); keep only the rows and columns the grid uses",
+                    human_bytes(meta.len()),
+                    human_bytes(MAX_FILE_BYTES)
+                )));
+            }
             let kind = FileKind::of(path)?;
-            let mut df = read_frame(path, kind)?;
+            // In the order the columns are checked in: the sort key first, as it is used first.
+            let mut wanted: Vec<(&str, &str)> = Vec::new();
+            let named = sort_by
+                .iter()
+                .map(|k| (k, "sort_by"))
+                .chain(std::iter::once((column, "column")));
+            for (name, key) in named.chain(features.iter().map(|f| (f, "features"))) {
+                if !wanted.iter().any(|(n, _)| n == name) {
+                    wanted.push((name.as_str(), key));
+                }
+            }
+            let mut df = read_frame(path, kind, &wanted)?;
             // Where each row was in the file, so messages point at the file's own rows even
             // after sorting and slicing.
             let index_name = row_index_name(&df);
             df = df.with_row_index(index_name.as_str().into(), None)?;
             if let Some(key) = sort_by {
                 require_column(&df, key, &shown, "sort_by")?;
+                let order = sort_key(&df, key, date_format.as_deref(), &shown, kind)?;
+                let key_name = format!("{index_name}_key");
+                df.with_column(order.with_name(key_name.as_str().into()))?;
                 df = df
                     .sort(
-                        [key.as_str()],
+                        [key_name.as_str()],
                         SortMultipleOptions::default().with_maintain_order(true),
                     )
                     .map_err(|e| {
@@ -116,7 +146,8 @@ pub fn load_series(source: &Source) -> Result<(Series, Fingerprint)> {
                             "{shown}: cannot sort by {key:?}: {}",
                             one_line(&e.to_string())
                         ))
-                    })?;
+                    })?
+                    .drop(&key_name)?;
             }
             if let Some((start, end)) = rows {
                 if *end > df.height() {
@@ -136,9 +167,11 @@ pub fn load_series(source: &Source) -> Result<(Series, Fingerprint)> {
                 .map(|r| r as usize)
                 .collect();
             let df = df.drop(&index_name)?;
-            let mut cols = vec![read_column(&df, column, &shown, "column")?];
+            let mut cols = vec![read_column(
+                &df, column, &shown, "column", &file_rows, kind,
+            )?];
             for f in features {
-                cols.push(read_column(&df, f, &shown, "features")?);
+                cols.push(read_column(&df, f, &shown, "features", &file_rows, kind)?);
             }
             let names: Vec<String> = std::iter::once(column).chain(features).cloned().collect();
             let handled = apply_missing(&mut cols, *missing, &shown, &names, &file_rows, kind)?;
@@ -209,34 +242,513 @@ fn one_line(msg: &str) -> String {
     first.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn read_frame(path: &Path, kind: FileKind) -> Result<DataFrame> {
+/// The largest data file read. Polars holds a table several times over while it reads it
+/// (the file's bytes, the parsed columns, then the copies sorting and slicing make), so a
+/// file of a few GiB can take all of a machine's memory before anything else fails.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+fn human_bytes(n: u64) -> String {
+    const GIB: f64 = (1u64 << 30) as f64;
+    const MIB: f64 = (1u64 << 20) as f64;
+    let x = n as f64;
+    if x >= GIB {
+        format!("{:.1} GiB ({n} bytes)", x / GIB)
+    } else {
+        format!("{:.1} MiB ({n} bytes)", x / MIB)
+    }
+}
+
+/// What a path that is neither a directory nor a regular file is, for the refusal.
+fn special_file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = meta;
+    "a special file"
+}
+
+/// Runs a polars reader, turning a panic inside it into an error (its message): a file
+/// polars cannot cope with is bad input, not a crash. The panic itself is not printed.
+fn without_panics<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "an internal error".to_string())
+    })
+}
+
+/// The types of Parquet column trendsweep reads: numbers for values, and also dates,
+/// date-times and text (to be parsed as dates) for the sort key.
+fn parquet_type_ok(dtype: &ArrowDataType, key: &str) -> bool {
+    use ArrowDataType as A;
+    let number = matches!(
+        dtype,
+        A::Null
+            | A::Boolean
+            | A::Int8
+            | A::Int16
+            | A::Int32
+            | A::Int64
+            | A::UInt8
+            | A::UInt16
+            | A::UInt32
+            | A::UInt64
+            | A::Float32
+            | A::Float64
+            | A::Utf8
+            | A::LargeUtf8
+            | A::Utf8View
+    );
+    let time = matches!(dtype, A::Date32 | A::Date64 | A::Timestamp(_, None));
+    number || (key == "sort_by" && time)
+}
+
+fn arrow_type_name(dtype: &ArrowDataType) -> String {
+    match dtype {
+        ArrowDataType::Decimal(p, s) => format!("Decimal({p}, {s})"),
+        ArrowDataType::Timestamp(unit, Some(tz)) => format!("Timestamp({unit:?}, time zone {tz})"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Reads the columns `wanted` names (with the grid key naming each, for messages) from the
+/// file. A Parquet file is read only in those columns, so a column of a type trendsweep
+/// cannot read elsewhere in the file does not matter.
+fn read_frame(path: &Path, kind: FileKind, wanted: &[(&str, &str)]) -> Result<DataFrame> {
     let shown = path.display().to_string();
     let file = std::fs::File::open(path)
         .map_err(|e| bad_input(format!("{shown}: cannot read data file: {e}")))?;
-    let result = match kind {
-        // The whole file decides each column's type, so a stray word far down a column makes
-        // it a text column (refused below, with the word) rather than a parse error.
-        FileKind::Csv => CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(None)
-            .into_reader_with_file_handle(file)
-            .finish(),
-        FileKind::Parquet => ParquetReader::new(file).finish(),
+    let advice = match kind {
+        FileKind::Csv => {
+            "a CSV file needs a header row naming its columns and the same number of \
+             comma-separated fields on every line"
+        }
+        FileKind::Parquet => "give a file written as Parquet (a CSV file needs the .csv extension)",
     };
-    result.map_err(|e| {
+    let invalid = |msg: String| {
         bad_input(format!(
-            "{shown}: not a valid {} file: {}; {}",
+            "{shown}: not a valid {} file: {}; {advice}",
             kind.name(),
-            one_line(&e.to_string()),
-            match kind {
-                FileKind::Csv =>
-                    "a CSV file needs a header row naming its columns and the same number of \
-                                  comma-separated fields on every line",
-                FileKind::Parquet =>
-                    "give a file written as Parquet (a CSV file needs the .csv extension)",
-            }
+            one_line(&msg)
         ))
-    })
+    };
+    let fail = |why: String| {
+        bad_input(format!(
+            "{shown}: the {} reader failed on this file ({}); {advice}",
+            kind.name(),
+            one_line(&why)
+        ))
+    };
+    let read = |result: std::result::Result<PolarsResult<DataFrame>, String>| match result {
+        Ok(Ok(df)) => Ok(df),
+        Ok(Err(e)) => Err(invalid(e.to_string())),
+        Err(why) => Err(fail(why)),
+    };
+    match kind {
+        // The whole file decides each column's type, so a stray word far down a column makes
+        // it a text column (read as numbers or refused below, naming the row) rather than a
+        // parse error.
+        FileKind::Csv => {
+            check_csv_start(&file, &shown)?;
+            let blank_tail = trailing_blank_lines(&file, &shown)?;
+            let df = read(without_panics(|| {
+                CsvReadOptions::default()
+                    .with_has_header(true)
+                    .with_infer_schema_length(None)
+                    .into_reader_with_file_handle(file)
+                    .finish()
+            }))?;
+            // Blank lines at the end (an editor's extra newlines) are not rows of missing values.
+            let height = df.height();
+            let df = if blank_tail > 0
+                && blank_tail <= height
+                && df
+                    .slice((height - blank_tail) as i64, blank_tail)
+                    .columns()
+                    .iter()
+                    .all(|c| c.null_count() == blank_tail)
+            {
+                df.slice(0, height - blank_tail)
+            } else {
+                df
+            };
+            check_csv_header(df, &shown, wanted)
+        }
+        FileKind::Parquet => {
+            let mut reader = ParquetReader::new(file);
+            let schema = match without_panics(|| reader.schema()) {
+                Ok(Ok(schema)) => schema,
+                Ok(Err(e)) => return Err(invalid(e.to_string())),
+                Err(why) => return Err(fail(why)),
+            };
+            let names: Vec<String> = schema.iter().map(|(n, _)| n.to_string()).collect();
+            for &(name, key) in wanted {
+                let Some(field) = schema.get(name) else {
+                    return Err(missing_column(&shown, key, name, &names));
+                };
+                if !parquet_type_ok(&field.dtype, key) {
+                    let valid = if key == "sort_by" {
+                        "numbers, dates, date-times without a time zone, or text dates"
+                    } else {
+                        "integers or floating-point numbers (Float32 or Float64)"
+                    };
+                    return Err(bad_input(format!(
+                        "{shown}: {key} column {name:?} has Parquet type {}, which trendsweep does not read; \
+                         it reads {valid}: convert the column when writing the file",
+                        arrow_type_name(&field.dtype)
+                    )));
+                }
+            }
+            let columns = wanted.iter().map(|(n, _)| n.to_string()).collect();
+            read(without_panics(move || {
+                reader.with_columns(Some(columns)).finish()
+            }))
+        }
+    }
+}
+
+/// The longest header line read. Polars takes a file's first line whole as the header, so a
+/// file of binary data (or of zeros, as `truncate` makes) would become one enormous column
+/// name, several times its size in memory, before any other check could refuse it.
+const MAX_HEADER_BYTES: usize = 1 << 20;
+
+/// Refuses a CSV file whose first line is not a plausible header: longer than
+/// `MAX_HEADER_BYTES`, or holding NUL bytes (which no text file has).
+fn check_csv_start(file: &std::fs::File, shown: &str) -> Result<()> {
+    use std::io::{Read, Seek};
+    let mut start = Vec::with_capacity(MAX_HEADER_BYTES);
+    let mut reader = file;
+    reader
+        .take(MAX_HEADER_BYTES as u64 + 1)
+        .read_to_end(&mut start)
+        .map_err(|e| bad_input(format!("{shown}: cannot read data file: {e}")))?;
+    reader
+        .seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| bad_input(format!("{shown}: cannot read data file: {e}")))?;
+    let header = match start.iter().position(|&b| b == b'\n') {
+        Some(end) => &start[..end],
+        None if start.len() > MAX_HEADER_BYTES => {
+            return Err(bad_input(format!(
+                "{shown}: not a valid CSV file: its first line is longer than {} MiB, so it is not a header row; \
+                 a CSV file needs a header row naming its columns",
+                MAX_HEADER_BYTES >> 20
+            )));
+        }
+        None => &start[..],
+    };
+    if let Some(cr) = header.iter().position(|&b| b == b'\r')
+        && cr + 1 < header.len()
+    {
+        return Err(bad_input(format!(
+            "{shown}: not a valid CSV file: its lines end in a carriage return alone (as old Mac files do), \
+             so the whole file reads as one header line; save it with newline (LF or CRLF) line endings"
+        )));
+    }
+    if header.contains(&0) {
+        return Err(bad_input(format!(
+            "{shown}: not a valid CSV file: its first line holds NUL bytes, as binary data does, not text; \
+             a CSV file needs a header row naming its columns"
+        )));
+    }
+    Ok(())
+}
+
+/// How many lines at the end of the file are blank, past the last line's own newline.
+fn trailing_blank_lines(file: &std::fs::File, shown: &str) -> Result<usize> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |e: std::io::Error| bad_input(format!("{shown}: cannot read data file: {e}"));
+    let mut reader = file;
+    let len = reader.seek(SeekFrom::End(0)).map_err(io)?;
+    let tail_len = len.min(64 * 1024);
+    reader.seek(SeekFrom::Start(len - tail_len)).map_err(io)?;
+    let mut tail = Vec::with_capacity(tail_len as usize);
+    reader.take(tail_len).read_to_end(&mut tail).map_err(io)?;
+    reader.seek(SeekFrom::Start(0)).map_err(io)?;
+    let text = String::from_utf8_lossy(&tail);
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    // The piece after the last newline: empty when the file ends with one.
+    if lines.last().is_some_and(|l| l.trim().is_empty()) {
+        lines.pop();
+    }
+    let blank = lines
+        .iter()
+        .rev()
+        .take_while(|l| l.trim().is_empty())
+        .count();
+    // All blank (a tail of only newlines) says nothing about where the data ends.
+    Ok(if blank == lines.len() { 0 } else { blank })
+}
+
+/// A CSV file's column names as the grid sees them: a byte-order mark before the first is
+/// not part of its name. A header that holds the named columns joined by `;` or a tab is
+/// a file with another separator, which the refusal then says.
+fn check_csv_header(mut df: DataFrame, shown: &str, wanted: &[(&str, &str)]) -> Result<DataFrame> {
+    if let Some(first) = df.get_column_names().first().map(|n| n.to_string())
+        && let Some(stripped) = first.strip_prefix('\u{feff}')
+    {
+        df.rename(&first, stripped.into())?;
+    }
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    for &(name, key) in wanted {
+        if names.iter().any(|n| n == name) {
+            // Polars renames a repeated column name, which would leave the choice of column
+            // to chance: the grid could mean either.
+            let copies = names.iter().filter(|n| {
+                n.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with("_duplicated_"))
+            });
+            let count = copies.count();
+            if count > 0 {
+                return Err(bad_input(format!(
+                    "{shown}: the header names {} columns {name:?}, which {key} = {name:?} cannot tell apart; \
+                     give each column its own name",
+                    count + 1
+                )));
+            }
+            continue;
+        }
+        for sep in [';', '\t', '|'] {
+            if names
+                .iter()
+                .any(|n| n.split(sep).any(|part| part.trim_matches('"') == name))
+            {
+                let shown_sep = if sep == '\t' {
+                    "tabs".to_string()
+                } else {
+                    format!("\"{sep}\"")
+                };
+                return Err(bad_input(format!(
+                    "{shown}: the header {:?} seems to separate its columns by {shown_sep}; \
+                     trendsweep reads comma-separated CSV files, so {key} = {name:?} was not found: \
+                     write the file with commas between fields",
+                    names.join(",")
+                )));
+            }
+        }
+    }
+    Ok(df)
+}
+
+/// Fields of a strftime format that are a time of day, so the format reads date-times.
+const TIME_FIELDS: [&str; 13] = [
+    "%H", "%I", "%k", "%l", "%M", "%S", "%T", "%R", "%X", "%r", "%p", "%P", "%f",
+];
+
+/// Checks a `[data] date_format` before any file is read: it must go with a sort_by column,
+/// contain strftime fields, and not ask for time zones (which would order instants by
+/// local time). The error is the reason, for the grid file's message.
+pub fn check_date_format(format: &str, has_sort_by: bool) -> std::result::Result<(), String> {
+    if !has_sort_by {
+        return Err(
+            "only says how the sort_by column's dates are written, and no sort_by is set; \
+                    set sort_by to the date column, or remove date_format"
+                .into(),
+        );
+    }
+    if !format.contains('%') {
+        return Err(
+            "has no strftime fields; write it as, for example, \"%d/%m/%Y\" or \"%m/%d/%Y %H:%M\""
+                .into(),
+        );
+    }
+    if ["%z", "%Z", "%:z", "%#z", "%+", "%s"]
+        .iter()
+        .any(|f| format.contains(f))
+    {
+        return Err(
+            "time zones and Unix timestamps are not supported; give local dates and times \
+                    (%Y, %m, %d, %H, %M, %S, ...), or a numeric sort_by column"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// The formats tried, in order, on a text sort key without date_format: ISO 8601 dates and
+/// date-times (with `T` or a space, with or without seconds and fractions).
+const ISO_FORMATS: [&str; 5] = [
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+];
+
+/// The values rows are ordered by: a numeric, date or date-time column as it is, and a text
+/// column parsed as dates (ISO 8601, or `date_format`). Text is never ordered as text: "01/02/2021"
+/// sorts before "31/01/2020". A row without a key, or with text that is not a date in the
+/// format, is refused, naming it.
+fn sort_key(
+    df: &DataFrame,
+    key: &str,
+    date_format: Option<&str>,
+    shown: &str,
+    kind: FileKind,
+) -> Result<Column> {
+    let col = df.column(key)?;
+    let dtype = col.dtype().clone();
+    let typed =
+        dtype.is_primitive_numeric() || matches!(dtype, DataType::Date | DataType::Datetime(_, _));
+    let parsed = if typed {
+        if let Some(format) = date_format {
+            let what = if dtype.is_primitive_numeric() {
+                "numbers"
+            } else {
+                "dates already"
+            };
+            return Err(bad_input(format!(
+                "{shown}: date_format = {format:?} is set, but sort_by column {key:?} holds {what}, \
+                 not text; date_format only applies to dates written as text: remove it"
+            )));
+        }
+        col.clone()
+    } else if dtype == DataType::String {
+        // Spaces around a date are not part of it (a CSV cell written as "2020-01-31 ").
+        let trimmed: StringChunked = col.str()?.iter().map(|v| v.map(str::trim)).collect();
+        parse_dates(
+            &trimmed.with_name(key.into()),
+            key,
+            date_format,
+            shown,
+            kind,
+        )?
+    } else {
+        let what = match &dtype {
+            DataType::Boolean => "true/false".to_string(),
+            other => other.to_string(),
+        };
+        return Err(bad_input(format!(
+            "{shown}: sort_by column {key:?} holds {what} values; sort_by must name a column of numbers, \
+             dates, or dates written as text"
+        )));
+    };
+    // NaN has no place in time either.
+    let nan = match parsed.dtype() {
+        DataType::Float32 | DataType::Float64 => parsed
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .map(|v| v.is_some_and(f64::is_nan))
+            .collect(),
+        _ => vec![false; parsed.len()],
+    };
+    let missing = parsed
+        .is_null()
+        .iter()
+        .zip(nan)
+        .position(|(null, nan)| null == Some(true) || nan);
+    if let Some(row) = missing {
+        return Err(bad_input(format!(
+            "{shown}: sort_by column {key:?} has no value at {}; every row needs one to be put in order: \
+             fill it in, or remove the row",
+            rows_text(kind, row, row)
+        )));
+    }
+    Ok(parsed)
+}
+
+/// Parses a text sort key with `date_format`, or else with the first ISO format that reads
+/// every row.
+fn parse_dates(
+    text: &StringChunked,
+    key: &str,
+    date_format: Option<&str>,
+    shown: &str,
+    kind: FileKind,
+) -> Result<Column> {
+    let parse = |format: &str| -> Result<Column> {
+        let is_datetime = TIME_FIELDS.iter().any(|f| format.contains(f)) || format.contains("%.f");
+        let result = without_panics(|| {
+            if is_datetime {
+                let ambiguous = StringChunked::from_slice("ambiguous".into(), &["raise"]);
+                text.as_datetime(
+                    Some(format),
+                    TimeUnit::Microseconds,
+                    false,
+                    false,
+                    None,
+                    &ambiguous,
+                )
+                .map(|c| c.into_column())
+            } else {
+                text.as_date(Some(format), false).map(|c| c.into_column())
+            }
+        });
+        match result {
+            Ok(Ok(col)) => Ok(col),
+            Ok(Err(e)) => Err(bad_input(format!(
+                "{shown}: date_format = {format:?} cannot be used: {}",
+                one_line(&e.to_string())
+            ))),
+            Err(why) => Err(bad_input(format!(
+                "{shown}: date_format = {format:?} cannot be used: {}",
+                one_line(&why)
+            ))),
+        }
+    };
+    // The first row (0-based) that has text the format does not read.
+    let first_unread = |parsed: &Column| -> Option<usize> {
+        let parsed_null = parsed.is_null();
+        text.iter()
+            .zip(parsed_null.iter())
+            .position(|(t, n)| t.is_some_and(|t| !t.trim().is_empty()) && n == Some(true))
+    };
+    let example =
+        |row: usize| -> String { text.get(row).unwrap_or_default().chars().take(60).collect() };
+    if let Some(format) = date_format {
+        let parsed = parse(format)?;
+        if let Some(row) = first_unread(&parsed) {
+            return Err(bad_input(format!(
+                "{shown}: sort_by column {key:?} at {} is {:?}, which is not a date in date_format = {format:?}; \
+                 fix the row, or set date_format to the format the column is written in",
+                rows_text(kind, row, row),
+                example(row)
+            )));
+        }
+        return Ok(parsed);
+    }
+    // Among the ISO formats, the one that reads every row; failing that, the one that reads
+    // the most, whose first unread row the message names.
+    let mut best: Option<(usize, usize)> = None;
+    for format in ISO_FORMATS {
+        let parsed = parse(format)?;
+        let Some(row) = first_unread(&parsed) else {
+            return Ok(parsed);
+        };
+        let read = parsed.len() - parsed.null_count();
+        if best.is_none_or(|(most, _)| read > most) {
+            best = Some((read, row));
+        }
+    }
+    let (_, row) = best.expect("ISO_FORMATS is not empty");
+    Err(bad_input(format!(
+        "{shown}: sort_by column {key:?} at {} is {:?}, which is not an ISO 8601 date or date-time \
+         (like 2020-01-31 or 2020-01-31 14:30:00), and text is not sorted as text; set [data] date_format to the \
+         format the column is written in (e.g. \"%d/%m/%Y\")",
+        rows_text(kind, row, row),
+        example(row)
+    )))
 }
 
 /// A column name the file does not use, for the row index added while loading.
@@ -256,42 +768,98 @@ fn require_column(df: &DataFrame, name: &str, shown: &str, key: &str) -> Result<
             .map(|n| n.to_string())
             .filter(|n| !n.starts_with("__trendsweep_row"))
             .collect();
-        return Err(bad_input(format!(
-            "{shown}: {key} = {name:?} is not a column of this file; its columns are: {}",
-            names.join(", ")
-        )));
+        return Err(missing_column(shown, key, name, &names));
     }
     Ok(())
 }
 
-/// The column as f64, with nulls, NaN and infinities as `None`.
-fn read_column(df: &DataFrame, name: &str, shown: &str, key: &str) -> Result<Vec<Option<f64>>> {
+fn missing_column(shown: &str, key: &str, name: &str, names: &[String]) -> anyhow::Error {
+    bad_input(format!(
+        "{shown}: {key} = {name:?} is not a column of this file; its columns are: {}",
+        names.join(", ")
+    ))
+}
+
+/// How a row is named in messages: "data row 13 (line 14 of the file)" for a CSV file,
+/// "row 13" for Parquet. `first` and `last` are 0-based data rows of the file.
+fn rows_text(kind: FileKind, first: usize, last: usize) -> String {
+    let (a, b) = (first + 1, last + 1);
+    match (kind, a == b) {
+        (FileKind::Csv, true) => format!("data row {a} (line {} of the file)", a + 1),
+        (FileKind::Csv, false) => format!(
+            "data rows {a} to {b} (lines {} to {} of the file)",
+            a + 1,
+            b + 1
+        ),
+        (FileKind::Parquet, true) => format!("row {a}"),
+        (FileKind::Parquet, false) => format!("rows {a} to {b}"),
+    }
+}
+
+/// Cells that mean "no value" in the files people export: R's `NA`, pandas' `NaN` and
+/// `None`, SQL's `null`, spreadsheets' `N/A`. Compared after trimming, ignoring case.
+const MISSING_MARKERS: [&str; 5] = ["na", "n/a", "null", "nan", "none"];
+
+/// Text as a value: `None` for an empty cell or a missing-value marker, `Some(None)` for
+/// text that is not a number.
+fn parse_cell(text: &str) -> Option<Option<f64>> {
+    let t = text.trim();
+    if t.is_empty() || MISSING_MARKERS.iter().any(|m| t.eq_ignore_ascii_case(m)) {
+        return None;
+    }
+    Some(t.parse::<f64>().ok())
+}
+
+/// The column as f64, with nulls, missing-value markers, NaN and infinities as `None`.
+/// `file_rows` holds each row's 0-based data row in the file, for messages.
+fn read_column(
+    df: &DataFrame,
+    name: &str,
+    shown: &str,
+    key: &str,
+    file_rows: &[usize],
+    kind: FileKind,
+) -> Result<Vec<Option<f64>>> {
     require_column(df, name, shown, key)?;
     let col = df.column(name)?;
     // A column with no values at all has no type to infer (a CSV reader calls it text).
     if col.null_count() == col.len() {
         return Ok(vec![None; col.len()]);
     }
+    if col.dtype() == &DataType::String {
+        // Text that is numbers and missing-value markers (a CSV column with `NA` in it, or
+        // quoted numbers) is read as such; a word that is neither is refused, naming it.
+        let mut out = Vec::with_capacity(col.len());
+        let mut first_word: Option<(usize, String)> = None;
+        for (r, cell) in col.str()?.iter().enumerate() {
+            match cell.and_then(parse_cell) {
+                None => out.push(None),
+                Some(Some(v)) => out.push(Some(v).filter(|x| x.is_finite())),
+                Some(None) => {
+                    if first_word.as_ref().is_none_or(|(fr, _)| file_rows[r] < *fr) {
+                        first_word = Some((file_rows[r], cell.unwrap_or_default().to_string()));
+                    }
+                    out.push(None);
+                }
+            }
+        }
+        if let Some((row, word)) = first_word {
+            let word: String = word.chars().take(60).collect();
+            return Err(bad_input(format!(
+                "{shown}: column {name:?} holds text values, not numbers ({} is {word:?}); \
+                 {key} must name a numeric column (empty cells and NA, N/A, null, NaN, None count as missing)",
+                rows_text(kind, row, row)
+            )));
+        }
+        return Ok(out);
+    }
     if !col.dtype().is_primitive_numeric() {
-        let example = match col.dtype() {
-            DataType::String => col
-                .str()?
-                .iter()
-                .enumerate()
-                .find(|(_, v)| {
-                    v.is_some_and(|s| !s.trim().is_empty() && s.trim().parse::<f64>().is_err())
-                })
-                .map(|(row, v)| format!(" (row {} is {:?})", row + 1, v.unwrap_or_default()))
-                .unwrap_or_default(),
-            _ => String::new(),
-        };
         let what = match col.dtype() {
-            DataType::String => "text".to_string(),
             DataType::Boolean => "true/false".to_string(),
             other => other.to_string(),
         };
         return Err(bad_input(format!(
-            "{shown}: column {name:?} holds {what} values, not numbers{example}; {key} must name a numeric column"
+            "{shown}: column {name:?} holds {what} values, not numbers; {key} must name a numeric column"
         )));
     }
     let as_f64 = col.cast(&DataType::Float64)?;
@@ -321,19 +889,7 @@ fn apply_missing(
         return Ok(0);
     }
     // "data row 13 (line 14 of the file)": rows count from 1 after the header.
-    let rows_text = |first: usize, last: usize| {
-        let (a, b) = (file_rows[first] + 1, file_rows[last] + 1);
-        match (kind, a == b) {
-            (FileKind::Csv, true) => format!("data row {a} (line {} of the file)", a + 1),
-            (FileKind::Csv, false) => format!(
-                "data rows {a} to {b} (lines {} to {} of the file)",
-                a + 1,
-                b + 1
-            ),
-            (FileKind::Parquet, true) => format!("row {a}"),
-            (FileKind::Parquet, false) => format!("rows {a} to {b}"),
-        }
-    };
+    let rows_text = |first: usize, last: usize| rows_text(kind, file_rows[first], file_rows[last]);
     let row_text = |r: usize| rows_text(r, r);
     match policy {
         Missing::Error => {
@@ -364,8 +920,9 @@ fn apply_missing(
                 format!(" (and column {})", others.join(", "))
             };
             Err(bad_input(format!(
-                "{shown}: column {:?} has {count} missing value(s) (empty, null, NaN or infinite), the first at {}{others}; \
-                 set missing = \"drop\" or \"interpolate\" in [data], or fix the file",
+                "{shown}: column {:?} has {count} missing value(s) (empty, NA, N/A, null, NaN, None or infinite), \
+                 the first at {}{others}; missing = \"error\" refuses them: set missing = \"drop\" (remove those rows) \
+                 or \"interpolate\" (fill them from their neighbours) in [data], or fix the file",
                 names[ci],
                 row_text(first)
             )))
@@ -439,5 +996,30 @@ fn fingerprint(
         rows: series.values.len(),
         values_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
         missing_handled,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_a_reader_becomes_its_message() {
+        let caught = without_panics(|| -> u32 { panic!("activate 'dtype-x' feature") });
+        assert_eq!(caught, Err("activate 'dtype-x' feature".to_string()));
+        assert_eq!(without_panics(|| 7), Ok(7));
+    }
+
+    #[test]
+    fn missing_value_markers_and_numbers_in_text() {
+        for marker in [
+            "", " ", "NA", "n/a", "N/A", "null", "NULL", "NaN", "nan", "None",
+        ] {
+            assert_eq!(parse_cell(marker), None, "{marker:?}");
+        }
+        assert_eq!(parse_cell(" 1.5 "), Some(Some(1.5)));
+        assert_eq!(parse_cell("1e3"), Some(Some(1000.0)));
+        assert_eq!(parse_cell("oops"), Some(None));
+        assert_eq!(parse_cell("1,5"), Some(None));
     }
 }

@@ -117,6 +117,7 @@ fn source_parts(source: &Source) -> Vec<String> {
             column,
             features,
             sort_by,
+            date_format,
             rows,
             missing,
         } => {
@@ -129,6 +130,9 @@ fn source_parts(source: &Source) -> Vec<String> {
             }
             if let Some(key) = sort_by {
                 parts.push(format!("sorted by {key:?}"));
+            }
+            if let Some(format) = date_format {
+                parts.push(format!("dates as {format:?}"));
             }
             if let Some((start, end)) = rows {
                 parts.push(format!("rows [{start}, {end})"));

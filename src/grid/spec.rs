@@ -13,7 +13,15 @@ use crate::config::{Missing, Scale, Source, SplitSpec, SyntheticKind, TrainConfi
 use crate::error::bad_input;
 
 const TOP_KEYS: [&str; 4] = ["name", "data", "train", "grid"];
-const FILE_KEYS: [&str; 6] = ["path", "column", "features", "sort_by", "rows", "missing"];
+const FILE_KEYS: [&str; 7] = [
+    "path",
+    "column",
+    "features",
+    "sort_by",
+    "date_format",
+    "rows",
+    "missing",
+];
 const SYNTHETIC_KEYS: [&str; 7] = ["kind", "length", "noise", "period", "phi", "drift", "seed"];
 const SPLIT_KEYS: [&str; 4] = ["window", "val_fraction", "test_fraction", "scale"];
 const KIND_NAMES: [&str; 3] = ["sine", "ar2", "random_walk"];
@@ -424,6 +432,14 @@ fn parse_file_source(ctx: &Ctx, data: &toml::Table) -> Result<Source> {
         .get("sort_by")
         .map(|v| ctx.text("[data] sort_by", v))
         .transpose()?;
+    let date_format = data
+        .get("date_format")
+        .map(|v| ctx.text("[data] date_format", v))
+        .transpose()?;
+    if let Some(format) = &date_format {
+        crate::data::check_date_format(format, sort_by.is_some())
+            .map_err(|why| ctx.fail(format!("[data] date_format = {format:?}: {why}")))?;
+    }
     let rows = data.get("rows").map(|v| parse_rows(ctx, v)).transpose()?;
     let missing = match data.get("missing") {
         None => Missing::default(),
@@ -439,6 +455,7 @@ fn parse_file_source(ctx: &Ctx, data: &toml::Table) -> Result<Source> {
         column,
         features,
         sort_by,
+        date_format,
         rows,
         missing,
     })

@@ -1,0 +1,759 @@
+//! Odd data files, as an adversary would give them: dates that are not ISO, missing-value
+//! markers, Parquet columns polars cannot read, files too large or not regular files,
+//! values beyond what f64 metrics and f32 training hold, and the small quirks of CSV files
+//! exported by other tools. Each is either read correctly or refused with exit status 2,
+//! one `error:` line naming the problem, and nothing written.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use trendsweep::config::{Missing, Source};
+use trendsweep::data::{Series, load_series};
+
+/// A temporary folder with a grid file, data files and the results directory `out/`.
+struct Scene {
+    tmp: tempfile::TempDir,
+}
+
+impl Scene {
+    fn new() -> Scene {
+        Scene {
+            tmp: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    fn out(&self) -> PathBuf {
+        self.path("out")
+    }
+
+    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, contents).unwrap();
+        p
+    }
+
+    /// Copies a file of tests/fixtures/data into the scene.
+    fn fixture(&self, name: &str) -> PathBuf {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/data")
+            .join(name);
+        let to = self.path(name);
+        std::fs::copy(from, &to).unwrap();
+        to
+    }
+
+    /// The command for a one-trial sweep of `data_lines` (TOML lines of `[data]`).
+    fn command(&self, data_lines: &str) -> Command {
+        let grid = format!(
+            "name = \"odd\"\n[data]\nwindow = 4\nval_fraction = 0.2\n{data_lines}\n\
+             [train]\nepochs = 1\nn_dense = 4\nbatch_size = 16\n"
+        );
+        self.write("grid.toml", grid);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trendsweep"));
+        cmd.args([
+            "sweep",
+            "grid.toml",
+            "--out",
+            "out",
+            "--threads",
+            "1",
+            "--quiet",
+        ])
+        .current_dir(self.tmp.path())
+        .env("RUST_BACKTRACE", "1");
+        cmd
+    }
+
+    fn sweep(&self, data_lines: &str) -> Output {
+        self.command(data_lines)
+            .output()
+            .expect("running trendsweep")
+    }
+}
+
+/// `path = ..., column = ...` plus `extra` lines, for a file in the scene.
+fn data(path: &str, column: &str, extra: &str) -> String {
+    format!("path = {path:?}\ncolumn = {column:?}\n{extra}")
+}
+
+/// Exit status 2, one `error:` line holding every needle, no panic, no results directory.
+#[track_caller]
+fn assert_refused(scene: &Scene, out: &Output, needles: &[&str]) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit status 2\nstderr: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert!(
+        !stderr.to_lowercase().contains("backtrace"),
+        "backtrace: {stderr}"
+    );
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one message line, got:\n{stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    for needle in needles {
+        assert!(
+            stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{stderr}"
+        );
+    }
+    assert!(
+        !scene.out().exists(),
+        "the results directory was created\n{stderr}"
+    );
+    println!("{}", lines[0]);
+    stderr
+}
+
+#[track_caller]
+fn assert_trained(scene: &Scene, out: &Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(scene.out().join("trials.parquet").exists());
+}
+
+fn file_source(
+    path: &Path,
+    column: &str,
+    sort_by: Option<&str>,
+    date_format: Option<&str>,
+    missing: Missing,
+) -> Source {
+    Source::File {
+        path: path.to_path_buf(),
+        column: column.into(),
+        features: vec![],
+        sort_by: sort_by.map(String::from),
+        date_format: date_format.map(String::from),
+        rows: None,
+        missing,
+    }
+}
+
+fn load(source: &Source) -> Series {
+    load_series(source)
+        .unwrap_or_else(|e| panic!("loading {source:?}: {e:#}"))
+        .0
+}
+
+/// 40 days from 2020-01-25 (so across a month and a year's start... of February), in a
+/// shuffled order; `y` is the day's position in time, so the sorted series is 0, 1, 2, ...
+fn shuffled_days(n: usize) -> Vec<(u32, u32, u32, usize)> {
+    let month_days = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let mut days = Vec::new();
+    let (mut y, mut m, mut d) = (2019u32, 12u32, 20u32);
+    for i in 0..n {
+        days.push((y, m, d, i));
+        d += 1;
+        if d > month_days[(m - 1) as usize] {
+            d = 1;
+            m += 1;
+            if m > 12 {
+                m = 1;
+                y += 1;
+            }
+        }
+    }
+    // A fixed permutation: 17 is coprime with every n used here.
+    (0..n).map(|k| days[(k * 17) % n]).collect()
+}
+
+fn dmy_csv(n: usize) -> String {
+    let mut text = String::from("date,y\n");
+    for (y, m, d, i) in shuffled_days(n) {
+        text.push_str(&format!("{d:02}/{m:02}/{y},{i}\n"));
+    }
+    text
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 3: dates are parsed as dates, never sorted as text.
+
+#[test]
+fn day_month_year_dates_are_refused_without_date_format() {
+    let scene = Scene::new();
+    scene.write("s.csv", dmy_csv(60));
+    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"date\""));
+    assert_refused(
+        &scene,
+        &out,
+        &[
+            "s.csv",
+            "sort_by",
+            "\"date\"",
+            "data row 1 (line 2 of the file)",
+            "not an ISO 8601 date",
+            "date_format",
+        ],
+    );
+}
+
+#[test]
+fn date_format_sorts_day_month_year_dates_as_dates() {
+    let scene = Scene::new();
+    let p = scene.write("s.csv", dmy_csv(60));
+    let series = load(&file_source(
+        &p,
+        "y",
+        Some("date"),
+        Some("%d/%m/%Y"),
+        Missing::Error,
+    ));
+    let expected: Vec<f64> = (0..60).map(|i| i as f64).collect();
+    assert_eq!(*series.values, *expected);
+    let out = scene.sweep(&data(
+        "s.csv",
+        "y",
+        "sort_by = \"date\"\ndate_format = \"%d/%m/%Y\"",
+    ));
+    assert_trained(&scene, &out);
+}
+
+#[test]
+fn iso_dates_and_date_times_sort_in_time_order() {
+    let scene = Scene::new();
+    let mut dates = String::from("when,y\n");
+    let mut times = String::from("when,y\n");
+    for (y, m, d, i) in shuffled_days(60) {
+        dates.push_str(&format!("{y}-{m:02}-{d:02},{i}\n"));
+    }
+    // Hours within one day, written with and without the T.
+    for k in 0..24 {
+        let h = (k * 5) % 24;
+        let sep = if k % 2 == 0 { 'T' } else { ' ' };
+        times.push_str(&format!("2021-03-04{sep}{h:02}:30:00,{h}\n"));
+    }
+    let p = scene.write("d.csv", dates);
+    let series = load(&file_source(&p, "y", Some("when"), None, Missing::Error));
+    assert_eq!(
+        *series.values,
+        *(0..60).map(|i| i as f64).collect::<Vec<_>>()
+    );
+    let p = scene.write("t.csv", &times);
+    // Mixed separators are two formats: refused, naming the first row of the other one.
+    let err = load_series(&file_source(&p, "y", Some("when"), None, Missing::Error))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("data row 2 (line 3 of the file)") && err.contains("2021-03-04 05:30:00"),
+        "{err}"
+    );
+    let p = scene.write("t.csv", times.replace('T', " "));
+    let series = load(&file_source(&p, "y", Some("when"), None, Missing::Error));
+    assert_eq!(
+        *series.values,
+        *(0..24).map(|i| i as f64).collect::<Vec<_>>()
+    );
+    // A date-time format of one's own.
+    let p = scene.write(
+        "t2.csv",
+        times
+            .replace('T', " ")
+            .replace("2021-03-04 ", "04.03.2021 "),
+    );
+    let series = load(&file_source(
+        &p,
+        "y",
+        Some("when"),
+        Some("%d.%m.%Y %H:%M:%S"),
+        Missing::Error,
+    ));
+    assert_eq!(
+        *series.values,
+        *(0..24).map(|i| i as f64).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_row_in_another_date_format_is_refused_naming_it() {
+    let scene = Scene::new();
+    let mut text = dmy_csv(60);
+    // Data row 7 written the ISO way among day/month/year dates.
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[7] = "2020-01-07,6".into();
+    text = lines.join("\n") + "\n";
+    scene.write("s.csv", text);
+    let out = scene.sweep(&data(
+        "s.csv",
+        "y",
+        "sort_by = \"date\"\ndate_format = \"%d/%m/%Y\"",
+    ));
+    assert_refused(
+        &scene,
+        &out,
+        &[
+            "s.csv",
+            "data row 7 (line 8 of the file)",
+            "\"2020-01-07\"",
+            "%d/%m/%Y",
+        ],
+    );
+}
+
+#[test]
+fn date_format_without_sort_by_is_refused() {
+    let scene = Scene::new();
+    scene.write("s.csv", dmy_csv(60));
+    let out = scene.sweep(&data("s.csv", "y", "date_format = \"%d/%m/%Y\""));
+    assert_refused(&scene, &out, &["grid.toml", "date_format", "sort_by"]);
+    // Local times only: an offset would order instants by their local clock.
+    let out = scene.sweep(&data(
+        "s.csv",
+        "y",
+        "sort_by = \"date\"\ndate_format = \"%d/%m/%Y %H:%M %z\"",
+    ));
+    assert_refused(&scene, &out, &["grid.toml", "date_format", "time zones"]);
+    let out = scene.sweep(&data(
+        "s.csv",
+        "y",
+        "sort_by = \"date\"\ndate_format = \"dd/mm/yyyy\"",
+    ));
+    assert_refused(&scene, &out, &["grid.toml", "date_format", "%d/%m/%Y"]);
+}
+
+#[test]
+fn date_format_with_a_numeric_sort_key_is_refused() {
+    let scene = Scene::new();
+    let mut text = String::from("t,y\n");
+    for i in 0..40 {
+        text.push_str(&format!("{},{}\n", (i * 7) % 40, i % 9));
+    }
+    scene.write("s.csv", text);
+    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"t\"\ndate_format = \"%Y\""));
+    assert_refused(&scene, &out, &["s.csv", "date_format", "\"t\"", "numbers"]);
+}
+
+#[test]
+fn a_sort_key_that_is_neither_numbers_nor_dates_is_refused() {
+    let scene = Scene::new();
+    let mut text = String::from("label,y\n");
+    for i in 0..40 {
+        text.push_str(&format!("item{},{}\n", (i * 7) % 40, i % 9));
+    }
+    scene.write("s.csv", &text);
+    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"label\""));
+    assert_refused(
+        &scene,
+        &out,
+        &["s.csv", "\"label\"", "\"item0\"", "date_format"],
+    );
+    let scene = Scene::new();
+    scene.write("s.csv", text.replace("item", "").replace("\n7,", "\n,"));
+    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"label\""));
+    assert_refused(
+        &scene,
+        &out,
+        &[
+            "s.csv",
+            "\"label\"",
+            "no value",
+            "data row 2 (line 3 of the file)",
+        ],
+    );
+}
+
+#[test]
+fn parquet_date_columns_sort_as_dates() {
+    let scene = Scene::new();
+    // 60 rows of `day` (Date32) in shuffled order, with y the value of that day.
+    let p = scene.fixture("decimal_column.parquet");
+    let sorted = load(&file_source(&p, "y", Some("day"), None, Missing::Error));
+    let unsorted = load(&file_source(&p, "y", None, None, Missing::Error));
+    let expected: Vec<f64> = (0..60)
+        .map(|i| ((i * 7) % 11) as f64 + 0.5 * i as f64)
+        .collect();
+    assert_eq!(*sorted.values, *expected);
+    assert_ne!(*unsorted.values, *expected);
+    let out = scene.sweep(&data(
+        "decimal_column.parquet",
+        "y",
+        "sort_by = \"day\"\ndate_format = \"%Y-%m-%d\"",
+    ));
+    assert_refused(&scene, &out, &["date_format", "\"day\"", "dates already"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 4: the usual missing-value markers are missing values.
+
+fn markers_csv() -> String {
+    let markers = ["NA", "N/A", "null", "NaN", "nan", "None", ""];
+    let mut text = String::from("t,y\n");
+    for i in 0..60 {
+        let y = if (10..10 + markers.len()).contains(&i) && i % 2 == 0 {
+            markers[i - 10].to_string()
+        } else if (30..30 + markers.len()).contains(&i) {
+            markers[i - 30].to_string()
+        } else {
+            format!("{}", i % 9)
+        };
+        text.push_str(&format!("{i},{y}\n"));
+    }
+    text
+}
+
+#[test]
+fn missing_markers_follow_the_missing_policy() {
+    let scene = Scene::new();
+    let p = scene.write("s.csv", markers_csv());
+    // Rows 10, 12, 14, 16 and 30..37: 4 + 7 markers.
+    let dropped = load(&file_source(&p, "y", None, None, Missing::Drop));
+    assert_eq!(dropped.values.len(), 60 - 11);
+    let filled = load(&file_source(&p, "y", None, None, Missing::Interpolate));
+    assert_eq!(filled.values.len(), 60);
+    // Row 10 (NA) lies between 9 % 9 = 0 and 11 % 9 = 2.
+    assert_eq!(filled.values[10], 1.0);
+    let out = scene.sweep(&data("s.csv", "y", "missing = \"drop\""));
+    assert_trained(&scene, &out);
+}
+
+#[test]
+fn missing_markers_under_the_error_policy_name_the_policies_that_accept_them() {
+    let scene = Scene::new();
+    scene.write("s.csv", markers_csv());
+    let out = scene.sweep(&data("s.csv", "y", ""));
+    assert_refused(
+        &scene,
+        &out,
+        &[
+            "s.csv",
+            "\"y\"",
+            "11 missing",
+            "data row 11 (line 12 of the file)",
+            "missing = \"drop\"",
+            "\"interpolate\"",
+        ],
+    );
+}
+
+#[test]
+fn a_word_among_numbers_is_still_text_and_named_by_its_file_row() {
+    let scene = Scene::new();
+    let mut text = String::from("t,y\n");
+    for i in 0..40 {
+        let y = if i == 33 {
+            "oops".to_string()
+        } else {
+            format!("{}", i % 9)
+        };
+        // Sorting by t reverses the rows: the message must still name the file's row.
+        text.push_str(&format!("{},{y}\n", 40 - i));
+    }
+    scene.write("s.csv", text);
+    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"t\"\nmissing = \"drop\""));
+    assert_refused(
+        &scene,
+        &out,
+        &[
+            "s.csv",
+            "\"y\"",
+            "text values",
+            "data row 34 (line 35 of the file)",
+            "\"oops\"",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 8: only the named Parquet columns are read; other types are refused clearly.
+
+#[test]
+fn an_unused_decimal_or_float16_parquet_column_does_not_matter() {
+    for name in ["decimal_column.parquet", "float16_column.parquet"] {
+        let scene = Scene::new();
+        scene.fixture(name);
+        let out = scene.sweep(&data(name, "y", "sort_by = \"day\""));
+        assert_trained(&scene, &out);
+    }
+}
+
+#[test]
+fn a_named_decimal_or_float16_parquet_column_is_refused_naming_its_type() {
+    let scene = Scene::new();
+    scene.fixture("decimal_column.parquet");
+    let out = scene.sweep(&data("decimal_column.parquet", "price", ""));
+    assert_refused(
+        &scene,
+        &out,
+        &[
+            "decimal_column.parquet",
+            "\"price\"",
+            "Decimal(10, 2)",
+            "Float64",
+        ],
+    );
+    let scene = Scene::new();
+    scene.fixture("float16_column.parquet");
+    let out = scene.sweep(&data(
+        "float16_column.parquet",
+        "y",
+        "features = [\"half\"]",
+    ));
+    assert_refused(
+        &scene,
+        &out,
+        &["float16_column.parquet", "features", "\"half\"", "Float16"],
+    );
+    let out = scene.sweep(&data("float16_column.parquet", "y", "sort_by = \"nope\""));
+    assert_refused(&scene, &out, &["sort_by = \"nope\"", "day, y, half"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 9: a file too large to hold is refused before it is read.
+
+#[test]
+fn a_two_gib_file_is_refused_before_reading() {
+    let scene = Scene::new();
+    let p = scene.path("big.csv");
+    // Sparse: no disk space is used.
+    std::fs::File::create(&p).unwrap().set_len(2 << 30).unwrap();
+    let started = Instant::now();
+    let out = scene.sweep(&data("big.csv", "y", ""));
+    assert_refused(&scene, &out, &["big.csv", "2.0 GiB", "1.0 GiB"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 16: values beyond what f64 metrics and f32 training hold.
+
+fn scaled_csv(factor: f64) -> String {
+    let mut text = String::from("t,y\n");
+    for i in 0..60 {
+        text.push_str(&format!("{i},{:e}\n", factor * (1.0 + (i % 7) as f64)));
+    }
+    text
+}
+
+#[test]
+fn huge_and_tiny_values_are_refused_for_their_range_not_as_constant() {
+    let scene = Scene::new();
+    scene.write("s.csv", scaled_csv(1e200));
+    let err = assert_refused(
+        &scene,
+        &scene.sweep(&data("s.csv", "y", "")),
+        &["s.csv", "\"y\"", "7e200", "1e100", "f64"],
+    );
+    assert!(!err.contains("constant"), "{err}");
+    scene.write("s.csv", scaled_csv(1e-200));
+    let err = assert_refused(
+        &scene,
+        &scene.sweep(&data("s.csv", "y", "")),
+        &["s.csv", "\"y\"", "6e-200", "1e-100", "f64"],
+    );
+    assert!(!err.contains("constant"), "{err}");
+    // Without scaling the model sees the values in f32.
+    scene.write("s.csv", scaled_csv(1e30));
+    assert_refused(
+        &scene,
+        &scene.sweep(&data("s.csv", "y", "scale = \"none\"")),
+        &["s.csv", "f32", "scale = \"zscore\""],
+    );
+    scene.write("s.csv", scaled_csv(1e-30));
+    assert_refused(
+        &scene,
+        &scene.sweep(&data("s.csv", "y", "scale = \"none\"")),
+        &["s.csv", "f32", "scale = \"zscore\""],
+    );
+}
+
+#[test]
+fn large_and_small_values_within_range_train() {
+    for factor in [1e30, 1e-30] {
+        let scene = Scene::new();
+        scene.write("s.csv", scaled_csv(factor));
+        let out = scene.sweep(&data("s.csv", "y", ""));
+        assert_trained(&scene, &out);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 17: a FIFO (or any file that is not a regular file) is refused, not opened.
+
+#[test]
+fn a_fifo_as_the_data_file_is_refused_without_blocking() {
+    let scene = Scene::new();
+    let p = scene.path("pipe.csv");
+    let made = Command::new("mkfifo")
+        .arg(&p)
+        .status()
+        .expect("running mkfifo");
+    assert!(made.success());
+    let mut child = scene
+        .command(&data("pipe.csv", "y", ""))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("trendsweep blocked on the FIFO");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_refused(&scene, &out, &["pipe.csv", "FIFO", "regular file"]);
+    let out = scene.sweep(&data("/dev/zero", "y", ""));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("/dev/zero") && stderr.contains("device"),
+        "{stderr}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// CSV files as other tools write them.
+
+fn plain_rows(n: usize) -> Vec<(usize, f64)> {
+    (0..n).map(|i| (i, ((i * 7) % 11) as f64 + 0.25)).collect()
+}
+
+#[test]
+fn a_byte_order_mark_crlf_lines_and_quoted_numbers_read_as_plain_csv() {
+    let scene = Scene::new();
+    let rows = plain_rows(40);
+    let mut text = String::from("\u{feff}t,y\r\n");
+    for (i, y) in rows.iter().rev() {
+        text.push_str(&format!("{i},\"{y}\"\r\n"));
+    }
+    let p = scene.write("s.csv", text);
+    // The first column is found by its name, without the mark.
+    let series = load(&file_source(&p, "y", Some("t"), None, Missing::Error));
+    let expected: Vec<f64> = rows.iter().map(|r| r.1).collect();
+    assert_eq!(*series.values, *expected);
+    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"t\""));
+    assert_trained(&scene, &out);
+}
+
+#[test]
+fn a_semicolon_separated_file_is_refused_saying_so() {
+    let scene = Scene::new();
+    let mut text = String::from("t;y\n");
+    for (i, y) in plain_rows(40) {
+        text.push_str(&format!("{i};{y}\n"));
+    }
+    scene.write("s.csv", text);
+    let out = scene.sweep(&data("s.csv", "y", ""));
+    assert_refused(&scene, &out, &["s.csv", "\";\"", "comma"]);
+}
+
+#[test]
+fn a_header_only_file_is_refused_as_too_short() {
+    let scene = Scene::new();
+    scene.write("s.csv", "t,y\n");
+    let out = scene.sweep(&data("s.csv", "y", ""));
+    assert_refused(&scene, &out, &["s.csv", "0 rows", "at least"]);
+}
+
+#[test]
+fn duplicate_column_names_are_refused_naming_the_column() {
+    let scene = Scene::new();
+    let mut text = String::from("t,y,y\n");
+    for (i, y) in plain_rows(40) {
+        text.push_str(&format!("{i},{y},{}\n", y * 2.0));
+    }
+    scene.write("s.csv", text);
+    let out = scene.sweep(&data("s.csv", "y", ""));
+    assert_refused(&scene, &out, &["s.csv", "\"y\""]);
+}
+
+#[test]
+fn a_sort_key_with_nan_or_spaces_around_dates() {
+    let scene = Scene::new();
+    let mut text = String::from("t,y\n");
+    for i in 0..40 {
+        let t = if i == 8 {
+            "NaN".to_string()
+        } else {
+            format!("{}.5", (i * 7) % 40)
+        };
+        text.push_str(&format!("{t},{}\n", i % 9));
+    }
+    scene.write("s.csv", text);
+    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"t\""));
+    assert_refused(
+        &scene,
+        &out,
+        &[
+            "s.csv",
+            "\"t\"",
+            "no value",
+            "data row 9 (line 10 of the file)",
+        ],
+    );
+    let mut text = String::from("d,y\n");
+    for (y, m, d, i) in shuffled_days(40) {
+        text.push_str(&format!(" {y}-{m:02}-{d:02} ,{i}\n"));
+    }
+    let p = scene.write("d.csv", text);
+    let series = load(&file_source(&p, "y", Some("d"), None, Missing::Error));
+    assert_eq!(
+        *series.values,
+        *(0..40).map(|i| i as f64).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_sparse_file_under_the_size_limit_is_refused_by_its_first_line() {
+    let scene = Scene::new();
+    let p = scene.path("zeros.csv");
+    // 512 MiB of zeros: no header line, read whole it would take gigabytes.
+    std::fs::File::create(&p)
+        .unwrap()
+        .set_len(512 << 20)
+        .unwrap();
+    let started = Instant::now();
+    let out = scene.sweep(&data("zeros.csv", "y", ""));
+    assert_refused(&scene, &out, &["zeros.csv", "first line", "header"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    let mut text = b"t,y\0\n".to_vec();
+    for i in 0..40 {
+        text.extend(format!("{i},{}\n", i % 7).bytes());
+    }
+    scene.write("nul.csv", text);
+    let out = scene.sweep(&data("nul.csv", "y", ""));
+    assert_refused(&scene, &out, &["nul.csv", "NUL"]);
+}
+
+#[test]
+fn blank_lines_at_the_end_are_not_missing_values_and_cr_only_lines_are_named() {
+    let scene = Scene::new();
+    let mut text = String::from("t,y\n");
+    for (i, y) in plain_rows(40) {
+        text.push_str(&format!("{i},{y}\n"));
+    }
+    let p = scene.write("s.csv", format!("{text}\n\r\n\n"));
+    let series = load(&file_source(&p, "y", None, None, Missing::Error));
+    assert_eq!(series.values.len(), 40);
+    // A blank line inside the data is still a row with missing values.
+    let inner = text.replacen("5,", "\n5,", 1);
+    let p = scene.write("inner.csv", &inner);
+    let err = load_series(&file_source(&p, "y", None, None, Missing::Error))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("1 missing"), "{err}");
+    scene.write("cr.csv", text.replace('\n', "\r"));
+    let out = scene.sweep(&data("cr.csv", "y", ""));
+    assert_refused(&scene, &out, &["cr.csv", "carriage return"]);
+}
