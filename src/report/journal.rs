@@ -309,6 +309,47 @@ mod tests {
         assert!(read.files.is_empty());
     }
 
+    /// One serialized record, as the writer lays it down.
+    fn record_line() -> String {
+        let record = TrialRecord {
+            trial_id: "abc".into(),
+            window: 4,
+            config: crate::config::TrainConfig::default(),
+            result: crate::results::TrialResult {
+                status: crate::results::TrialStatus::Failed,
+                message: Some("x".into()),
+                curve: vec![],
+                best_epoch: None,
+                wall_seconds: 0.0,
+                steps: 0,
+                steps_per_second: 0.0,
+            },
+        };
+        serde_json::to_string(&record).unwrap()
+    }
+
+    #[test]
+    fn scan_keeps_a_record_lacking_only_its_newline_and_cuts_a_torn_one() {
+        let line = record_line();
+        let path = Path::new("journal.jsonl");
+        let whole = scan(path, line.as_bytes()).unwrap();
+        assert_eq!((whole.records.len(), whole.missing_newline, whole.keep), (1, true, line.len()));
+        let text = format!("{line}\n{}", &line[..line.len() - 3]);
+        let torn = scan(path, text.as_bytes()).unwrap();
+        assert_eq!((torn.records.len(), torn.torn_line, torn.keep), (1, Some(2), line.len() + 1));
+    }
+
+    #[test]
+    fn scan_refuses_json_that_is_not_a_record_even_last() {
+        let line = record_line();
+        for tail in ["{\"oops\":true}", "{\"oops\":true}\n", "[1]\n"] {
+            let text = format!("{line}\n{tail}");
+            let err = scan(Path::new("j.jsonl"), text.as_bytes()).unwrap_err();
+            assert!(crate::error::is_bad_input(&err), "{tail}");
+            assert!(err.to_string().contains("j.jsonl line 2"), "{err}");
+        }
+    }
+
     #[test]
     fn missing_directory_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
