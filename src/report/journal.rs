@@ -333,10 +333,16 @@ mod tests {
         let line = record_line();
         let path = Path::new("journal.jsonl");
         let whole = scan(path, line.as_bytes()).unwrap();
-        assert_eq!((whole.records.len(), whole.missing_newline, whole.keep), (1, true, line.len()));
+        assert_eq!(
+            (whole.records.len(), whole.missing_newline, whole.keep),
+            (1, true, line.len())
+        );
         let text = format!("{line}\n{}", &line[..line.len() - 3]);
         let torn = scan(path, text.as_bytes()).unwrap();
-        assert_eq!((torn.records.len(), torn.torn_line, torn.keep), (1, Some(2), line.len() + 1));
+        assert_eq!(
+            (torn.records.len(), torn.torn_line, torn.keep),
+            (1, Some(2), line.len() + 1)
+        );
     }
 
     #[test]
