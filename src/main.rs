@@ -42,7 +42,8 @@ fn release_memory() {
     }
 }
 
-/// A sweep stopped by Ctrl-C: exit status 130, as a shell reports SIGINT.
+/// A sweep stopped by Ctrl-C, SIGTERM or SIGHUP: exit status 128 + the signal's number, as
+/// a shell reports a process the signal ended.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct Interrupted(String);
@@ -53,7 +54,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<Interrupted>() => {
             errln!("{e}");
-            ExitCode::from(130)
+            ExitCode::from(sweep::interrupt_status())
         }
         Err(e) => {
             errln!("error: {e:#}");
@@ -105,12 +106,20 @@ fn run(command: Command) -> Result<()> {
                 );
             }
             if outcome.interrupted {
-                return Err(Interrupted(format!(
-                    "interrupted: {} of {} trials are done and saved in {}; run the same command again to train the rest",
-                    outcome.total - outcome.remaining,
-                    outcome.total,
-                    out.display()
-                ))
+                return Err(Interrupted(if outcome.remaining == 0 {
+                    format!(
+                        "interrupted after every trial had ended: all {} trials are done and the tables in {} are written",
+                        outcome.total,
+                        out.display()
+                    )
+                } else {
+                    format!(
+                        "interrupted: {} of {} trials are done and saved in {}; run the same command again to train the rest",
+                        outcome.total - outcome.remaining,
+                        outcome.total,
+                        out.display()
+                    )
+                })
                 .into());
             }
             Ok(())
@@ -192,7 +201,8 @@ fn run(command: Command) -> Result<()> {
             }
             warn_if_different_data(&dirs)?;
             let summary = report::summarize(&dirs)?;
-            std::fs::create_dir_all(&out)?;
+            std::fs::create_dir_all(&out)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
             summary.write(&out)?;
             report::write_html(&out, &dirs, &summary)?;
             if !quiet {

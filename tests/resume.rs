@@ -56,8 +56,13 @@ fn spawn_sweep(grid: &Path, out: &Path) -> Child {
         .unwrap()
 }
 
+/// Finished trials in the journal: whole lines holding a record (its header line is not one).
 fn journal_lines(dir: &Path) -> usize {
-    std::fs::read_to_string(dir.join("journal.jsonl")).map_or(0, |t| t.matches('\n').count())
+    std::fs::read_to_string(dir.join("journal.jsonl")).map_or(0, |t| {
+        t.split_inclusive('\n')
+            .filter(|l| l.ends_with('\n') && l.contains("\"trial_id\""))
+            .count()
+    })
 }
 
 fn signal(child: &Child, sig: &str) {
@@ -295,8 +300,25 @@ fn a_running_sweep_holds_its_directory_and_a_dead_ones_lock_is_taken_over() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("locked");
     std::fs::create_dir_all(&dir).unwrap();
-    let mut holder = Command::new("sleep").arg("30").spawn().unwrap();
-    std::fs::write(dir.join(".trendsweep.lock"), holder.id().to_string()).unwrap();
+    // The lock is the kernel's (flock): a process holding it, whose id the file names.
+    let lock = dir.join(".trendsweep.lock");
+    let mut holder = Command::new("flock")
+        .arg("-o")
+        .arg(&lock)
+        .args(["sleep", "30"])
+        .spawn()
+        .unwrap();
+    while Command::new("flock")
+        .arg("-n")
+        .arg(&lock)
+        .arg("true")
+        .status()
+        .unwrap()
+        .success()
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::fs::write(&lock, holder.id().to_string()).unwrap();
     let out = sweep(Path::new("experiments/quick.toml"), &dir, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
@@ -307,7 +329,7 @@ fn a_running_sweep_holds_its_directory_and_a_dead_ones_lock_is_taken_over() {
     assert!(!dir.join("trials.parquet").exists());
     holder.kill().unwrap();
     holder.wait().unwrap();
-    // The holder is gone: its lock is stale and the next sweep takes it over.
+    // The holder is gone, and the kernel released its lock: the next sweep takes it over.
     let out = sweep(Path::new("experiments/quick.toml"), &dir, &["--quiet"]);
     assert!(
         out.status.success(),

@@ -384,7 +384,9 @@ fn record_release() {
     let dir = RELEASE_DIR
         .get()
         .expect("the test sets the directory first");
-    let lines = std::fs::read_to_string(dir.join("journal.jsonl")).map_or(0, |t| t.lines().count());
+    let lines = std::fs::read_to_string(dir.join("journal.jsonl")).map_or(0, |t| {
+        t.lines().filter(|l| l.contains("\"trial_id\"")).count()
+    });
     RELEASES
         .lock()
         .unwrap()

@@ -3,9 +3,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
 
+use crate::error::bad_input;
 use crate::results::TrialRecord;
+use crate::sweep::RunInfo;
 
 /// What a read of the journal found, including what it had to leave out, so a caller can warn
 /// about torn lines instead of losing them silently.
@@ -18,6 +21,8 @@ pub struct JournalRead {
     /// Lines ignored because they were the last line of their file and did not parse:
     /// (file, 1-based line number).
     pub torn: Vec<(PathBuf, usize)>,
+    /// The header of each file that has one: what its records were trained on.
+    pub headers: Vec<(PathBuf, RunInfo)>,
     /// How many records were replaced by a later one with the same trial id.
     pub replaced: usize,
 }
@@ -99,40 +104,156 @@ pub fn read_journal(dir: &Path) -> anyhow::Result<Vec<TrialRecord>> {
     Ok(read_journal_detailed(dir)?.records)
 }
 
-/// Reads every `journal*.jsonl` in `dir` (files in [`journal_order`], lines in order).
-///
-/// A crash while appending can leave the last line of a file incomplete, so a last line that
-/// does not parse is skipped and reported in [`JournalRead::torn`]. Anywhere else a bad line
-/// means the file was damaged in a way a crash cannot explain, so it is an error naming the
-/// file and line. Blank lines are ignored. A directory without journal files gives no records.
+/// The first line of a journal file written by this version: what the records below it were
+/// trained on, so the fingerprint travels with the results it describes. Older journals have
+/// no header; their directory's `run.json` speaks for them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalHeader {
+    /// The journal format; 1 is the first with a header.
+    pub trendsweep_journal: u32,
+    pub run: RunInfo,
+}
+
+impl JournalHeader {
+    pub const VERSION: u32 = 1;
+
+    pub fn new(run: &RunInfo) -> JournalHeader {
+        JournalHeader {
+            trendsweep_journal: Self::VERSION,
+            run: run.clone(),
+        }
+    }
+}
+
+/// What one line of a journal is. Every reader and the writer decide with [`classify`], so a
+/// line counts as a record for all of them or for none.
+#[derive(Debug)]
+pub enum Line {
+    Blank,
+    Header(Box<JournalHeader>),
+    Record(Box<TrialRecord>),
+    /// Valid JSON that is neither a header nor a record.
+    NotARecord(String),
+    /// Not JSON at all (e.g. the start of a record cut off by a kill).
+    NotJson(String),
+}
+
+pub fn classify(line: &[u8]) -> Line {
+    if line.iter().all(|b| b.is_ascii_whitespace()) {
+        return Line::Blank;
+    }
+    if let Ok(record) = serde_json::from_slice::<TrialRecord>(line) {
+        return Line::Record(Box::new(record));
+    }
+    if let Ok(header) = serde_json::from_slice::<JournalHeader>(line) {
+        return Line::Header(Box::new(header));
+    }
+    match serde_json::from_slice::<serde_json::Value>(line) {
+        Ok(_) => Line::NotARecord(
+            serde_json::from_slice::<TrialRecord>(line)
+                .err()
+                .map_or_else(String::new, |e| e.to_string()),
+        ),
+        Err(e) => Line::NotJson(e.to_string()),
+    }
+}
+
+/// One journal file, read and judged line by line.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    pub header: Option<JournalHeader>,
+    /// The records, in file order (a later one for the same trial id replaces an earlier one).
+    pub records: Vec<TrialRecord>,
+    /// How many leading bytes of the file are kept: less than its length when the last line
+    /// is torn (cut off by a crash mid-write) and must go.
+    pub keep: usize,
+    /// The last line is a whole record or header that lacks only its newline (a write that
+    /// stopped just before it): it counts, and the writer restores the newline.
+    pub missing_newline: bool,
+    /// The 1-based number of a torn last line, left out.
+    pub torn_line: Option<usize>,
+}
+
+/// Judges every line of a journal file's contents. Only the last line can have been cut off
+/// by a crash, and only if it lacks its newline: such a line that is not JSON is torn and left
+/// out; one that is a whole record lacking its newline counts. Any other line that is not a
+/// record (or the header, on line 1) is damage no crash explains: an error naming file and line.
+pub fn scan(path: &Path, bytes: &[u8]) -> anyhow::Result<Scanned> {
+    let mut out = Scanned {
+        keep: bytes.len(),
+        ..Scanned::default()
+    };
+    let mut start = 0;
+    let mut number = 0;
+    while start < bytes.len() {
+        number += 1;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|i| start + i);
+        let line = &bytes[start..end.unwrap_or(bytes.len())];
+        let terminated = end.is_some();
+        let bad = |what: String| {
+            bad_input(format!(
+                "journal file {} line {number}: {what}; a crash cannot leave such a line, so the file \
+                 was changed or damaged: repair or delete that line (or move the file out of the \
+                 directory) and run again",
+                path.display()
+            ))
+        };
+        match classify(line) {
+            Line::Blank if terminated => {}
+            // Trailing spaces without a newline: nothing a writer of ours left; cut them.
+            Line::Blank => out.keep = start,
+            Line::Record(record) => {
+                out.records.push(*record);
+                out.missing_newline = !terminated;
+            }
+            Line::Header(header) if number == 1 => {
+                out.header = Some(*header);
+                out.missing_newline = !terminated;
+            }
+            Line::Header(_) => {
+                return Err(bad("a journal header, which belongs on line 1 only".into()));
+            }
+            Line::NotJson(_) if !terminated => {
+                out.keep = start;
+                out.torn_line = Some(number);
+            }
+            Line::NotJson(e) | Line::NotARecord(e) => {
+                return Err(bad(format!("not a trial record ({e})")));
+            }
+        }
+        start = end.map_or(bytes.len(), |e| e + 1);
+    }
+    Ok(out)
+}
+
+/// Reads every `journal*.jsonl` in `dir` (files in [`journal_order`], lines in order), each
+/// judged by [`scan`]: a torn last line is skipped and reported in [`JournalRead::torn`]; any
+/// other bad line is an error naming the file and line. A directory without journal files
+/// gives no records.
 pub fn read_journal_detailed(dir: &Path) -> anyhow::Result<JournalRead> {
     let files = journal_files(dir)?;
     let mut by_id: BTreeMap<String, TrialRecord> = BTreeMap::new();
     let mut torn = Vec::new();
+    let mut headers = Vec::new();
     let mut replaced = 0;
     for file in &files {
         // Bytes, not a String: a torn line may end inside a multi-byte character.
         let bytes = std::fs::read(file)
             .with_context(|| format!("cannot read journal file {}", file.display()))?;
-        let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
-        let is_blank = |line: &[u8]| line.iter().all(|b| b.is_ascii_whitespace());
-        let last_content = lines.iter().rposition(|l| !is_blank(l));
-        for (index, line) in lines.iter().enumerate() {
-            if is_blank(line) {
-                continue;
-            }
-            match serde_json::from_slice::<TrialRecord>(line) {
-                Ok(record) => {
-                    if by_id.insert(record.trial_id.clone(), record).is_some() {
-                        replaced += 1;
-                    }
-                }
-                Err(_) if Some(index) == last_content => torn.push((file.clone(), index + 1)),
-                Err(err) => bail!(
-                    "journal file {} line {}: not a trial record: {err}",
-                    file.display(),
-                    index + 1
-                ),
+        let scanned = scan(file, &bytes)?;
+        if let Some(line) = scanned.torn_line {
+            torn.push((file.clone(), line));
+        }
+        if let Some(header) = scanned.header {
+            headers.push((file.clone(), header.run));
+        }
+        for record in scanned.records {
+            if by_id.insert(record.trial_id.clone(), record).is_some() {
+                replaced += 1;
             }
         }
     }
@@ -140,6 +261,7 @@ pub fn read_journal_detailed(dir: &Path) -> anyhow::Result<JournalRead> {
         records: by_id.into_values().collect(),
         files,
         torn,
+        headers,
         replaced,
     })
 }
@@ -185,6 +307,53 @@ mod tests {
         let read = read_journal_detailed(dir.path()).unwrap();
         assert!(read.records.is_empty());
         assert!(read.files.is_empty());
+    }
+
+    /// One serialized record, as the writer lays it down.
+    fn record_line() -> String {
+        let record = TrialRecord {
+            trial_id: "abc".into(),
+            window: 4,
+            config: crate::config::TrainConfig::default(),
+            result: crate::results::TrialResult {
+                status: crate::results::TrialStatus::Failed,
+                message: Some("x".into()),
+                curve: vec![],
+                best_epoch: None,
+                wall_seconds: 0.0,
+                steps: 0,
+                steps_per_second: 0.0,
+            },
+        };
+        serde_json::to_string(&record).unwrap()
+    }
+
+    #[test]
+    fn scan_keeps_a_record_lacking_only_its_newline_and_cuts_a_torn_one() {
+        let line = record_line();
+        let path = Path::new("journal.jsonl");
+        let whole = scan(path, line.as_bytes()).unwrap();
+        assert_eq!(
+            (whole.records.len(), whole.missing_newline, whole.keep),
+            (1, true, line.len())
+        );
+        let text = format!("{line}\n{}", &line[..line.len() - 3]);
+        let torn = scan(path, text.as_bytes()).unwrap();
+        assert_eq!(
+            (torn.records.len(), torn.torn_line, torn.keep),
+            (1, Some(2), line.len() + 1)
+        );
+    }
+
+    #[test]
+    fn scan_refuses_json_that_is_not_a_record_even_last() {
+        let line = record_line();
+        for tail in ["{\"oops\":true}", "{\"oops\":true}\n", "[1]\n"] {
+            let text = format!("{line}\n{tail}");
+            let err = scan(Path::new("j.jsonl"), text.as_bytes()).unwrap_err();
+            assert!(crate::error::is_bad_input(&err), "{tail}");
+            assert!(err.to_string().contains("j.jsonl line 2"), "{err}");
+        }
     }
 
     #[test]

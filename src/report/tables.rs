@@ -234,19 +234,21 @@ pub fn write_atomically(
         .to_string_lossy();
     let tmp: PathBuf = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut file =
-            File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut file = File::create(&tmp)?;
         write(&mut file)?;
         file.flush()?;
-        file.sync_all()
-            .with_context(|| format!("cannot sync {}", tmp.display()))?;
-        std::fs::rename(&tmp, path)
-            .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        Ok(())
     })();
-    if result.is_err() {
+    result.map_err(|e: anyhow::Error| {
         let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))
+        // One line: the file and the system's reason (e.g. "No space left on device").
+        match e.chain().find_map(|c| c.downcast_ref::<std::io::Error>()) {
+            Some(io) => anyhow::anyhow!("cannot write {}: {io}", path.display()),
+            None => anyhow::anyhow!("cannot write {}: {e:#}", path.display()),
+        }
+    })
 }
 
 pub fn write_parquet(path: &Path, df: &mut DataFrame) -> anyhow::Result<()> {

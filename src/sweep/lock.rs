@@ -1,25 +1,48 @@
-//! One sweep per results directory: a lock file holding the owner's process id and host. A
-//! lock whose process is gone (a crashed or killed run) is taken over rather than left stale.
-//! A lock from another host cannot be checked; under Slurm it is taken over, since Slurm
-//! runs a requeued task only after its previous run has ended.
+//! Who may write into a results directory, decided by operating-system file locks
+//! (`flock`), which the kernel releases when their process ends however it ends: a killed
+//! sweep leaves no lock behind that a later one would have to judge stale.
+//!
+//! Every sweep holds `.trendsweep.lock`: an unsharded sweep (and `--fresh`, to move the
+//! directory) exclusively, each shard shared with the other shards, so a shard and an
+//! unsharded sweep never run together. A shard also holds `.trendsweep-K-of-N.lock`
+//! exclusively, so one shard never runs twice, and refuses while a shard of another N holds
+//! its lock. The checks a new sweep makes before it writes (the sharding, the data
+//! fingerprint, the journal header it starts) run while it holds `.trendsweep-setup.lock`,
+//! so two sweeps started together decide one after the other.
+//!
+//! A lock file holds its owner's process id and host, for messages only. A lock file is
+//! deleted only by a process holding it exclusively, and a process that takes a lock checks
+//! that the file it locked is still the one at that path, so deleting never lets two
+//! processes hold "the same" lock.
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{Result, anyhow};
 
 use crate::error::bad_input;
 
-pub const LOCK_FILE: &str = ".trendsweep.lock";
+use super::Shard;
 
-/// Held for the length of a sweep; removes the lock file when dropped.
-pub struct DirLock {
-    path: PathBuf,
+pub const LOCK_FILE: &str = ".trendsweep.lock";
+const SETUP_FILE: &str = ".trendsweep-setup.lock";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Shared,
+    Exclusive,
 }
 
-fn process_alive(pid: u32) -> bool {
-    Path::new("/proc").join(pid.to_string()).exists()
+/// One taken lock; released (and its file deleted where that is safe) when dropped.
+pub struct LockFile {
+    path: PathBuf,
+    file: File,
+    mode: Mode,
+    /// False once the file has been moved away with its directory.
+    armed: bool,
 }
 
 fn host() -> String {
@@ -27,59 +50,252 @@ fn host() -> String {
         .map_or_else(|_| "unknown".into(), |h| h.trim().to_string())
 }
 
-impl DirLock {
-    /// Takes `dir/name`; shards of one grid each hold their own name in a shared directory.
-    pub fn acquire(dir: &Path, name: &str) -> Result<DirLock> {
-        let path = dir.join(name);
-        for _ in 0..3 {
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    write!(f, "{} {}", std::process::id(), host())
-                        .with_context(|| format!("writing {}", path.display()))?;
-                    return Ok(DirLock { path });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let text = std::fs::read_to_string(&path).unwrap_or_default();
-                    let mut parts = text.split_whitespace();
-                    let pid = parts.next().and_then(|p| p.parse::<u32>().ok());
-                    let owner_host = parts.next().map(str::to_string).unwrap_or_else(host);
-                    let elsewhere = owner_host != host();
-                    match pid {
-                        Some(pid) if elsewhere && std::env::var_os("SLURM_JOB_ID").is_none() => {
-                            return Err(bad_input(format!(
-                                "{}: a sweep on host {owner_host} (process {pid}) holds this directory; if it \
-                                 has ended, delete {} and run again",
-                                dir.display(),
-                                path.display()
-                            )));
-                        }
-                        Some(pid)
-                            if !elsewhere && pid != std::process::id() && process_alive(pid) =>
-                        {
-                            return Err(bad_input(format!(
-                                "{}: another sweep (process {pid}) is running in this directory; wait for it \
-                                 to finish, stop it, or use another --out",
-                                dir.display()
-                            )));
-                        }
-                        // The owner is gone (or the file is unreadable): a leftover of a killed run.
-                        _ => {
-                            let _ = std::fs::remove_file(&path);
-                        }
-                    }
-                }
-                Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
-            }
-        }
-        Err(anyhow::anyhow!(
-            "{}: could not take the lock file",
-            path.display()
-        ))
+fn io_error(path: &Path, e: std::io::Error) -> anyhow::Error {
+    anyhow!("cannot lock {}: {e}", path.display())
+}
+
+/// The holder a lock file names, as words for a message.
+fn holder(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut words = text.split_whitespace();
+    match (words.next(), words.next()) {
+        (Some(pid), Some(host)) => format!("process {pid} on host {host}"),
+        (Some(pid), None) => format!("process {pid}"),
+        _ => "another process".into(),
     }
 }
 
-impl Drop for DirLock {
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+impl LockFile {
+    /// Tries to take the lock at `path` in `mode`: `Ok(None)` when another process holds it.
+    fn try_take(path: &Path, mode: Mode) -> Result<Option<LockFile>> {
+        loop {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(|e| io_error(path, e))?;
+            let taken = match mode {
+                Mode::Shared => file.try_lock_shared(),
+                Mode::Exclusive => file.try_lock(),
+            };
+            match taken {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => return Ok(None),
+                Err(TryLockError::Error(e)) => return Err(io_error(path, e)),
+            }
+            // The holder before us may have deleted the file between our open and our lock:
+            // then we hold a lock on a file nobody else will find; take the new one instead.
+            let ours = file.metadata().map_err(|e| io_error(path, e))?;
+            match std::fs::metadata(path) {
+                Ok(now) if same_file(&ours, &now) => {}
+                _ => continue,
+            }
+            let mut lock = LockFile {
+                path: path.to_path_buf(),
+                file,
+                mode,
+                armed: true,
+            };
+            if mode == Mode::Exclusive {
+                // For messages only: who holds this lock.
+                let _ = lock.file.set_len(0);
+                let _ = writeln!(lock.file, "{} {}", std::process::id(), host());
+            }
+            return Ok(Some(lock));
+        }
+    }
+
+    /// Takes the lock exclusively, waiting for a holder that is only checking (seconds).
+    fn take_waiting(path: &Path, patience: Duration) -> Result<LockFile> {
+        let start = Instant::now();
+        loop {
+            if let Some(lock) = LockFile::try_take(path, Mode::Exclusive)? {
+                return Ok(lock);
+            }
+            if start.elapsed() > patience {
+                return Err(bad_input(format!(
+                    "{}: {} has held it for over {} s; if that process is stopped, resume or end it",
+                    path.display(),
+                    holder(path),
+                    patience.as_secs()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// True when some process holds the existing lock file at `path` (it is not created).
+    fn is_held(path: &Path) -> bool {
+        let Ok(file) = File::open(path) else {
+            return false;
+        };
+        matches!(file.try_lock_shared(), Err(TryLockError::WouldBlock))
+    }
+
+    /// The lock file moved away with its directory: dropping it must not delete whatever
+    /// file is at the old path now.
+    pub fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for LockFile {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if !self.armed {
+            return;
+        }
+        // Delete the file only while holding it exclusively (a shard's shared lock becomes
+        // exclusive only when no other shard holds it), and only if it is still ours.
+        let exclusive = self.mode == Mode::Exclusive || self.file.try_lock().is_ok();
+        let ours = match (self.file.metadata(), std::fs::metadata(&self.path)) {
+            (Ok(a), Ok(b)) => same_file(&a, &b),
+            _ => false,
+        };
+        if exclusive && ours {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The locks of one sweep, held for as long as it runs.
+pub struct SweepLock {
+    dir: LockFile,
+    _shard: Option<LockFile>,
+    setup: Option<LockFile>,
+}
+
+impl SweepLock {
+    /// The checks before writing are done: other sweeps may start theirs.
+    pub fn setup_done(&mut self) {
+        self.setup = None;
+    }
+
+    /// The directory was renamed to `new_dir` while held: release the locks, deleting their
+    /// files there, and leave alone whatever is at the old paths now.
+    pub fn moved_to(mut self, new_dir: &Path) {
+        for lock in [Some(&mut self.dir), self.setup.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            lock.disarm();
+            if let Some(name) = lock.path.file_name() {
+                let _ = std::fs::remove_file(new_dir.join(name));
+            }
+        }
+    }
+}
+
+/// The shard lock files in `dir` other than `mine`, with the shard each names.
+fn shard_locks(dir: &Path) -> Vec<(Shard, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    let mut found: Vec<(Shard, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            let middle = name.strip_prefix(".trendsweep-")?.strip_suffix(".lock")?;
+            let shard = Shard::from_journal_name(&format!("journal-{middle}.jsonl"))?;
+            Some((shard, e.path()))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Takes the locks for a sweep into `dir` (which exists), or refuses naming who holds them.
+/// The returned lock still holds the setup lock: call [`SweepLock::setup_done`] once the
+/// journal is opened.
+pub fn lock_sweep(dir: &Path, shard: Option<Shard>) -> Result<SweepLock> {
+    let setup = LockFile::take_waiting(&dir.join(SETUP_FILE), Duration::from_secs(60))?;
+    let dir_path = dir.join(LOCK_FILE);
+    let Some(shard) = shard else {
+        let Some(lock) = LockFile::try_take(&dir_path, Mode::Exclusive)? else {
+            let running: Vec<String> = shard_locks(dir)
+                .into_iter()
+                .filter(|(_, p)| LockFile::is_held(p))
+                .map(|(s, p)| format!("shard {s} ({})", holder(&p)))
+                .collect();
+            let who = if running.is_empty() {
+                format!(
+                    "another sweep ({}) is running in this directory",
+                    holder(&dir_path)
+                )
+            } else {
+                format!(
+                    "sharded sweeps are running in this directory: {}",
+                    running.join(", ")
+                )
+            };
+            return Err(bad_input(format!(
+                "{}: {who}; wait for it to finish, stop it, or use another --out",
+                dir.display()
+            )));
+        };
+        clean_temporary_files(dir);
+        return Ok(SweepLock {
+            dir: lock,
+            _shard: None,
+            setup: Some(setup),
+        });
+    };
+    let Some(dir_lock) = LockFile::try_take(&dir_path, Mode::Shared)? else {
+        return Err(bad_input(format!(
+            "{}: an unsharded sweep or --fresh ({}) holds this directory, so shard {shard} cannot run in it; \
+             wait for it to finish, stop it, or use another --out",
+            dir.display(),
+            holder(&dir_path)
+        )));
+    };
+    for (other, path) in shard_locks(dir) {
+        if other.count != shard.count && LockFile::is_held(&path) {
+            return Err(bad_input(format!(
+                "{}: shard {other} ({}) is running in this directory, so shard {shard} cannot: the shards \
+                 sharing a directory must split the grid the same way (the same N in --shard K/N)",
+                dir.display(),
+                holder(&path)
+            )));
+        }
+    }
+    let shard_path = dir.join(shard.lock_name());
+    let Some(shard_lock) = LockFile::try_take(&shard_path, Mode::Exclusive)? else {
+        return Err(bad_input(format!(
+            "{}: shard {shard} is already running ({}); wait for it to finish or stop it",
+            dir.display(),
+            holder(&shard_path)
+        )));
+    };
+    Ok(SweepLock {
+        dir: dir_lock,
+        _shard: Some(shard_lock),
+        setup: Some(setup),
+    })
+}
+
+/// Removes the temporary files (`.NAME.tmp-PID`) that writers killed mid-write left behind.
+/// Called only while holding the directory exclusively, when no sweep of ours writes there;
+/// a file of a live process (a `report` running now) is left alone.
+fn clean_temporary_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some((_, pid)) = name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")) else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        let alive = pid != std::process::id() && Path::new("/proc").join(pid.to_string()).exists();
+        if !alive {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }

@@ -10,9 +10,10 @@ mod shard;
 pub use journal::JournalWriter;
 
 use std::collections::{BTreeMap, HashSet};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -58,20 +59,64 @@ pub struct SweepOptions {
 /// this many a sweep spends seconds and hundreds of megabytes only starting them.
 pub const MAX_THREADS: usize = 1024;
 
-/// Set by Ctrl-C: no new trial starts; running ones finish and are kept.
+/// Set by Ctrl-C, SIGTERM or SIGHUP: no new trial starts; running ones finish and are kept.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The signal that stopped the sweep (0: none).
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// Every trial has ended: the sweep is writing its tables.
+static WRITING_TABLES: AtomicBool = AtomicBool::new(false);
+/// The results directory, for what the signal handler says.
+static OUT_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
-/// Makes Ctrl-C stop the sweep gracefully; a second Ctrl-C exits at once (the journal
-/// holds every finished trial either way).
+/// Makes Ctrl-C (SIGINT), SIGTERM (Slurm's cancel and preemption) and SIGHUP (a closed
+/// terminal) stop the sweep gracefully: running trials finish and are kept, no new one
+/// starts, the tables are written. A second signal exits at once (the journal holds every
+/// finished trial either way).
 pub fn install_interrupt_handler() {
-    let _ = ctrlc::set_handler(|| {
-        if INTERRUPTED.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        for signal in signals.forever() {
+            // stderr may be gone (a closed terminal): what cannot be said is not said.
+            let mut err = std::io::stderr();
+            let report = OUT_DIR
+                .get()
+                .map_or("trendsweep report DIR".to_string(), |d| {
+                    format!("trendsweep report {}", d.display())
+                });
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                let _ = writeln!(
+                    err,
+                    "\nstopped: finished trials are kept in the journal; the tables may be incomplete: run \
+                     `{report}`, or the same sweep again to train the rest"
+                );
+                std::process::exit(128 + signal);
+            }
+            SIGNAL.store(signal, Ordering::SeqCst);
+            let _ = if WRITING_TABLES.load(Ordering::SeqCst) {
+                writeln!(
+                    err,
+                    "\ninterrupted: every trial is done; finishing the tables (signal again to quit now)"
+                )
+            } else {
+                writeln!(
+                    err,
+                    "\ninterrupted: finishing the running trials, starting no new ones (Ctrl-C again to quit now)"
+                )
+            };
         }
-        errln!(
-            "\ninterrupted: finishing the running trials, starting no new ones (Ctrl-C again to quit now)"
-        );
     });
+}
+
+/// The exit status for a sweep stopped by a signal: 128 + its number, as a shell reports a
+/// process the signal ended (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP).
+pub fn interrupt_status() -> u8 {
+    match SIGNAL.load(Ordering::SeqCst) {
+        s @ 1..=127 => 128 + s as u8,
+        _ => 130,
+    }
 }
 
 /// Environment variable naming a trial id that panics instead of training: lets the tests
@@ -254,6 +299,17 @@ fn check_out_dir(out: &Path) -> Result<()> {
             long.len()
         )));
     }
+    // A symbolic link to nothing (or a loop) cannot become the directory either.
+    if let Some(link) = out
+        .ancestors()
+        .find(|a| !a.as_os_str().is_empty() && a.symlink_metadata().is_ok() && !a.exists())
+    {
+        return Err(bad_input(format!(
+            "--out {}: {} is a symbolic link to nothing (or a loop of links); point it at a directory or give another --out",
+            out.display(),
+            link.display()
+        )));
+    }
     // The directory, or any folder it would be created in, must not be a file.
     if let Some(file) = out
         .ancestors()
@@ -272,31 +328,38 @@ fn check_out_dir(out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a directory that holds results trained on other data.
+/// Refuses a directory that holds results trained on other data: its `run.json` (older
+/// journals have only that) or the header of any of its journal files (shards' too) differs.
 fn check_same_experiment(out: &Path, info: &RunInfo) -> Result<()> {
-    if let Some(old) = RunInfo::read(out)?
-        && &old != info
-    {
-        let what = if old.dataset != info.dataset {
-            "different data"
-        } else {
-            "the same data split differently"
-        };
-        return Err(bad_input(format!(
-            "{}: holds results of a different grid, trained on {what}: {} there, {} now; \
-             use --fresh to start over (the old directory is kept beside it) or another --out",
-            out.display(),
-            old.describe(),
-            info.describe()
-        )));
+    if !out.is_dir() {
+        return Ok(());
+    }
+    let read = report::read_journal_detailed(out)?;
+    let recorded = RunInfo::read(out)?.map(|i| (out.join("run.json"), i));
+    for (file, old) in recorded.into_iter().chain(read.headers) {
+        if &old != info {
+            let what = if old.dataset != info.dataset {
+                "different data"
+            } else {
+                "the same data split differently"
+            };
+            return Err(bad_input(format!(
+                "{}: holds results of a different grid, trained on {what}: {} there ({}), {} now; \
+                 use --fresh to start over (the old directory is kept beside it) or another --out",
+                out.display(),
+                old.describe(),
+                file.display(),
+                info.describe()
+            )));
+        }
     }
     Ok(())
 }
 
-/// Renames an old results directory to the first free `<dir>.old-N`, after checking that no
-/// sweep is running in it.
+/// Renames an old results directory to the first free `<dir>.old-N`, holding it exclusively
+/// so that no sweep (and no shard) is running in it.
 fn move_aside(out: &Path, quiet: bool) -> Result<()> {
-    drop(lock::DirLock::acquire(out, lock::LOCK_FILE)?);
+    let lock = lock::lock_sweep(out, None)?;
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -305,17 +368,56 @@ fn move_aside(out: &Path, quiet: bool) -> Result<()> {
         .map(|n| out.with_file_name(format!("{name}.old-{n}")))
         .find(|p| !p.exists())
         .expect("some name is free");
-    std::fs::rename(out, &aside)
-        .with_context(|| format!("moving {} aside to {}", out.display(), aside.display()))?;
+    std::fs::rename(out, &aside).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot move {} aside to {}: {e}",
+            out.display(),
+            aside.display()
+        )
+    })?;
+    lock.moved_to(&aside);
     if !quiet {
         errln!("--fresh: moved the old results to {}", aside.display());
     }
     Ok(())
 }
 
+/// Takes the directory's locks and, under them, checks it holds results of this experiment
+/// and opens this sweep's journal. On refusal a directory this call created is removed again.
+fn open_results(opts: &SweepOptions, info: &RunInfo) -> Result<(lock::SweepLock, JournalWriter)> {
+    let created = !opts.out.exists();
+    std::fs::create_dir_all(&opts.out)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", opts.out.display()))?;
+    let opened = (|| {
+        let mut lock = lock::lock_sweep(&opts.out, opts.shard)?;
+        check_same_experiment(&opts.out, info)?;
+        let journal_path = opts.out.join(
+            opts.shard
+                .map_or("journal.jsonl".to_string(), |s| s.journal_name()),
+        );
+        let journal = JournalWriter::open(&journal_path, info)?;
+        lock.setup_done();
+        Ok((lock, journal))
+    })();
+    if opened.is_err() && created {
+        let _ = std::fs::remove_dir(&opts.out);
+    }
+    opened
+}
+
 /// Writes `contents` to `path` through a temporary file and a rename.
 fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     report::tables::write_atomically(path, |f| Ok(std::io::Write::write_all(f, contents)?))
+}
+
+/// Rebuilds every table, the summary and the report from the journal.
+fn write_tables(out: &Path) -> Result<report::Summary> {
+    let records = report::read_journal(out)?;
+    report::write_trial_tables(out, &records)?;
+    let summary = report::summarize(std::slice::from_ref(&out.to_path_buf()))?;
+    summary.write(out)?;
+    report::write_html(out, std::slice::from_ref(&out.to_path_buf()), &summary)?;
+    Ok(summary)
 }
 
 fn release(opts: &SweepOptions) {
@@ -367,16 +469,13 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     if opts.fresh && opts.out.exists() {
         move_aside(&opts.out, opts.quiet)?;
     } else {
+        // Refused early, before any lock file is made; checked again under the lock below.
         check_same_experiment(&opts.out, &prepared.info)?;
     }
 
     // Everything that could be refused has been checked: only now touch the directory.
-    std::fs::create_dir_all(&opts.out)
-        .with_context(|| format!("creating {}", opts.out.display()))?;
-    let lock_name = opts
-        .shard
-        .map_or(lock::LOCK_FILE.to_string(), |s| s.lock_name());
-    let _lock = lock::DirLock::acquire(&opts.out, &lock_name)?;
+    let _ = OUT_DIR.set(opts.out.clone());
+    let (_lock, mut journal) = open_results(opts, &prepared.info)?;
     write_atomic(
         &opts.out.join("run.json"),
         serde_json::to_string_pretty(&prepared.info)?.as_bytes(),
@@ -405,11 +504,6 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     release(opts);
     let progress = Progress::new(todo.len(), already_done, opts.quiet);
     let (tx, rx) = mpsc::channel::<TrialRecord>();
-    let journal_path = opts.out.join(
-        opts.shard
-            .map_or("journal.jsonl".to_string(), |s| s.journal_name()),
-    );
-    let mut journal = JournalWriter::open(&journal_path)?;
     let writer_progress = progress.clone();
     let writer = std::thread::spawn(move || -> Result<(usize, usize, usize)> {
         let (mut written, mut diverged, mut failed) = (0, 0, 0);
@@ -465,11 +559,14 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
     drop(prepared);
     release(opts);
 
-    let records = report::read_journal(&opts.out)?;
-    report::write_trial_tables(&opts.out, &records)?;
-    let summary = report::summarize(std::slice::from_ref(&opts.out))?;
-    summary.write(&opts.out)?;
-    report::write_html(&opts.out, std::slice::from_ref(&opts.out), &summary)?;
+    WRITING_TABLES.store(true, Ordering::SeqCst);
+    let summary = write_tables(&opts.out).map_err(|e| {
+        anyhow::anyhow!(
+            "{e:#}; every finished trial is kept in the journal: once that is fixed, run `trendsweep report {}` \
+             to write the tables",
+            opts.out.display()
+        )
+    })?;
     Ok(SweepOutcome {
         total,
         already_done,
