@@ -172,7 +172,7 @@ fn progress_in_a_log_is_plain_lines_and_quiet_prints_only_the_tables() {
 }
 
 #[test]
-fn report_merging_results_of_different_data_says_so() {
+fn report_merging_results_of_different_data_refuses() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b, ab) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("ab"));
     trendsweep(&["sweep", "experiments/quick.toml", "--out", a.to_str().unwrap(), "--quiet"]);
@@ -181,9 +181,15 @@ fn report_merging_results_of_different_data_says_so() {
     let text = std::fs::read_to_string("experiments/quick.toml").unwrap().replace("seed = 1\n", "seed = 2\n");
     std::fs::write(&other, text).unwrap();
     trendsweep(&["sweep", other.to_str().unwrap(), "--out", b.to_str().unwrap(), "--quiet"]);
-    let merged = trendsweep(&["report", a.to_str().unwrap(), b.to_str().unwrap(), "--out", ab.to_str().unwrap(), "--quiet"]);
+    // Pooling them would rank numbers that cannot be compared: refused, and nothing written.
+    let merged = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
+        .args(["report", a.to_str().unwrap(), b.to_str().unwrap(), "--out", ab.to_str().unwrap(), "--quiet"])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&merged.stderr);
+    assert_eq!(merged.status.code(), Some(2), "{err}");
     assert!(err.contains("different data") && err.contains("not comparable"), "{err}");
+    assert!(!ab.exists());
     // Same data: no warning.
     let same = trendsweep(&["report", a.to_str().unwrap(), a.to_str().unwrap(), "--out", ab.to_str().unwrap(), "--quiet"]);
     assert!(!String::from_utf8_lossy(&same.stderr).contains("different data"));

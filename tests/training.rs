@@ -205,7 +205,7 @@ fn same_seed_same_curve_other_seed_other_curve() {
     let cfg = TrainConfig { epochs: 3, batch_size: 16, ..TrainConfig::default() };
     let bits = |c: &[trendsweep::results::EpochMetrics]| -> Vec<[u64; 4]> {
         c.iter()
-            .map(|m| [m.train_loss.to_bits(), m.train_mse.to_bits(), m.val_mse.to_bits(), m.val_trend_acc.to_bits()])
+            .map(|m| [m.train_loss.to_bits(), m.train_mse.to_bits(), m.val_mse.expect("validation figures").to_bits(), m.val_trend_acc.expect("validation figures").to_bits()])
             .collect()
     };
     let a = train(&data, &cfg);
@@ -253,7 +253,7 @@ fn a_blowing_up_learning_rate_is_reported_as_diverged() {
     assert_eq!(result.status, TrialStatus::Diverged, "{:?}", result.curve.last());
     assert!(!result.curve.is_empty() && result.curve.len() < 20, "{} epochs kept", result.curve.len());
     for m in &result.curve {
-        assert!(m.train_mse.is_finite() && m.train_loss.is_finite() && m.val_mse.is_finite());
+        assert!(m.train_mse.is_finite() && m.train_loss.is_finite() && m.val_mse.is_some_and(f64::is_finite));
     }
     assert_eq!(result.best_epoch.map(|e| e <= result.curve.len()), Some(true));
     println!("diverged after {} finished epochs: {:?}", result.curve.len(), result.message);

@@ -236,7 +236,7 @@ fn tradeoff_section(
         page.section(
             "tradeoff",
             HEADINGS[1],
-            &note("No trial finished ok, so there is no point to plot."),
+            &note(&format!("{}, so there is no point to plot.", summary.nothing_validated())),
         );
         return Ok(());
     }
@@ -479,7 +479,10 @@ fn curves_section(
         page.section(
             "curves",
             HEADINGS[4],
-            &note("No trial finished ok, so there is no learning curve to draw."),
+            &note(&format!(
+                "{}, so there is no learning curve to draw.",
+                summary.nothing_validated()
+            )),
         );
         return Ok(());
     }

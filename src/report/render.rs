@@ -320,6 +320,13 @@ fn interval_cell(lo: Option<f64>, hi: Option<f64>, n: usize, f: fn(f64) -> Strin
 impl Summary {
     fn header_blocks(&self) -> Vec<Block> {
         let c = &self.counts;
+        if c.total == 0 {
+            return vec![Block::Para(
+                "No trial has finished yet: the tables have no rows. Run the sweep again to \
+                 train the trials; finished ones are kept as they finish."
+                    .into(),
+            )];
+        }
         let mut blocks = vec![Block::Para(format!(
             "{}: {} ok, {} diverged, {} failed.",
             plural(c.total, "trial", "trials"),
@@ -351,6 +358,11 @@ impl Summary {
             blocks.push(Block::Para(
                 "No baselines.csv was found, so the baseline figures are blank.".into(),
             ));
+        }
+        if let Some(reason) = self.no_validation() {
+            blocks.push(Block::Para(format!(
+                "{reason} The validation columns below are blank."
+            )));
         }
         blocks
     }
@@ -455,7 +467,7 @@ impl Summary {
         let by_acc = self.best_by(BestBy::HighestValTrendAcc);
         if by_mse.is_none() && by_acc.is_none() {
             blocks.push(Block::Para(
-                "No trial finished ok, so there is no best setting.".into(),
+                format!("{}, so there is no best setting.", self.nothing_validated()),
             ));
         } else {
             blocks.push(Block::Table(self.best_text_table(by_mse, by_acc)));
@@ -584,11 +596,11 @@ impl Summary {
                 setting_column(&t.axis, &values)?,
                 Column::new(
                     "trials".into(),
-                    rows.iter().map(|r| r.trials as u64).collect::<Vec<_>>(),
+                    rows.iter().map(|r| r.trials as i64).collect::<Vec<_>>(),
                 ),
                 Column::new(
                     "diverged".into(),
-                    rows.iter().map(|r| r.diverged as u64).collect::<Vec<_>>(),
+                    rows.iter().map(|r| r.diverged as i64).collect::<Vec<_>>(),
                 ),
                 Column::new(
                     "val_mse_mean".into(),
@@ -717,7 +729,7 @@ fn setting_column(name: &str, values: &[&SettingValue]) -> anyhow::Result<Column
     let name_ = name.into();
     Ok(match kind {
         SettingKind::Int => Column::new(name_, typed(name, values, |v| match v {
-            SettingValue::Int(x) => Some(*x),
+            SettingValue::Int(x) => i64::try_from(*x).ok(),
             _ => None,
         })?),
         SettingKind::Float => Column::new(name_, typed(name, values, |v| match v {
@@ -747,7 +759,7 @@ fn penalty_frame(t: &PenaltyTable) -> anyhow::Result<DataFrame> {
     }
     columns.push(Column::new(
         "n".into(),
-        rows.iter().map(|r| r.n as u64).collect::<Vec<_>>(),
+        rows.iter().map(|r| r.n as i64).collect::<Vec<_>>(),
     ));
     for (prefix, get) in [
         (
@@ -797,7 +809,7 @@ fn best_frame(best: &[BestRow]) -> anyhow::Result<DataFrame> {
     }
     columns.push(Column::new(
         "n_seeds".into(),
-        best.iter().map(|b| b.n_seeds as u64).collect::<Vec<_>>(),
+        best.iter().map(|b| b.n_seeds as i64).collect::<Vec<_>>(),
     ));
     columns.push(Column::new(
         "val_mse_mean".into(),
