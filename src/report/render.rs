@@ -320,13 +320,6 @@ fn interval_cell(lo: Option<f64>, hi: Option<f64>, n: usize, f: fn(f64) -> Strin
 impl Summary {
     fn header_blocks(&self) -> Vec<Block> {
         let c = &self.counts;
-        if c.total == 0 {
-            return vec![Block::Para(
-                "No trial has finished yet: the tables have no rows. Run the sweep again to \
-                 train the trials; finished ones are kept as they finish."
-                    .into(),
-            )];
-        }
         let mut blocks = vec![Block::Para(format!(
             "{}: {} ok, {} diverged, {} failed.",
             plural(c.total, "trial", "trials"),
@@ -334,6 +327,13 @@ impl Summary {
             c.diverged,
             c.failed
         ))];
+        if c.total == 0 {
+            blocks.push(Block::Para(
+                "No trial has finished yet: the tables have no rows. Run the sweep again to \
+                 train the trials; finished ones are kept as they finish."
+                    .into(),
+            ));
+        }
         let fixed = if self.fixed.is_empty() {
             "none".to_string()
         } else {
