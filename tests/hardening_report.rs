@@ -92,7 +92,10 @@ fn a_run_without_validation_reports_training_figures_and_says_why_the_rest_is_bl
     let grid = write_grid(
         tmp.path(),
         "g.toml",
-        &grid_text("noval", "val_fraction = 0.0", "window = 8"),
+        // A batch-size axis too, so the report has heatmaps to speak of.
+        &grid_text("noval", "val_fraction = 0.0", "window = 8")
+            .replace("batch_size = 16\n", "")
+            .replace("seed = [0, 1]", "batch_size = [8, 16]"),
     );
     let out = tmp.path().join("out");
     let first = sweep(&grid, &out, &[]);
@@ -121,6 +124,7 @@ fn a_run_without_validation_reports_training_figures_and_says_why_the_rest_is_bl
     assert!(!summary.contains("No trial finished ok"), "{summary}");
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("val_fraction = 0"));
+    assert!(!html.contains("no ok trial"), "every trial finished ok");
     assert!(!html.contains("NaN"));
 
     // The journal it wrote reads back: a resume, a report and --retry-failed all work.

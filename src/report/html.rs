@@ -308,6 +308,17 @@ fn tradeoff_section(
 }
 
 fn heatmap_section(page: &mut Page, data: &PlotData, summary: &Summary) -> anyhow::Result<()> {
+    if summary.no_validation().is_some() {
+        page.section(
+            "heatmaps",
+            HEADINGS[2],
+            &note(&format!(
+                "{}, so there is no figure to map.",
+                summary.nothing_validated()
+            )),
+        );
+        return Ok(());
+    }
     let lambdas = data.values_of("lambda");
     let batches = data.values_of("batch_size");
     let single = |name: &str, values: &[SettingValue]| -> Option<String> {
