@@ -97,12 +97,14 @@ pub fn baselines(data: &Dataset) -> Vec<BaselineRow> {
             )
         }))
     };
+    // Without validation samples the validation figures are absent, as for the trials.
+    let has_val = !data.val.is_empty();
     let row = |name: &str, train: (f64, f64), val: (f64, f64)| BaselineRow {
         baseline: name.into(),
         window: data.window,
         train_mse: train.0,
-        val_mse: val.0,
-        val_trend_acc: val.1,
+        val_mse: has_val.then_some(val.0),
+        val_trend_acc: has_val.then_some(val.1),
     };
     vec![
         row(

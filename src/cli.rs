@@ -88,7 +88,8 @@ pub enum Command {
         /// Results directories.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        /// Where to write the merged report [default: the first directory].
+        /// Where to write the report: a new directory, or an earlier report's output; needed
+        /// with several directories, which it merges [default: the one directory given].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Print nothing.

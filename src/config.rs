@@ -72,8 +72,10 @@ impl Scale {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub n_dense: usize,
+    #[serde(with = "crate::results::float")]
     pub lambda: f64,
     pub batch_size: usize,
+    #[serde(with = "crate::results::float")]
     pub learning_rate: f64,
     pub seed: u64,
     pub epochs: usize,

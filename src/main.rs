@@ -188,23 +188,7 @@ fn run(command: Command) -> Result<()> {
             result
         }
         Command::Report { dirs, out, quiet } => {
-            let out = out.unwrap_or_else(|| dirs[0].clone());
-            for d in &dirs {
-                // A directory whose sweep was interrupted has a journal but maybe no tables yet.
-                let records = report::read_journal(d)?;
-                if !records.is_empty() {
-                    report::write_trial_tables(d, &records)?;
-                }
-            }
-            for d in &dirs {
-                report_missing(d)?;
-            }
-            warn_if_different_data(&dirs)?;
-            let summary = report::summarize(&dirs)?;
-            std::fs::create_dir_all(&out)
-                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
-            summary.write(&out)?;
-            report::write_html(&out, &dirs, &summary)?;
+            let summary = report::command::run(&dirs, out.as_deref())?;
             if !quiet {
                 outln!("{}", summary.terminal());
             }
@@ -223,59 +207,4 @@ fn tempfile_dir() -> Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("trendsweep-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
-}
-
-/// Says which trials of a directory's grid have no result yet, and which shard owns them,
-/// so a partial grid is never taken for a complete one.
-fn report_missing(dir: &std::path::Path) -> Result<()> {
-    let Some((total, missing)) = slurm::missing_trials(dir)? else {
-        return Ok(());
-    };
-    let count: usize = missing.values().map(Vec::len).sum();
-    if count == 0 {
-        return Ok(());
-    }
-    errln!(
-        "warning: {}: {count} of {total} trials of its grid have no result yet:",
-        dir.display()
-    );
-    for (shard, ids) in &missing {
-        let owner = shard.map_or("not sharded".to_string(), |s| format!("shard {s}"));
-        let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
-        let more = if ids.len() > 5 {
-            format!(" and {} more", ids.len() - 5)
-        } else {
-            String::new()
-        };
-        errln!(
-            "  {owner}: {} missing ({}{more})",
-            ids.len(),
-            shown.join(", ")
-        );
-    }
-    Ok(())
-}
-
-/// Warns when directories merged into one report were trained on different data or
-/// splits, which their `run.json` fingerprints tell.
-fn warn_if_different_data(dirs: &[PathBuf]) -> Result<()> {
-    let mut first: Option<(&PathBuf, sweep::RunInfo)> = None;
-    for d in dirs {
-        let Some(info) = sweep::RunInfo::read(d)? else {
-            continue;
-        };
-        match &first {
-            None => first = Some((d, info)),
-            Some((base_dir, base)) if base != &info => errln!(
-                "warning: {} and {} were trained on different data or splits ({} against {}); \
-                 their trials are not comparable",
-                base_dir.display(),
-                d.display(),
-                base.describe(),
-                info.describe()
-            ),
-            Some(_) => {}
-        }
-    }
-    Ok(())
 }

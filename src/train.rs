@@ -139,7 +139,9 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             break;
         }
         let (train_mse, _) = evaluate(&model, &dev, train, &data.target_scaler);
-        let (val_mse, val_trend_acc) = evaluate(&model, &dev, &data.val, &data.target_scaler);
+        // No validation samples (val_fraction = 0): no validation figures, rather than NaN.
+        let val =
+            (!data.val.is_empty()).then(|| evaluate(&model, &dev, &data.val, &data.target_scaler));
         if !train_mse.is_finite() {
             status = TrialStatus::Diverged;
             message = Some(format!(
@@ -151,15 +153,16 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             epoch,
             train_loss: loss_sum / batches.max(1) as f64,
             train_mse,
-            val_mse,
-            val_trend_acc,
+            val_mse: val.map(|v| v.0),
+            val_trend_acc: val.map(|v| v.1),
         });
     }
+    // Chosen by validation only: without a validation split there is no best epoch.
     let best_epoch = curve
         .iter()
-        .filter(|m| m.val_mse.is_finite())
-        .min_by(|a, b| a.val_mse.total_cmp(&b.val_mse))
-        .map(|m| m.epoch);
+        .filter_map(|m| m.val_mse.filter(|v| v.is_finite()).map(|v| (v, m.epoch)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, epoch)| epoch);
     let result = TrialResult {
         status,
         message,

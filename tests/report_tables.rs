@@ -46,8 +46,8 @@ fn record(li: usize, bi: usize, seed: u64) -> TrialRecord {
                 epoch,
                 train_loss: 0.5 + 0.1 * behind,
                 train_mse: 0.4 + 0.1 * behind,
-                val_mse: mse + 0.25 * behind,
-                val_trend_acc: acc - 0.01 * behind,
+                val_mse: Some(mse + 0.25 * behind),
+                val_trend_acc: Some(acc - 0.01 * behind),
             }
         })
         .collect();
@@ -115,12 +115,12 @@ fn degraded_grid() -> Vec<TrialRecord> {
 }
 
 fn baselines() -> Vec<BaselineRow> {
-    let row = |baseline: &str, window, val_mse, val_trend_acc| BaselineRow {
+    let row = |baseline: &str, window, val_mse: f64, val_trend_acc: f64| BaselineRow {
         baseline: baseline.into(),
         window,
         train_mse: val_mse * 0.9,
-        val_mse,
-        val_trend_acc,
+        val_mse: Some(val_mse),
+        val_trend_acc: Some(val_trend_acc),
     };
     // Deliberately unsorted, and with another window that must not be picked.
     vec![
@@ -263,7 +263,7 @@ fn reruns_keep_the_last_record_read() {
     let mut rerun_in_file = record(0, 0, 0);
     rerun_in_file.result.wall_seconds = 2.0;
     let mut rerun_in_later_file = record(2, 1, 2);
-    rerun_in_later_file.result.curve[2].val_mse = 0.123;
+    rerun_in_later_file.result.curve[2].val_mse = Some(0.123);
     let mut first = journal_text(&records);
     first.push_str(&journal_text(std::slice::from_ref(&rerun_in_file)));
     std::fs::write(dir.path().join("journal.jsonl"), first).unwrap();
@@ -365,7 +365,7 @@ fn trial_tables_have_the_right_rows_and_columns() {
         trials
             .column("best_epoch")
             .unwrap()
-            .u64()
+            .i64()
             .unwrap()
             .get(failed),
         None
@@ -775,7 +775,7 @@ fn summarize_merges_directories_later_ones_winning() {
         .cloned()
         .partition(|r| r.config.lambda < 0.05);
     let mut rerun = record(0, 0, 0);
-    rerun.result.curve[2].val_mse = 0.5;
+    rerun.result.curve[2].val_mse = Some(0.5);
     let mut second = second;
     second.push(rerun);
     let a = results_dir(&first);

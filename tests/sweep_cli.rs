@@ -289,7 +289,7 @@ fn progress_in_a_log_is_plain_lines_and_quiet_prints_only_the_tables() {
 }
 
 #[test]
-fn report_merging_results_of_different_data_says_so() {
+fn report_merging_results_of_different_data_refuses() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b, ab) = (
         tmp.path().join("a"),
@@ -316,19 +316,25 @@ fn report_merging_results_of_different_data_says_so() {
         b.to_str().unwrap(),
         "--quiet",
     ]);
-    let merged = trendsweep(&[
-        "report",
-        a.to_str().unwrap(),
-        b.to_str().unwrap(),
-        "--out",
-        ab.to_str().unwrap(),
-        "--quiet",
-    ]);
+    // Pooling them would rank numbers that cannot be compared: refused, and nothing written.
+    let merged = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
+        .args([
+            "report",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--out",
+            ab.to_str().unwrap(),
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&merged.stderr);
+    assert_eq!(merged.status.code(), Some(2), "{err}");
     assert!(
         err.contains("different data") && err.contains("not comparable"),
         "{err}"
     );
+    assert!(!ab.exists());
     // Same data: no warning.
     let same = trendsweep(&[
         "report",

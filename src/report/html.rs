@@ -236,7 +236,10 @@ fn tradeoff_section(
         page.section(
             "tradeoff",
             HEADINGS[1],
-            &note("No trial finished ok, so there is no point to plot."),
+            &note(&format!(
+                "{}, so there is no point to plot.",
+                summary.nothing_validated()
+            )),
         );
         return Ok(());
     }
@@ -308,6 +311,17 @@ fn tradeoff_section(
 }
 
 fn heatmap_section(page: &mut Page, data: &PlotData, summary: &Summary) -> anyhow::Result<()> {
+    if summary.no_validation().is_some() {
+        page.section(
+            "heatmaps",
+            HEADINGS[2],
+            &note(&format!(
+                "{}, so there is no figure to map.",
+                summary.nothing_validated()
+            )),
+        );
+        return Ok(());
+    }
     let lambdas = data.values_of("lambda");
     let batches = data.values_of("batch_size");
     let single = |name: &str, values: &[SettingValue]| -> Option<String> {
@@ -479,7 +493,10 @@ fn curves_section(
         page.section(
             "curves",
             HEADINGS[4],
-            &note("No trial finished ok, so there is no learning curve to draw."),
+            &note(&format!(
+                "{}, so there is no learning curve to draw.",
+                summary.nothing_validated()
+            )),
         );
         return Ok(());
     }

@@ -6,6 +6,7 @@
 // (never in-memory training state), so a summary can be redone or merged across result
 // directories at any later time, and gives the same bytes for the same files.
 
+pub mod command;
 pub mod html;
 pub mod journal;
 mod plotdata;

@@ -173,9 +173,14 @@ fn column_values(
     let missing = || anyhow::anyhow!("column {name} has a missing value");
     Ok(match kind {
         SettingKind::Int => c
-            .u64()?
+            .i64()?
             .iter()
-            .map(|v| v.map(SettingValue::Int).ok_or_else(missing))
+            .map(|v| {
+                let v = v.ok_or_else(missing)?;
+                let v = u64::try_from(v)
+                    .with_context(|| format!("column {name} has a negative value {v}"))?;
+                Ok(SettingValue::Int(v))
+            })
             .collect::<anyhow::Result<_>>()?,
         SettingKind::Float => c
             .f64()?
@@ -259,21 +264,24 @@ fn read_epochs(dir: &Path) -> anyhow::Result<Vec<(String, EpochPoint)>> {
         .lazy()
         .select([
             col("trial_id").strict_cast(DataType::String),
-            col("epoch").strict_cast(DataType::UInt64),
+            col("epoch").strict_cast(DataType::Int64),
             col("val_mse").strict_cast(DataType::Float64),
             col("val_trend_acc").strict_cast(DataType::Float64),
         ])
         .collect()
         .with_context(|| format!("{} lacks a needed column", path.display()))?;
     let ids = df.column("trial_id")?.str()?;
-    let epoch = df.column("epoch")?.u64()?;
+    let epoch = df.column("epoch")?.i64()?;
     let mse = df.column("val_mse")?.f64()?;
     let acc = df.column("val_trend_acc")?.f64()?;
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
-        if let (Some(id), Some(e), Some(m), Some(a)) =
-            (ids.get(i), epoch.get(i), mse.get(i), acc.get(i))
-        {
+        if let (Some(id), Some(e), Some(m), Some(a)) = (
+            ids.get(i),
+            epoch.get(i).and_then(|e| u64::try_from(e).ok()),
+            mse.get(i),
+            acc.get(i),
+        ) {
             out.push((
                 id.to_string(),
                 EpochPoint {
@@ -322,13 +330,17 @@ impl PlotData {
             }
             if dir.join(BASELINES_CSV).is_file() {
                 for b in tables::read_baselines(dir)? {
+                    // A baseline is a point on the validation plots: none without validation.
+                    let (Some(val_mse), Some(val_trend_acc)) = (b.val_mse, b.val_trend_acc) else {
+                        continue;
+                    };
                     baselines.insert(
                         (b.window as u64, b.baseline.clone()),
                         BaselinePoint {
                             name: b.baseline,
                             window: b.window as u64,
-                            val_mse: b.val_mse,
-                            val_trend_acc: b.val_trend_acc,
+                            val_mse,
+                            val_trend_acc,
                         },
                     );
                 }

@@ -327,6 +327,13 @@ impl Summary {
             c.diverged,
             c.failed
         ))];
+        if c.total == 0 {
+            blocks.push(Block::Para(
+                "No trial has finished yet: the tables have no rows. Run the sweep again to \
+                 train the trials; finished ones are kept as they finish."
+                    .into(),
+            ));
+        }
         let fixed = if self.fixed.is_empty() {
             "none".to_string()
         } else {
@@ -351,6 +358,11 @@ impl Summary {
             blocks.push(Block::Para(
                 "No baselines.csv was found, so the baseline figures are blank.".into(),
             ));
+        }
+        if let Some(reason) = self.no_validation() {
+            blocks.push(Block::Para(format!(
+                "{reason} The validation columns below are blank."
+            )));
         }
         blocks
     }
@@ -454,9 +466,10 @@ impl Summary {
         let by_mse = self.best_by(BestBy::LowestValMse);
         let by_acc = self.best_by(BestBy::HighestValTrendAcc);
         if by_mse.is_none() && by_acc.is_none() {
-            blocks.push(Block::Para(
-                "No trial finished ok, so there is no best setting.".into(),
-            ));
+            blocks.push(Block::Para(format!(
+                "{}, so there is no best setting.",
+                self.nothing_validated()
+            )));
         } else {
             blocks.push(Block::Table(self.best_text_table(by_mse, by_acc)));
         }
@@ -584,11 +597,11 @@ impl Summary {
                 setting_column(&t.axis, &values)?,
                 Column::new(
                     "trials".into(),
-                    rows.iter().map(|r| r.trials as u64).collect::<Vec<_>>(),
+                    rows.iter().map(|r| r.trials as i64).collect::<Vec<_>>(),
                 ),
                 Column::new(
                     "diverged".into(),
-                    rows.iter().map(|r| r.diverged as u64).collect::<Vec<_>>(),
+                    rows.iter().map(|r| r.diverged as i64).collect::<Vec<_>>(),
                 ),
                 Column::new(
                     "val_mse_mean".into(),
@@ -722,7 +735,7 @@ fn setting_column(name: &str, values: &[&SettingValue]) -> anyhow::Result<Column
         SettingKind::Int => Column::new(
             name_,
             typed(name, values, |v| match v {
-                SettingValue::Int(x) => Some(*x),
+                SettingValue::Int(x) => i64::try_from(*x).ok(),
                 _ => None,
             })?,
         ),
@@ -762,7 +775,7 @@ fn penalty_frame(t: &PenaltyTable) -> anyhow::Result<DataFrame> {
     }
     columns.push(Column::new(
         "n".into(),
-        rows.iter().map(|r| r.n as u64).collect::<Vec<_>>(),
+        rows.iter().map(|r| r.n as i64).collect::<Vec<_>>(),
     ));
     for (prefix, get) in [
         (
@@ -812,7 +825,7 @@ fn best_frame(best: &[BestRow]) -> anyhow::Result<DataFrame> {
     }
     columns.push(Column::new(
         "n_seeds".into(),
-        best.iter().map(|b| b.n_seeds as u64).collect::<Vec<_>>(),
+        best.iter().map(|b| b.n_seeds as i64).collect::<Vec<_>>(),
     ));
     columns.push(Column::new(
         "val_mse_mean".into(),

@@ -26,6 +26,9 @@ pub enum SettingValue {
 impl SettingValue {
     fn from_any(value: AnyValue<'_>) -> anyhow::Result<SettingValue> {
         Ok(match value {
+            AnyValue::Int64(v) => SettingValue::Int(
+                u64::try_from(v).with_context(|| format!("negative setting value {v}"))?,
+            ),
             AnyValue::UInt64(v) => SettingValue::Int(v),
             AnyValue::Float64(v) => SettingValue::Float(v),
             AnyValue::String(s) => SettingValue::Str(s.to_string()),
@@ -175,6 +178,9 @@ pub struct Summary {
     pub best: Vec<BestRow>,
     /// Number of baseline rows found across the directories.
     pub baseline_rows: usize,
+    /// Ok trials with a final validation figure: none when the split had no validation
+    /// samples (`val_fraction = 0`), and then every table of validation figures is empty.
+    pub validated: usize,
 }
 
 impl Summary {
@@ -195,6 +201,24 @@ impl Summary {
 
     pub fn is_axis(&self, name: &str) -> bool {
         self.axes.iter().any(|(n, _)| n == name)
+    }
+
+    /// Why the validation tables and plots are empty although trials finished ok, if so.
+    pub fn no_validation(&self) -> Option<&'static str> {
+        (self.counts.ok > 0 && self.validated == 0).then_some(
+            "No ok trial has validation figures: the data was split without validation \
+             samples (val_fraction = 0), so only training figures were measured.",
+        )
+    }
+
+    /// Why there is nothing to choose or plot by validation figures, as the start of a
+    /// sentence.
+    pub fn nothing_validated(&self) -> &'static str {
+        if self.no_validation().is_some() {
+            "No ok trial has validation figures (val_fraction = 0)"
+        } else {
+            "No trial finished ok"
+        }
     }
 }
 
@@ -349,7 +373,22 @@ pub(crate) fn summarize_frames(
         axis_tables.push(axis_table(trials, axis)?);
     }
 
-    let penalty = penalty_effect(trials, &axes)?;
+    let validated_df = trials
+        .clone()
+        .lazy()
+        .filter(ok_expr())
+        .select([count_of(col("val_mse").is_not_null().sum()).alias("validated")])
+        .collect()?;
+    let validated = get_count(&validated_df, "validated", 0)?;
+    let penalty = if counts.ok > 0 && validated == 0 {
+        PenaltyEffect::NotApplicable(
+            "No ok trial has validation figures (val_fraction = 0), so there is no penalty \
+             effect to measure."
+                .into(),
+        )
+    } else {
+        penalty_effect(trials, &axes)?
+    };
     let best = best_rows(trials, baselines)?;
     Ok(Summary {
         counts,
@@ -359,6 +398,7 @@ pub(crate) fn summarize_frames(
         penalty,
         best,
         baseline_rows: baselines.height(),
+        validated,
     })
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use polars::prelude::{
     Column, CsvReadOptions, CsvWriter, DataFrame, DataType, Expr, Field, IntoLazy, ParquetWriter,
-    PolarsResult, Schema, SerReader, SerWriter, col,
+    PolarsError, PolarsResult, Schema, SerReader, SerWriter, col,
 };
 
 use crate::results::{BaselineRow, EpochMetrics, TrialRecord};
@@ -19,7 +19,9 @@ pub const EPOCHS_PARQUET: &str = "epochs.parquet";
 pub const BASELINES_CSV: &str = "baselines.csv";
 
 /// How a setting column is stored, so every reader casts it back to the same type whichever
-/// file or run it came from.
+/// file or run it came from. Integers are signed 64-bit, as dataframes expect (an unsigned
+/// column makes `best_epoch - epochs` wrap around); files written with unsigned columns
+/// still read, cast to the same type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettingKind {
     Int,
@@ -31,7 +33,7 @@ pub enum SettingKind {
 impl SettingKind {
     pub fn dtype(self) -> DataType {
         match self {
-            SettingKind::Int => DataType::UInt64,
+            SettingKind::Int => DataType::Int64,
             SettingKind::Float => DataType::Float64,
             SettingKind::Str => DataType::String,
             SettingKind::Bool => DataType::Boolean,
@@ -59,16 +61,33 @@ pub fn setting_kind(name: &str) -> Option<SettingKind> {
     SETTINGS.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
 }
 
-/// The trials table: one row per record, sorted by trial id.
+/// A count or setting as the signed 64-bit integer the tables hold. Every value a grid can
+/// give fits (TOML integers are signed 64-bit); anything else is an error, never a wrap.
+fn int(value: impl TryInto<i64> + Copy + std::fmt::Display, what: &str) -> PolarsResult<i64> {
+    value.try_into().map_err(|_| {
+        PolarsError::ComputeError(
+            format!("{what} = {value} does not fit a signed 64-bit integer column").into(),
+        )
+    })
+}
+
+/// The trials table: one row per record, sorted by trial id. Validation figures are null for
+/// trials without any (no validation split, or no finished epoch); NaN and infinities
+/// are kept as they were measured.
 pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
     let mut sorted: Vec<&TrialRecord> = records.iter().collect();
     sorted.sort_by(|a, b| a.trial_id.cmp(&b.trial_id));
-    let u = |f: &dyn Fn(&TrialRecord) -> u64| sorted.iter().map(|r| f(r)).collect::<Vec<u64>>();
-    let f = |f: &dyn Fn(&TrialRecord) -> f64| sorted.iter().map(|r| f(r)).collect::<Vec<f64>>();
-    let last = |f: &dyn Fn(&EpochMetrics) -> f64| {
+    let u = |what: &str, f: &dyn Fn(&TrialRecord) -> u64| {
         sorted
             .iter()
-            .map(|r| r.result.last().map(f))
+            .map(|r| int(f(r), what))
+            .collect::<PolarsResult<Vec<i64>>>()
+    };
+    let f = |f: &dyn Fn(&TrialRecord) -> f64| sorted.iter().map(|r| f(r)).collect::<Vec<f64>>();
+    let last = |f: &dyn Fn(&EpochMetrics) -> Option<f64>| {
+        sorted
+            .iter()
+            .map(|r| r.result.last().and_then(f))
             .collect::<Vec<Option<f64>>>()
     };
     let columns = vec![
@@ -79,13 +98,19 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
                 .map(|r| r.trial_id.as_str())
                 .collect::<Vec<_>>(),
         ),
-        Column::new("window".into(), u(&|r| r.window as u64)),
-        Column::new("n_dense".into(), u(&|r| r.config.n_dense as u64)),
+        Column::new("window".into(), u("window", &|r| r.window as u64)?),
+        Column::new(
+            "n_dense".into(),
+            u("n_dense", &|r| r.config.n_dense as u64)?,
+        ),
         Column::new("lambda".into(), f(&|r| r.config.lambda)),
-        Column::new("batch_size".into(), u(&|r| r.config.batch_size as u64)),
+        Column::new(
+            "batch_size".into(),
+            u("batch_size", &|r| r.config.batch_size as u64)?,
+        ),
         Column::new("learning_rate".into(), f(&|r| r.config.learning_rate)),
-        Column::new("seed".into(), u(&|r| r.config.seed)),
-        Column::new("epochs".into(), u(&|r| r.config.epochs as u64)),
+        Column::new("seed".into(), u("seed", &|r| r.config.seed)?),
+        Column::new("epochs".into(), u("epochs", &|r| r.config.epochs as u64)?),
         Column::new(
             "loss".into(),
             sorted
@@ -118,30 +143,38 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
                 .map(|r| r.result.message.as_deref())
                 .collect::<Vec<Option<&str>>>(),
         ),
-        Column::new("epochs_run".into(), u(&|r| r.result.epochs_run() as u64)),
-        Column::new("train_loss".into(), last(&|m| m.train_loss)),
-        Column::new("train_mse".into(), last(&|m| m.train_mse)),
+        Column::new(
+            "epochs_run".into(),
+            u("epochs_run", &|r| r.result.epochs_run() as u64)?,
+        ),
+        Column::new("train_loss".into(), last(&|m| Some(m.train_loss))),
+        Column::new("train_mse".into(), last(&|m| Some(m.train_mse))),
         Column::new("val_mse".into(), last(&|m| m.val_mse)),
         Column::new("val_trend_acc".into(), last(&|m| m.val_trend_acc)),
         Column::new(
             "best_epoch".into(),
             sorted
                 .iter()
-                .map(|r| r.result.best_epoch.map(|e| e as u64))
-                .collect::<Vec<_>>(),
+                .map(|r| {
+                    r.result
+                        .best_epoch
+                        .map(|e| int(e, "best_epoch"))
+                        .transpose()
+                })
+                .collect::<PolarsResult<Vec<Option<i64>>>>()?,
         ),
         Column::new(
             "best_val_mse".into(),
             sorted
                 .iter()
-                .map(|r| best_of(r).map(|m| m.val_mse))
+                .map(|r| best_of(r).and_then(|m| m.val_mse))
                 .collect::<Vec<_>>(),
         ),
         Column::new(
             "best_val_trend_acc".into(),
             sorted
                 .iter()
-                .map(|r| best_of(r).map(|m| m.val_trend_acc))
+                .map(|r| best_of(r).and_then(|m| m.val_trend_acc))
                 .collect::<Vec<_>>(),
         ),
         Column::new("wall_seconds".into(), f(&|r| r.result.wall_seconds)),
@@ -166,7 +199,9 @@ pub fn epochs_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
         .flat_map(|r| r.result.curve.iter().map(move |m| (r.trial_id.as_str(), m)))
         .collect();
     rows.sort_by(|a, b| a.0.cmp(b.0).then(a.1.epoch.cmp(&b.1.epoch)));
-    let f = |f: &dyn Fn(&EpochMetrics) -> f64| rows.iter().map(|(_, m)| f(m)).collect::<Vec<f64>>();
+    let f = |f: &dyn Fn(&EpochMetrics) -> Option<f64>| {
+        rows.iter().map(|(_, m)| f(m)).collect::<Vec<Option<f64>>>()
+    };
     DataFrame::new_infer_height(vec![
         Column::new(
             "trial_id".into(),
@@ -174,10 +209,12 @@ pub fn epochs_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
         ),
         Column::new(
             "epoch".into(),
-            rows.iter().map(|(_, m)| m.epoch as u64).collect::<Vec<_>>(),
+            rows.iter()
+                .map(|(_, m)| int(m.epoch, "epoch"))
+                .collect::<PolarsResult<Vec<i64>>>()?,
         ),
-        Column::new("train_loss".into(), f(&|m| m.train_loss)),
-        Column::new("train_mse".into(), f(&|m| m.train_mse)),
+        Column::new("train_loss".into(), f(&|m| Some(m.train_loss))),
+        Column::new("train_mse".into(), f(&|m| Some(m.train_mse))),
         Column::new("val_mse".into(), f(&|m| m.val_mse)),
         Column::new("val_trend_acc".into(), f(&|m| m.val_trend_acc)),
     ])
@@ -201,7 +238,10 @@ pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
         ),
         Column::new(
             "window".into(),
-            sorted.iter().map(|r| r.window as u64).collect::<Vec<_>>(),
+            sorted
+                .iter()
+                .map(|r| int(r.window, "window"))
+                .collect::<PolarsResult<Vec<i64>>>()?,
         ),
         Column::new(
             "train_mse".into(),
@@ -287,7 +327,7 @@ pub fn write_baselines(dir: &Path, rows: &[BaselineRow]) -> anyhow::Result<()> {
 pub(crate) fn baselines_schema() -> Schema {
     Schema::from_iter([
         Field::new("baseline".into(), DataType::String),
-        Field::new("window".into(), DataType::UInt64),
+        Field::new("window".into(), DataType::Int64),
         Field::new("train_mse".into(), DataType::Float64),
         Field::new("val_mse".into(), DataType::Float64),
         Field::new("val_trend_acc".into(), DataType::Float64),
@@ -320,27 +360,24 @@ pub fn read_baselines(dir: &Path) -> anyhow::Result<Vec<BaselineRow>> {
     let path = dir.join(BASELINES_CSV);
     let df = read_baselines_frame(dir)?;
     let baseline = df.column("baseline")?.str()?;
-    let window = df.column("window")?.u64()?;
+    let window = df.column("window")?.i64()?;
     let train_mse = df.column("train_mse")?.f64()?;
     let val_mse = df.column("val_mse")?.f64()?;
     let val_trend_acc = df.column("val_trend_acc")?.f64()?;
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
-        let (Some(b), Some(w), Some(t), Some(v), Some(a)) = (
-            baseline.get(i),
-            window.get(i),
-            train_mse.get(i),
-            val_mse.get(i),
-            val_trend_acc.get(i),
-        ) else {
+        // The validation figures are empty without a validation split.
+        let (Some(b), Some(w), Some(t)) = (baseline.get(i), window.get(i), train_mse.get(i)) else {
             bail!("{} row {}: a value is missing", path.display(), i + 1);
         };
         rows.push(BaselineRow {
             baseline: b.to_string(),
-            window: usize::try_from(w)?,
+            window: usize::try_from(w).with_context(|| {
+                format!("{} row {}: window {w} is not a size", path.display(), i + 1)
+            })?,
             train_mse: t,
-            val_mse: v,
-            val_trend_acc: a,
+            val_mse: val_mse.get(i),
+            val_trend_acc: val_trend_acc.get(i),
         });
     }
     Ok(rows)

@@ -38,7 +38,8 @@ fn failed(what: &str, path: &Path, err: std::io::Error, kept: usize) -> anyhow::
 impl JournalWriter {
     /// Opens `path` for appending: repairs its tail (see the module), refuses a journal whose
     /// header names other data than `run`, and starts a new journal with `run`'s header.
-    pub fn open(path: &Path, run: &RunInfo) -> Result<JournalWriter> {
+    /// Without `run` (a merge of directories that recorded no data) neither happens.
+    pub fn open(path: &Path, run: Option<&RunInfo>) -> Result<JournalWriter> {
         if path.is_dir() {
             return Err(bad_input(format!(
                 "{} is a directory, not a journal file: move it out of the results directory and run again",
@@ -56,7 +57,7 @@ impl JournalWriter {
             .map_err(|e| failed("read", path, e, 0))?;
         let scanned = scan(path, &bytes)?;
         let kept = scanned.records.len();
-        if let Some(header) = &scanned.header
+        if let (Some(header), Some(run)) = (&scanned.header, run)
             && &header.run != run
         {
             return Err(bad_input(format!(
@@ -81,7 +82,10 @@ impl JournalWriter {
         if scanned.missing_newline {
             writer.write_line(b"\n", "repair")?;
         }
-        if scanned.header.is_none() && scanned.records.is_empty() {
+        if let Some(run) = run
+            && scanned.header.is_none()
+            && scanned.records.is_empty()
+        {
             let mut line = serde_json::to_vec(&JournalHeader::new(run))?;
             line.push(b'\n');
             writer.write_line(&line, "start")?;

@@ -395,7 +395,7 @@ fn open_results(opts: &SweepOptions, info: &RunInfo) -> Result<(lock::SweepLock,
             opts.shard
                 .map_or("journal.jsonl".to_string(), |s| s.journal_name()),
         );
-        let journal = JournalWriter::open(&journal_path, info)?;
+        let journal = JournalWriter::open(&journal_path, Some(info))?;
         lock.setup_done();
         Ok((lock, journal))
     })();
@@ -481,11 +481,20 @@ pub fn run(spec: &GridSpec, opts: &SweepOptions) -> Result<SweepOutcome> {
         serde_json::to_string_pretty(&prepared.info)?.as_bytes(),
     )?;
     write_atomic(&opts.out.join("grid.toml"), spec.text.as_bytes())?;
-    let base_rows: Vec<_> = prepared
+    let mut base_rows: Vec<_> = prepared
         .datasets
         .values()
         .flat_map(|d| baselines(d))
         .collect();
+    // A rerun with other windows keeps the rows of windows already in the results (same
+    // data and split, so the same figures); an unreadable old file is recomputed in part.
+    if opts.out.join(report::BASELINES_CSV).is_file() {
+        let old = report::read_baselines(&opts.out).unwrap_or_default();
+        base_rows.extend(
+            old.into_iter()
+                .filter(|o| !prepared.datasets.contains_key(&o.window)),
+        );
+    }
     report::write_baselines(&opts.out, &base_rows)?;
 
     let done: HashSet<String> = report::read_journal(&opts.out)?

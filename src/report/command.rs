@@ -1,0 +1,291 @@
+//! `trendsweep report DIR... [--out OUT]`: rebuild a results directory's tables and summary,
+//! or merge several into a new results directory.
+//!
+//! The rules:
+//! - `report DIR` (or `--out DIR`) rebuilds DIR's tables from its journal and writes its
+//!   summary there: how an interrupted sweep gets its tables. A directory killed before its
+//!   first trial gets tables with no rows and a summary saying so.
+//! - `report A B... --out OUT` never writes into its inputs. OUT becomes a results directory
+//!   like any other: a journal holding every input's records, its own trials, epochs and
+//!   baselines tables, `run.json`, and the summary; `report OUT` gives the same summary again.
+//!   OUT must be new, empty, or an earlier report's output.
+//! - Several directories need `--out`, and must have been trained on the same data with the
+//!   same split: pooling trials of different data would rank numbers that cannot be compared.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::error::bad_input;
+use crate::results::{BaselineRow, TrialRecord};
+use crate::sweep::{JournalWriter, RunInfo};
+
+use super::tables::{self, TRIALS_PARQUET, write_atomically};
+use super::{Summary, read_journal, summarize, write_html};
+
+/// Written into a merged report's directory: the directories it was made from. It marks the
+/// directory as a report's output, which a later report may replace.
+pub const MERGED_JSON: &str = "merged.json";
+
+/// True when `dir` holds results: a journal, a trials table or a sweep's `run.json`.
+fn is_results_dir(dir: &Path) -> Result<bool> {
+    Ok(dir.join("run.json").is_file()
+        || dir.join(TRIALS_PARQUET).is_file()
+        || !super::journal::journal_files(dir)?.is_empty())
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// `path` with every part that exists resolved (symbolic links, `..`), the rest appended.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) if !parent.as_os_str().is_empty() => resolved(parent).join(name),
+        (_, Some(name)) => {
+            std::env::current_dir().map_or_else(|_| path.to_path_buf(), |c| c.join(name))
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Refuses directories trained on different data or splits, naming both and their data.
+fn check_same_data(dirs: &[PathBuf]) -> Result<Option<RunInfo>> {
+    let mut first: Option<(&PathBuf, RunInfo)> = None;
+    for d in dirs {
+        let Some(info) = RunInfo::read(d)? else {
+            continue;
+        };
+        match &first {
+            None => first = Some((d, info)),
+            Some((base_dir, base)) if base != &info => {
+                return Err(bad_input(format!(
+                    "{} and {} were trained on different data or splits ({} against {}); their \
+                     trials are not comparable, so they are not merged: report each on its own",
+                    base_dir.display(),
+                    d.display(),
+                    base.describe(),
+                    info.describe()
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(first.map(|(_, info)| info))
+}
+
+/// Runs `report`: see the module's rules. Returns the summary written.
+pub fn run(dirs: &[PathBuf], out: Option<&Path>) -> Result<Summary> {
+    for d in dirs {
+        if !d.is_dir() {
+            return Err(bad_input(format!(
+                "{}: no such results directory",
+                d.display()
+            )));
+        }
+        if !is_results_dir(d)? {
+            return Err(bad_input(format!(
+                "{}: not a results directory (it has no journal*.jsonl, trials.parquet or \
+                 run.json); give a directory a sweep wrote into",
+                d.display()
+            )));
+        }
+    }
+    let mut unique: Vec<PathBuf> = Vec::new();
+    for d in dirs {
+        if !unique.iter().any(|u| same_dir(u, d)) {
+            unique.push(d.clone());
+        }
+    }
+    let info = check_same_data(&unique)?;
+    match (unique.as_slice(), out) {
+        ([only], None) => rebuild_in_place(only),
+        ([only], Some(o)) if same_dir(only, o) => rebuild_in_place(only),
+        (_, None) => Err(bad_input(format!(
+            "report of {} directories needs --out OUT: the merged results go into a directory \
+             of their own, never into one of the inputs",
+            unique.len()
+        ))),
+        (inputs, Some(o)) => {
+            let target = resolved(o);
+            if let Some(d) = inputs
+                .iter()
+                .find(|d| d.canonicalize().is_ok_and(|d| target.starts_with(d)))
+            {
+                return Err(bad_input(format!(
+                    "--out {}: is inside the input {}; a report never writes into its inputs",
+                    o.display(),
+                    d.display()
+                )));
+            }
+            check_out(o)?;
+            merge_into(inputs, o, info.as_ref())
+        }
+    }
+}
+
+/// Refuses an output directory that holds something other than an earlier report.
+fn check_out(out: &Path) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(bad_input(format!(
+            "--out {}: is a file, not a directory",
+            out.display()
+        )));
+    }
+    if out.is_dir() && !out.join(MERGED_JSON).is_file() {
+        let mut entries =
+            std::fs::read_dir(out).with_context(|| format!("cannot list {}", out.display()))?;
+        if entries.next().is_some() {
+            return Err(bad_input(format!(
+                "--out {}: already holds files that no report wrote; give a new or empty \
+                 directory",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds a single results directory's tables from its journal, then its summary.
+fn rebuild_in_place(dir: &Path) -> Result<Summary> {
+    let records = read_journal(dir)?;
+    // A directory killed before its first trial has an empty journal: its tables have no
+    // rows. Tables without a journal to rebuild them from are left as they are.
+    if !records.is_empty() || !dir.join(TRIALS_PARQUET).is_file() {
+        tables::write_trial_tables(dir, &records)?;
+    }
+    report_missing(dir)?;
+    let dirs = [dir.to_path_buf()];
+    let summary = summarize(&dirs)?;
+    summary.write(dir)?;
+    write_html(dir, &dirs, &summary)?;
+    Ok(summary)
+}
+
+/// Writes the merge of `inputs` into `out` as a results directory of its own.
+fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<Summary> {
+    // Later directories win, as a rerun replaces a run.
+    let mut records: BTreeMap<String, TrialRecord> = BTreeMap::new();
+    let mut baselines: BTreeMap<(usize, String), BaselineRow> = BTreeMap::new();
+    let mut grids: Vec<Option<String>> = Vec::new();
+    for d in inputs {
+        let read = read_journal(d)?;
+        if read.is_empty() && d.join(TRIALS_PARQUET).is_file() {
+            let rows = summarize(std::slice::from_ref(d))?.counts.total;
+            if rows > 0 {
+                return Err(bad_input(format!(
+                    "{}: has a trials table but no journal to merge from",
+                    d.display()
+                )));
+            }
+        }
+        for r in read {
+            records.insert(r.trial_id.clone(), r);
+        }
+        if d.join(tables::BASELINES_CSV).is_file() {
+            for b in tables::read_baselines(d)? {
+                baselines.insert((b.window, b.baseline.clone()), b);
+            }
+        }
+        grids.push(std::fs::read_to_string(d.join("grid.toml")).ok());
+    }
+    let records: Vec<TrialRecord> = records.into_values().collect();
+    let baselines: Vec<BaselineRow> = baselines.into_values().collect();
+
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let sources: Vec<String> = inputs.iter().map(|d| d.display().to_string()).collect();
+    write_atomically(&out.join(MERGED_JSON), |f| {
+        serde_json::to_writer_pretty(&mut *f, &serde_json::json!({ "sources": sources }))?;
+        Ok(())
+    })?;
+    // The journal first, through a temporary name, so OUT is never left with tables that
+    // disagree with a journal from before.
+    let tmp = out.join(format!(".journal.jsonl.merge-{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let mut journal = JournalWriter::open(&tmp, info)?;
+    for r in &records {
+        journal.append(r)?;
+    }
+    journal.sync()?;
+    drop(journal);
+    for stale in super::journal::journal_files(out)? {
+        std::fs::remove_file(&stale)
+            .with_context(|| format!("cannot replace {}", stale.display()))?;
+    }
+    let journal_path = out.join("journal.jsonl");
+    std::fs::rename(&tmp, &journal_path)
+        .with_context(|| format!("cannot write {}", journal_path.display()))?;
+    tables::write_trial_tables(out, &records)?;
+    tables::write_baselines(out, &baselines)?;
+    match info {
+        Some(info) => write_atomically(&out.join("run.json"), |f| {
+            serde_json::to_writer_pretty(&mut *f, info)?;
+            Ok(())
+        })?,
+        None => remove_if_present(&out.join("run.json"))?,
+    }
+    // The grid travels along when every input ran the same one, so missing trials are
+    // still reported on the merged directory.
+    match grids.first() {
+        Some(Some(text)) if grids.iter().all(|g| g.as_ref() == Some(text)) => {
+            write_atomically(&out.join("grid.toml"), |f| {
+                std::io::Write::write_all(f, text.as_bytes())?;
+                Ok(())
+            })?
+        }
+        _ => remove_if_present(&out.join("grid.toml"))?,
+    }
+    report_missing(out)?;
+    let dirs = [out.to_path_buf()];
+    let summary = summarize(&dirs)?;
+    summary.write(out)?;
+    write_html(out, &dirs, &summary)?;
+    Ok(summary)
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Says which trials of a directory's grid have no result yet, and which shard owns them,
+/// so a partial grid is never taken for a complete one.
+fn report_missing(dir: &Path) -> Result<()> {
+    let Some((total, missing)) = crate::slurm::missing_trials(dir)? else {
+        return Ok(());
+    };
+    let count: usize = missing.values().map(Vec::len).sum();
+    if count == 0 {
+        return Ok(());
+    }
+    errln!(
+        "warning: {}: {count} of {total} trials of its grid have no result yet:",
+        dir.display()
+    );
+    for (shard, ids) in &missing {
+        let owner = shard.map_or("not sharded".to_string(), |s| format!("shard {s}"));
+        let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
+        let more = if ids.len() > 5 {
+            format!(" and {} more", ids.len() - 5)
+        } else {
+            String::new()
+        };
+        errln!(
+            "  {owner}: {} missing ({}{more})",
+            ids.len(),
+            shown.join(", ")
+        );
+    }
+    Ok(())
+}
