@@ -52,6 +52,21 @@ impl Scene {
     }
 }
 
+/// Runs `command` with its stdout closed before anything is printed, as `| head -0` would,
+/// and checks it ends normally, without a panic.
+fn run_with_closed_stdout(mut command: Command) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{command:?}: {stderr}");
+    assert_eq!(out.status.code(), Some(0), "{command:?}: {stderr}");
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -79,18 +94,7 @@ fn assert_complete(out: &Path, trials: usize) {
 #[test]
 fn a_closed_stdout_ends_quietly_after_the_tables_are_written() {
     let scene = Scene::new(GRID);
-    let mut child = scene
-        .sweep()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The reader goes away before anything is printed, as `| head -0` would.
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let stderr = text(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    run_with_closed_stdout(scene.sweep());
     assert_complete(&scene.out(), 2);
 }
 
@@ -133,17 +137,9 @@ fn report_and_plan_into_a_closed_pipe_do_not_panic() {
         vec!["report".to_string(), scene.out().display().to_string()],
         vec!["plan".into(), scene.grid().display().to_string()],
     ] {
-        let mut child = bin()
-            .args(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
-        let stderr = text(&out.stderr);
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        let mut command = bin();
+        command.args(&args);
+        run_with_closed_stdout(command);
     }
 }
 
