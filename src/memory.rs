@@ -56,22 +56,23 @@ impl TrialMemory {
             .saturating_add(self.other)
     }
 
-    /// The setting that drives the largest part, for the message that refuses the trial.
-    pub fn culprit(&self, window: usize, cfg: &TrainConfig) -> &'static str {
+    /// The setting that drives the largest part, and its value, for the message that
+    /// refuses the trial.
+    pub fn culprit(&self, window: usize, cfg: &TrainConfig) -> (&'static str, usize) {
         if self.other > self.weights.max(self.activations) {
-            "epochs"
+            ("epochs", cfg.epochs)
         } else if self.activations > self.weights && cfg.batch_size > EVAL_ROWS {
-            "batch_size"
+            ("batch_size", cfg.batch_size)
         } else if window > cfg.n_dense {
-            "window"
+            ("window", window)
         } else {
-            "n_dense"
+            ("n_dense", cfg.n_dense)
         }
     }
 }
 
 /// A trial as the memory check sees it: its window and settings, and the sizes of its data.
-pub struct Sized<'a> {
+pub struct TrialShape<'a> {
     pub window: usize,
     pub config: &'a TrainConfig,
     pub n_inputs: usize,
@@ -85,11 +86,11 @@ pub struct Sized<'a> {
 /// the estimate), then the `threads` largest together (naming how many threads would fit).
 /// Each item is a trial shape and how many trials have it.
 pub fn check_fits<'a>(
-    trials: impl Iterator<Item = (Sized<'a>, u128)>,
+    trials: impl Iterator<Item = (TrialShape<'a>, u128)>,
     threads: usize,
     available: u64,
 ) -> Result<(), String> {
-    let mut sizes: Vec<(u64, Sized<'a>, TrialMemory, u128)> = trials
+    let mut sizes: Vec<(u64, TrialShape<'a>, TrialMemory, u128)> = trials
         .map(|(t, count)| {
             let m = TrialMemory::estimate(t.n_inputs, t.n_train, t.n_rows, t.config);
             (m.total(), t, m, count)
@@ -100,14 +101,8 @@ pub fn check_fits<'a>(
         return Ok(());
     };
     if *largest > available {
-        let key = parts.culprit(trial.window, trial.config);
+        let (key, value) = parts.culprit(trial.window, trial.config);
         let cfg = trial.config;
-        let value = match key {
-            "epochs" => cfg.epochs,
-            "batch_size" => cfg.batch_size,
-            "window" => trial.window,
-            _ => cfg.n_dense,
-        };
         return Err(format!(
             "{key} = {value}: one trial (window {}, n_dense {}, batch_size {}, epochs {}) needs about {} \
              (weights, Adam state and gradients {}; activations {}; other {}), more than the {} of memory \
@@ -222,7 +217,7 @@ mod tests {
             },
         );
         assert!(bigger.weights > m.weights * 19 / 10);
-        assert_eq!(m.culprit(16, &cfg), "n_dense");
+        assert_eq!(m.culprit(16, &cfg), ("n_dense", 1_000));
     }
 
     #[test]
@@ -233,14 +228,14 @@ mod tests {
             ..TrainConfig::default()
         };
         let m = TrialMemory::estimate(1_000, 1 << 24, 1 << 24, &cfg);
-        assert_eq!(m.culprit(1_000, &cfg), "batch_size");
+        assert_eq!(m.culprit(1_000, &cfg), ("batch_size", 1 << 24));
         let wide = TrainConfig {
             n_dense: 4,
             ..TrainConfig::default()
         };
         assert_eq!(
             TrialMemory::estimate(50_000, 100, 100, &wide).culprit(50_000, &wide),
-            "window"
+            ("window", 50_000)
         );
         let long = TrainConfig {
             n_dense: 1,
@@ -249,12 +244,12 @@ mod tests {
         };
         assert_eq!(
             TrialMemory::estimate(1, 10, 10, &long).culprit(1, &long),
-            "epochs"
+            ("epochs", 100_000)
         );
     }
 
-    fn sized(cfg: &TrainConfig) -> Sized<'_> {
-        Sized {
+    fn sized(cfg: &TrainConfig) -> TrialShape<'_> {
+        TrialShape {
             window: 16,
             config: cfg,
             n_inputs: 16,

@@ -240,7 +240,7 @@ pub fn check_memory(spec: &GridSpec, prepared: &Prepared, threads: usize) -> Res
     }
     let sized = configs.iter().map(|(window, config)| {
         let d = &prepared.datasets[window];
-        let shape = crate::memory::Sized {
+        let shape = crate::memory::TrialShape {
             window: *window,
             config,
             n_inputs: d.n_inputs,
