@@ -248,14 +248,7 @@ fn one_line(msg: &str) -> String {
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
 fn human_bytes(n: u64) -> String {
-    const GIB: f64 = (1u64 << 30) as f64;
-    const MIB: f64 = (1u64 << 20) as f64;
-    let x = n as f64;
-    if x >= GIB {
-        format!("{:.1} GiB ({n} bytes)", x / GIB)
-    } else {
-        format!("{:.1} MiB ({n} bytes)", x / MIB)
-    }
+    format!("{} ({n} bytes)", crate::memory::human(n))
 }
 
 /// What a path that is neither a directory nor a regular file is, for the refusal.
