@@ -1,16 +1,19 @@
-//! trendsweep's command line: parse, run the subcommand, map errors to exit statuses
-//! (2 for input the user can fix, 1 for failures while running).
+//! trendsweep's command line. A sweep is the pipeline grid → data → trials → results
+//! directory → report; `report` runs its last step again on results already on disk, `plan`
+//! its first two, `slurm` writes job scripts that run it in shards. Errors map to exit
+//! statuses: 2 for input the user can fix, 1 for failures while running, 128 + the signal's
+//! number for a sweep stopped by one.
 
 mod cli;
 
 /// jemalloc rather than the system allocator: every dfdx op allocates and zeroes its output
 /// and gradients, and a batch-1 step's gradient buffers are too large for glibc's per-thread
 /// cache, so each took glibc's slower path. With jemalloc a batch-1 step runs 15 % fewer
-/// instructions, and a sweep's resident memory is lower too (README, Performance).
+/// instructions, and a sweep's resident memory is lower too (docs/performance.md).
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -18,14 +21,200 @@ use clap::Parser;
 use trendsweep::error::is_bad_input;
 use trendsweep::grid::{GridSpec, plan_text};
 use trendsweep::sweep::{self, SweepOptions};
-use trendsweep::{data, report, slurm};
+use trendsweep::{interrupt, report, slurm, store};
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, PlanArgs, ReportArgs, SlurmArgs, SweepArgs};
 use trendsweep::{errln, out, outln};
 
+/// A sweep stopped by Ctrl-C, SIGTERM or SIGHUP: exit status 128 + the signal's number, as
+/// a shell reports a process the signal ended.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Interrupted(String);
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Sweep(args) => sweep(args),
+        Command::Plan(args) => plan(args),
+        Command::Report(args) => report(args),
+        Command::Slurm(args) => slurm(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Interrupted>() => {
+            errln!("{e}");
+            ExitCode::from(interrupt::exit_status())
+        }
+        Err(e) => {
+            errln!("error: {e:#}");
+            ExitCode::from(if is_bad_input(&e) { 2 } else { 1 })
+        }
+    }
+}
+
+/// `sweep`: train what the results directory lacks, then build its report.
+fn sweep(args: SweepArgs) -> Result<()> {
+    let shard = args.shard.as_deref().map(store::Shard::parse).transpose()?;
+    let spec = GridSpec::load(&args.grid)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("results").join(&spec.name));
+    let threads = args.threads.unwrap_or_else(default_threads);
+    let opts = SweepOptions {
+        out: out.clone(),
+        threads,
+        quiet: args.quiet,
+        max_trials: args.max_trials,
+        fresh: args.fresh,
+        retry_failed: args.retry_failed,
+        shard,
+    };
+    interrupt::install();
+    sweep::check_options(&spec, &opts)?;
+    let prepared = sweep::prepare(&spec)?;
+    release_memory(); // the series, once its datasets are built
+    let outcome = sweep::run(&spec, prepared, &opts)?;
+    release_memory(); // the datasets: the report works from the journal alone
+
+    interrupt::writing_tables();
+    let built = report::build(std::slice::from_ref(&out), None).map_err(|e| {
+        anyhow::anyhow!(
+            "{e:#}; every finished trial is kept in the journal: once that is fixed, run `trendsweep report {}` \
+             to write the tables",
+            out.display()
+        )
+    })?;
+    outln!("{}", built.summary.terminal());
+    if !args.quiet {
+        let part = shard.map_or(String::new(), |s| format!(" in shard {s}"));
+        errln!(
+            "{} trials{part} ({} found done, {} trained: {} diverged, {} failed) in {:.1} s on {threads} threads; results in {}",
+            outcome.total,
+            outcome.already_done,
+            outcome.trained,
+            outcome.diverged,
+            outcome.failed,
+            outcome.seconds,
+            out.display()
+        );
+    }
+    if outcome.interrupted {
+        return Err(Interrupted(if outcome.remaining == 0 {
+            format!(
+                "interrupted after every trial had ended: all {} trials are done and the tables in {} are written",
+                outcome.total,
+                out.display()
+            )
+        } else {
+            format!(
+                "interrupted: {} of {} trials are done and saved in {}; run the same command again to train the rest",
+                outcome.total - outcome.remaining,
+                outcome.total,
+                out.display()
+            )
+        })
+        .into());
+    }
+    Ok(())
+}
+
+/// `plan`: check the grid and its data, and show what a sweep would train.
+fn plan(args: PlanArgs) -> Result<()> {
+    let spec = GridSpec::load(&args.grid)?;
+    let prepared = sweep::prepare(&spec)?;
+    sweep::check_memory(&spec, &prepared, default_threads())?;
+    let n_train = |w: usize| prepared.datasets.get(&w).map_or(0, |d| d.train.len());
+    out!(
+        "{}",
+        plan_text(&spec, args.first, Some(spec.total_steps(n_train)))
+    );
+    Ok(())
+}
+
+/// `report`: rebuild one results directory's tables, or merge several into a new one.
+fn report(args: ReportArgs) -> Result<()> {
+    let built = report::build(&args.dirs, args.out.as_deref())?;
+    warn_missing(&built.dir)?;
+    if !args.quiet {
+        outln!("{}", built.summary.terminal());
+    }
+    Ok(())
+}
+
+/// Says which trials of a directory's grid have no result yet, and which shard owns them,
+/// so a partial grid is never taken for a complete one.
+fn warn_missing(dir: &Path) -> Result<()> {
+    let Some((total, missing)) = store::missing_trials(dir)? else {
+        return Ok(());
+    };
+    let count: usize = missing.values().map(Vec::len).sum();
+    if count == 0 {
+        return Ok(());
+    }
+    errln!(
+        "warning: {}: {count} of {total} trials of its grid have no result yet:",
+        dir.display()
+    );
+    for (shard, ids) in &missing {
+        let owner = shard.map_or("not sharded".to_string(), |s| format!("shard {s}"));
+        let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
+        let more = if ids.len() > 5 {
+            format!(" and {} more", ids.len() - 5)
+        } else {
+            String::new()
+        };
+        errln!(
+            "  {owner}: {} missing ({}{more})",
+            ids.len(),
+            shown.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// `slurm`: write (and optionally submit) the job array and the report job.
+fn slurm(args: SlurmArgs) -> Result<()> {
+    let spec = GridSpec::load(&args.grid)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("results").join(&spec.name));
+    let opts = slurm::SlurmOptions {
+        tasks: args.tasks,
+        cpus_per_task: args.cpus_per_task,
+        time: args.time,
+        partition: args.partition,
+        mem: args.mem,
+    };
+    let (sweep_script, report_script) = slurm::write_scripts(&spec, &out, &opts)?;
+    outln!(
+        "wrote {} ({} array tasks) and {}",
+        sweep_script.display(),
+        args.tasks,
+        report_script.display()
+    );
+    if args.submit {
+        let array = slurm::submit(&sweep_script, &[])?;
+        let report = slurm::submit(&report_script, &[format!("--dependency=afterany:{array}")])?;
+        outln!(
+            "submitted: job array {array}, report job {report} (runs after every task has ended)"
+        );
+    } else {
+        outln!(
+            "submit with:\n  array=$(sbatch --parsable {})\n  sbatch --dependency=afterany:$array {}",
+            sweep_script.display(),
+            report_script.display()
+        );
+    }
+    Ok(())
+}
+
+/// One worker thread per core, the default for `--threads`.
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Returns the pages jemalloc keeps after a free to the system now rather than after its
-/// decay time (about 10 s), so a sweep's datasets, dropped once its trials end, are not
-/// resident while the report is built.
+/// decay time (about 10 s), so memory just freed is not resident while the next step runs.
 fn release_memory() {
     // "arena.<MALLCTL_ARENAS_ALL>.purge" reads and writes nothing: null pointers, length 0.
     // A failure would only leave the pages to jemalloc's decay, so its status is not checked.
@@ -40,171 +229,4 @@ fn release_memory() {
             0,
         );
     }
-}
-
-/// A sweep stopped by Ctrl-C, SIGTERM or SIGHUP: exit status 128 + the signal's number, as
-/// a shell reports a process the signal ended.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct Interrupted(String);
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.is::<Interrupted>() => {
-            errln!("{e}");
-            ExitCode::from(sweep::interrupt_status())
-        }
-        Err(e) => {
-            errln!("error: {e:#}");
-            ExitCode::from(if is_bad_input(&e) { 2 } else { 1 })
-        }
-    }
-}
-
-fn run(command: Command) -> Result<()> {
-    match command {
-        Command::Sweep {
-            grid,
-            out,
-            threads,
-            quiet,
-            max_trials,
-            fresh,
-            retry_failed,
-            shard,
-        } => {
-            let shard = shard.as_deref().map(sweep::Shard::parse).transpose()?;
-            let spec = GridSpec::load(&grid)?;
-            let out = out.unwrap_or_else(|| PathBuf::from("results").join(&spec.name));
-            let threads = threads.unwrap_or_else(default_threads);
-            let opts = SweepOptions {
-                out: out.clone(),
-                threads,
-                quiet,
-                max_trials,
-                fresh,
-                retry_failed,
-                shard,
-                release_memory: Some(release_memory),
-            };
-            sweep::install_interrupt_handler();
-            let outcome = sweep::run(&spec, &opts)?;
-            outln!("{}", outcome.summary.terminal());
-            if !quiet {
-                let part = shard.map_or(String::new(), |s| format!(" in shard {s}"));
-                errln!(
-                    "{} trials{part} ({} found done, {} trained: {} diverged, {} failed) in {:.1} s on {threads} threads; results in {}",
-                    outcome.total,
-                    outcome.already_done,
-                    outcome.trained,
-                    outcome.diverged,
-                    outcome.failed,
-                    outcome.seconds,
-                    out.display()
-                );
-            }
-            if outcome.interrupted {
-                return Err(Interrupted(if outcome.remaining == 0 {
-                    format!(
-                        "interrupted after every trial had ended: all {} trials are done and the tables in {} are written",
-                        outcome.total,
-                        out.display()
-                    )
-                } else {
-                    format!(
-                        "interrupted: {} of {} trials are done and saved in {}; run the same command again to train the rest",
-                        outcome.total - outcome.remaining,
-                        outcome.total,
-                        out.display()
-                    )
-                })
-                .into());
-            }
-            Ok(())
-        }
-        Command::Plan { grid, first } => {
-            let spec = GridSpec::load(&grid)?;
-            let prepared = sweep::prepare(&spec)?;
-            sweep::check_memory(&spec, &prepared, default_threads())?;
-            let n_train = |w: usize| {
-                prepared
-                    .datasets
-                    .get(&w)
-                    .map_or(0, |d: &std::sync::Arc<data::Dataset>| d.train.len())
-            };
-            out!(
-                "{}",
-                plan_text(&spec, first, Some(spec.total_steps(n_train)))
-            );
-            Ok(())
-        }
-        Command::Slurm {
-            grid,
-            tasks,
-            cpus_per_task,
-            time,
-            partition,
-            mem,
-            out,
-            submit,
-        } => {
-            let spec = GridSpec::load(&grid)?;
-            let out = out.unwrap_or_else(|| PathBuf::from("results").join(&spec.name));
-            let opts = slurm::SlurmOptions {
-                tasks,
-                cpus_per_task,
-                time,
-                partition,
-                mem,
-            };
-            let (sweep_script, report_script) = slurm::write_scripts(&spec, &out, &opts)?;
-            outln!(
-                "wrote {} ({tasks} array tasks) and {}",
-                sweep_script.display(),
-                report_script.display()
-            );
-            if submit {
-                let array = slurm::submit(&sweep_script, &[])?;
-                let report =
-                    slurm::submit(&report_script, &[format!("--dependency=afterany:{array}")])?;
-                outln!(
-                    "submitted: job array {array}, report job {report} (runs after every task has ended)"
-                );
-            } else {
-                outln!(
-                    "submit with:\n  array=$(sbatch --parsable {})\n  sbatch --dependency=afterany:$array {}",
-                    sweep_script.display(),
-                    report_script.display()
-                );
-            }
-            Ok(())
-        }
-        Command::Bench { quick } => {
-            let scratch = tempfile_dir()?;
-            let result = trendsweep::bench::run(quick, &scratch);
-            let _ = std::fs::remove_dir_all(&scratch);
-            result
-        }
-        Command::Report { dirs, out, quiet } => {
-            let summary = report::command::run(&dirs, out.as_deref())?;
-            if !quiet {
-                outln!("{}", summary.terminal());
-            }
-            Ok(())
-        }
-    }
-}
-
-/// One worker thread per core, the default for `--threads`.
-fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// A scratch directory for the benchmark's child sweeps, removed afterwards.
-fn tempfile_dir() -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("trendsweep-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }

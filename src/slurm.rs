@@ -2,7 +2,6 @@
 //! shared results directory, requeued and resumed by Slurm, and a report job that runs once
 //! every task has ended (whatever its outcome) and merges what they produced.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -10,7 +9,6 @@ use anyhow::{Context, Result};
 
 use crate::error::bad_input;
 use crate::grid::GridSpec;
-use crate::sweep::Shard;
 
 /// What the `slurm` command was asked for.
 #[derive(Debug, Clone)]
@@ -190,44 +188,6 @@ pub fn submit(script: &Path, args: &[String]) -> Result<String> {
     let text = String::from_utf8_lossy(&out.stdout);
     // --parsable prints "id" or "id;cluster".
     Ok(text.trim().split(';').next().unwrap_or("").to_string())
-}
-
-/// Trial ids without a result, by the shard that owns them (`None` for an unsharded run).
-pub type MissingByShard = BTreeMap<Option<Shard>, Vec<String>>;
-
-/// Trials of a results directory's grid that have no result yet, grouped by the shard that
-/// owns them (shard count read from the shard journals; `None` for an unsharded run).
-pub fn missing_trials(dir: &Path) -> Result<Option<(usize, MissingByShard)>> {
-    let grid = dir.join("grid.toml");
-    let Ok(text) = std::fs::read_to_string(&grid) else {
-        return Ok(None);
-    };
-    let spec = GridSpec::parse(&text, &grid)?;
-    let done: std::collections::HashSet<String> = crate::report::read_journal(dir)?
-        .into_iter()
-        .map(|r| r.trial_id)
-        .collect();
-    let shard_count = crate::report::journal::journal_files(dir)?
-        .iter()
-        .filter_map(|p| {
-            p.file_name()
-                .and_then(|n| Shard::from_journal_name(&n.to_string_lossy()))
-        })
-        .map(|s| s.count)
-        .max();
-    let mut missing: BTreeMap<Option<Shard>, Vec<String>> = BTreeMap::new();
-    let mut total = 0;
-    for trial in spec.trials() {
-        total += 1;
-        if !done.contains(&trial.id) {
-            let shard = shard_count.map(|count| Shard {
-                index: Shard::of(&trial.id, count),
-                count,
-            });
-            missing.entry(shard).or_default().push(trial.id);
-        }
-    }
-    Ok(Some((total, missing)))
 }
 
 #[cfg(test)]

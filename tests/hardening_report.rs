@@ -144,7 +144,7 @@ fn journals_written_before_still_read() {
 "#;
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("journal.jsonl"), old).unwrap();
-    let records = trendsweep::report::read_journal(tmp.path()).unwrap();
+    let records = trendsweep::store::read_journal(tmp.path()).unwrap();
     assert_eq!(records.len(), 2);
     assert_eq!(records[0].result.curve[0].val_mse, Some(0.7));
     assert_eq!(records[1].result.curve[0].train_loss, 1.0);
@@ -308,7 +308,7 @@ proptest! {
     fn every_trial_record_round_trips_through_the_journal(record in trial_record()) {
         let tmp = tempfile::tempdir().unwrap();
         // With a header, as every sweep writes its journal.
-        let run = trendsweep::sweep::RunInfo {
+        let run = trendsweep::store::RunInfo {
             dataset: trendsweep::data::Fingerprint {
                 source: "synthetic sine".into(),
                 file_bytes: None,
@@ -319,10 +319,10 @@ proptest! {
             split: trendsweep::config::SplitSpec::default(),
         };
         let mut writer =
-            trendsweep::sweep::JournalWriter::open(&tmp.path().join("journal.jsonl"), Some(&run)).unwrap();
+            trendsweep::store::JournalWriter::open(&tmp.path().join("journal.jsonl"), Some(&run)).unwrap();
         writer.append(&record).unwrap();
         drop(writer);
-        let read = trendsweep::report::read_journal(tmp.path()).unwrap();
+        let read = trendsweep::store::read_journal(tmp.path()).unwrap();
         prop_assert_eq!(read.len(), 1);
         prop_assert!(same_record(&read[0], &record), "wrote {:?}\nread {:?}", record, read[0]);
         // And the tables can be built from it.
@@ -507,7 +507,7 @@ fn a_merged_directory_is_a_results_directory_like_any_other() {
     assert_eq!(seeds, [0, 1, 2, 3]);
     assert_eq!(read_parquet(&m.join("epochs.parquet")).height(), 8 * 3);
     assert_eq!(read_csv(&m.join("baselines.csv")).height(), 2);
-    assert_eq!(trendsweep::report::read_journal(&m).unwrap().len(), 8);
+    assert_eq!(trendsweep::store::read_journal(&m).unwrap().len(), 8);
     let summary = std::fs::read(m.join("summary.md")).unwrap();
     assert!(String::from_utf8_lossy(&summary).contains("8 trials"));
 

@@ -398,6 +398,10 @@ batch_size = [8, 32]
 "#;
 
 #[test]
+#[cfg_attr(
+    not(feature = "fault-injection"),
+    ignore = "needs the test hook: cargo test --features fault-injection"
+)]
 fn a_failed_trial_is_neither_a_point_nor_a_cell() {
     let tmp = tempfile::tempdir().unwrap();
     // Ids depend only on the settings, so a first sweep tells which id the second should fail.

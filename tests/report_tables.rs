@@ -149,7 +149,7 @@ fn results_dir(records: &[TrialRecord]) -> tempfile::TempDir {
     // Reversed, so that nothing depends on the journal already being in order.
     let reversed: Vec<TrialRecord> = records.iter().rev().cloned().collect();
     std::fs::write(dir.path().join("journal.jsonl"), journal_text(&reversed)).unwrap();
-    let read = report::read_journal(dir.path()).unwrap();
+    let read = trendsweep::store::read_journal(dir.path()).unwrap();
     report::write_trial_tables(dir.path(), &read).unwrap();
     report::write_baselines(dir.path(), &baselines()).unwrap();
     dir
@@ -220,7 +220,7 @@ fn journal_round_trips_sorted_by_trial_id() {
     std::fs::write(dir.path().join("journal.jsonl"), journal_text(&reversed)).unwrap();
     // Not a journal: must be ignored.
     std::fs::write(dir.path().join("trials.jsonl"), "garbage\n").unwrap();
-    let read = report::read_journal(dir.path()).unwrap();
+    let read = trendsweep::store::read_journal(dir.path()).unwrap();
     assert_eq!(read, sorted(records));
 }
 
@@ -235,7 +235,7 @@ fn torn_last_line_is_ignored() {
     text.extend_from_slice(&"λ".as_bytes()[..1]);
     let path = dir.path().join("journal.jsonl");
     std::fs::write(&path, &text).unwrap();
-    let read = report::read_journal_detailed(dir.path()).unwrap();
+    let read = trendsweep::store::read_journal_detailed(dir.path()).unwrap();
     assert_eq!(read.records, sorted(records));
     assert_eq!(read.torn, vec![(path, 19)]);
 }
@@ -251,7 +251,10 @@ fn bad_middle_line_is_an_error_naming_file_and_line() {
     let good = lines[4].clone();
     lines[4] = good[..good.len() / 2].to_string();
     std::fs::write(dir.path().join("journal.jsonl"), lines.join("\n") + "\n").unwrap();
-    let err = format!("{:#}", report::read_journal(dir.path()).unwrap_err());
+    let err = format!(
+        "{:#}",
+        trendsweep::store::read_journal(dir.path()).unwrap_err()
+    );
     assert!(err.contains("journal.jsonl"), "{err}");
     assert!(err.contains("line 5"), "{err}");
 }
@@ -272,7 +275,7 @@ fn reruns_keep_the_last_record_read() {
         journal_text(std::slice::from_ref(&rerun_in_later_file)),
     )
     .unwrap();
-    let read = report::read_journal_detailed(dir.path()).unwrap();
+    let read = trendsweep::store::read_journal_detailed(dir.path()).unwrap();
     assert_eq!(read.records.len(), 18);
     assert_eq!(read.replaced, 2);
     let find = |id: &str| read.records.iter().find(|r| r.trial_id == id).unwrap();

@@ -243,6 +243,10 @@ fn ctrl_c_keeps_finished_trials_and_exits_130() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "fault-injection"),
+    ignore = "needs the test hook: cargo test --features fault-injection"
+)]
 fn a_panicking_trial_is_recorded_as_failed_and_the_sweep_goes_on() {
     let f = fixture();
     let spec = GridSpec::load(&f.grid).unwrap();
@@ -254,7 +258,7 @@ fn a_panicking_trial_is_recorded_as_failed_and_the_sweep_goes_on() {
         .arg("--out")
         .arg(&dir)
         .args(["--quiet"])
-        .env(trendsweep::sweep::PANIC_HOOK_ENV, &victim)
+        .env("TRENDSWEEP_TEST_PANIC_TRIAL", &victim)
         .output()
         .unwrap();
     assert!(

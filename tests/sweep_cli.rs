@@ -381,31 +381,14 @@ fn the_log_says_how_many_rows_missing_values_cost() {
     }
 }
 
-/// What the release hook saw each time the sweep called it: journal lines and whether the
-/// trials table existed yet.
-static RELEASES: std::sync::Mutex<Vec<(usize, bool)>> = std::sync::Mutex::new(Vec::new());
-static RELEASE_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-
-fn record_release() {
-    let dir = RELEASE_DIR
-        .get()
-        .expect("the test sets the directory first");
-    let lines = std::fs::read_to_string(dir.join("journal.jsonl")).map_or(0, |t| {
-        t.lines().filter(|l| l.contains("\"trial_id\"")).count()
-    });
-    RELEASES
-        .lock()
-        .unwrap()
-        .push((lines, dir.join("trials.parquet").exists()));
-}
-
 #[test]
-fn memory_is_released_before_the_trials_and_after_them_before_the_report() {
+fn a_sweep_frees_its_data_and_leaves_the_tables_to_the_report() {
+    use std::sync::{Arc, Weak};
+    use trendsweep::data::Dataset;
     use trendsweep::grid::GridSpec;
     use trendsweep::sweep::{self, SweepOptions};
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("quick");
-    RELEASE_DIR.set(out.clone()).unwrap();
     let spec =
         GridSpec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/quick.toml"))
             .unwrap();
@@ -417,16 +400,22 @@ fn memory_is_released_before_the_trials_and_after_them_before_the_report() {
         fresh: false,
         retry_failed: false,
         shard: None,
-        release_memory: Some(record_release),
     };
-    let outcome = sweep::run(&spec, &opts).unwrap();
+    let prepared = sweep::prepare(&spec).unwrap();
+    let datasets: Vec<Weak<Dataset>> = prepared.datasets.values().map(Arc::downgrade).collect();
+    let outcome = sweep::run(&spec, prepared, &opts).unwrap();
     assert!(outcome.total > 1);
     assert_eq!(outcome.trained, outcome.total);
-    // Once with no trial trained yet, once with every trial in the journal and the tables
-    // not yet written.
+    // Once the trials have ended nothing holds the data any more ...
+    assert!(datasets.iter().all(|d| d.upgrade().is_none()));
+    // ... and every trial is in the journal, with the tables not written yet.
     assert_eq!(
-        *RELEASES.lock().unwrap(),
-        vec![(0, false), (outcome.total, false)]
+        trendsweep::store::read_journal(&out).unwrap().len(),
+        outcome.total
     );
+    assert!(!out.join("trials.parquet").exists());
+    let built = trendsweep::report::build(std::slice::from_ref(&out), None).unwrap();
+    assert_eq!(built.dir, out);
+    assert_eq!(built.summary.counts.total, outcome.total);
     assert!(out.join("trials.parquet").is_file() && out.join("report.html").is_file());
 }

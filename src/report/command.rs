@@ -19,20 +19,18 @@ use anyhow::{Context, Result};
 
 use crate::error::bad_input;
 use crate::results::{BaselineRow, TrialRecord};
-use crate::sweep::{JournalWriter, RunInfo};
+use crate::store::{
+    self, GRID_TOML, JOURNAL, JournalWriter, MERGED_JSON, RUN_JSON, RunInfo, TRIALS_PARQUET,
+    is_results_dir, read_journal, remove_if_present, write_atomically,
+};
 
-use super::tables::{self, TRIALS_PARQUET, write_atomically};
-use super::{Summary, read_journal, summarize, write_html};
+use super::tables;
+use super::{Summary, summarize, write_html};
 
-/// Written into a merged report's directory: the directories it was made from. It marks the
-/// directory as a report's output, which a later report may replace.
-pub const MERGED_JSON: &str = "merged.json";
-
-/// True when `dir` holds results: a journal, a trials table or a sweep's `run.json`.
-fn is_results_dir(dir: &Path) -> Result<bool> {
-    Ok(dir.join("run.json").is_file()
-        || dir.join(TRIALS_PARQUET).is_file()
-        || !super::journal::journal_files(dir)?.is_empty())
+/// What [`build`] made: the summary, and the directory it was written into.
+pub struct Report {
+    pub dir: PathBuf,
+    pub summary: Summary,
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {
@@ -81,8 +79,9 @@ fn check_same_data(dirs: &[PathBuf]) -> Result<Option<RunInfo>> {
     Ok(first.map(|(_, info)| info))
 }
 
-/// Runs `report`: see the module's rules. Returns the summary written.
-pub fn run(dirs: &[PathBuf], out: Option<&Path>) -> Result<Summary> {
+/// Builds the report of `dirs` (one results directory, or several merged into `out`): see
+/// the module's rules. Both `sweep` (on its own directory) and `report` end here.
+pub fn build(dirs: &[PathBuf], out: Option<&Path>) -> Result<Report> {
     for d in dirs {
         if !d.is_dir() {
             return Err(bad_input(format!(
@@ -154,23 +153,30 @@ fn check_out(out: &Path) -> Result<()> {
 }
 
 /// Rebuilds a single results directory's tables from its journal, then its summary.
-fn rebuild_in_place(dir: &Path) -> Result<Summary> {
+fn rebuild_in_place(dir: &Path) -> Result<Report> {
     let records = read_journal(dir)?;
     // A directory killed before its first trial has an empty journal: its tables have no
     // rows. Tables without a journal to rebuild them from are left as they are.
     if !records.is_empty() || !dir.join(TRIALS_PARQUET).is_file() {
         tables::write_trial_tables(dir, &records)?;
     }
-    report_missing(dir)?;
+    summarize_into(dir)
+}
+
+/// Writes the summary of the tables in `dir` (Markdown, CSV tables, the HTML report) there.
+fn summarize_into(dir: &Path) -> Result<Report> {
     let dirs = [dir.to_path_buf()];
     let summary = summarize(&dirs)?;
     summary.write(dir)?;
     write_html(dir, &dirs, &summary)?;
-    Ok(summary)
+    Ok(Report {
+        dir: dir.to_path_buf(),
+        summary,
+    })
 }
 
 /// Writes the merge of `inputs` into `out` as a results directory of its own.
-fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<Summary> {
+fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<Report> {
     // Later directories win, as a rerun replaces a run.
     let mut records: BTreeMap<String, TrialRecord> = BTreeMap::new();
     let mut baselines: BTreeMap<(usize, String), BaselineRow> = BTreeMap::new();
@@ -194,7 +200,7 @@ fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<
                 baselines.insert((b.window, b.baseline.clone()), b);
             }
         }
-        grids.push(std::fs::read_to_string(d.join("grid.toml")).ok());
+        grids.push(std::fs::read_to_string(d.join(GRID_TOML)).ok());
     }
     let records: Vec<TrialRecord> = records.into_values().collect();
     let baselines: Vec<BaselineRow> = baselines.into_values().collect();
@@ -215,77 +221,26 @@ fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<
     }
     journal.sync()?;
     drop(journal);
-    for stale in super::journal::journal_files(out)? {
+    for stale in store::journal_files(out)? {
         std::fs::remove_file(&stale)
             .with_context(|| format!("cannot replace {}", stale.display()))?;
     }
-    let journal_path = out.join("journal.jsonl");
+    let journal_path = out.join(JOURNAL);
     std::fs::rename(&tmp, &journal_path)
         .with_context(|| format!("cannot write {}", journal_path.display()))?;
     tables::write_trial_tables(out, &records)?;
     tables::write_baselines(out, &baselines)?;
     match info {
-        Some(info) => write_atomically(&out.join("run.json"), |f| {
-            serde_json::to_writer_pretty(&mut *f, info)?;
-            Ok(())
-        })?,
-        None => remove_if_present(&out.join("run.json"))?,
+        Some(info) => info.write(out)?,
+        None => remove_if_present(&out.join(RUN_JSON))?,
     }
     // The grid travels along when every input ran the same one, so missing trials are
     // still reported on the merged directory.
     match grids.first() {
         Some(Some(text)) if grids.iter().all(|g| g.as_ref() == Some(text)) => {
-            write_atomically(&out.join("grid.toml"), |f| {
-                std::io::Write::write_all(f, text.as_bytes())?;
-                Ok(())
-            })?
+            store::write_bytes(&out.join(GRID_TOML), text.as_bytes())?
         }
-        _ => remove_if_present(&out.join("grid.toml"))?,
+        _ => remove_if_present(&out.join(GRID_TOML))?,
     }
-    report_missing(out)?;
-    let dirs = [out.to_path_buf()];
-    let summary = summarize(&dirs)?;
-    summary.write(out)?;
-    write_html(out, &dirs, &summary)?;
-    Ok(summary)
-}
-
-fn remove_if_present(path: &Path) -> Result<()> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove {}", path.display()))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Says which trials of a directory's grid have no result yet, and which shard owns them,
-/// so a partial grid is never taken for a complete one.
-fn report_missing(dir: &Path) -> Result<()> {
-    let Some((total, missing)) = crate::slurm::missing_trials(dir)? else {
-        return Ok(());
-    };
-    let count: usize = missing.values().map(Vec::len).sum();
-    if count == 0 {
-        return Ok(());
-    }
-    errln!(
-        "warning: {}: {count} of {total} trials of its grid have no result yet:",
-        dir.display()
-    );
-    for (shard, ids) in &missing {
-        let owner = shard.map_or("not sharded".to_string(), |s| format!("shard {s}"));
-        let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
-        let more = if ids.len() > 5 {
-            format!(" and {} more", ids.len() - 5)
-        } else {
-            String::new()
-        };
-        errln!(
-            "  {owner}: {} missing ({}{more})",
-            ids.len(),
-            shown.join(", ")
-        );
-    }
-    Ok(())
+    summarize_into(out)
 }

@@ -10,7 +10,7 @@ use super::plotdata::{self, Group, PlotData, PooledPenalty, group_settings};
 use super::plots::{self, CurveSpec, LambdaColours, Metric};
 use super::render::{fmt_acc, fmt_mse, fmt_setting_float};
 use super::summary::{PenaltyEffect, SettingValue, Summary};
-use super::tables::write_atomically;
+use crate::store::write_atomically;
 
 pub const REPORT_HTML: &str = "report.html";
 

@@ -6,9 +6,8 @@
 // (never in-memory training state), so a summary can be redone or merged across result
 // directories at any later time, and gives the same bytes for the same files.
 
-pub mod command;
+mod command;
 pub mod html;
-pub mod journal;
 mod plotdata;
 pub mod plots;
 pub mod render;
@@ -16,8 +15,8 @@ pub mod stats;
 pub mod summary;
 pub mod tables;
 
+pub use command::{Report, build};
 pub use html::{PLOT_FILES, REPORT_HTML, write_html};
-pub use journal::{JournalRead, read_journal, read_journal_detailed};
 pub use render::{TERMINAL_WIDTH, fmt_acc, fmt_mse};
 pub use stats::{Interval, student_t_quantile, t_975};
 pub use summary::{

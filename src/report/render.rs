@@ -633,7 +633,7 @@ impl Summary {
         let mut best = best_frame(&self.best)?;
         tables::write_csv(&out.join("best.csv"), &mut best)?;
         let md = self.markdown();
-        tables::write_atomically(&out.join("summary.md"), |f| {
+        crate::store::write_atomically(&out.join("summary.md"), |f| {
             use std::io::Write;
             f.write_all(md.as_bytes())?;
             Ok(())

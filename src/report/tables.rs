@@ -1,8 +1,6 @@
 //! The consolidated result files (trials, epochs, baselines) as polars frames on disk.
 
-use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -13,10 +11,8 @@ use polars::prelude::{
 
 use crate::results::{BaselineRow, EpochMetrics, TrialRecord};
 
-pub const TRIALS_PARQUET: &str = "trials.parquet";
-pub const TRIALS_CSV: &str = "trials.csv";
-pub const EPOCHS_PARQUET: &str = "epochs.parquet";
-pub const BASELINES_CSV: &str = "baselines.csv";
+use crate::store::write_atomically;
+pub use crate::store::{BASELINES_CSV, EPOCHS_PARQUET, TRIALS_CSV, TRIALS_PARQUET};
 
 /// How a setting column is stored, so every reader casts it back to the same type whichever
 /// file or run it came from. Integers are signed 64-bit, as dataframes expect (an unsigned
@@ -256,39 +252,6 @@ pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
             sorted.iter().map(|r| r.val_trend_acc).collect::<Vec<_>>(),
         ),
     ])
-}
-
-/// Writes through a temporary file in the same directory and renames it into place, so a
-/// reader (or a crash) never sees a half-written table: rename within one filesystem is atomic.
-pub fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut File) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} has no file name", path.display()))?
-        .to_string_lossy();
-    let tmp: PathBuf = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = File::create(&tmp)?;
-        write(&mut file)?;
-        file.flush()?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        Ok(())
-    })();
-    result.map_err(|e: anyhow::Error| {
-        let _ = std::fs::remove_file(&tmp);
-        // One line: the file and the system's reason (e.g. "No space left on device").
-        match e.chain().find_map(|c| c.downcast_ref::<std::io::Error>()) {
-            Some(io) => anyhow::anyhow!("cannot write {}: {io}", path.display()),
-            None => anyhow::anyhow!("cannot write {}: {e:#}", path.display()),
-        }
-    })
 }
 
 pub fn write_parquet(path: &Path, df: &mut DataFrame) -> anyhow::Result<()> {
