@@ -5,6 +5,7 @@
 //! number for a sweep stopped by one.
 
 mod cli;
+mod slurm;
 
 /// jemalloc rather than the system allocator: every dfdx op allocates and zeroes its output
 /// and gradients, and a batch-1 step's gradient buffers are too large for glibc's per-thread
@@ -21,7 +22,7 @@ use clap::Parser;
 use trendsweep::error::is_bad_input;
 use trendsweep::grid::{GridSpec, plan_text};
 use trendsweep::sweep::{self, SweepOptions};
-use trendsweep::{interrupt, report, slurm, store};
+use trendsweep::{interrupt, report, store};
 
 use cli::{Cli, Command, PlanArgs, ReportArgs, SlurmArgs, SweepArgs};
 use trendsweep::{errln, out, outln};

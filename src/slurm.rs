@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::error::bad_input;
-use crate::grid::GridSpec;
+use trendsweep::error::bad_input;
+use trendsweep::grid::GridSpec;
 
 /// What the `slurm` command was asked for.
 #[derive(Debug, Clone)]
@@ -236,7 +236,7 @@ mod tests {
         ];
         for opts in bad {
             let e = try_opts(opts.clone(), "/r/grid").unwrap_err();
-            assert!(crate::error::is_bad_input(&e), "{opts:?}: {e}");
+            assert!(trendsweep::error::is_bad_input(&e), "{opts:?}: {e}");
         }
         let e = try_opts(base.clone(), "/r/my\nresults").unwrap_err();
         assert!(format!("{e}").contains("line breaks"), "{e}");
