@@ -199,9 +199,7 @@ fn shard_locks(dir: &Path) -> Vec<(Shard, PathBuf)> {
     let mut found: Vec<(Shard, PathBuf)> = entries
         .flatten()
         .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().to_string();
-            let middle = name.strip_prefix(".trendsweep-")?.strip_suffix(".lock")?;
-            let shard = Shard::from_journal_name(&format!("journal-{middle}.jsonl"))?;
+            let shard = Shard::from_lock_name(&e.file_name().to_string_lossy())?;
             Some((shard, e.path()))
         })
         .collect();

@@ -52,7 +52,16 @@ impl Shard {
 
     /// Reads `K` and `N` back from a shard journal's file name.
     pub fn from_journal_name(name: &str) -> Option<Shard> {
-        let middle = name.strip_prefix("journal-")?.strip_suffix(".jsonl")?;
+        Shard::from_middle(name.strip_prefix("journal-")?.strip_suffix(".jsonl")?)
+    }
+
+    /// Reads `K` and `N` back from a shard lock's file name.
+    pub fn from_lock_name(name: &str) -> Option<Shard> {
+        Shard::from_middle(name.strip_prefix(".trendsweep-")?.strip_suffix(".lock")?)
+    }
+
+    /// `K-of-N`, the part both file names share.
+    fn from_middle(middle: &str) -> Option<Shard> {
         let (k, n) = middle.split_once("-of-")?;
         Some(Shard {
             index: k.parse().ok()?,
@@ -125,9 +134,12 @@ mod tests {
     }
 
     #[test]
-    fn journal_names_round_trip() {
+    fn file_names_round_trip() {
         let s = Shard { index: 3, count: 8 };
         assert_eq!(Shard::from_journal_name(&s.journal_name()), Some(s));
         assert_eq!(Shard::from_journal_name("journal.jsonl"), None);
+        assert_eq!(Shard::from_lock_name(&s.lock_name()), Some(s));
+        assert_eq!(Shard::from_lock_name(".trendsweep.lock"), None);
+        assert_eq!(Shard::from_lock_name(".trendsweep-setup.lock"), None);
     }
 }
