@@ -89,18 +89,16 @@ pub struct TrialRecord {
     pub result: TrialResult,
 }
 
-/// A baseline's figures on one dataset split (one per window, since windows change the samples).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A baseline's figures on one dataset split (one per window, since windows change the
+/// samples): a row of `baselines.csv`, which polars writes and reads (never the journal).
+#[derive(Debug, Clone, PartialEq)]
 pub struct BaselineRow {
     /// `persistence` or `ols`.
     pub baseline: String,
     pub window: usize,
-    #[serde(with = "float")]
     pub train_mse: f64,
     /// `None` without validation samples, as for the trials.
-    #[serde(default, with = "opt_float")]
     pub val_mse: Option<f64>,
-    #[serde(default, with = "opt_float")]
     pub val_trend_acc: Option<f64>,
 }
 
