@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser;
-use trendsweep::error::is_bad_input;
+use trendsweep::error::Error;
 use trendsweep::grid::{GridSpec, plan_text};
 use trendsweep::sweep::{self, SweepOptions};
 use trendsweep::{interrupt, report, store};
@@ -48,7 +48,9 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             errln!("error: {e:#}");
-            ExitCode::from(if is_bad_input(&e) { 2 } else { 1 })
+            // The kind decides: 2 for input the user can fix, 1 for the rest.
+            let status = e.downcast_ref::<Error>().map_or(1, Error::exit_status);
+            ExitCode::from(status)
         }
     }
 }

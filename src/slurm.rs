@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use trendsweep::error::{Context, Error, Result};
 
 use trendsweep::error::bad_input;
 use trendsweep::grid::GridSpec;
@@ -179,12 +179,13 @@ pub fn submit(script: &Path, args: &[String]) -> Result<String> {
         .arg(script)
         .output()
         .context("running sbatch (is Slurm installed and on PATH?)")?;
-    anyhow::ensure!(
-        out.status.success(),
-        "sbatch {} failed: {}",
-        script.display(),
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
+    if !out.status.success() {
+        return Err(Error::failed(format!(
+            "sbatch {} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
     let text = String::from_utf8_lossy(&out.stdout);
     // --parsable prints "id" or "id;cluster".
     Ok(text.trim().split(';').next().unwrap_or("").to_string())

@@ -9,7 +9,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use anyhow::Result;
+use crate::error::Result;
 
 use crate::config::{Scale, SplitSpec};
 use crate::data::Series;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use crate::error::Result;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -766,7 +766,7 @@ fn require_column(df: &DataFrame, name: &str, shown: &str, key: &str) -> Result<
     Ok(())
 }
 
-fn missing_column(shown: &str, key: &str, name: &str, names: &[String]) -> anyhow::Error {
+fn missing_column(shown: &str, key: &str, name: &str, names: &[String]) -> crate::error::Error {
     bad_input(format!(
         "{shown}: {key} = {name:?} is not a column of this file; its columns are: {}",
         names.join(", ")

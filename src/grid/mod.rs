@@ -12,7 +12,7 @@ mod suggest;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use crate::error::Result;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Source, SplitSpec, TrainConfig};

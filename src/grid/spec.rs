@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use crate::error::Result;
 
 use super::settings::{self, DEFAULT_WINDOW, Home, Rule, SETTING_NAMES, SettingValue, found};
 use super::suggest;
@@ -39,7 +39,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn fail(&self, msg: impl Display) -> anyhow::Error {
+    fn fail(&self, msg: impl Display) -> crate::error::Error {
         bad_input(format!("{}: {msg}", self.file.display()))
     }
 
@@ -169,7 +169,7 @@ fn belongs(key: &str) -> Option<String> {
 }
 
 /// Turns the toml crate's multi-line report into one line that keeps its line and column.
-fn toml_error(ctx: &Ctx, text: &str, err: toml::de::Error) -> anyhow::Error {
+fn toml_error(ctx: &Ctx, text: &str, err: toml::de::Error) -> crate::error::Error {
     let message = err
         .message()
         .split_whitespace()

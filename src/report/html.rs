@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use crate::error::Context;
 
 use super::plotdata::{self, Group, PlotData, PooledPenalty, group_settings};
 use super::plots::{self, CurveSpec, LambdaColours, Metric};
@@ -231,7 +231,7 @@ fn tradeoff_section(
     groups: &[Group],
     colours: &LambdaColours,
     summary: &Summary,
-) -> anyhow::Result<()> {
+) -> crate::error::Result<()> {
     if groups.is_empty() {
         page.section(
             "tradeoff",
@@ -310,7 +310,11 @@ fn tradeoff_section(
     Ok(())
 }
 
-fn heatmap_section(page: &mut Page, data: &PlotData, summary: &Summary) -> anyhow::Result<()> {
+fn heatmap_section(
+    page: &mut Page,
+    data: &PlotData,
+    summary: &Summary,
+) -> crate::error::Result<()> {
     if summary.no_validation().is_some() {
         page.section(
             "heatmaps",
@@ -427,7 +431,7 @@ fn penalty_section(
     page: &mut Page,
     summary: &Summary,
     colours: &LambdaColours,
-) -> anyhow::Result<()> {
+) -> crate::error::Result<()> {
     let table = match &summary.penalty {
         PenaltyEffect::NotApplicable(reason) => {
             page.section(
@@ -480,7 +484,7 @@ fn curves_section(
     data: &PlotData,
     groups: &[Group],
     summary: &Summary,
-) -> anyhow::Result<()> {
+) -> crate::error::Result<()> {
     if data.epochs.is_none() {
         page.section(
             "curves",
@@ -679,7 +683,7 @@ fn title(data: &PlotData) -> String {
 /// The figures are drawn from the same files the summary was computed from (merged the same
 /// way, later directories winning), and the page embeds each figure's SVG so it opens from
 /// disk with nothing else beside it.
-pub fn write_html(out: &Path, dirs: &[PathBuf], summary: &Summary) -> anyhow::Result<()> {
+pub fn write_html(out: &Path, dirs: &[PathBuf], summary: &Summary) -> crate::error::Result<()> {
     let data = PlotData::load(dirs)?;
     let groups = data.groups();
     let lambdas: Vec<f64> = data
@@ -728,7 +732,7 @@ pub fn write_html(out: &Path, dirs: &[PathBuf], summary: &Summary) -> anyhow::Re
     write_text(&out.join(REPORT_HTML), &html)
 }
 
-fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
+fn write_text(path: &Path, text: &str) -> crate::error::Result<()> {
     write_atomically(path, |f| {
         f.write_all(text.as_bytes())?;
         Ok(())

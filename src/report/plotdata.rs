@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use crate::error::Context;
 use polars::prelude::{Column, DataFrame, DataType, Expr, IntoLazy, ParquetReader, SerReader, col};
 
 use super::stats::Interval;
@@ -168,9 +168,9 @@ fn column_values(
     df: &DataFrame,
     name: &str,
     kind: SettingKind,
-) -> anyhow::Result<Vec<SettingValue>> {
+) -> crate::error::Result<Vec<SettingValue>> {
     let c: &Column = df.column(name)?;
-    let missing = || anyhow::anyhow!("column {name} has a missing value");
+    let missing = || crate::error::Error::failed(format!("column {name} has a missing value"));
     Ok(match kind {
         SettingKind::Int => c
             .i64()?
@@ -181,12 +181,12 @@ fn column_values(
                     .with_context(|| format!("column {name} has a negative value {v}"))?;
                 Ok(SettingValue::Int(v))
             })
-            .collect::<anyhow::Result<_>>()?,
+            .collect::<crate::error::Result<_>>()?,
         SettingKind::Float => c
             .f64()?
             .iter()
             .map(|v| v.map(SettingValue::Float).ok_or_else(missing))
-            .collect::<anyhow::Result<_>>()?,
+            .collect::<crate::error::Result<_>>()?,
         SettingKind::Str => c
             .str()?
             .iter()
@@ -194,23 +194,23 @@ fn column_values(
                 v.map(|s| SettingValue::Str(s.to_string()))
                     .ok_or_else(missing)
             })
-            .collect::<anyhow::Result<_>>()?,
+            .collect::<crate::error::Result<_>>()?,
         SettingKind::Bool => c
             .bool()?
             .iter()
             .map(|v| v.map(SettingValue::Bool).ok_or_else(missing))
-            .collect::<anyhow::Result<_>>()?,
+            .collect::<crate::error::Result<_>>()?,
     })
 }
 
-fn read_parquet(path: &Path) -> anyhow::Result<DataFrame> {
+fn read_parquet(path: &Path) -> crate::error::Result<DataFrame> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     ParquetReader::new(file)
         .finish()
         .with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn read_trials(dir: &Path) -> anyhow::Result<Vec<TrialRow>> {
+fn read_trials(dir: &Path) -> crate::error::Result<Vec<TrialRow>> {
     let path = dir.join(TRIALS_PARQUET);
     let mut exprs: Vec<Expr> = vec![col("trial_id").strict_cast(DataType::String)];
     exprs.extend(
@@ -234,7 +234,7 @@ fn read_trials(dir: &Path) -> anyhow::Result<Vec<TrialRow>> {
     let settings = SETTINGS
         .iter()
         .map(|(name, kind)| column_values(&df, name, *kind))
-        .collect::<anyhow::Result<Vec<_>>>()
+        .collect::<crate::error::Result<Vec<_>>>()
         .with_context(|| format!("in {}", path.display()))?;
     let ids = df.column("trial_id")?.str()?;
     let status = df.column("status")?.str()?;
@@ -244,7 +244,7 @@ fn read_trials(dir: &Path) -> anyhow::Result<Vec<TrialRow>> {
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let Some(id) = ids.get(i) else {
-            bail!("{} row {}: no trial id", path.display(), i + 1);
+            crate::fail!("{} row {}: no trial id", path.display(), i + 1);
         };
         rows.push(TrialRow {
             id: id.to_string(),
@@ -258,7 +258,7 @@ fn read_trials(dir: &Path) -> anyhow::Result<Vec<TrialRow>> {
     Ok(rows)
 }
 
-fn read_epochs(dir: &Path) -> anyhow::Result<Vec<(String, EpochPoint)>> {
+fn read_epochs(dir: &Path) -> crate::error::Result<Vec<(String, EpochPoint)>> {
     let path = dir.join(EPOCHS_PARQUET);
     let df = read_parquet(&path)?
         .lazy()
@@ -317,9 +317,9 @@ fn read_run_meta(dir: &Path) -> RunMeta {
 }
 
 impl PlotData {
-    pub fn load(dirs: &[PathBuf]) -> anyhow::Result<PlotData> {
+    pub fn load(dirs: &[PathBuf]) -> crate::error::Result<PlotData> {
         if dirs.is_empty() {
-            bail!("no results directory given to the HTML report");
+            crate::fail!("no results directory given to the HTML report");
         }
         let mut by_id: BTreeMap<String, (usize, TrialRow)> = BTreeMap::new();
         let mut runs = Vec::new();

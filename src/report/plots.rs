@@ -412,9 +412,9 @@ fn square(size: i32, style: ShapeStyle) -> Rectangle<(i32, i32)> {
 fn draw_legend_row(
     area: &Area<'_>,
     y: i32,
-    mark: impl FnOnce(&Area<'_>, (i32, i32)) -> anyhow::Result<()>,
+    mark: impl FnOnce(&Area<'_>, (i32, i32)) -> crate::error::Result<()>,
     label: &str,
-) -> anyhow::Result<()> {
+) -> crate::error::Result<()> {
     mark(area, (16, y))?;
     area.draw(&Text::new(
         label.to_string(),
@@ -431,7 +431,7 @@ pub(crate) fn tradeoff_svg(
     front: &[&Group],
     baselines: &[BaselinePoint],
     colours: &LambdaColours,
-) -> anyhow::Result<String> {
+) -> crate::error::Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -682,7 +682,7 @@ pub(crate) fn heatmap_svg(
     lambdas: &[SettingValue],
     batches: &[SettingValue],
     facet: Option<(&str, &[SettingValue])>,
-) -> anyhow::Result<(String, bool)> {
+) -> crate::error::Result<(String, bool)> {
     let panels: Vec<Option<&SettingValue>> = match facet {
         Some((_, values)) => values.iter().map(Some).collect(),
         None => vec![None],
@@ -888,7 +888,7 @@ fn penalty_panel(
     pooled: &[PooledPenalty],
     colours: &LambdaColours,
     metric: Metric,
-) -> anyhow::Result<()> {
+) -> crate::error::Result<()> {
     let k = pooled.len();
     let get = |p: &PooledPenalty| match metric {
         Metric::Mse => (p.d_val_mse, p.row_mse.clone()),
@@ -985,7 +985,7 @@ fn penalty_panel(
 pub(crate) fn penalty_svg(
     pooled: &[PooledPenalty],
     colours: &LambdaColours,
-) -> anyhow::Result<String> {
+) -> crate::error::Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -1050,7 +1050,7 @@ fn draw_marker<CT: CoordTranslate>(
     area: &DrawingArea<SVGBackend<'_>, CT>,
     at: CT::From,
     spec: &CurveSpec,
-) -> anyhow::Result<()> {
+) -> crate::error::Result<()> {
     let stroke = ShapeStyle::from(&spec.colour).stroke_width(2);
     let fill = spec.colour.filled();
     let style = if spec.dashed { stroke } else { fill };
@@ -1068,7 +1068,7 @@ fn draw_marker<CT: CoordTranslate>(
     Ok(())
 }
 
-fn curve_panel(area: &Area<'_>, curves: &[CurveSpec], metric: Metric) -> anyhow::Result<()> {
+fn curve_panel(area: &Area<'_>, curves: &[CurveSpec], metric: Metric) -> crate::error::Result<()> {
     let (e_lo, e_hi) = min_max(
         curves
             .iter()
@@ -1145,7 +1145,7 @@ fn curve_panel(area: &Area<'_>, curves: &[CurveSpec], metric: Metric) -> anyhow:
 }
 
 /// Learning curves, MSE above accuracy, sharing one legend below them.
-pub(crate) fn curves_svg(curves: &[CurveSpec]) -> anyhow::Result<String> {
+pub(crate) fn curves_svg(curves: &[CurveSpec]) -> crate::error::Result<String> {
     let title = if curves.iter().any(|c| c.dashed) {
         "Learning curves, mean over seeds: best settings (solid) and their λ = 0 partners (dashed)"
     } else {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use crate::error::Context;
 use polars::prelude::{Column, DataFrame};
 
 use super::summary::{BestBy, BestRow, PenaltyEffect, PenaltyTable, SettingValue, Summary};
@@ -586,7 +586,7 @@ impl Summary {
     /// Writes `summary.md`, `axis_<name>.csv` per axis table, `penalty_effect.csv` (when the
     /// table exists) and `best.csv` into `out`. Table CSVs from an earlier summary that this one
     /// does not have are removed, so the folder never mixes two summaries.
-    pub fn write(&self, out: &Path) -> anyhow::Result<()> {
+    pub fn write(&self, out: &Path) -> crate::error::Result<()> {
         std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
         let mut keep: Vec<String> = Vec::new();
         for t in &self.axis_tables {
@@ -642,7 +642,7 @@ impl Summary {
     }
 }
 
-fn remove_stale(out: &Path, keep: &[String]) -> anyhow::Result<()> {
+fn remove_stale(out: &Path, keep: &[String]) -> crate::error::Result<()> {
     for entry in std::fs::read_dir(out).with_context(|| format!("cannot list {}", out.display()))? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -714,14 +714,14 @@ fn penalty_text_table(t: &PenaltyTable) -> TextTable {
 }
 
 /// A setting column typed as in `trials.parquet`, so a CSV reader infers the same type.
-fn setting_column(name: &str, values: &[&SettingValue]) -> anyhow::Result<Column> {
+fn setting_column(name: &str, values: &[&SettingValue]) -> crate::error::Result<Column> {
     let kind = setting_kind(name).with_context(|| format!("{name} is not a setting"))?;
     // Every value must be of the column's kind; `get` picks it out of the enum.
     fn typed<T>(
         name: &str,
         values: &[&SettingValue],
         get: impl Fn(&SettingValue) -> Option<T>,
-    ) -> anyhow::Result<Vec<T>> {
+    ) -> crate::error::Result<Vec<T>> {
         values
             .iter()
             .map(|v| {
@@ -763,7 +763,7 @@ fn setting_column(name: &str, values: &[&SettingValue]) -> anyhow::Result<Column
     })
 }
 
-fn penalty_frame(t: &PenaltyTable) -> anyhow::Result<DataFrame> {
+fn penalty_frame(t: &PenaltyTable) -> crate::error::Result<DataFrame> {
     let rows = &t.rows;
     let mut columns = vec![Column::new(
         "lambda".into(),
@@ -804,7 +804,7 @@ fn penalty_frame(t: &PenaltyTable) -> anyhow::Result<DataFrame> {
     Ok(DataFrame::new_infer_height(columns)?)
 }
 
-fn best_frame(best: &[BestRow]) -> anyhow::Result<DataFrame> {
+fn best_frame(best: &[BestRow]) -> crate::error::Result<DataFrame> {
     let mut columns = vec![Column::new(
         "criterion".into(),
         best.iter().map(|b| b.by.name()).collect::<Vec<_>>(),
@@ -816,7 +816,7 @@ fn best_frame(best: &[BestRow]) -> anyhow::Result<DataFrame> {
                 b.setting(name)
                     .with_context(|| format!("best row lacks {name}"))
             })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<crate::error::Result<Vec<_>>>()?;
         columns.push(if values.is_empty() {
             Column::new_empty((*name).into(), &kind.dtype())
         } else {
@@ -859,7 +859,7 @@ fn best_frame(best: &[BestRow]) -> anyhow::Result<DataFrame> {
     }
     let df = DataFrame::new_infer_height(columns)?;
     if df.height() != best.len() {
-        bail!(
+        crate::fail!(
             "best table has {} rows for {} best groups",
             df.height(),
             best.len()

@@ -4,7 +4,7 @@ use std::fmt;
 use std::fs::File;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use crate::error::Context;
 use polars::prelude::{
     AnyValue, DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, ParquetReader, SerReader,
     SortMultipleOptions, UnionArgs, UniqueKeepStrategy, col, cols, concat, len, lit,
@@ -24,7 +24,7 @@ pub enum SettingValue {
 }
 
 impl SettingValue {
-    fn from_any(value: AnyValue<'_>) -> anyhow::Result<SettingValue> {
+    fn from_any(value: AnyValue<'_>) -> crate::error::Result<SettingValue> {
         Ok(match value {
             AnyValue::Int64(v) => SettingValue::Int(
                 u64::try_from(v).with_context(|| format!("negative setting value {v}"))?,
@@ -34,7 +34,7 @@ impl SettingValue {
             AnyValue::String(s) => SettingValue::Str(s.to_string()),
             AnyValue::StringOwned(s) => SettingValue::Str(s.to_string()),
             AnyValue::Boolean(b) => SettingValue::Bool(b),
-            other => bail!("unexpected setting value {other:?}"),
+            other => crate::fail!("unexpected setting value {other:?}"),
         })
     }
 
@@ -241,9 +241,9 @@ fn trial_columns() -> Vec<Expr> {
 /// earlier one with the same id, as a rerun replaces a run. A directory without
 /// `baselines.csv` is allowed (the baseline cells stay blank); one without `trials.parquet`
 /// is not, since it would silently shrink the summary.
-fn load(dirs: &[PathBuf]) -> anyhow::Result<(DataFrame, DataFrame)> {
+fn load(dirs: &[PathBuf]) -> crate::error::Result<(DataFrame, DataFrame)> {
     if dirs.is_empty() {
-        bail!("no results directory given to summarize");
+        crate::fail!("no results directory given to summarize");
     }
     let mut trial_frames = Vec::new();
     let mut baseline_frames = Vec::new();
@@ -289,7 +289,7 @@ fn load(dirs: &[PathBuf]) -> anyhow::Result<(DataFrame, DataFrame)> {
 /// Reads `trials.parquet` and `baselines.csv` from each directory, merges them (trials by
 /// trial id, baselines by (baseline, window), later directories winning) and computes the
 /// tables.
-pub fn summarize(dirs: &[PathBuf]) -> anyhow::Result<Summary> {
+pub fn summarize(dirs: &[PathBuf]) -> crate::error::Result<Summary> {
     let (trials, baselines) = load(dirs)?;
     summarize_frames(&trials, &baselines)
 }
@@ -305,19 +305,19 @@ fn sorted_by(names: &[&str]) -> SortMultipleOptions {
         .with_nulls_last(true)
 }
 
-fn get_u64(df: &DataFrame, name: &str, row: usize) -> anyhow::Result<Option<u64>> {
+fn get_u64(df: &DataFrame, name: &str, row: usize) -> crate::error::Result<Option<u64>> {
     Ok(df.column(name)?.u64()?.get(row))
 }
 
-fn get_count(df: &DataFrame, name: &str, row: usize) -> anyhow::Result<usize> {
+fn get_count(df: &DataFrame, name: &str, row: usize) -> crate::error::Result<usize> {
     Ok(get_u64(df, name, row)?.unwrap_or(0) as usize)
 }
 
-fn get_f64(df: &DataFrame, name: &str, row: usize) -> anyhow::Result<Option<f64>> {
+fn get_f64(df: &DataFrame, name: &str, row: usize) -> crate::error::Result<Option<f64>> {
     Ok(df.column(name)?.f64()?.get(row))
 }
 
-fn get_setting(df: &DataFrame, name: &str, row: usize) -> anyhow::Result<SettingValue> {
+fn get_setting(df: &DataFrame, name: &str, row: usize) -> crate::error::Result<SettingValue> {
     SettingValue::from_any(df.column(name)?.get(row)?)
         .with_context(|| format!("column {name} row {row}"))
 }
@@ -330,7 +330,7 @@ fn count_of(expr: Expr) -> Expr {
 pub(crate) fn summarize_frames(
     trials: &DataFrame,
     baselines: &DataFrame,
-) -> anyhow::Result<Summary> {
+) -> crate::error::Result<Summary> {
     let counts_df = trials
         .clone()
         .lazy()
@@ -402,7 +402,7 @@ pub(crate) fn summarize_frames(
     })
 }
 
-fn axis_table(trials: &DataFrame, axis: &str) -> anyhow::Result<AxisTable> {
+fn axis_table(trials: &DataFrame, axis: &str) -> crate::error::Result<AxisTable> {
     let ok_col = |name: &str| col(name).filter(ok_expr());
     let df = trials
         .clone()
@@ -445,7 +445,10 @@ fn axis_table(trials: &DataFrame, axis: &str) -> anyhow::Result<AxisTable> {
 /// Pairs each ok λ > 0 trial with the ok λ = 0 trial that shares every other setting,
 /// including the seed: with the seed fixed, initialisation and batch order are the same, so
 /// the difference isolates the penalty instead of the luck of the draw.
-fn penalty_effect(trials: &DataFrame, axes: &[(String, usize)]) -> anyhow::Result<PenaltyEffect> {
+fn penalty_effect(
+    trials: &DataFrame,
+    axes: &[(String, usize)],
+) -> crate::error::Result<PenaltyEffect> {
     let lambdas = trials
         .clone()
         .lazy()
@@ -540,7 +543,7 @@ fn penalty_effect(trials: &DataFrame, axes: &[(String, usize)]) -> anyhow::Resul
         .collect()
         .context("cannot compute the penalty effect")?;
 
-    let interval = |mean: &str, sd: &str, n: &str, i: usize| -> anyhow::Result<Interval> {
+    let interval = |mean: &str, sd: &str, n: &str, i: usize| -> crate::error::Result<Interval> {
         let n = get_count(&df, n, i)?;
         let mean = get_f64(&df, mean, i)?.unwrap_or(f64::NAN);
         Ok(Interval::from_stats(mean, get_f64(&df, sd, i)?, n))
@@ -550,7 +553,7 @@ fn penalty_effect(trials: &DataFrame, axes: &[(String, usize)]) -> anyhow::Resul
         let others = other_axes
             .iter()
             .map(|a| get_setting(&df, a, i))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<crate::error::Result<Vec<_>>>()?;
         rows.push(PenaltyRow {
             lambda: get_f64(&df, "lambda", i)?.unwrap_or(f64::NAN),
             others,
@@ -566,7 +569,7 @@ fn penalty_effect(trials: &DataFrame, axes: &[(String, usize)]) -> anyhow::Resul
     }))
 }
 
-fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> anyhow::Result<Vec<BestRow>> {
+fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> crate::error::Result<Vec<BestRow>> {
     let settings: Vec<&str> = SETTINGS
         .iter()
         .map(|(n, _)| *n)
@@ -639,7 +642,7 @@ fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> anyhow::Result<Vec<Be
         if df.height() == 0 {
             continue;
         }
-        let figures = |name: &str| -> anyhow::Result<Option<BaselineFigures>> {
+        let figures = |name: &str| -> crate::error::Result<Option<BaselineFigures>> {
             let mse = get_f64(&df, &format!("{name}_val_mse"), 0)?;
             let acc = get_f64(&df, &format!("{name}_val_trend_acc"), 0)?;
             Ok(mse
@@ -654,7 +657,7 @@ fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> anyhow::Result<Vec<Be
             settings: settings
                 .iter()
                 .map(|s| Ok((s.to_string(), get_setting(&df, s, 0)?)))
-                .collect::<anyhow::Result<Vec<_>>>()?,
+                .collect::<crate::error::Result<Vec<_>>>()?,
             n_seeds: get_count(&df, "n_seeds", 0)?,
             val_mse_mean: get_f64(&df, "val_mse_mean", 0)?,
             val_trend_acc_mean: get_f64(&df, "val_trend_acc_mean", 0)?,

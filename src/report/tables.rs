@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use crate::error::Context;
 use polars::prelude::{
     Column, CsvReadOptions, CsvWriter, DataFrame, DataType, Expr, Field, IntoLazy, ParquetWriter,
     PolarsError, PolarsResult, Schema, SerReader, SerWriter, col,
@@ -254,14 +254,14 @@ pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
     ])
 }
 
-pub fn write_parquet(path: &Path, df: &mut DataFrame) -> anyhow::Result<()> {
+pub fn write_parquet(path: &Path, df: &mut DataFrame) -> crate::error::Result<()> {
     write_atomically(path, |file| {
         ParquetWriter::new(file).finish(df)?;
         Ok(())
     })
 }
 
-pub fn write_csv(path: &Path, df: &mut DataFrame) -> anyhow::Result<()> {
+pub fn write_csv(path: &Path, df: &mut DataFrame) -> crate::error::Result<()> {
     write_atomically(path, |file| {
         CsvWriter::new(file).include_header(true).finish(df)?;
         Ok(())
@@ -270,7 +270,7 @@ pub fn write_csv(path: &Path, df: &mut DataFrame) -> anyhow::Result<()> {
 
 /// Writes `trials.parquet`, `trials.csv` and `epochs.parquet` into `dir`: the parquet files for
 /// the summary and other programs, the CSV for a quick look by eye or in a spreadsheet.
-pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> anyhow::Result<()> {
+pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> crate::error::Result<()> {
     let mut trials = trials_frame(records).context("cannot build the trials table")?;
     let mut epochs = epochs_frame(records).context("cannot build the epochs table")?;
     write_parquet(&dir.join(TRIALS_PARQUET), &mut trials)?;
@@ -280,7 +280,7 @@ pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> anyhow::Result
 }
 
 /// Writes `baselines.csv` into `dir`, sorted by (window, baseline).
-pub fn write_baselines(dir: &Path, rows: &[BaselineRow]) -> anyhow::Result<()> {
+pub fn write_baselines(dir: &Path, rows: &[BaselineRow]) -> crate::error::Result<()> {
     let mut df = baselines_frame(rows).context("cannot build the baselines table")?;
     write_csv(&dir.join(BASELINES_CSV), &mut df)
 }
@@ -298,7 +298,7 @@ pub(crate) fn baselines_schema() -> Schema {
 }
 
 /// Reads `baselines.csv` from `dir` as a frame with the canonical dtypes.
-pub fn read_baselines_frame(dir: &Path) -> anyhow::Result<DataFrame> {
+pub fn read_baselines_frame(dir: &Path) -> crate::error::Result<DataFrame> {
     let path = dir.join(BASELINES_CSV);
     let df = CsvReadOptions::default()
         .with_has_header(true)
@@ -319,7 +319,7 @@ pub fn read_baselines_frame(dir: &Path) -> anyhow::Result<DataFrame> {
 }
 
 /// Reads `baselines.csv` from `dir` back into rows.
-pub fn read_baselines(dir: &Path) -> anyhow::Result<Vec<BaselineRow>> {
+pub fn read_baselines(dir: &Path) -> crate::error::Result<Vec<BaselineRow>> {
     let path = dir.join(BASELINES_CSV);
     let df = read_baselines_frame(dir)?;
     let baseline = df.column("baseline")?.str()?;
@@ -331,7 +331,7 @@ pub fn read_baselines(dir: &Path) -> anyhow::Result<Vec<BaselineRow>> {
     for i in 0..df.height() {
         // The validation figures are empty without a validation split.
         let (Some(b), Some(w), Some(t)) = (baseline.get(i), window.get(i), train_mse.get(i)) else {
-            bail!("{} row {}: a value is missing", path.display(), i + 1);
+            crate::fail!("{} row {}: a value is missing", path.display(), i + 1);
         };
         rows.push(BaselineRow {
             baseline: b.to_string(),

@@ -14,7 +14,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Error, Result};
 use serde::{Deserialize, Serialize};
 
 use super::RunInfo;
@@ -87,7 +87,7 @@ fn journal_order(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// The journal files in `dir`, in reading order (see [`journal_order`]), so that "the last
 /// one read wins" is reproducible and follows the order the files were started in.
-pub fn journal_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+pub fn journal_files(dir: &Path) -> crate::error::Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("cannot list the results directory {}", dir.display()))?;
     let mut files = Vec::new();
@@ -111,7 +111,7 @@ pub fn journal_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Reads every `journal*.jsonl` in `dir`; see [`read_journal_detailed`].
-pub fn read_journal(dir: &Path) -> anyhow::Result<Vec<TrialRecord>> {
+pub fn read_journal(dir: &Path) -> crate::error::Result<Vec<TrialRecord>> {
     Ok(read_journal_detailed(dir)?.records)
 }
 
@@ -190,7 +190,7 @@ pub struct Scanned {
 /// by a crash, and only if it lacks its newline: such a line that is not JSON is torn and left
 /// out; one that is a whole record lacking its newline counts. Any other line that is not a
 /// record (or the header, on line 1) is damage no crash explains: an error naming file and line.
-pub fn scan(path: &Path, bytes: &[u8]) -> anyhow::Result<Scanned> {
+pub fn scan(path: &Path, bytes: &[u8]) -> crate::error::Result<Scanned> {
     let mut out = Scanned {
         keep: bytes.len(),
         ..Scanned::default()
@@ -206,7 +206,7 @@ pub fn scan(path: &Path, bytes: &[u8]) -> anyhow::Result<Scanned> {
         let line = &bytes[start..end.unwrap_or(bytes.len())];
         let terminated = end.is_some();
         let bad = |what: String| {
-            bad_input(format!(
+            Error::CorruptJournal(format!(
                 "journal file {} line {number}: {what}; a crash cannot leave such a line, so the file \
                  was changed or damaged: repair or delete that line (or move the file out of the \
                  directory) and run again",
@@ -245,7 +245,7 @@ pub fn scan(path: &Path, bytes: &[u8]) -> anyhow::Result<Scanned> {
 /// judged by [`scan`]: a torn last line is skipped and reported in [`JournalRead::torn`]; any
 /// other bad line is an error naming the file and line. A directory without journal files
 /// gives no records.
-pub fn read_journal_detailed(dir: &Path) -> anyhow::Result<JournalRead> {
+pub fn read_journal_detailed(dir: &Path) -> crate::error::Result<JournalRead> {
     let files = journal_files(dir)?;
     let mut by_id: BTreeMap<String, TrialRecord> = BTreeMap::new();
     let mut torn = Vec::new();
@@ -285,12 +285,12 @@ pub struct JournalWriter {
 }
 
 /// One line for an I/O failure on the journal: the path, the system's reason, and how to go on.
-fn failed(what: &str, path: &Path, err: std::io::Error, kept: usize) -> anyhow::Error {
-    anyhow::anyhow!(
+fn failed(what: &str, path: &Path, err: std::io::Error, kept: usize) -> Error {
+    Error::failed(format!(
         "cannot {what} the journal {}: {err}; the {kept} finished trial(s) it holds are kept: once that \
          is fixed (e.g. space freed), run the same command again to train the rest",
         path.display()
-    )
+    ))
 }
 
 impl JournalWriter {

@@ -21,7 +21,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, anyhow};
+use crate::error::{Error, Result};
 
 use crate::error::bad_input;
 
@@ -50,8 +50,8 @@ fn host() -> String {
         .map_or_else(|_| "unknown".into(), |h| h.trim().to_string())
 }
 
-fn io_error(path: &Path, e: std::io::Error) -> anyhow::Error {
-    anyhow!("cannot lock {}: {e}", path.display())
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    Error::from(e).context(format!("cannot lock {}", path.display()))
 }
 
 /// The holder a lock file names, as words for a message.

@@ -16,7 +16,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Error, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::config::SplitSpec;
@@ -105,12 +105,16 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut File) -> Result<()>
         std::fs::rename(&tmp, path)?;
         Ok(())
     })();
-    result.map_err(|e: anyhow::Error| {
+    result.map_err(|e: Error| {
         let _ = std::fs::remove_file(&tmp);
         // One line: the file and the system's reason (e.g. "No space left on device").
-        match e.chain().find_map(|c| c.downcast_ref::<std::io::Error>()) {
-            Some(io) => anyhow::anyhow!("cannot write {}: {io}", path.display()),
-            None => anyhow::anyhow!("cannot write {}: {e:#}", path.display()),
+        let context = format!("cannot write {}", path.display());
+        match e {
+            Error::Io { reason, .. } => Error::Io {
+                context: Some(context),
+                reason,
+            },
+            e => e.context(context),
         }
     })
 }
@@ -223,11 +227,11 @@ pub fn move_aside(out: &Path) -> Result<PathBuf> {
         .find(|p| !p.exists())
         .expect("some name is free");
     std::fs::rename(out, &aside).map_err(|e| {
-        anyhow::anyhow!(
+        Error::failed(format!(
             "cannot move {} aside to {}: {e}",
             out.display(),
             aside.display()
-        )
+        ))
     })?;
     lock.moved_to(&aside);
     Ok(aside)
@@ -242,8 +246,7 @@ pub fn open_for_sweep(
     info: &RunInfo,
 ) -> Result<(SweepLock, JournalWriter)> {
     let created = !out.exists();
-    std::fs::create_dir_all(out)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let opened = (|| {
         let mut lock = lock_sweep(out, shard)?;
         check_same_experiment(out, info)?;

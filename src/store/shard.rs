@@ -16,7 +16,7 @@ pub struct Shard {
 
 impl Shard {
     /// Parses `K/N` with `0 ≤ K < N`.
-    pub fn parse(text: &str) -> anyhow::Result<Shard> {
+    pub fn parse(text: &str) -> crate::error::Result<Shard> {
         let fail = || {
             bad_input(format!(
                 "--shard {text}: expected K/N with 0 ≤ K < N, e.g. --shard 0/4"
