@@ -460,7 +460,8 @@ mod tests {
         for tail in ["{\"oops\":true}", "{\"oops\":true}\n", "[1]\n"] {
             let text = format!("{line}\n{tail}");
             let err = scan(Path::new("j.jsonl"), text.as_bytes()).unwrap_err();
-            assert!(crate::error::is_bad_input(&err), "{tail}");
+            assert!(matches!(err, Error::CorruptJournal(_)), "{tail}: {err:?}");
+            assert_eq!(err.exit_status(), 2, "{tail}");
             assert!(err.to_string().contains("j.jsonl line 2"), "{err}");
         }
     }
