@@ -3,203 +3,91 @@
 //! culprit, with no panic, no backtrace, and nothing written to the results directory.
 //!
 //! Every test runs the real binary on a grid file written into a temporary directory, with
-//! `--out` pointing inside that directory.
+//! `--out` pointing inside that directory. The mistakes that take one line to state are
+//! tables of cases, each checked in a fresh directory; a failure names its case.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-/// The pieces of a grid file, as `key = value` lines per table. `set` replaces a key, so a
-/// test states only what it changes from a small, valid, fast grid.
-#[derive(Clone)]
-struct Grid {
-    top: Vec<(String, String)>,
-    data: Vec<(String, String)>,
-    train: Vec<(String, String)>,
-    grid: Vec<(String, String)>,
+use common::{Grid, Scene, csv, snapshot};
+
+/// One bad input: the grid, the files beside it, the flags, and what the message must (and
+/// must not) say.
+struct Case {
+    name: &'static str,
+    grid: Grid,
+    files: Vec<(&'static str, Vec<u8>)>,
+    args: &'static [&'static str],
+    needles: &'static [&'static str],
+    absent: &'static [&'static str],
 }
 
-/// A valid grid: a short synthetic sine, one tiny trial of one epoch.
+fn case(name: &'static str, grid: Grid, needles: &'static [&'static str]) -> Case {
+    Case {
+        name,
+        grid,
+        files: vec![],
+        args: &[],
+        needles,
+        absent: &[],
+    }
+}
+
+impl Case {
+    /// A file written beside the grid file.
+    fn file(mut self, name: &'static str, contents: impl Into<Vec<u8>>) -> Case {
+        self.files.push((name, contents.into()));
+        self
+    }
+
+    /// Flags after `sweep grid.toml --out out`.
+    fn args(mut self, args: &'static [&'static str]) -> Case {
+        self.args = args;
+        self
+    }
+
+    /// Words the message must not hold.
+    fn absent(mut self, words: &'static [&'static str]) -> Case {
+        self.absent = words;
+        self
+    }
+
+    /// Why the case was not refused as it should be.
+    fn check(&self) -> Result<(), String> {
+        let scene = Scene::new();
+        for (name, contents) in &self.files {
+            scene.write(name, contents);
+        }
+        let out = scene.sweep_text(&self.grid.text(), self.args);
+        let stderr = scene.check_refused(&out, self.needles)?;
+        match self.absent.iter().find(|w| stderr.contains(*w)) {
+            Some(word) => Err(format!("stderr holds {word:?}: {stderr}")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Checks every case, and fails naming each one that was not refused as it should be.
+fn check_all(cases: &[Case]) {
+    let mut names: Vec<&str> = cases.iter().map(|c| c.name).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), cases.len(), "two cases share a name");
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|c| c.check().err().map(|why| format!("case {}: {why}", c.name)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+    println!("{} cases refused as they should be", cases.len());
+}
+
 fn grid() -> Grid {
-    let kv = |pairs: &[(&str, &str)]| {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    };
-    Grid {
-        top: kv(&[("name", "\"bad\"")]),
-        data: kv(&[
-            ("kind", "\"sine\""),
-            ("length", "200"),
-            ("seed", "1"),
-            ("window", "4"),
-        ]),
-        train: kv(&[("epochs", "1"), ("n_dense", "4"), ("batch_size", "16")]),
-        grid: vec![],
-    }
-}
-
-/// A valid grid reading `column` of the file `path` (relative to the grid file).
-fn file_grid(path: &str, column: &str) -> Grid {
-    let mut g = grid();
-    g.data = vec![
-        ("path".into(), format!("{path:?}")),
-        ("column".into(), format!("{column:?}")),
-        ("window".into(), "4".into()),
-        ("val_fraction".into(), "0.2".into()),
-    ];
-    g
-}
-
-impl Grid {
-    fn table(&mut self, table: &str) -> &mut Vec<(String, String)> {
-        match table {
-            "top" => &mut self.top,
-            "data" => &mut self.data,
-            "train" => &mut self.train,
-            "grid" => &mut self.grid,
-            other => panic!("no table {other}"),
-        }
-    }
-
-    /// Sets `key = value` (raw TOML) in `table`, replacing the key if it is there.
-    fn set(mut self, table: &str, key: &str, value: &str) -> Grid {
-        let t = self.table(table);
-        match t.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value.to_string(),
-            None => t.push((key.to_string(), value.to_string())),
-        }
-        self
-    }
-
-    /// Removes `key` from `table` (so it can move to another table without being duplicated).
-    fn unset(mut self, table: &str, key: &str) -> Grid {
-        self.table(table).retain(|(k, _)| k != key);
-        self
-    }
-
-    fn text(&self) -> String {
-        let mut out = String::new();
-        let lines = |out: &mut String, kv: &[(String, String)]| {
-            for (k, v) in kv {
-                out.push_str(&format!("{k} = {v}\n"));
-            }
-        };
-        lines(&mut out, &self.top);
-        for (name, kv) in [
-            ("data", &self.data),
-            ("train", &self.train),
-            ("grid", &self.grid),
-        ] {
-            if !kv.is_empty() {
-                out.push_str(&format!("\n[{name}]\n"));
-                lines(&mut out, kv);
-            }
-        }
-        out
-    }
-}
-
-/// A temporary directory holding the grid file, any data files, and the (hopefully never
-/// created) results directory `out/`.
-struct Scene {
-    tmp: tempfile::TempDir,
-}
-
-impl Scene {
-    fn new() -> Scene {
-        Scene {
-            tmp: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
-    }
-
-    fn out(&self) -> PathBuf {
-        self.path("out")
-    }
-
-    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, contents).unwrap();
-        p
-    }
-
-    /// `trendsweep sweep grid.toml --out out --threads 1` plus `extra`.
-    fn sweep_text(&self, grid_text: &str, extra: &[&str]) -> Output {
-        let grid = self.write("grid.toml", grid_text);
-        self.sweep_file(&grid, &self.out(), extra)
-    }
-
-    fn sweep(&self, grid: &Grid) -> Output {
-        self.sweep_text(&grid.text(), &[])
-    }
-
-    fn sweep_file(&self, grid: &Path, out: &Path, extra: &[&str]) -> Output {
-        let mut args: Vec<String> = vec![
-            "sweep".into(),
-            grid.display().to_string(),
-            "--out".into(),
-            out.display().to_string(),
-        ];
-        if !extra.contains(&"--threads") {
-            args.extend(["--threads".into(), "1".into()]);
-        }
-        args.extend(extra.iter().map(|s| s.to_string()));
-        Command::new(env!("CARGO_BIN_EXE_trendsweep"))
-            .args(&args)
-            .current_dir(self.tmp.path())
-            // With backtraces enabled, a panic or an error printed with `{:?}` would show one.
-            .env("RUST_BACKTRACE", "1")
-            .output()
-            .expect("running trendsweep")
-    }
-}
-
-/// The refusal every bad input must get: exit status 2, one `error:` line that contains
-/// every `needle`, no panic or backtrace, and no results directory.
-#[track_caller]
-fn assert_refused(scene: &Scene, out: &Output, needles: &[&str]) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "expected exit status 2\nstderr: {stderr}\nstdout: {stdout}"
-    );
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    assert!(
-        !stderr.to_lowercase().contains("backtrace"),
-        "backtrace: {stderr}"
-    );
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "expected one message line, got:\n{stderr}");
-    assert!(lines[0].starts_with("error: "), "{stderr}");
-    for needle in needles {
-        assert!(
-            stderr.contains(needle),
-            "stderr lacks {needle:?}:\n{stderr}"
-        );
-    }
-    assert!(
-        !scene.out().exists(),
-        "the results directory was created: {}\n{stderr}",
-        scene.out().display()
-    );
-    // Shown with --nocapture, to read every message at once.
-    println!("{}", lines[0]);
-    stderr
-}
-
-/// Runs `grid` in a fresh scene and checks the refusal.
-#[track_caller]
-fn refused(grid: &Grid, needles: &[&str]) -> String {
-    let scene = Scene::new();
-    let out = scene.sweep(grid);
-    assert_refused(&scene, &out, needles)
+    Grid::tiny()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -209,11 +97,7 @@ fn refused(grid: &Grid, needles: &[&str]) -> String {
 fn the_base_grid_is_valid_and_fast() {
     let scene = Scene::new();
     let out = scene.sweep(&grid());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
     assert!(scene.out().join("trials.parquet").exists());
 }
 
@@ -224,12 +108,8 @@ fn the_base_grid_is_valid_and_fast() {
 fn grid_file_not_found() {
     let scene = Scene::new();
     let missing = scene.path("no_such_grid.toml");
-    let out = scene.sweep_file(&missing, &scene.out(), &[]);
-    assert_refused(
-        &scene,
-        &out,
-        &["no_such_grid.toml", "cannot read grid file"],
-    );
+    let out = scene.run(&missing, &scene.out(), &[]);
+    scene.assert_refused(&out, &["no_such_grid.toml", "cannot read grid file"]);
 }
 
 #[test]
@@ -237,11 +117,7 @@ fn grid_file_not_toml_reports_line_and_column() {
     let scene = Scene::new();
     let text = "name = \"bad\"\n[data]\nkind = \"sine\"\nwindow = 4\nlength = = 200\n";
     let out = scene.sweep_text(text, &[]);
-    let err = assert_refused(
-        &scene,
-        &out,
-        &["grid.toml", "not valid TOML", "line 5", "column"],
-    );
+    let err = scene.assert_refused(&out, &["grid.toml", "not valid TOML", "line 5", "column"]);
     assert!(
         err.contains("column 10") || err.contains("column 8"),
         "{err}"
@@ -252,208 +128,182 @@ fn grid_file_not_toml_reports_line_and_column() {
 fn grid_file_is_not_text_at_all() {
     let scene = Scene::new();
     let grid = scene.write("grid.toml", [0xff, 0xfe, 0x00, 0x41, 0x80]);
-    let out = scene.sweep_file(&grid, &scene.out(), &[]);
-    assert_refused(&scene, &out, &["grid.toml"]);
+    let out = scene.run(&grid, &scene.out(), &[]);
+    scene.assert_refused(&out, &["grid.toml"]);
 }
 
+/// Mistakes in the grid's keys and values, and in the flags.
 #[test]
-fn unknown_key_names_it_and_suggests_the_closest() {
-    refused(
-        &grid().set("train", "lamda", "0.1"),
-        &["lamda", "did you mean \"lambda\"", "[train]"],
-    );
-}
-
-#[test]
-fn unknown_key_in_the_grid_table_suggests_the_closest() {
-    refused(
-        &grid().set("grid", "ephocs", "[1, 2]"),
-        &["ephocs", "did you mean \"epochs\"", "[grid]"],
-    );
-}
-
-#[test]
-fn unknown_key_in_data_suggests_the_closest() {
-    refused(
-        &grid().set("data", "lenght", "100"),
-        &["lenght", "did you mean \"length\""],
-    );
-}
-
-#[test]
-fn wrong_type_batch_size_string() {
-    refused(
-        &grid().set("train", "batch_size", "\"8\""),
-        &["batch_size", "integer", "\"8\""],
-    );
-}
-
-#[test]
-fn wrong_type_in_an_axis() {
-    refused(
-        &grid()
-            .unset("train", "batch_size")
-            .set("grid", "batch_size", "[8, \"16\"]"),
-        &["batch_size", "\"16\""],
-    );
-}
-
-#[test]
-fn empty_axis() {
-    refused(
-        &grid()
-            .unset("train", "n_dense")
-            .set("grid", "n_dense", "[]"),
-        &["n_dense", "empty"],
-    );
-}
-
-#[test]
-fn n_dense_zero() {
-    refused(
-        &grid().set("train", "n_dense", "0"),
-        &["n_dense", "≥ 1", "found 0"],
-    );
-}
-
-#[test]
-fn batch_size_zero_in_an_axis() {
-    refused(
-        &grid()
-            .unset("train", "batch_size")
-            .set("grid", "batch_size", "[8, 0]"),
-        &["batch_size", "≥ 1", "found 0"],
-    );
-}
-
-#[test]
-fn epochs_zero() {
-    refused(
-        &grid().set("train", "epochs", "0"),
-        &["epochs", "≥ 1", "found 0"],
-    );
-}
-
-#[test]
-fn epochs_negative() {
-    refused(
-        &grid().set("train", "epochs", "-3"),
-        &["epochs", "≥ 1", "found -3"],
-    );
-}
-
-#[test]
-fn window_zero() {
-    refused(
-        &grid().set("data", "window", "0"),
-        &["window", "≥ 1", "found 0"],
-    );
-}
-
-#[test]
-fn window_zero_in_an_axis() {
-    refused(
-        &grid()
-            .unset("data", "window")
-            .set("grid", "window", "[4, 0]"),
-        &["window", "≥ 1", "found 0"],
-    );
-}
-
-#[test]
-fn learning_rate_zero() {
-    refused(
-        &grid().set("train", "learning_rate", "0.0"),
-        &["learning_rate", "> 0", "found 0.0"],
-    );
-}
-
-#[test]
-fn learning_rate_negative() {
-    refused(
-        &grid().set("train", "learning_rate", "-0.01"),
-        &["learning_rate", "> 0", "-0.01"],
-    );
-}
-
-#[test]
-fn learning_rate_nan() {
-    refused(
-        &grid().set("train", "learning_rate", "nan"),
-        &["learning_rate", "finite", "nan"],
-    );
-}
-
-#[test]
-fn learning_rate_inf_in_an_axis() {
-    refused(
-        &grid().set("grid", "learning_rate", "[0.01, inf]"),
-        &["learning_rate", "finite", "inf"],
-    );
-}
-
-#[test]
-fn lambda_negative() {
-    refused(
-        &grid().set("train", "lambda", "-0.1"),
-        &["lambda", "≥ 0", "-0.1"],
-    );
-}
-
-#[test]
-fn lambda_nan() {
-    refused(
-        &grid().set("grid", "lambda", "[0.0, nan]"),
-        &["lambda", "finite", "nan"],
-    );
-}
-
-#[test]
-fn lambda_inf() {
-    refused(
-        &grid().set("train", "lambda", "+inf"),
-        &["lambda", "finite", "inf"],
-    );
-}
-
-#[test]
-fn val_fraction_one() {
-    refused(
-        &grid().set("data", "val_fraction", "1.0"),
-        &["val_fraction", "[0, 1)", "1.0"],
-    );
-}
-
-#[test]
-fn val_fraction_negative() {
-    refused(
-        &grid().set("data", "val_fraction", "-0.1"),
-        &["val_fraction", "[0, 1)", "-0.1"],
-    );
-}
-
-#[test]
-fn test_fraction_above_one() {
-    refused(
-        &grid().set("data", "test_fraction", "1.5"),
-        &["test_fraction", "[0, 1)", "1.5"],
-    );
-}
-
-#[test]
-fn test_fraction_nan() {
-    refused(
-        &grid().set("data", "test_fraction", "nan"),
-        &["test_fraction", "[0, 1)", "nan"],
-    );
-}
-
-#[test]
-fn fractions_leaving_no_training_samples() {
-    let g = grid()
-        .set("data", "val_fraction", "0.5")
-        .set("data", "test_fraction", "0.5");
-    refused(&g, &["val_fraction", "test_fraction", "less than 1"]);
+fn mistakes_in_the_grid_and_flags_are_refused_naming_the_culprit() {
+    check_all(&[
+        case(
+            "unknown_key_names_it_and_suggests_the_closest",
+            grid().set("train", "lamda", "0.1"),
+            &["lamda", "did you mean \"lambda\"", "[train]"],
+        ),
+        case(
+            "unknown_key_in_the_grid_table_suggests_the_closest",
+            grid().set("grid", "ephocs", "[1, 2]"),
+            &["ephocs", "did you mean \"epochs\"", "[grid]"],
+        ),
+        case(
+            "unknown_key_in_data_suggests_the_closest",
+            grid().set("data", "lenght", "100"),
+            &["lenght", "did you mean \"length\""],
+        ),
+        case(
+            "wrong_type_batch_size_string",
+            grid().set("train", "batch_size", "\"8\""),
+            &["batch_size", "integer", "\"8\""],
+        ),
+        case(
+            "wrong_type_in_an_axis",
+            grid()
+                .unset("train", "batch_size")
+                .set("grid", "batch_size", "[8, \"16\"]"),
+            &["batch_size", "\"16\""],
+        ),
+        case(
+            "empty_axis",
+            grid()
+                .unset("train", "n_dense")
+                .set("grid", "n_dense", "[]"),
+            &["n_dense", "empty"],
+        ),
+        case(
+            "n_dense_zero",
+            grid().set("train", "n_dense", "0"),
+            &["n_dense", "≥ 1", "found 0"],
+        ),
+        case(
+            "batch_size_zero_in_an_axis",
+            grid()
+                .unset("train", "batch_size")
+                .set("grid", "batch_size", "[8, 0]"),
+            &["batch_size", "≥ 1", "found 0"],
+        ),
+        case(
+            "epochs_zero",
+            grid().set("train", "epochs", "0"),
+            &["epochs", "≥ 1", "found 0"],
+        ),
+        case(
+            "epochs_negative",
+            grid().set("train", "epochs", "-3"),
+            &["epochs", "≥ 1", "found -3"],
+        ),
+        case(
+            "window_zero",
+            grid().set("data", "window", "0"),
+            &["window", "≥ 1", "found 0"],
+        ),
+        case(
+            "window_zero_in_an_axis",
+            grid()
+                .unset("data", "window")
+                .set("grid", "window", "[4, 0]"),
+            &["window", "≥ 1", "found 0"],
+        ),
+        case(
+            "learning_rate_zero",
+            grid().set("train", "learning_rate", "0.0"),
+            &["learning_rate", "> 0", "found 0.0"],
+        ),
+        case(
+            "learning_rate_negative",
+            grid().set("train", "learning_rate", "-0.01"),
+            &["learning_rate", "> 0", "-0.01"],
+        ),
+        case(
+            "learning_rate_nan",
+            grid().set("train", "learning_rate", "nan"),
+            &["learning_rate", "finite", "nan"],
+        ),
+        case(
+            "learning_rate_inf_in_an_axis",
+            grid().set("grid", "learning_rate", "[0.01, inf]"),
+            &["learning_rate", "finite", "inf"],
+        ),
+        case(
+            "lambda_negative",
+            grid().set("train", "lambda", "-0.1"),
+            &["lambda", "≥ 0", "-0.1"],
+        ),
+        case(
+            "lambda_nan",
+            grid().set("grid", "lambda", "[0.0, nan]"),
+            &["lambda", "finite", "nan"],
+        ),
+        case(
+            "lambda_inf",
+            grid().set("train", "lambda", "+inf"),
+            &["lambda", "finite", "inf"],
+        ),
+        case(
+            "val_fraction_one",
+            grid().set("data", "val_fraction", "1.0"),
+            &["val_fraction", "[0, 1)", "1.0"],
+        ),
+        case(
+            "val_fraction_negative",
+            grid().set("data", "val_fraction", "-0.1"),
+            &["val_fraction", "[0, 1)", "-0.1"],
+        ),
+        case(
+            "test_fraction_above_one",
+            grid().set("data", "test_fraction", "1.5"),
+            &["test_fraction", "[0, 1)", "1.5"],
+        ),
+        case(
+            "test_fraction_nan",
+            grid().set("data", "test_fraction", "nan"),
+            &["test_fraction", "[0, 1)", "nan"],
+        ),
+        case(
+            "fractions_leaving_no_training_samples",
+            grid()
+                .set("data", "val_fraction", "0.5")
+                .set("data", "test_fraction", "0.5"),
+            &["val_fraction", "test_fraction", "less than 1"],
+        ),
+        case(
+            "unknown_loss",
+            grid().set("train", "loss", "\"trnd\""),
+            &["loss", "\"trnd\"", "did you mean \"trend\""],
+        ),
+        case(
+            "unknown_loss_in_an_axis",
+            grid().set("grid", "loss", "[\"mse\", \"huber\"]"),
+            &["loss", "\"huber\"", "\"trend\", \"seed\", \"mse\""],
+        ),
+        case(
+            "unknown_activation",
+            grid().set("train", "activation", "\"sigmoid\""),
+            &["activation", "\"sigmoid\"", "\"relu\""],
+        ),
+        case(
+            "unknown_scale",
+            grid().set("data", "scale", "\"minmax\""),
+            &["scale", "\"minmax\"", "\"zscore\""],
+        ),
+        case(
+            "unknown_synthetic_kind",
+            grid().set("data", "kind", "\"sin\""),
+            &["kind", "\"sin\"", "did you mean \"sine\""],
+        ),
+        case(
+            "duplicate_values_in_an_axis",
+            grid().set("grid", "lambda", "[0.0, 0.1, 0.1]"),
+            &["lambda", "0.1", "more than once"],
+        ),
+        // 0 and 0.0 (and -0.0) are the same λ, so the same trial.
+        case(
+            "duplicate_values_in_an_axis_spelt_differently",
+            grid().set("grid", "lambda", "[0, 0.0]"),
+            &["lambda", "more than once"],
+        ),
+        case("zero_threads", grid(), &["--threads", "0"]).args(&["--threads", "0"]),
+    ]);
 }
 
 #[test]
@@ -464,8 +314,10 @@ fn fractions_leaving_no_training_samples_for_this_length() {
         .set("data", "length", "20")
         .set("data", "val_fraction", "0.6")
         .set("data", "test_fraction", "0.39");
-    let err = refused(
-        &g,
+    let scene = Scene::new();
+    let out = scene.sweep(&g);
+    let err = scene.assert_refused(
+        &out,
         &[
             "20 rows",
             "at least",
@@ -485,368 +337,223 @@ fn fractions_leaving_no_training_samples_for_this_length() {
     assert!(
         ok.status.success(),
         "{needed} rows were said to suffice: {}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-}
-
-#[test]
-fn unknown_loss() {
-    refused(
-        &grid().set("train", "loss", "\"trnd\""),
-        &["loss", "\"trnd\"", "did you mean \"trend\""],
-    );
-}
-
-#[test]
-fn unknown_loss_in_an_axis() {
-    refused(
-        &grid().set("grid", "loss", "[\"mse\", \"huber\"]"),
-        &["loss", "\"huber\"", "\"trend\", \"seed\", \"mse\""],
-    );
-}
-
-#[test]
-fn unknown_activation() {
-    refused(
-        &grid().set("train", "activation", "\"sigmoid\""),
-        &["activation", "\"sigmoid\"", "\"relu\""],
-    );
-}
-
-#[test]
-fn unknown_scale() {
-    refused(
-        &grid().set("data", "scale", "\"minmax\""),
-        &["scale", "\"minmax\"", "\"zscore\""],
-    );
-}
-
-#[test]
-fn unknown_missing_policy() {
-    let scene = Scene::new();
-    scene.write("d.csv", "y\n1\n2\n");
-    let g = file_grid("d.csv", "y").set("data", "missing", "\"dorp\"");
-    let out = scene.sweep(&g);
-    assert_refused(
-        &scene,
-        &out,
-        &["missing", "\"dorp\"", "did you mean \"drop\""],
-    );
-}
-
-#[test]
-fn unknown_synthetic_kind() {
-    refused(
-        &grid().set("data", "kind", "\"sin\""),
-        &["kind", "\"sin\"", "did you mean \"sine\""],
-    );
-}
-
-#[test]
-fn duplicate_values_in_an_axis() {
-    refused(
-        &grid().set("grid", "lambda", "[0.0, 0.1, 0.1]"),
-        &["lambda", "0.1", "more than once"],
-    );
-}
-
-#[test]
-fn duplicate_values_in_an_axis_spelt_differently() {
-    // 0 and 0.0 (and -0.0) are the same λ, so the same trial.
-    refused(
-        &grid().set("grid", "lambda", "[0, 0.0]"),
-        &["lambda", "more than once"],
+        common::stderr(&ok)
     );
 }
 
 // ---------------------------------------------------------------------------------------
 // The data.
 
+fn numbers_csv(n: usize) -> String {
+    csv(
+        "date,price,volume",
+        (0..n).map(|i| {
+            format!(
+                "2020-01-{:02},{}.5,{}",
+                i % 28 + 1,
+                100 + (i * 7) % 13,
+                1000 + (i * 31) % 17
+            )
+        }),
+    )
+}
+
+/// Values 0.0 to 8.0 in turn, but for the rows `odd` spells its own way.
+fn gappy(odd: impl Fn(usize) -> Option<&'static str>) -> String {
+    csv(
+        "t,y",
+        (0..40).map(|i| match odd(i) {
+            Some(y) => format!("{i},{y}"),
+            None => format!("{i},{}.0", i % 9),
+        }),
+    )
+}
+
+/// Mistakes in the data file and the columns the grid names.
 #[test]
-fn data_file_not_found() {
-    refused(
-        &file_grid("no_such_data.csv", "y"),
-        &["no_such_data.csv", "not found", "relative to the grid file"],
-    );
+fn mistakes_in_the_data_are_refused_naming_the_culprit() {
+    let file = Grid::file;
+    check_all(&[
+        case(
+            "data_file_not_found",
+            file("no_such_data.csv", "y"),
+            &["no_such_data.csv", "not found", "relative to the grid file"],
+        ),
+        case(
+            "unknown_missing_policy",
+            file("d.csv", "y").set("data", "missing", "\"dorp\""),
+            &["missing", "\"dorp\"", "did you mean \"drop\""],
+        )
+        .file("d.csv", "y\n1\n2\n"),
+        case(
+            "data_file_of_unknown_type",
+            file("series.txt", "y"),
+            &["series.txt", ".csv", ".parquet"],
+        )
+        .file("series.txt", "y\n1\n2\n"),
+        // A row with more fields than the header has.
+        case(
+            "data_file_not_valid_csv",
+            file("series.csv", "y"),
+            &["series.csv", "CSV"],
+        )
+        .file(
+            "series.csv",
+            csv("t,y", (0..50).map(|i| format!("{i},{}", i * 2))) + "50,100,7,8\n",
+        ),
+        case(
+            "data_file_not_valid_csv_binary",
+            file("series.csv", "y"),
+            &["series.csv"],
+        )
+        .file(
+            "series.csv",
+            (0..4096u32)
+                .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+                .collect::<Vec<u8>>(),
+        ),
+        case(
+            "data_file_not_valid_parquet",
+            file("series.parquet", "y"),
+            &["series.parquet", "Parquet"],
+        )
+        .file("series.parquet", "t,y\n1,2\n3,4\n"),
+        case("data_file_empty", file("series.csv", "y"), &["series.csv"]).file("series.csv", ""),
+        case(
+            "column_missing_lists_the_columns",
+            file("series.csv", "close"),
+            &["series.csv", "\"close\"", "date, price, volume"],
+        )
+        .file("series.csv", numbers_csv(60)),
+        case(
+            "feature_column_missing_lists_the_columns",
+            file("series.csv", "price").set("data", "features", "[\"volumes\"]"),
+            &[
+                "series.csv",
+                "\"volumes\"",
+                "features",
+                "date, price, volume",
+            ],
+        )
+        .file("series.csv", numbers_csv(60)),
+        case(
+            "sort_by_column_missing_lists_the_columns",
+            file("series.csv", "price").set("data", "sort_by", "\"day\""),
+            &["series.csv", "\"day\"", "sort_by", "date, price, volume"],
+        )
+        .file("series.csv", numbers_csv(60)),
+        case(
+            "non_numeric_column",
+            file("series.csv", "date"),
+            &["series.csv", "\"date\"", "not numbers"],
+        )
+        .file("series.csv", numbers_csv(60)),
+        case(
+            "non_numeric_feature_column",
+            file("series.csv", "price").set("data", "features", "[\"date\"]"),
+            &["series.csv", "\"date\"", "not numbers"],
+        )
+        .file("series.csv", numbers_csv(60)),
+        // Window 8 with val_fraction 0.2 needs 2 samples (floor(2 · 0.8) = 1 to train on, 1 to
+        // validate), so 8 + 2 = 10 rows.
+        case(
+            "too_few_rows_says_how_many_are_needed",
+            file("series.csv", "price").set("data", "window", "8"),
+            &[
+                "series.csv",
+                "6 rows",
+                "window = 8",
+                "at least 10 rows",
+                "needed",
+            ],
+        )
+        .file("series.csv", numbers_csv(6)),
+        case(
+            "too_few_rows_after_slicing",
+            file("series.csv", "price").set("data", "rows", "[10, 15]"),
+            &["series.csv", "5 rows", "at least"],
+        )
+        .file("series.csv", numbers_csv(100)),
+        case(
+            "rows_past_the_end_of_the_file",
+            file("series.csv", "price").set("data", "rows", "[0, 50]"),
+            &["series.csv", "rows", "30 rows"],
+        )
+        .file("series.csv", numbers_csv(30)),
+        case(
+            "constant_series_with_zscore",
+            file("series.csv", "y").set("data", "scale", "\"zscore\""),
+            &[
+                "series.csv",
+                "\"y\"",
+                "constant",
+                "zscore",
+                "scale = \"none\"",
+            ],
+        )
+        .file(
+            "series.csv",
+            csv("t,y", (0..50).map(|i| format!("{i},3.25"))),
+        ),
+        case(
+            "constant_feature_with_zscore",
+            file("series.csv", "y").set("data", "features", "[\"flag\"]"),
+            &["series.csv", "\"flag\"", "constant"],
+        )
+        .file(
+            "series.csv",
+            csv("y,flag", (0..50).map(|i| format!("{},1", (i * 7) % 11))),
+        ),
+        // Data row 13 (1-based) is line 14 of the file; 3 values are missing.
+        case(
+            "missing_values_with_the_error_policy",
+            file("series.csv", "y"),
+            &[
+                "series.csv",
+                "\"y\"",
+                "3 missing",
+                "row 13",
+                "missing = \"drop\"",
+            ],
+        )
+        .file(
+            "series.csv",
+            gappy(|i| [12, 13, 30].contains(&i).then_some("")),
+        ),
+        case(
+            "interpolation_cannot_fill_an_edge_gap",
+            file("series.csv", "y").set("data", "missing", "\"interpolate\""),
+            &["series.csv", "\"y\"", "start", "rows = [start, end)"],
+        )
+        .file("series.csv", gappy(|i| (i < 2).then_some(""))),
+        case(
+            "infinite_values_are_refused_not_called_constant",
+            file("series.csv", "y"),
+            &["series.csv", "\"y\"", "row 6"],
+        )
+        .file("series.csv", gappy(|i| (i == 5).then_some("inf")))
+        .absent(&["constant"]),
+    ]);
 }
 
 #[test]
 fn data_file_is_a_directory() {
     let scene = Scene::new();
     std::fs::create_dir(scene.path("series.csv")).unwrap();
-    let out = scene.sweep(&file_grid("series.csv", "y"));
-    assert_refused(&scene, &out, &["series.csv", "directory"]);
-}
-
-#[test]
-fn data_file_of_unknown_type() {
-    let scene = Scene::new();
-    scene.write("series.txt", "y\n1\n2\n");
-    let out = scene.sweep(&file_grid("series.txt", "y"));
-    assert_refused(&scene, &out, &["series.txt", ".csv", ".parquet"]);
-}
-
-#[test]
-fn data_file_not_valid_csv() {
-    let scene = Scene::new();
-    // A row with more fields than the header has.
-    let mut text = String::from("t,y\n");
-    for i in 0..50 {
-        text.push_str(&format!("{i},{}\n", i * 2));
-    }
-    text.push_str("50,100,7,8\n");
-    scene.write("series.csv", text);
-    let out = scene.sweep(&file_grid("series.csv", "y"));
-    assert_refused(&scene, &out, &["series.csv", "CSV"]);
-}
-
-#[test]
-fn data_file_not_valid_csv_binary() {
-    let scene = Scene::new();
-    let bytes: Vec<u8> = (0..4096u32)
-        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
-        .collect();
-    scene.write("series.csv", bytes);
-    let out = scene.sweep(&file_grid("series.csv", "y"));
-    assert_refused(&scene, &out, &["series.csv"]);
-}
-
-#[test]
-fn data_file_not_valid_parquet() {
-    let scene = Scene::new();
-    scene.write("series.parquet", "t,y\n1,2\n3,4\n");
-    let out = scene.sweep(&file_grid("series.parquet", "y"));
-    assert_refused(&scene, &out, &["series.parquet", "Parquet"]);
-}
-
-#[test]
-fn data_file_empty() {
-    let scene = Scene::new();
-    scene.write("series.csv", "");
-    let out = scene.sweep(&file_grid("series.csv", "y"));
-    assert_refused(&scene, &out, &["series.csv"]);
-}
-
-fn numbers_csv(n: usize) -> String {
-    let mut text = String::from("date,price,volume\n");
-    for i in 0..n {
-        text.push_str(&format!(
-            "2020-01-{:02},{}.5,{}\n",
-            i % 28 + 1,
-            100 + (i * 7) % 13,
-            1000 + (i * 31) % 17
-        ));
-    }
-    text
-}
-
-#[test]
-fn column_missing_lists_the_columns() {
-    let scene = Scene::new();
-    scene.write("series.csv", numbers_csv(60));
-    let out = scene.sweep(&file_grid("series.csv", "close"));
-    assert_refused(
-        &scene,
-        &out,
-        &["series.csv", "\"close\"", "date, price, volume"],
-    );
-}
-
-#[test]
-fn feature_column_missing_lists_the_columns() {
-    let scene = Scene::new();
-    scene.write("series.csv", numbers_csv(60));
-    let out =
-        scene.sweep(&file_grid("series.csv", "price").set("data", "features", "[\"volumes\"]"));
-    assert_refused(
-        &scene,
-        &out,
-        &[
-            "series.csv",
-            "\"volumes\"",
-            "features",
-            "date, price, volume",
-        ],
-    );
-}
-
-#[test]
-fn sort_by_column_missing_lists_the_columns() {
-    let scene = Scene::new();
-    scene.write("series.csv", numbers_csv(60));
-    let out = scene.sweep(&file_grid("series.csv", "price").set("data", "sort_by", "\"day\""));
-    assert_refused(
-        &scene,
-        &out,
-        &["series.csv", "\"day\"", "sort_by", "date, price, volume"],
-    );
-}
-
-#[test]
-fn non_numeric_column() {
-    let scene = Scene::new();
-    scene.write("series.csv", numbers_csv(60));
-    let out = scene.sweep(&file_grid("series.csv", "date"));
-    assert_refused(&scene, &out, &["series.csv", "\"date\"", "not numbers"]);
-}
-
-#[test]
-fn non_numeric_feature_column() {
-    let scene = Scene::new();
-    scene.write("series.csv", numbers_csv(60));
-    let out = scene.sweep(&file_grid("series.csv", "price").set("data", "features", "[\"date\"]"));
-    assert_refused(&scene, &out, &["series.csv", "\"date\"", "not numbers"]);
-}
-
-#[test]
-fn too_few_rows_says_how_many_are_needed() {
-    let scene = Scene::new();
-    scene.write("series.csv", numbers_csv(6));
-    // Window 8 with val_fraction 0.2 needs 2 samples (floor(2 · 0.8) = 1 to train on, 1 to
-    // validate), so 8 + 2 = 10 rows.
-    let out = scene.sweep(&file_grid("series.csv", "price").set("data", "window", "8"));
-    let err = assert_refused(
-        &scene,
-        &out,
-        &["series.csv", "6 rows", "window = 8", "at least 10 rows"],
-    );
-    assert!(err.contains("needed"), "{err}");
-}
-
-#[test]
-fn too_few_rows_after_slicing() {
-    let scene = Scene::new();
-    scene.write("series.csv", numbers_csv(100));
-    let out = scene.sweep(&file_grid("series.csv", "price").set("data", "rows", "[10, 15]"));
-    assert_refused(&scene, &out, &["series.csv", "5 rows", "at least"]);
-}
-
-#[test]
-fn rows_past_the_end_of_the_file() {
-    let scene = Scene::new();
-    scene.write("series.csv", numbers_csv(30));
-    let out = scene.sweep(&file_grid("series.csv", "price").set("data", "rows", "[0, 50]"));
-    assert_refused(&scene, &out, &["series.csv", "rows", "30 rows"]);
-}
-
-#[test]
-fn constant_series_with_zscore() {
-    let scene = Scene::new();
-    let mut text = String::from("t,y\n");
-    for i in 0..50 {
-        text.push_str(&format!("{i},3.25\n"));
-    }
-    scene.write("series.csv", text);
-    let out = scene.sweep(&file_grid("series.csv", "y").set("data", "scale", "\"zscore\""));
-    assert_refused(
-        &scene,
-        &out,
-        &[
-            "series.csv",
-            "\"y\"",
-            "constant",
-            "zscore",
-            "scale = \"none\"",
-        ],
-    );
-}
-
-#[test]
-fn constant_feature_with_zscore() {
-    let scene = Scene::new();
-    let mut text = String::from("y,flag\n");
-    for i in 0..50 {
-        text.push_str(&format!("{},1\n", (i * 7) % 11));
-    }
-    scene.write("series.csv", text);
-    let out = scene.sweep(&file_grid("series.csv", "y").set("data", "features", "[\"flag\"]"));
-    assert_refused(&scene, &out, &["series.csv", "\"flag\"", "constant"]);
-}
-
-#[test]
-fn missing_values_with_the_error_policy() {
-    let scene = Scene::new();
-    let mut text = String::from("t,y\n");
-    for i in 0..40 {
-        let y = if i == 12 || i == 13 || i == 30 {
-            String::new()
-        } else {
-            format!("{}.0", i % 9)
-        };
-        text.push_str(&format!("{i},{y}\n"));
-    }
-    scene.write("series.csv", text);
-    let out = scene.sweep(&file_grid("series.csv", "y"));
-    // Data row 13 (1-based) is line 14 of the file; 3 values are missing.
-    assert_refused(
-        &scene,
-        &out,
-        &[
-            "series.csv",
-            "\"y\"",
-            "3 missing",
-            "row 13",
-            "missing = \"drop\"",
-        ],
-    );
-}
-
-#[test]
-fn interpolation_cannot_fill_an_edge_gap() {
-    let scene = Scene::new();
-    let mut text = String::from("t,y\n");
-    for i in 0..40 {
-        let y = if i < 2 {
-            String::new()
-        } else {
-            format!("{}.0", i % 9)
-        };
-        text.push_str(&format!("{i},{y}\n"));
-    }
-    scene.write("series.csv", text);
-    let out = scene.sweep(&file_grid("series.csv", "y").set("data", "missing", "\"interpolate\""));
-    assert_refused(
-        &scene,
-        &out,
-        &["series.csv", "\"y\"", "start", "rows = [start, end)"],
-    );
-}
-
-#[test]
-fn infinite_values_are_refused_not_called_constant() {
-    let scene = Scene::new();
-    let mut text = String::from("t,y\n");
-    for i in 0..40 {
-        let y = if i == 5 {
-            "inf".to_string()
-        } else {
-            format!("{}.0", i % 9)
-        };
-        text.push_str(&format!("{i},{y}\n"));
-    }
-    scene.write("series.csv", text);
-    let out = scene.sweep(&file_grid("series.csv", "y"));
-    let err = assert_refused(&scene, &out, &["series.csv", "\"y\"", "row 6"]);
-    assert!(!err.contains("constant"), "{err}");
+    let out = scene.sweep(&Grid::file("series.csv", "y"));
+    scene.assert_refused(&out, &["series.csv", "directory"]);
 }
 
 // ---------------------------------------------------------------------------------------
 // The flags and the results directory.
 
 #[test]
-fn zero_threads() {
-    let scene = Scene::new();
-    let out = scene.sweep_text(&grid().text(), &["--threads", "0"]);
-    assert_refused(&scene, &out, &["--threads", "0"]);
-}
-
-#[test]
 fn out_pointing_at_a_file() {
     let scene = Scene::new();
     let file = scene.write("taken", "not a directory");
     let grid_path = scene.write("grid.toml", grid().text());
-    let out = scene.sweep_file(&grid_path, &file, &[]);
-    assert_refused(&scene, &out, &["--out", "taken", "not a directory"]);
+    let out = scene.run(&grid_path, &file, &[]);
+    scene.assert_refused(&out, &["--out", "taken", "not a directory"]);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
 }
 
@@ -855,80 +562,12 @@ fn out_inside_a_file() {
     let scene = Scene::new();
     scene.write("taken", "not a directory");
     let grid_path = scene.write("grid.toml", grid().text());
-    let out = scene.sweep_file(&grid_path, &scene.path("taken").join("results"), &[]);
-    assert_refused(&scene, &out, &["--out", "taken", "not a directory"]);
+    let out = scene.run(&grid_path, &scene.path("taken").join("results"), &[]);
+    scene.assert_refused(&out, &["--out", "taken", "not a directory"]);
     assert_eq!(
         std::fs::read_to_string(scene.path("taken")).unwrap(),
         "not a directory"
     );
-}
-
-/// Every file under `dir` with its contents, to show a refused run changed nothing.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                files.insert(
-                    p.strip_prefix(dir).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    files
-}
-
-#[test]
-fn results_of_a_grid_trained_on_different_data() {
-    let scene = Scene::new();
-    let first = scene.write("first.toml", grid().text());
-    let out = scene.sweep_file(&first, &scene.out(), &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let before = snapshot(&scene.out());
-    assert!(
-        before.keys().any(|p| p.ends_with("run.json")),
-        "{:?}",
-        before.keys()
-    );
-
-    // The same settings on another synthetic series (seed 2 instead of 1).
-    let second = scene.write("second.toml", grid().set("data", "seed", "2").text());
-    let out = scene.sweep_file(&second, &scene.out(), &[]);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        !stderr.contains("panicked") && !stderr.to_lowercase().contains("backtrace"),
-        "{stderr}"
-    );
-    assert_eq!(
-        stderr.lines().filter(|l| !l.trim().is_empty()).count(),
-        1,
-        "{stderr}"
-    );
-    for needle in [
-        "different",
-        "seed 1",
-        "--fresh",
-        "--out",
-        &scene.out().display().to_string(),
-    ] {
-        assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
-    }
-    assert_eq!(
-        snapshot(&scene.out()),
-        before,
-        "the refused run changed the results directory"
-    );
-    println!("{}", stderr.trim());
 }
 
 /// Sweeps `first` into `out/`, then `second` into the same directory, which must be refused
@@ -940,31 +579,18 @@ fn refused_over_existing_results(
     change_data: impl FnOnce(),
 ) -> String {
     let first_path = scene.write("first.toml", first);
-    let out = scene.sweep_file(&first_path, &scene.out(), &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = scene.run(&first_path, &scene.out(), &[]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
     let before = snapshot(&scene.out());
+    assert!(
+        before.keys().any(|p| p.ends_with("run.json")),
+        "{:?}",
+        before.keys()
+    );
     change_data();
     let second_path = scene.write("second.toml", second);
-    let out = scene.sweep_file(&second_path, &scene.out(), &[]);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        !stderr.contains("panicked") && !stderr.to_lowercase().contains("backtrace"),
-        "{stderr}"
-    );
-    assert_eq!(
-        stderr.lines().filter(|l| !l.trim().is_empty()).count(),
-        1,
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("--fresh") && stderr.contains("--out"),
-        "{stderr}"
-    );
+    let out = scene.run(&second_path, &scene.out(), &[]);
+    let stderr = common::assert_refused(&out, &["--fresh", "--out"]);
     assert_eq!(
         snapshot(&scene.out()),
         before,
@@ -974,22 +600,39 @@ fn refused_over_existing_results(
 }
 
 #[test]
+fn results_of_a_grid_trained_on_different_data() {
+    let scene = Scene::new();
+    // The same settings on another synthetic series (seed 2 instead of 1).
+    let err = refused_over_existing_results(
+        &scene,
+        &grid().text(),
+        &grid().set("data", "seed", "2").text(),
+        || {},
+    );
+    for needle in [
+        "different",
+        "seed 1",
+        "--fresh",
+        "--out",
+        &scene.out().display().to_string(),
+    ] {
+        assert!(err.contains(needle), "stderr lacks {needle:?}: {err}");
+    }
+}
+
+#[test]
 fn results_trained_on_a_file_whose_values_changed_since() {
     let scene = Scene::new();
-    let csv = |bump: f64| {
-        let mut text = String::from("t,y\n");
-        for i in 0..60 {
-            text.push_str(&format!(
-                "{i},{}\n",
-                (i % 7) as f64 + if i == 30 { bump } else { 0.0 }
-            ));
-        }
-        text
+    let series = |bump: f64| {
+        csv(
+            "t,y",
+            (0..60).map(|i| format!("{i},{}", (i % 7) as f64 + if i == 30 { bump } else { 0.0 })),
+        )
     };
-    scene.write("series.csv", csv(0.0));
-    let g = file_grid("series.csv", "y").text();
+    scene.write("series.csv", series(0.0));
+    let g = Grid::file("series.csv", "y").text();
     let err = refused_over_existing_results(&scene, &g, &g, || {
-        scene.write("series.csv", csv(0.5));
+        scene.write("series.csv", series(0.5));
     });
     assert!(
         err.contains("different") && err.contains("series.csv") && err.contains("60 rows"),
@@ -1010,16 +653,12 @@ fn results_of_the_same_data_split_differently() {
 fn plan_refuses_bad_data_the_same_way() {
     let scene = Scene::new();
     scene.write("series.csv", numbers_csv(60));
-    let grid_path = scene.write("grid.toml", file_grid("series.csv", "close").text());
-    let out = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
+    let grid_path = scene.write("grid.toml", Grid::file("series.csv", "close").text());
+    let out = common::bin()
         .arg("plan")
         .arg(&grid_path)
         .env("RUST_BACKTRACE", "1")
         .output()
         .unwrap();
-    assert_refused(
-        &scene,
-        &out,
-        &["series.csv", "\"close\"", "date, price, volume"],
-    );
+    scene.assert_refused(&out, &["series.csv", "\"close\"", "date, price, volume"]);
 }

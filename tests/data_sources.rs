@@ -2,13 +2,16 @@
 //! policies, `features`, `sort_by`, `rows`, the fingerprint, and one real sweep on the
 //! shipped Microsoft series with a feature column.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use polars::prelude::*;
 use trendsweep::config::{Missing, Scale, Source, SplitSpec, SyntheticKind};
 use trendsweep::data::{Dataset, Fingerprint, Series, load_series};
 use trendsweep::error::is_bad_input;
+
+use common::{csv, read_parquet, run_in as trendsweep, strings, write};
 
 fn file(path: &Path, column: &str) -> Source {
     Source::File {
@@ -68,12 +71,6 @@ fn load_err(source: &Source) -> String {
             format!("{e:#}")
         }
     }
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
 }
 
 fn write_parquet(dir: &Path, name: &str, mut df: DataFrame) -> PathBuf {
@@ -136,10 +133,7 @@ fn csv_with_windows_line_endings_and_a_byte_order_mark() {
 #[test]
 fn csv_text_far_down_a_column_is_named() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut text = String::from("y\n");
-    for i in 0..12_000 {
-        text.push_str(&format!("{i}\n"));
-    }
+    let mut text = csv("y", (0..12_000).map(|i| format!("{i}")));
     // A word that is not a missing-value marker (`n/a`, `NA` and the like count as missing).
     text.push_str("unknown\n");
     let p = write(tmp.path(), "long.csv", &text);
@@ -371,10 +365,10 @@ fn missing_rows_are_numbered_as_in_the_file_after_sort_and_slice() {
 #[test]
 fn features_join_the_windowed_input() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut text = String::from("y,a,b\n");
-    for i in 0..10 {
-        text.push_str(&format!("{i},{},{}\n", 100 + i, 1000 + 2 * i));
-    }
+    let text = csv(
+        "y,a,b",
+        (0..10).map(|i| format!("{i},{},{}", 100 + i, 1000 + 2 * i)),
+    );
     let p = write(tmp.path(), "f.csv", &text);
     let (s, _) = load(&with(file(&p, "y"), |f, _, _, _| {
         f.extend(["b".into(), "a".into()])
@@ -568,18 +562,10 @@ fn synthetic_random_walk_without_noise_is_a_straight_line() {
 // ---------------------------------------------------------------------------------------
 // Whole sweeps on files.
 
-fn trendsweep(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trendsweep"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("running trendsweep")
-}
-
 #[test]
 fn sweep_on_msft_close_with_volume_as_a_feature() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/data/msft_daily.csv");
+    let data = common::root().join("experiments/data/msft_daily.csv");
     let grid = format!(
         "name = \"msft\"\n[data]\npath = {:?}\ncolumn = \"close\"\nfeatures = [\"volume\"]\nsort_by = \"date\"\n\
          window = 8\n[train]\nepochs = 1\nn_dense = 8\nbatch_size = 64\nlearning_rate = 0.001\n",
@@ -605,19 +591,9 @@ fn sweep_on_msft_close_with_volume_as_a_feature() {
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
     );
-    let trials = ParquetReader::new(std::fs::File::open(out.join("trials.parquet")).unwrap())
-        .finish()
-        .unwrap();
+    let trials = read_parquet(&out.join("trials.parquet"));
     assert_eq!(trials.height(), 1);
-    let status = trials
-        .column("status")
-        .unwrap()
-        .get(0)
-        .unwrap()
-        .get_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(status, "ok");
+    assert_eq!(strings(&trials, "status"), ["ok"]);
     let run_info = std::fs::read_to_string(out.join("run.json")).unwrap();
     assert!(
         run_info.contains("msft_daily.csv") && run_info.contains("7983"),
@@ -630,10 +606,10 @@ fn the_same_data_through_another_relative_path_resumes_instead_of_being_refused(
     let tmp = tempfile::tempdir().unwrap();
     let sub = tmp.path().join("exp");
     std::fs::create_dir_all(sub.join("data")).unwrap();
-    let mut text = String::from("t,y\n");
-    for i in 0..120 {
-        text.push_str(&format!("{i},{}\n", (i as f64 * 0.3).sin()));
-    }
+    let text = csv(
+        "t,y",
+        (0..120).map(|i| format!("{i},{}", (i as f64 * 0.3).sin())),
+    );
     write(&sub.join("data"), "s.csv", &text);
     write(
         &sub,

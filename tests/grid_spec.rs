@@ -1,5 +1,7 @@
 //! Grid files: parsing, defaults, expansion, ids, step totals and every user-facing error.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -229,7 +231,7 @@ fn file_source_resolves_against_the_grid_folder() {
 
 #[test]
 fn load_reads_the_file_and_keeps_its_text() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grid/trend-vs-mse.toml");
+    let path = common::fixture("grid/trend-vs-mse.toml");
     let spec = GridSpec::load(&path).unwrap();
     assert_eq!(spec.name, "trend-vs-mse");
     assert_eq!(spec.text, std::fs::read_to_string(&path).unwrap());

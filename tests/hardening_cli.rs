@@ -1,55 +1,24 @@
 //! The command line under hostile conditions: closed or full output streams, absurd sizes,
 //! values f32 cannot hold, flags no machine could honour. Each case runs the real binary.
 
+mod common;
+
 use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
-const GRID: &str = r#"
-name = "tiny"
-[data]
-kind = "sine"
-length = 200
-seed = 1
-window = 4
-[train]
-epochs = 1
-n_dense = 4
-batch_size = 16
-[grid]
-seed = [0, 1]
-"#;
+use common::{Grid, Scene, bin, journal_records};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trendsweep"))
+/// The tiny grid with two seeds: two trials.
+fn grid() -> Grid {
+    Grid::tiny().set("grid", "seed", "[0, 1]")
 }
 
-struct Scene {
-    tmp: tempfile::TempDir,
-}
-
-impl Scene {
-    fn new(grid: &str) -> Scene {
-        let tmp = tempfile::tempdir().unwrap();
-        std::fs::write(tmp.path().join("grid.toml"), grid).unwrap();
-        Scene { tmp }
-    }
-    fn grid(&self) -> PathBuf {
-        self.tmp.path().join("grid.toml")
-    }
-    fn out(&self) -> PathBuf {
-        self.tmp.path().join("out")
-    }
-    fn sweep(&self) -> Command {
-        let mut c = bin();
-        c.arg("sweep")
-            .arg(self.grid())
-            .arg("--out")
-            .arg(self.out())
-            .args(["--threads", "1"]);
-        c.current_dir(self.tmp.path());
-        c
-    }
+/// A scene holding `grid`, and its sweep: `sweep grid.toml --out out --threads 1`.
+fn scene(grid: &Grid) -> (Scene, Command) {
+    let scene = Scene::with_grid(grid.text());
+    let sweep = scene.command(&scene.grid(), &scene.out(), &[]);
+    (scene, sweep)
 }
 
 /// Runs `command` with its stdout closed before anything is printed, as `| head -0` would,
@@ -62,16 +31,12 @@ fn run_with_closed_stdout(mut command: Command) {
         .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    let stderr = text(&out.stderr);
+    let stderr = common::stderr(&out);
     assert!(!stderr.contains("panicked"), "{command:?}: {stderr}");
     assert_eq!(out.status.code(), Some(0), "{command:?}: {stderr}");
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Every table a finished sweep writes is there and the journal has one line per trial.
+/// Every table a finished sweep writes is there and the journal has one record per trial.
 #[track_caller]
 fn assert_complete(out: &Path, trials: usize) {
     for f in [
@@ -83,56 +48,48 @@ fn assert_complete(out: &Path, trials: usize) {
     ] {
         assert!(out.join(f).is_file(), "{f} missing in {}", out.display());
     }
-    let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
-    let records = journal
-        .lines()
-        .filter(|l| l.contains("\"trial_id\""))
-        .count();
-    assert_eq!(records, trials, "{journal}");
+    let journal = out.join("journal.jsonl");
+    assert_eq!(
+        journal_records(&journal).len(),
+        trials,
+        "{}",
+        std::fs::read_to_string(&journal).unwrap()
+    );
 }
 
 #[test]
 fn a_closed_stdout_ends_quietly_after_the_tables_are_written() {
-    let scene = Scene::new(GRID);
-    run_with_closed_stdout(scene.sweep());
+    let (scene, sweep) = scene(&grid());
+    run_with_closed_stdout(sweep);
     assert_complete(&scene.out(), 2);
 }
 
 #[test]
 fn a_full_stderr_and_stdout_cost_nothing() {
-    let scene = Scene::new(GRID);
+    let (scene, mut sweep) = scene(&grid());
     let full = || Stdio::from(File::options().write(true).open("/dev/full").unwrap());
-    let out = scene
-        .sweep()
-        .stdout(full())
-        .stderr(full())
-        .output()
-        .unwrap();
+    let out = sweep.stdout(full()).stderr(full()).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_complete(&scene.out(), 2);
 }
 
 #[test]
 fn a_full_stderr_still_gives_the_bad_input_status() {
-    let scene = Scene::new("name = \"x\"\n[train]\nepochs = 0\n");
+    let scene = Scene::with_grid("name = \"x\"\n[train]\nepochs = 0\n");
     let full = Stdio::from(File::options().write(true).open("/dev/full").unwrap());
-    let out = scene.sweep().stderr(full).output().unwrap();
+    let out = scene
+        .command(&scene.grid(), &scene.out(), &[])
+        .stderr(full)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(!scene.out().exists());
 }
 
 #[test]
 fn report_and_plan_into_a_closed_pipe_do_not_panic() {
-    let scene = Scene::new(GRID);
-    assert!(
-        scene
-            .sweep()
-            .arg("--quiet")
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    let (scene, mut sweep) = scene(&grid());
+    assert!(sweep.arg("--quiet").output().unwrap().status.success());
     for args in [
         vec!["report".to_string(), scene.out().display().to_string()],
         vec!["plan".into(), scene.grid().display().to_string()],
@@ -143,96 +100,42 @@ fn report_and_plan_into_a_closed_pipe_do_not_panic() {
     }
 }
 
-/// Exit status 2, one `error:` line holding every needle, no panic, nothing written.
+/// `sweep grid.toml --out out` with `extra` (`--threads 1` unless `extra` sets it), refused
+/// with exit status 2 and one message holding every needle, and nothing written.
 #[track_caller]
-fn assert_refused(scene: &Scene, out: &Output, needles: &[&str]) -> String {
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("memory allocation"),
-        "{stderr}"
-    );
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "{stderr}");
-    for needle in needles {
-        assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
-    }
-    assert!(
-        !scene.out().exists(),
-        "{} was created",
-        scene.out().display()
-    );
-    stderr
-}
-
-/// `sweep grid --out out` with `extra` (`--threads 1` unless `extra` sets it), refused.
-fn refused(grid: &str, extra: &[&str], needles: &[&str]) -> String {
-    let scene = Scene::new(grid);
-    let mut command = bin();
-    command
-        .arg("sweep")
-        .arg(scene.grid())
-        .arg("--out")
-        .arg(scene.out())
-        .args(extra);
-    if !extra.contains(&"--threads") {
-        command.args(["--threads", "1"]);
-    }
-    let out = command.current_dir(scene.tmp.path()).output().unwrap();
-    assert_refused(&scene, &out, needles)
-}
-
-/// GRID with `line` added to its `[train]` table.
-fn with_train(line: &str) -> String {
-    GRID.replace("[train]\n", &format!("[train]\n{line}\n"))
-        .replace(
-            "n_dense = 4\n",
-            if line.starts_with("n_dense") {
-                ""
-            } else {
-                "n_dense = 4\n"
-            },
-        )
-        .replace(
-            "epochs = 1\n",
-            if line.starts_with("epochs") {
-                ""
-            } else {
-                "epochs = 1\n"
-            },
-        )
+fn refused(grid: &Grid, extra: &[&str], needles: &[&str]) -> String {
+    let scene = Scene::with_grid(grid.text());
+    let out = scene.run(&scene.grid(), &scene.out(), extra);
+    scene.assert_refused(&out, needles)
 }
 
 #[test]
 fn sizes_no_run_could_finish_are_refused_with_the_limit() {
     refused(
-        &with_train("n_dense = 1000000000"),
+        &grid().set("train", "n_dense", "1000000000"),
         &[],
         &["n_dense", "≤ 1048576", "found 1000000000"],
     );
     refused(
-        &with_train("epochs = 1000000000000"),
+        &grid().set("train", "epochs", "1000000000000"),
         &[],
         &["epochs", "≤ 100000", "found 1000000000000"],
     );
-    let axis = GRID
-        .replace(
-            "seed = [0, 1]",
-            "seed = [0, 1]\nbatch_size = [8, 100000000]",
-        )
-        .replace("batch_size = 16\n", "");
+    let axis = grid()
+        .unset("train", "batch_size")
+        .set("grid", "batch_size", "[8, 100000000]");
     refused(&axis, &[], &["batch_size", "≤ 16777216", "found 100000000"]);
-    let long = GRID.replace("length = 200", "length = 1000000000000");
+    let long = grid().set("data", "length", "1000000000000");
     refused(&long, &[], &["length", "≤ 100000000"]);
 }
 
 #[test]
 fn a_trial_that_cannot_fit_in_memory_is_refused_before_training() {
     // 100,001 inputs × 1,048,577 hidden units: about 2 TiB of weights, on any machine.
-    let grid = GRID
-        .replace("length = 200", "length = 200000")
-        .replace("window = 4", "window = 100000")
-        .replace("n_dense = 4", "n_dense = 1048576");
+    let grid = grid()
+        .set("data", "length", "200000")
+        .set("data", "window", "100000")
+        .set("train", "n_dense", "1048576");
     let stderr = refused(
         &grid,
         &[],
@@ -246,85 +149,84 @@ fn a_trial_that_cannot_fit_in_memory_is_refused_before_training() {
         ],
     );
     // The same check guards `plan`.
-    let scene = Scene::new(&grid);
+    let scene = Scene::with_grid(grid.text());
     let out = bin().arg("plan").arg(scene.grid()).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("lower n_dense"), "{stderr}");
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("lower n_dense"), "{stderr}");
 }
 
 #[test]
 fn factors_f32_cannot_hold_are_refused() {
     refused(
-        &with_train("learning_rate = 1e-300"),
+        &grid().set("train", "learning_rate", "1e-300"),
         &[],
         &["learning_rate", "f32", "1e-300"],
     );
     refused(
-        &with_train("lambda = 1e200"),
+        &grid().set("train", "lambda", "1e200"),
         &[],
         &["lambda", "f32", "1e200"],
     );
     refused(
-        &with_train("lambda = 1e-45"),
+        &grid().set("train", "lambda", "1e-45"),
         &[],
         &["lambda", "f32", "1e-45"],
     );
     // 0 stays a valid λ (the plain squared error), and ordinary values pass.
-    let scene = Scene::new(&with_train("lambda = 0.0\nlearning_rate = 1e-30"));
-    let out = scene.sweep().arg("--quiet").output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (_scene, mut sweep) = scene(&grid().set("train", "lambda", "0.0").set(
+        "train",
+        "learning_rate",
+        "1e-30",
+    ));
+    let out = sweep.arg("--quiet").output().unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
 }
 
 #[test]
 fn absurd_thread_counts_are_refused_at_once() {
     let started = std::time::Instant::now();
     refused(
-        GRID,
+        &grid(),
         &["--threads", "100000"],
         &["--threads 100000", "1 to 1024"],
     );
-    refused(GRID, &["--threads", "0"], &["--threads 0", "1 to 1024"]);
+    refused(&grid(), &["--threads", "0"], &["--threads 0", "1 to 1024"]);
     assert!(started.elapsed().as_secs() < 10);
 }
 
 #[test]
 fn names_too_long_for_a_folder_are_bad_input() {
     let long = "n".repeat(300);
-    let scene = Scene::new(&GRID.replace("name = \"tiny\"", &format!("name = \"{long}\"")));
+    let scene = Scene::with_grid(grid().set("top", "name", &format!("\"{long}\"")).text());
     // Without --out the name becomes the folder.
     let out = bin()
         .arg("sweep")
         .arg(scene.grid())
-        .current_dir(scene.tmp.path())
+        .current_dir(scene.root())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("at most 200 bytes"),
-        "{}",
-        text(&out.stderr)
-    );
-    assert!(!scene.tmp.path().join("results").exists());
-    let scene = Scene::new(GRID);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("at most 200 bytes"), "{err}");
+    assert!(!scene.path("results").exists());
+    let scene = Scene::with_grid(grid().text());
     let out = bin()
         .arg("sweep")
         .arg(scene.grid())
         .arg("--out")
-        .arg(scene.tmp.path().join(&long))
+        .arg(scene.path(&long))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("300 bytes long"),
-        "{}",
-        text(&out.stderr)
-    );
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("300 bytes long"), "{err}");
 }
 
 #[test]
 fn a_grid_file_that_is_a_fifo_a_directory_or_huge_is_refused() {
-    let scene = Scene::new(GRID);
-    let fifo = scene.tmp.path().join("fifo.toml");
+    let scene = Scene::with_grid(grid().text());
+    let fifo = scene.path("fifo.toml");
     assert!(
         Command::new("mkfifo")
             .arg(&fifo)
@@ -332,11 +234,11 @@ fn a_grid_file_that_is_a_fifo_a_directory_or_huge_is_refused() {
             .unwrap()
             .success()
     );
-    let huge = scene.tmp.path().join("huge.toml");
+    let huge = scene.path("huge.toml");
     File::create(&huge).unwrap().set_len(2 << 20).unwrap();
     for (path, needle) in [
         (&fifo, "not a regular file"),
-        (&scene.tmp.path().to_path_buf(), "a directory"),
+        (&scene.root().to_path_buf(), "a directory"),
         (&huge, "at most"),
     ] {
         let mut child = bin()
@@ -354,14 +256,15 @@ fn a_grid_file_that_is_a_fifo_a_directory_or_huge_is_refused() {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         let out = child.wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-        assert!(text(&out.stderr).contains(needle), "{}", text(&out.stderr));
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(needle), "{err}");
     }
 }
 
 #[test]
 fn slurm_options_that_would_inject_script_lines_are_refused() {
-    let scene = Scene::new(GRID);
+    let scene = Scene::with_grid(grid().text());
     let out = bin()
         .arg("slurm")
         .arg(scene.grid())
@@ -369,12 +272,9 @@ fn slurm_options_that_would_inject_script_lines_are_refused() {
         .arg(scene.out())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("--time"),
-        "{}",
-        text(&out.stderr)
-    );
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--time"), "{err}");
     assert!(!scene.out().exists());
 }
 
@@ -382,16 +282,23 @@ fn slurm_options_that_would_inject_script_lines_are_refused() {
 fn plan_checks_memory_without_listing_a_huge_grid() {
     let list = |n: usize, f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<Vec<_>>().join(", ");
     // 10,000 seeds × 10,000 λ × 1,000 learning rates: 10^11 trials.
-    let grid = format!(
-        "{}lambda = [{}]\nlearning_rate = [{}]\n",
-        GRID.replace(
-            "seed = [0, 1]",
-            &format!("seed = [{}]", list(10_000, &|i| i.to_string()))
-        ),
-        list(10_000, &|i| format!("{i}.5")),
-        list(1_000, &|i| format!("{}e-4", i + 1)),
-    );
-    let scene = Scene::new(&grid);
+    let grid = grid()
+        .set(
+            "grid",
+            "seed",
+            &format!("[{}]", list(10_000, &|i| i.to_string())),
+        )
+        .set(
+            "grid",
+            "lambda",
+            &format!("[{}]", list(10_000, &|i| format!("{i}.5"))),
+        )
+        .set(
+            "grid",
+            "learning_rate",
+            &format!("[{}]", list(1_000, &|i| format!("{}e-4", i + 1))),
+        );
+    let scene = Scene::with_grid(grid.text());
     let started = std::time::Instant::now();
     let out = bin().arg("plan").arg(scene.grid()).output().unwrap();
     assert!(
@@ -399,10 +306,7 @@ fn plan_checks_memory_without_listing_a_huge_grid() {
         "plan took {:?}",
         started.elapsed()
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).contains("100,000,000,000 trials"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let printed = common::stdout(&out);
+    assert!(printed.contains("100,000,000,000 trials"), "{printed}");
 }

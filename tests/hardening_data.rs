@@ -4,123 +4,26 @@
 //! exported by other tools. Each is either read correctly or refused with exit status 2,
 //! one `error:` line naming the problem, and nothing written.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use trendsweep::config::{Missing, Source};
 use trendsweep::data::{Series, load_series};
 
-/// A temporary folder with a grid file, data files and the results directory `out/`.
-struct Scene {
-    tmp: tempfile::TempDir,
+use common::{Grid, Scene, csv};
+
+/// A one-trial sweep of `grid` in `scene`, quietly.
+fn sweep(scene: &Scene, grid: &Grid) -> Output {
+    let path = scene.write("grid.toml", grid.text());
+    scene.run(&path, &scene.out(), &["--quiet"])
 }
 
-impl Scene {
-    fn new() -> Scene {
-        Scene {
-            tmp: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
-    }
-
-    fn out(&self) -> PathBuf {
-        self.path("out")
-    }
-
-    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, contents).unwrap();
-        p
-    }
-
-    /// Copies a file of tests/fixtures/data into the scene.
-    fn fixture(&self, name: &str) -> PathBuf {
-        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/data")
-            .join(name);
-        let to = self.path(name);
-        std::fs::copy(from, &to).unwrap();
-        to
-    }
-
-    /// The command for a one-trial sweep of `data_lines` (TOML lines of `[data]`).
-    fn command(&self, data_lines: &str) -> Command {
-        let grid = format!(
-            "name = \"odd\"\n[data]\nwindow = 4\nval_fraction = 0.2\n{data_lines}\n\
-             [train]\nepochs = 1\nn_dense = 4\nbatch_size = 16\n"
-        );
-        self.write("grid.toml", grid);
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trendsweep"));
-        cmd.args([
-            "sweep",
-            "grid.toml",
-            "--out",
-            "out",
-            "--threads",
-            "1",
-            "--quiet",
-        ])
-        .current_dir(self.tmp.path())
-        .env("RUST_BACKTRACE", "1");
-        cmd
-    }
-
-    fn sweep(&self, data_lines: &str) -> Output {
-        self.command(data_lines)
-            .output()
-            .expect("running trendsweep")
-    }
-}
-
-/// `path = ..., column = ...` plus `extra` lines, for a file in the scene.
-fn data(path: &str, column: &str, extra: &str) -> String {
-    format!("path = {path:?}\ncolumn = {column:?}\n{extra}")
-}
-
-/// Exit status 2, one `error:` line holding every needle, no panic, no results directory.
-#[track_caller]
-fn assert_refused(scene: &Scene, out: &Output, needles: &[&str]) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "expected exit status 2\nstderr: {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    assert!(
-        !stderr.to_lowercase().contains("backtrace"),
-        "backtrace: {stderr}"
-    );
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "expected one message line, got:\n{stderr}");
-    assert!(lines[0].starts_with("error: "), "{stderr}");
-    for needle in needles {
-        assert!(
-            stderr.contains(needle),
-            "stderr lacks {needle:?}:\n{stderr}"
-        );
-    }
-    assert!(
-        !scene.out().exists(),
-        "the results directory was created\n{stderr}"
-    );
-    println!("{}", lines[0]);
-    stderr
-}
-
-#[track_caller]
-fn assert_trained(scene: &Scene, out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(scene.out().join("trials.parquet").exists());
+/// The tiny grid on `column` of the file `path`, with `extra` lines in its `[data]` table.
+fn data(path: &str, column: &str, extra: &str) -> Grid {
+    Grid::file(path, column).lines("data", extra)
 }
 
 fn file_source(
@@ -170,11 +73,12 @@ fn shuffled_days(n: usize) -> Vec<(u32, u32, u32, usize)> {
 }
 
 fn dmy_csv(n: usize) -> String {
-    let mut text = String::from("date,y\n");
-    for (y, m, d, i) in shuffled_days(n) {
-        text.push_str(&format!("{d:02}/{m:02}/{y},{i}\n"));
-    }
-    text
+    csv(
+        "date,y",
+        shuffled_days(n)
+            .into_iter()
+            .map(|(y, m, d, i)| format!("{d:02}/{m:02}/{y},{i}")),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -184,9 +88,8 @@ fn dmy_csv(n: usize) -> String {
 fn day_month_year_dates_are_refused_without_date_format() {
     let scene = Scene::new();
     scene.write("s.csv", dmy_csv(60));
-    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"date\""));
-    assert_refused(
-        &scene,
+    let out = sweep(&scene, &data("s.csv", "y", "sort_by = \"date\""));
+    scene.assert_refused(
         &out,
         &[
             "s.csv",
@@ -212,12 +115,15 @@ fn date_format_sorts_day_month_year_dates_as_dates() {
     ));
     let expected: Vec<f64> = (0..60).map(|i| i as f64).collect();
     assert_eq!(*series.values, *expected);
-    let out = scene.sweep(&data(
-        "s.csv",
-        "y",
-        "sort_by = \"date\"\ndate_format = \"%d/%m/%Y\"",
-    ));
-    assert_trained(&scene, &out);
+    let out = sweep(
+        &scene,
+        &data(
+            "s.csv",
+            "y",
+            "sort_by = \"date\"\ndate_format = \"%d/%m/%Y\"",
+        ),
+    );
+    scene.assert_trained(&out);
 }
 
 #[test]
@@ -284,13 +190,15 @@ fn a_row_in_another_date_format_is_refused_naming_it() {
     lines[7] = "2020-01-07,6".into();
     text = lines.join("\n") + "\n";
     scene.write("s.csv", text);
-    let out = scene.sweep(&data(
-        "s.csv",
-        "y",
-        "sort_by = \"date\"\ndate_format = \"%d/%m/%Y\"",
-    ));
-    assert_refused(
+    let out = sweep(
         &scene,
+        &data(
+            "s.csv",
+            "y",
+            "sort_by = \"date\"\ndate_format = \"%d/%m/%Y\"",
+        ),
+    );
+    scene.assert_refused(
         &out,
         &[
             "s.csv",
@@ -305,54 +213,58 @@ fn a_row_in_another_date_format_is_refused_naming_it() {
 fn date_format_without_sort_by_is_refused() {
     let scene = Scene::new();
     scene.write("s.csv", dmy_csv(60));
-    let out = scene.sweep(&data("s.csv", "y", "date_format = \"%d/%m/%Y\""));
-    assert_refused(&scene, &out, &["grid.toml", "date_format", "sort_by"]);
+    let out = sweep(&scene, &data("s.csv", "y", "date_format = \"%d/%m/%Y\""));
+    scene.assert_refused(&out, &["grid.toml", "date_format", "sort_by"]);
     // Local times only: an offset would order instants by their local clock.
-    let out = scene.sweep(&data(
-        "s.csv",
-        "y",
-        "sort_by = \"date\"\ndate_format = \"%d/%m/%Y %H:%M %z\"",
-    ));
-    assert_refused(&scene, &out, &["grid.toml", "date_format", "time zones"]);
-    let out = scene.sweep(&data(
-        "s.csv",
-        "y",
-        "sort_by = \"date\"\ndate_format = \"dd/mm/yyyy\"",
-    ));
-    assert_refused(&scene, &out, &["grid.toml", "date_format", "%d/%m/%Y"]);
+    let out = sweep(
+        &scene,
+        &data(
+            "s.csv",
+            "y",
+            "sort_by = \"date\"\ndate_format = \"%d/%m/%Y %H:%M %z\"",
+        ),
+    );
+    scene.assert_refused(&out, &["grid.toml", "date_format", "time zones"]);
+    let out = sweep(
+        &scene,
+        &data(
+            "s.csv",
+            "y",
+            "sort_by = \"date\"\ndate_format = \"dd/mm/yyyy\"",
+        ),
+    );
+    scene.assert_refused(&out, &["grid.toml", "date_format", "%d/%m/%Y"]);
 }
 
 #[test]
 fn date_format_with_a_numeric_sort_key_is_refused() {
     let scene = Scene::new();
-    let mut text = String::from("t,y\n");
-    for i in 0..40 {
-        text.push_str(&format!("{},{}\n", (i * 7) % 40, i % 9));
-    }
+    let text = csv(
+        "t,y",
+        (0..40).map(|i| format!("{},{}", (i * 7) % 40, i % 9)),
+    );
     scene.write("s.csv", text);
-    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"t\"\ndate_format = \"%Y\""));
-    assert_refused(&scene, &out, &["s.csv", "date_format", "\"t\"", "numbers"]);
+    let out = sweep(
+        &scene,
+        &data("s.csv", "y", "sort_by = \"t\"\ndate_format = \"%Y\""),
+    );
+    scene.assert_refused(&out, &["s.csv", "date_format", "\"t\"", "numbers"]);
 }
 
 #[test]
 fn a_sort_key_that_is_neither_numbers_nor_dates_is_refused() {
     let scene = Scene::new();
-    let mut text = String::from("label,y\n");
-    for i in 0..40 {
-        text.push_str(&format!("item{},{}\n", (i * 7) % 40, i % 9));
-    }
-    scene.write("s.csv", &text);
-    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"label\""));
-    assert_refused(
-        &scene,
-        &out,
-        &["s.csv", "\"label\"", "\"item0\"", "date_format"],
+    let text = csv(
+        "label,y",
+        (0..40).map(|i| format!("item{},{}", (i * 7) % 40, i % 9)),
     );
+    scene.write("s.csv", &text);
+    let out = sweep(&scene, &data("s.csv", "y", "sort_by = \"label\""));
+    scene.assert_refused(&out, &["s.csv", "\"label\"", "\"item0\"", "date_format"]);
     let scene = Scene::new();
     scene.write("s.csv", text.replace("item", "").replace("\n7,", "\n,"));
-    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"label\""));
-    assert_refused(
-        &scene,
+    let out = sweep(&scene, &data("s.csv", "y", "sort_by = \"label\""));
+    scene.assert_refused(
         &out,
         &[
             "s.csv",
@@ -375,12 +287,15 @@ fn parquet_date_columns_sort_as_dates() {
         .collect();
     assert_eq!(*sorted.values, *expected);
     assert_ne!(*unsorted.values, *expected);
-    let out = scene.sweep(&data(
-        "decimal_column.parquet",
-        "y",
-        "sort_by = \"day\"\ndate_format = \"%Y-%m-%d\"",
-    ));
-    assert_refused(&scene, &out, &["date_format", "\"day\"", "dates already"]);
+    let out = sweep(
+        &scene,
+        &data(
+            "decimal_column.parquet",
+            "y",
+            "sort_by = \"day\"\ndate_format = \"%Y-%m-%d\"",
+        ),
+    );
+    scene.assert_refused(&out, &["date_format", "\"day\"", "dates already"]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -413,17 +328,16 @@ fn missing_markers_follow_the_missing_policy() {
     assert_eq!(filled.values.len(), 60);
     // Row 10 (NA) lies between 9 % 9 = 0 and 11 % 9 = 2.
     assert_eq!(filled.values[10], 1.0);
-    let out = scene.sweep(&data("s.csv", "y", "missing = \"drop\""));
-    assert_trained(&scene, &out);
+    let out = sweep(&scene, &data("s.csv", "y", "missing = \"drop\""));
+    scene.assert_trained(&out);
 }
 
 #[test]
 fn missing_markers_under_the_error_policy_name_the_policies_that_accept_them() {
     let scene = Scene::new();
     scene.write("s.csv", markers_csv());
-    let out = scene.sweep(&data("s.csv", "y", ""));
-    assert_refused(
-        &scene,
+    let out = sweep(&scene, &data("s.csv", "y", ""));
+    scene.assert_refused(
         &out,
         &[
             "s.csv",
@@ -450,9 +364,11 @@ fn a_word_among_numbers_is_still_text_and_named_by_its_file_row() {
         text.push_str(&format!("{},{y}\n", 40 - i));
     }
     scene.write("s.csv", text);
-    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"t\"\nmissing = \"drop\""));
-    assert_refused(
+    let out = sweep(
         &scene,
+        &data("s.csv", "y", "sort_by = \"t\"\nmissing = \"drop\""),
+    );
+    scene.assert_refused(
         &out,
         &[
             "s.csv",
@@ -472,8 +388,8 @@ fn an_unused_decimal_or_float16_parquet_column_does_not_matter() {
     for name in ["decimal_column.parquet", "float16_column.parquet"] {
         let scene = Scene::new();
         scene.fixture(name);
-        let out = scene.sweep(&data(name, "y", "sort_by = \"day\""));
-        assert_trained(&scene, &out);
+        let out = sweep(&scene, &data(name, "y", "sort_by = \"day\""));
+        scene.assert_trained(&out);
     }
 }
 
@@ -481,9 +397,8 @@ fn an_unused_decimal_or_float16_parquet_column_does_not_matter() {
 fn a_named_decimal_or_float16_parquet_column_is_refused_naming_its_type() {
     let scene = Scene::new();
     scene.fixture("decimal_column.parquet");
-    let out = scene.sweep(&data("decimal_column.parquet", "price", ""));
-    assert_refused(
-        &scene,
+    let out = sweep(&scene, &data("decimal_column.parquet", "price", ""));
+    scene.assert_refused(
         &out,
         &[
             "decimal_column.parquet",
@@ -494,18 +409,19 @@ fn a_named_decimal_or_float16_parquet_column_is_refused_naming_its_type() {
     );
     let scene = Scene::new();
     scene.fixture("float16_column.parquet");
-    let out = scene.sweep(&data(
-        "float16_column.parquet",
-        "y",
-        "features = [\"half\"]",
-    ));
-    assert_refused(
+    let out = sweep(
         &scene,
+        &data("float16_column.parquet", "y", "features = [\"half\"]"),
+    );
+    scene.assert_refused(
         &out,
         &["float16_column.parquet", "features", "\"half\"", "Float16"],
     );
-    let out = scene.sweep(&data("float16_column.parquet", "y", "sort_by = \"nope\""));
-    assert_refused(&scene, &out, &["sort_by = \"nope\"", "day, y, half"]);
+    let out = sweep(
+        &scene,
+        &data("float16_column.parquet", "y", "sort_by = \"nope\""),
+    );
+    scene.assert_refused(&out, &["sort_by = \"nope\"", "day, y, half"]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -518,8 +434,8 @@ fn a_two_gib_file_is_refused_before_reading() {
     // Sparse: no disk space is used.
     std::fs::File::create(&p).unwrap().set_len(2 << 30).unwrap();
     let started = Instant::now();
-    let out = scene.sweep(&data("big.csv", "y", ""));
-    assert_refused(&scene, &out, &["big.csv", "2.0 GiB", "1.0 GiB"]);
+    let out = sweep(&scene, &data("big.csv", "y", ""));
+    scene.assert_refused(&out, &["big.csv", "2.0 GiB", "1.0 GiB"]);
     assert!(
         started.elapsed() < Duration::from_secs(30),
         "took {:?}",
@@ -531,41 +447,36 @@ fn a_two_gib_file_is_refused_before_reading() {
 // Item 16: values beyond what f64 metrics and f32 training hold.
 
 fn scaled_csv(factor: f64) -> String {
-    let mut text = String::from("t,y\n");
-    for i in 0..60 {
-        text.push_str(&format!("{i},{:e}\n", factor * (1.0 + (i % 7) as f64)));
-    }
-    text
+    csv(
+        "t,y",
+        (0..60).map(|i| format!("{i},{:e}", factor * (1.0 + (i % 7) as f64))),
+    )
 }
 
 #[test]
 fn huge_and_tiny_values_are_refused_for_their_range_not_as_constant() {
     let scene = Scene::new();
     scene.write("s.csv", scaled_csv(1e200));
-    let err = assert_refused(
-        &scene,
-        &scene.sweep(&data("s.csv", "y", "")),
+    let err = scene.assert_refused(
+        &sweep(&scene, &data("s.csv", "y", "")),
         &["s.csv", "\"y\"", "7e200", "1e100", "f64"],
     );
     assert!(!err.contains("constant"), "{err}");
     scene.write("s.csv", scaled_csv(1e-200));
-    let err = assert_refused(
-        &scene,
-        &scene.sweep(&data("s.csv", "y", "")),
+    let err = scene.assert_refused(
+        &sweep(&scene, &data("s.csv", "y", "")),
         &["s.csv", "\"y\"", "6e-200", "1e-100", "f64"],
     );
     assert!(!err.contains("constant"), "{err}");
     // Without scaling the model sees the values in f32.
     scene.write("s.csv", scaled_csv(1e30));
-    assert_refused(
-        &scene,
-        &scene.sweep(&data("s.csv", "y", "scale = \"none\"")),
+    scene.assert_refused(
+        &sweep(&scene, &data("s.csv", "y", "scale = \"none\"")),
         &["s.csv", "f32", "scale = \"zscore\""],
     );
     scene.write("s.csv", scaled_csv(1e-30));
-    assert_refused(
-        &scene,
-        &scene.sweep(&data("s.csv", "y", "scale = \"none\"")),
+    scene.assert_refused(
+        &sweep(&scene, &data("s.csv", "y", "scale = \"none\"")),
         &["s.csv", "f32", "scale = \"zscore\""],
     );
 }
@@ -575,8 +486,8 @@ fn large_and_small_values_within_range_train() {
     for factor in [1e30, 1e-30] {
         let scene = Scene::new();
         scene.write("s.csv", scaled_csv(factor));
-        let out = scene.sweep(&data("s.csv", "y", ""));
-        assert_trained(&scene, &out);
+        let out = sweep(&scene, &data("s.csv", "y", ""));
+        scene.assert_trained(&out);
     }
 }
 
@@ -592,8 +503,9 @@ fn a_fifo_as_the_data_file_is_refused_without_blocking() {
         .status()
         .expect("running mkfifo");
     assert!(made.success());
+    let grid = scene.write("grid.toml", data("pipe.csv", "y", "").text());
     let mut child = scene
-        .command(&data("pipe.csv", "y", ""))
+        .command(&grid, &scene.out(), &["--quiet"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -608,8 +520,8 @@ fn a_fifo_as_the_data_file_is_refused_without_blocking() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let out = child.wait_with_output().unwrap();
-    assert_refused(&scene, &out, &["pipe.csv", "FIFO", "regular file"]);
-    let out = scene.sweep(&data("/dev/zero", "y", ""));
+    scene.assert_refused(&out, &["pipe.csv", "FIFO", "regular file"]);
+    let out = sweep(&scene, &data("/dev/zero", "y", ""));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -638,40 +550,42 @@ fn a_byte_order_mark_crlf_lines_and_quoted_numbers_read_as_plain_csv() {
     let series = load(&file_source(&p, "y", Some("t"), None, Missing::Error));
     let expected: Vec<f64> = rows.iter().map(|r| r.1).collect();
     assert_eq!(*series.values, *expected);
-    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"t\""));
-    assert_trained(&scene, &out);
+    let out = sweep(&scene, &data("s.csv", "y", "sort_by = \"t\""));
+    scene.assert_trained(&out);
 }
 
 #[test]
 fn a_semicolon_separated_file_is_refused_saying_so() {
     let scene = Scene::new();
-    let mut text = String::from("t;y\n");
-    for (i, y) in plain_rows(40) {
-        text.push_str(&format!("{i};{y}\n"));
-    }
+    let text = csv(
+        "t;y",
+        plain_rows(40).into_iter().map(|(i, y)| format!("{i};{y}")),
+    );
     scene.write("s.csv", text);
-    let out = scene.sweep(&data("s.csv", "y", ""));
-    assert_refused(&scene, &out, &["s.csv", "\";\"", "comma"]);
+    let out = sweep(&scene, &data("s.csv", "y", ""));
+    scene.assert_refused(&out, &["s.csv", "\";\"", "comma"]);
 }
 
 #[test]
 fn a_header_only_file_is_refused_as_too_short() {
     let scene = Scene::new();
     scene.write("s.csv", "t,y\n");
-    let out = scene.sweep(&data("s.csv", "y", ""));
-    assert_refused(&scene, &out, &["s.csv", "0 rows", "at least"]);
+    let out = sweep(&scene, &data("s.csv", "y", ""));
+    scene.assert_refused(&out, &["s.csv", "0 rows", "at least"]);
 }
 
 #[test]
 fn duplicate_column_names_are_refused_naming_the_column() {
     let scene = Scene::new();
-    let mut text = String::from("t,y,y\n");
-    for (i, y) in plain_rows(40) {
-        text.push_str(&format!("{i},{y},{}\n", y * 2.0));
-    }
+    let text = csv(
+        "t,y,y",
+        plain_rows(40)
+            .into_iter()
+            .map(|(i, y)| format!("{i},{y},{}", y * 2.0)),
+    );
     scene.write("s.csv", text);
-    let out = scene.sweep(&data("s.csv", "y", ""));
-    assert_refused(&scene, &out, &["s.csv", "\"y\""]);
+    let out = sweep(&scene, &data("s.csv", "y", ""));
+    scene.assert_refused(&out, &["s.csv", "\"y\""]);
 }
 
 #[test]
@@ -687,9 +601,8 @@ fn a_sort_key_with_nan_or_spaces_around_dates() {
         text.push_str(&format!("{t},{}\n", i % 9));
     }
     scene.write("s.csv", text);
-    let out = scene.sweep(&data("s.csv", "y", "sort_by = \"t\""));
-    assert_refused(
-        &scene,
+    let out = sweep(&scene, &data("s.csv", "y", "sort_by = \"t\""));
+    scene.assert_refused(
         &out,
         &[
             "s.csv",
@@ -698,10 +611,12 @@ fn a_sort_key_with_nan_or_spaces_around_dates() {
             "data row 9 (line 10 of the file)",
         ],
     );
-    let mut text = String::from("d,y\n");
-    for (y, m, d, i) in shuffled_days(40) {
-        text.push_str(&format!(" {y}-{m:02}-{d:02} ,{i}\n"));
-    }
+    let text = csv(
+        "d,y",
+        shuffled_days(40)
+            .into_iter()
+            .map(|(y, m, d, i)| format!(" {y}-{m:02}-{d:02} ,{i}")),
+    );
     let p = scene.write("d.csv", text);
     let series = load(&file_source(&p, "y", Some("d"), None, Missing::Error));
     assert_eq!(
@@ -720,8 +635,8 @@ fn a_sparse_file_under_the_size_limit_is_refused_by_its_first_line() {
         .set_len(512 << 20)
         .unwrap();
     let started = Instant::now();
-    let out = scene.sweep(&data("zeros.csv", "y", ""));
-    assert_refused(&scene, &out, &["zeros.csv", "first line", "header"]);
+    let out = sweep(&scene, &data("zeros.csv", "y", ""));
+    scene.assert_refused(&out, &["zeros.csv", "first line", "header"]);
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "took {:?}",
@@ -732,17 +647,17 @@ fn a_sparse_file_under_the_size_limit_is_refused_by_its_first_line() {
         text.extend(format!("{i},{}\n", i % 7).bytes());
     }
     scene.write("nul.csv", text);
-    let out = scene.sweep(&data("nul.csv", "y", ""));
-    assert_refused(&scene, &out, &["nul.csv", "NUL"]);
+    let out = sweep(&scene, &data("nul.csv", "y", ""));
+    scene.assert_refused(&out, &["nul.csv", "NUL"]);
 }
 
 #[test]
 fn blank_lines_at_the_end_are_not_missing_values_and_cr_only_lines_are_named() {
     let scene = Scene::new();
-    let mut text = String::from("t,y\n");
-    for (i, y) in plain_rows(40) {
-        text.push_str(&format!("{i},{y}\n"));
-    }
+    let text = csv(
+        "t,y",
+        plain_rows(40).into_iter().map(|(i, y)| format!("{i},{y}")),
+    );
     let p = scene.write("s.csv", format!("{text}\n\r\n\n"));
     let series = load(&file_source(&p, "y", None, None, Missing::Error));
     assert_eq!(series.values.len(), 40);
@@ -754,6 +669,6 @@ fn blank_lines_at_the_end_are_not_missing_values_and_cr_only_lines_are_named() {
         .to_string();
     assert!(err.contains("1 missing"), "{err}");
     scene.write("cr.csv", text.replace('\n', "\r"));
-    let out = scene.sweep(&data("cr.csv", "y", ""));
-    assert_refused(&scene, &out, &["cr.csv", "carriage return"]);
+    let out = sweep(&scene, &data("cr.csv", "y", ""));
+    scene.assert_refused(&out, &["cr.csv", "carriage return"]);
 }

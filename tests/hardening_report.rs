@@ -2,17 +2,17 @@
 //! journal must carry whatever they are, integer columns dataframes can subtract, merged and
 //! empty results directories, and baselines kept across windows.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use polars::prelude::*;
 use proptest::prelude::*;
 use trendsweep::config::{Activation, LossKind, TrainConfig};
 use trendsweep::results::{BaselineRow, EpochMetrics, TrialRecord, TrialResult, TrialStatus};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trendsweep"))
-}
+use common::{assert_ok, assert_refused, read_csv, read_parquet, report, snapshot, write};
 
 fn grid_text(name: &str, extra_data: &str, window: &str) -> String {
     format!(
@@ -36,52 +36,11 @@ seed = [0, 1]
     )
 }
 
-fn write_grid(dir: &Path, file: &str, text: &str) -> PathBuf {
-    let path = dir.join(file);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
+/// A sweep of `grid` into `out`, quietly, with `extra` flags.
 fn sweep(grid: &Path, out: &Path, extra: &[&str]) -> Output {
-    bin()
-        .arg("sweep")
-        .arg(grid)
-        .arg("--out")
-        .arg(out)
-        .args(["--threads", "1", "--quiet"])
-        .args(extra)
-        .output()
-        .unwrap()
-}
-
-fn report(args: &[&Path], extra: &[&str]) -> Output {
-    bin().arg("report").args(args).args(extra).output().unwrap()
-}
-
-#[track_caller]
-fn assert_ok(out: &Output) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}\nstdout: {}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-}
-
-fn read_parquet(path: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(path).unwrap())
-        .finish()
-        .unwrap()
-}
-
-fn read_csv(path: &Path) -> DataFrame {
-    CsvReadOptions::default()
-        .with_has_header(true)
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .unwrap()
-        .finish()
-        .unwrap()
+    let mut flags = vec!["--quiet"];
+    flags.extend(extra);
+    common::sweep(grid, out, &flags)
 }
 
 // ---- item 1: no validation split, and every value the journal can be given ----
@@ -89,11 +48,11 @@ fn read_csv(path: &Path) -> DataFrame {
 #[test]
 fn a_run_without_validation_reports_training_figures_and_says_why_the_rest_is_blank() {
     let tmp = tempfile::tempdir().unwrap();
-    let grid = write_grid(
+    let grid = write(
         tmp.path(),
         "g.toml",
         // A batch-size axis too, so the report has heatmaps to speak of.
-        &grid_text("noval", "val_fraction = 0.0", "window = 8")
+        grid_text("noval", "val_fraction = 0.0", "window = 8")
             .replace("batch_size = 16\n", "")
             .replace("seed = [0, 1]", "batch_size = [8, 16]"),
     );
@@ -366,7 +325,7 @@ proptest! {
 #[test]
 fn integer_columns_are_signed_64_bit_in_parquet_and_csv() {
     let tmp = tempfile::tempdir().unwrap();
-    let grid = write_grid(tmp.path(), "g.toml", &grid_text("ints", "", "window = 8"));
+    let grid = write(tmp.path(), "g.toml", grid_text("ints", "", "window = 8"));
     let out = tmp.path().join("out");
     assert_ok(&sweep(&grid, &out, &[]));
     let ints = [
@@ -416,41 +375,14 @@ fn integer_columns_are_signed_64_bit_in_parquet_and_csv() {
 
 // ---- item 15: merging ----
 
-/// Every file under `dir` with its bytes, to tell that a command wrote nothing there.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(snapshot(&path));
-        } else {
-            out.push((path.clone(), std::fs::read(&path).unwrap()));
-        }
-    }
-    out.sort();
-    out
-}
-
-#[track_caller]
-fn assert_refused(out: &Output, needles: &[&str]) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(lines[0].starts_with("error: "), "{stderr}");
-    for n in needles {
-        assert!(stderr.contains(n), "lacks {n:?}: {stderr}");
-    }
-}
-
 /// Two halves of one grid (seeds 0-1 and 2-3) on the same data, as two sweeps would leave.
 fn two_halves(root: &Path) -> (PathBuf, PathBuf) {
     let (a, b) = (root.join("a"), root.join("b"));
-    let ga = write_grid(root, "a.toml", &grid_text("half", "", "window = 8"));
-    let gb = write_grid(
+    let ga = write(root, "a.toml", grid_text("half", "", "window = 8"));
+    let gb = write(
         root,
         "b.toml",
-        &grid_text("half", "", "window = 8").replace("seed = [0, 1]", "seed = [2, 3]"),
+        grid_text("half", "", "window = 8").replace("seed = [0, 1]", "seed = [2, 3]"),
     );
     assert_ok(&sweep(&ga, &a, &[]));
     assert_ok(&sweep(&gb, &b, &[]));
@@ -521,11 +453,11 @@ fn a_merged_directory_is_a_results_directory_like_any_other() {
 fn directories_trained_on_different_data_are_not_pooled() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    let ga = write_grid(tmp.path(), "a.toml", &grid_text("same", "", "window = 8"));
-    let gb = write_grid(
+    let ga = write(tmp.path(), "a.toml", grid_text("same", "", "window = 8"));
+    let gb = write(
         tmp.path(),
         "b.toml",
-        &grid_text("same", "", "window = 8").replace("period = 60.0", "period = 30.0"),
+        grid_text("same", "", "window = 8").replace("period = 60.0", "period = 30.0"),
     );
     assert_ok(&sweep(&ga, &a, &[]));
     assert_ok(&sweep(&gb, &b, &[]));
@@ -543,7 +475,7 @@ fn directories_trained_on_different_data_are_not_pooled() {
 #[test]
 fn a_directory_killed_before_its_first_trial_reports_no_trials() {
     let tmp = tempfile::tempdir().unwrap();
-    let grid = write_grid(tmp.path(), "g.toml", &grid_text("early", "", "window = 8"));
+    let grid = write(tmp.path(), "g.toml", grid_text("early", "", "window = 8"));
     let out = tmp.path().join("out");
     assert_ok(&sweep(&grid, &out, &[]));
     // What a kill before the first trial leaves: run.json, grid.toml, baselines.csv and an
@@ -583,8 +515,8 @@ fn a_directory_that_is_no_results_directory_is_refused() {
 fn baselines_of_every_window_run_stay() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let g8 = write_grid(tmp.path(), "g8.toml", &grid_text("w", "", "window = 8"));
-    let g12 = write_grid(tmp.path(), "g12.toml", &grid_text("w", "", "window = 12"));
+    let g8 = write(tmp.path(), "g8.toml", grid_text("w", "", "window = 8"));
+    let g12 = write(tmp.path(), "g12.toml", grid_text("w", "", "window = 12"));
     assert_ok(&sweep(&g8, &out, &[]));
     let first = std::fs::read_to_string(out.join("baselines.csv")).unwrap();
     assert_ok(&sweep(&g12, &out, &[]));

@@ -2,73 +2,16 @@
 //! together, signals, leftovers of killed writers and a full disk. Every test runs the real
 //! binary.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-const QUICK: &str = "experiments/quick.toml";
+use std::path::Path;
+use std::process::{Child, Command, Output};
+use std::time::Duration;
 
-/// Twelve trials of about a second each: long enough to act on a sweep while it runs.
-const SLOW_GRID: &str = r#"
-name = "slow"
-[data]
-kind = "sine"
-length = 3000
-noise = 0.2
-period = 60.0
-window = 16
-[train]
-epochs = 4
-batch_size = 2
-n_dense = 16
-learning_rate = 0.001
-[grid]
-lambda = [0.0, 0.1]
-seed = [0, 1, 2, 3, 4, 5]
-"#;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trendsweep"))
-}
-
-fn sweep(grid: &Path, out: &Path, extra: &[&str]) -> Output {
-    bin()
-        .arg("sweep")
-        .arg(grid)
-        .arg("--out")
-        .arg(out)
-        .args(["--threads", "1"])
-        .args(extra)
-        .output()
-        .unwrap()
-}
-
-fn spawn(grid: &Path, out: &Path, extra: &[&str]) -> Child {
-    bin()
-        .arg("sweep")
-        .arg(grid)
-        .arg("--out")
-        .arg(out)
-        .args(["--threads", "1", "--quiet"])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// The journal's trial records (its header, if any, left out).
-fn records(path: &Path) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v.get("trial_id").is_some())
-        .collect()
-}
+use common::{
+    bin, hold_lock, journal_records as records, quick, signal, slow_grid, spawn_sweep as spawn,
+    stderr, sweep, wait_for,
+};
 
 /// Data rows of trials.csv.
 fn csv_rows(dir: &Path) -> usize {
@@ -77,23 +20,6 @@ fn csv_rows(dir: &Path) -> usize {
         .lines()
         .count()
         - 1
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn slow_grid(root: &Path) -> PathBuf {
-    let grid = root.join("slow.toml");
-    std::fs::write(&grid, SLOW_GRID).unwrap();
-    grid
 }
 
 fn finish(mut child: Child) -> Output {
@@ -109,7 +35,7 @@ fn finish(mut child: Child) -> Output {
 fn a_record_missing_only_its_newline_counts_and_gets_it_back() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("q");
-    assert!(sweep(Path::new(QUICK), &dir, &["--quiet"]).status.success());
+    assert!(sweep(&quick(), &dir, &["--quiet"]).status.success());
     let journal = dir.join("journal.jsonl");
     let len = std::fs::metadata(&journal).unwrap().len();
     std::fs::OpenOptions::new()
@@ -118,7 +44,7 @@ fn a_record_missing_only_its_newline_counts_and_gets_it_back() {
         .unwrap()
         .set_len(len - 1)
         .unwrap();
-    let out = sweep(Path::new(QUICK), &dir, &[]);
+    let out = sweep(&quick(), &dir, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("8 trials already done, 0 to train"),
@@ -136,7 +62,7 @@ fn a_record_missing_only_its_newline_counts_and_gets_it_back() {
 fn a_line_no_crash_explains_is_refused_before_training_naming_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("q");
-    assert!(sweep(Path::new(QUICK), &dir, &["--quiet"]).status.success());
+    assert!(sweep(&quick(), &dir, &["--quiet"]).status.success());
     let journal = dir.join("journal.jsonl");
     let good = std::fs::read_to_string(&journal).unwrap();
     let lines = good.lines().count();
@@ -148,7 +74,7 @@ fn a_line_no_crash_explains_is_refused_before_training_naming_file_and_line() {
     ] {
         let text = format!("{}\n{bad}", kept.join("\n"));
         std::fs::write(&journal, &text).unwrap();
-        let out = sweep(Path::new(QUICK), &dir, &[]);
+        let out = sweep(&quick(), &dir, &[]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{case}: {err}");
         assert!(
@@ -169,11 +95,11 @@ fn a_line_no_crash_explains_is_refused_before_training_naming_file_and_line() {
     let mut middle: Vec<&str> = good.lines().collect();
     middle.insert(3, "{\"oops\":true}");
     std::fs::write(&journal, middle.join("\n") + "\n").unwrap();
-    let out = sweep(Path::new(QUICK), &dir, &[]);
+    let out = sweep(&quick(), &dir, &[]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("line 4"), "{}", stderr(&out));
     // `report` judges the same way.
-    let out = bin().arg("report").arg(&dir).output().unwrap();
+    let out = common::report(&[&dir], &[]);
     assert!(
         !out.status.success() && stderr(&out).contains("line 4"),
         "{}",
@@ -186,7 +112,7 @@ fn a_line_no_crash_explains_is_refused_before_training_naming_file_and_line() {
 fn a_torn_header_is_cut_and_written_again() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("q");
-    assert!(sweep(Path::new(QUICK), &dir, &["--quiet"]).status.success());
+    assert!(sweep(&quick(), &dir, &["--quiet"]).status.success());
     let journal = dir.join("journal.jsonl");
     let header = std::fs::read_to_string(&journal)
         .unwrap()
@@ -201,7 +127,7 @@ fn a_torn_header_is_cut_and_written_again() {
     let other = tmp.path().join("other");
     std::fs::create_dir_all(&other).unwrap();
     std::fs::write(other.join("journal.jsonl"), &header[..header.len() / 2]).unwrap();
-    let out = sweep(Path::new(QUICK), &other, &[]);
+    let out = sweep(&quick(), &other, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("0 trials already done, 8 to train"),
@@ -218,10 +144,10 @@ fn a_torn_header_is_cut_and_written_again() {
 fn without_run_json_the_journal_header_still_refuses_other_data() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("q");
-    assert!(sweep(Path::new(QUICK), &dir, &["--quiet"]).status.success());
+    assert!(sweep(&quick(), &dir, &["--quiet"]).status.success());
     std::fs::remove_file(dir.join("run.json")).unwrap();
     let other = tmp.path().join("other.toml");
-    let text = std::fs::read_to_string(QUICK)
+    let text = std::fs::read_to_string(quick())
         .unwrap()
         .replace("noise = 0.2", "noise = 0.3");
     std::fs::write(&other, text).unwrap();
@@ -238,7 +164,7 @@ fn without_run_json_the_journal_header_still_refuses_other_data() {
     // Shard journals carry the header too.
     let sharded = tmp.path().join("s");
     assert!(
-        sweep(Path::new(QUICK), &sharded, &["--quiet", "--shard", "1/2"])
+        sweep(&quick(), &sharded, &["--quiet", "--shard", "1/2"])
             .status
             .success()
     );
@@ -262,22 +188,8 @@ fn the_lock_is_the_kernels_not_the_files_text() {
     let lock = dir.join(".trendsweep.lock");
     // An empty lock file held by a live process (what a sweep's lock looks like the moment
     // it is created) must hold the directory.
-    let mut holder = Command::new("flock")
-        .arg("-o")
-        .arg(&lock)
-        .args(["sleep", "60"])
-        .spawn()
-        .unwrap();
-    wait_for("flock to hold the lock", || {
-        !Command::new("flock")
-            .args(["-n"])
-            .arg(&lock)
-            .arg("true")
-            .status()
-            .unwrap()
-            .success()
-    });
-    let out = sweep(Path::new(QUICK), &dir, &[]);
+    let mut holder = hold_lock(&lock, 60);
+    let out = sweep(&quick(), &dir, &[]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("another sweep"), "{err}");
@@ -288,7 +200,7 @@ fn the_lock_is_the_kernels_not_the_files_text() {
     // A lock file naming a live process that holds no lock (pid 1, as after a reboot reused
     // the number) is no lock at all.
     std::fs::write(&lock, "1 somehost\n").unwrap();
-    let out = sweep(Path::new(QUICK), &dir, &["--quiet"]);
+    let out = sweep(&quick(), &dir, &["--quiet"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!lock.exists(), "the lock file is removed at the end");
 }
@@ -298,8 +210,8 @@ fn two_sweeps_started_together_into_one_directory_one_runs() {
     let tmp = tempfile::tempdir().unwrap();
     for round in 0..3 {
         let dir = tmp.path().join(format!("q{round}"));
-        let a = spawn(Path::new(QUICK), &dir, &[]);
-        let b = spawn(Path::new(QUICK), &dir, &[]);
+        let a = spawn(&quick(), &dir, &[]);
+        let b = spawn(&quick(), &dir, &[]);
         let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
         let codes = [a.status.code(), b.status.code()];
         assert!(
@@ -316,7 +228,7 @@ fn two_sweeps_started_together_into_one_directory_one_runs() {
 #[test]
 fn shards_unsharded_sweeps_and_fresh_exclude_each_other() {
     let tmp = tempfile::tempdir().unwrap();
-    let grid = slow_grid(tmp.path());
+    let grid = slow_grid();
     let dir = tmp.path().join("s");
     let running = spawn(&grid, &dir, &["--shard", "0/2"]);
     wait_for("the shard's first trial", || {
@@ -349,9 +261,15 @@ fn shards_unsharded_sweeps_and_fresh_exclude_each_other() {
 #[test]
 fn shards_of_grids_on_different_data_started_together_cannot_both_run() {
     let tmp = tempfile::tempdir().unwrap();
-    let grid = slow_grid(tmp.path());
+    let grid = slow_grid();
     let other = tmp.path().join("other.toml");
-    std::fs::write(&other, SLOW_GRID.replace("noise = 0.2", "noise = 0.25")).unwrap();
+    std::fs::write(
+        &other,
+        std::fs::read_to_string(&grid)
+            .unwrap()
+            .replace("noise = 0.2", "noise = 0.25"),
+    )
+    .unwrap();
     let dir = tmp.path().join("s");
     let a = spawn(&grid, &dir, &["--shard", "0/2"]);
     let b = spawn(&other, &dir, &["--shard", "1/2"]);
@@ -379,20 +297,14 @@ fn shards_of_grids_on_different_data_started_together_cannot_both_run() {
 #[test]
 fn sigterm_and_sighup_keep_finished_trials_write_tables_and_release_the_lock() {
     let tmp = tempfile::tempdir().unwrap();
-    let grid = slow_grid(tmp.path());
+    let grid = slow_grid();
     for (sig, status) in [("-TERM", 143), ("-HUP", 129), ("-INT", 130)] {
         let dir = tmp.path().join(format!("sig{sig}"));
         let child = spawn(&grid, &dir, &[]);
         wait_for("two finished trials", || {
             records(&dir.join("journal.jsonl")).len() >= 2
         });
-        assert!(
-            Command::new("kill")
-                .args([sig, &child.id().to_string()])
-                .status()
-                .unwrap()
-                .success()
-        );
+        signal(&child, sig);
         let out = child.wait_with_output().unwrap();
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(status), "{sig}: {err}");
@@ -416,11 +328,11 @@ fn sigterm_and_sighup_keep_finished_trials_write_tables_and_release_the_lock() {
 fn temporary_files_of_dead_writers_are_cleaned_up() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("q");
-    assert!(sweep(Path::new(QUICK), &dir, &["--quiet"]).status.success());
+    assert!(sweep(&quick(), &dir, &["--quiet"]).status.success());
     // A pid no process has (above the kernel's limit).
     let dead = dir.join(".trials.parquet.tmp-4194305");
     std::fs::write(&dead, "half a table").unwrap();
-    let out = sweep(Path::new(QUICK), &dir, &["--quiet"]);
+    let out = sweep(&quick(), &dir, &["--quiet"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!dead.exists());
     let left: Vec<String> = std::fs::read_dir(&dir)
@@ -436,7 +348,7 @@ fn a_journal_that_is_a_directory_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("q");
     std::fs::create_dir_all(dir.join("journal.jsonl")).unwrap();
-    let out = sweep(Path::new(QUICK), &dir, &[]);
+    let out = sweep(&quick(), &dir, &[]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -465,7 +377,7 @@ fn a_full_disk_is_one_line_naming_the_path_and_what_to_do() {
         return;
     }
     let dir = mount.join("q");
-    let out = sweep(Path::new(QUICK), &dir, &["--quiet"]);
+    let out = sweep(&quick(), &dir, &["--quiet"]);
     let _ = Command::new("umount").arg(&mount).status();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -486,7 +398,7 @@ fn an_out_that_cannot_be_a_directory_is_named() {
     let dangling = tmp.path().join("dangling");
     std::os::unix::fs::symlink(tmp.path().join("nowhere"), &dangling).unwrap();
     for out in [looped.join("q"), dangling.clone()] {
-        let o = sweep(Path::new(QUICK), &out, &[]);
+        let o = sweep(&quick(), &out, &[]);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{err}");
         assert!(
@@ -495,7 +407,7 @@ fn an_out_that_cannot_be_a_directory_is_named() {
         );
     }
     let q = tmp.path().join("q");
-    assert!(sweep(Path::new(QUICK), &q, &["--quiet"]).status.success());
+    assert!(sweep(&quick(), &q, &["--quiet"]).status.success());
     let file = tmp.path().join("file");
     std::fs::write(&file, "").unwrap();
     let o = bin()

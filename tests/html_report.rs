@@ -1,14 +1,14 @@
 //! The HTML report on real sweeps: well-formed page and figures, one scatter point per setting group, sentences for degenerate grids.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use polars::prelude::*;
 use trendsweep::report::{SETTINGS, summarize, write_html};
 
-const FULL_GRID: &str = r#"
-name = "tiny"
-
+/// The series every grid here trains on: 400 points of a noisy sine, in windows of 8.
+const DATA: &str = r#"
 [data]
 kind = "sine"
 length = 400
@@ -16,8 +16,18 @@ noise = 0.2
 period = 40.0
 seed = 1
 window = 8
+"#;
 
-[train]
+/// The grid `name` on [`DATA`], with its `[train]` and `[grid]` tables.
+fn on_the_sine(name: &str, tables: &str) -> String {
+    format!("name = \"{name}\"\n{DATA}\n{tables}")
+}
+
+/// 24 trials: every axis the report draws has several values.
+fn full_grid() -> String {
+    on_the_sine(
+        "tiny",
+        r#"[train]
 epochs = 2
 learning_rate = 1e-2
 
@@ -26,20 +36,15 @@ n_dense = [4, 8]
 lambda = [0.0, 0.1, 1.0]
 batch_size = [8, 32]
 seed = [0, 1]
-"#;
+"#,
+    )
+}
 
-const FLAT_GRID: &str = r#"
-name = "flat"
-
-[data]
-kind = "sine"
-length = 400
-noise = 0.2
-period = 40.0
-seed = 1
-window = 8
-
-[train]
+/// One setting group over two seeds: no λ or batch size to compare.
+fn flat_grid() -> String {
+    on_the_sine(
+        "flat",
+        r#"[train]
 epochs = 2
 n_dense = 4
 learning_rate = 1e-2
@@ -48,7 +53,25 @@ learning_rate = 1e-2
 lambda = [0.0]
 batch_size = [16]
 seed = [0, 1]
-"#;
+"#,
+    )
+}
+
+/// Four setting groups of one seed each.
+fn one_seed_grid() -> String {
+    on_the_sine(
+        "one_seed",
+        r#"[train]
+epochs = 2
+n_dense = 4
+learning_rate = 1e-2
+
+[grid]
+lambda = [0.0, 0.1]
+batch_size = [8, 32]
+"#,
+    )
+}
 
 const PLOTS: [&str; 5] = [
     "tradeoff.svg",
@@ -65,17 +88,9 @@ fn sweep(tmp: &Path, name: &str, grid: &str) -> PathBuf {
 
 /// As [`sweep`], with the binary's test hook making the trial `fail` panic.
 fn sweep_failing(tmp: &Path, name: &str, grid: &str, fail: Option<&str>) -> PathBuf {
-    let grid_path = tmp.join(format!("{name}.toml"));
-    std::fs::write(&grid_path, grid).unwrap();
+    let grid_path = common::write(tmp, &format!("{name}.toml"), grid);
     let out = tmp.join(name);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trendsweep"));
-    cmd.args([
-        "sweep",
-        grid_path.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .args(["--quiet", "--threads", "2"]);
+    let mut cmd = common::sweep_command(&grid_path, &out, &["--quiet", "--threads", "2"]);
     if let Some(id) = fail {
         cmd.env("TRENDSWEEP_TEST_PANIC_TRIAL", id);
     }
@@ -83,8 +98,8 @@ fn sweep_failing(tmp: &Path, name: &str, grid: &str, fail: Option<&str>) -> Path
     assert!(
         run.status.success(),
         "sweep failed: {}\n{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
+        common::stdout(&run),
+        common::stderr(&run)
     );
     out
 }
@@ -162,9 +177,7 @@ fn tag_balance_catches_malformed_documents() {
 }
 
 fn read_trials(dir: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(dir.join("trials.parquet")).unwrap())
-        .finish()
-        .unwrap()
+    common::read_parquet(&dir.join("trials.parquet"))
 }
 
 /// Distinct combinations of every setting but the seed among the ok trials, by polars.
@@ -202,7 +215,7 @@ fn circles(svg: &str) -> usize {
 #[test]
 fn full_grid_gives_every_figure() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = sweep(tmp.path(), "tiny", FULL_GRID);
+    let dir = sweep(tmp.path(), "tiny", &full_grid());
     let out = tmp.path().join("report");
     let html = report(std::slice::from_ref(&dir), &out);
 
@@ -332,7 +345,7 @@ fn full_grid_gives_every_figure() {
 #[test]
 fn the_same_files_give_the_same_bytes() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = sweep(tmp.path(), "tiny", FULL_GRID);
+    let dir = sweep(tmp.path(), "tiny", &full_grid());
     let dirs = [dir];
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
@@ -348,8 +361,8 @@ fn the_same_files_give_the_same_bytes() {
 #[test]
 fn a_grid_without_lambda_or_batch_axes_gets_sentences() {
     let tmp = tempfile::tempdir().unwrap();
-    let full = sweep(tmp.path(), "tiny", FULL_GRID);
-    let flat = sweep(tmp.path(), "flat", FLAT_GRID);
+    let full = sweep(tmp.path(), "tiny", &full_grid());
+    let flat = sweep(tmp.path(), "flat", &flat_grid());
     let out = tmp.path().join("report");
     // First the full report, so the flat one has stale figures to remove.
     report(std::slice::from_ref(&full), &out);
@@ -376,27 +389,6 @@ fn a_grid_without_lambda_or_batch_axes_gets_sentences() {
     assert_eq!(html.matches("<svg").count(), 2);
 }
 
-const ONE_SEED_GRID: &str = r#"
-name = "one_seed"
-
-[data]
-kind = "sine"
-length = 400
-noise = 0.2
-period = 40.0
-seed = 1
-window = 8
-
-[train]
-epochs = 2
-n_dense = 4
-learning_rate = 1e-2
-
-[grid]
-lambda = [0.0, 0.1]
-batch_size = [8, 32]
-"#;
-
 #[test]
 #[cfg_attr(
     not(feature = "fault-injection"),
@@ -405,7 +397,7 @@ batch_size = [8, 32]
 fn a_failed_trial_is_neither_a_point_nor_a_cell() {
     let tmp = tempfile::tempdir().unwrap();
     // Ids depend only on the settings, so a first sweep tells which id the second should fail.
-    let probe = sweep(tmp.path(), "probe", ONE_SEED_GRID);
+    let probe = sweep(tmp.path(), "probe", &one_seed_grid());
     let trials = read_trials(&probe);
     let target = trials
         .lazy()
@@ -426,7 +418,7 @@ fn a_failed_trial_is_neither_a_point_nor_a_cell() {
         .unwrap()
         .to_string();
 
-    let dir = sweep_failing(tmp.path(), "failing", ONE_SEED_GRID, Some(&id));
+    let dir = sweep_failing(tmp.path(), "failing", &one_seed_grid(), Some(&id));
     let failed = read_trials(&dir)
         .lazy()
         .filter(col("status").eq(lit("failed")))

@@ -1,12 +1,14 @@
 //! Journal → tables → summary, checked against hand-computed figures of a λ × batch × seed grid.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+mod common;
 
-use polars::prelude::{CsvReadOptions, DataFrame, ParquetReader, SerReader};
+use std::path::PathBuf;
+
 use trendsweep::config::{Activation, LossKind, TrainConfig};
 use trendsweep::report::{self, BestBy, PenaltyEffect, SettingValue, Summary};
 use trendsweep::results::{BaselineRow, EpochMetrics, TrialRecord, TrialResult, TrialStatus};
+
+use common::{EPOCH_COLUMNS, TRIAL_COLUMNS, names, read_csv, read_parquet, strings};
 
 const LAMBDAS: [f64; 3] = [0.0, 0.01, 0.1];
 const BATCHES: [usize; 2] = [1, 8];
@@ -180,35 +182,6 @@ fn close_opt(got: Option<f64>, want: f64) {
     close(got.expect("a value"), want);
 }
 
-fn read_parquet(path: &Path) -> DataFrame {
-    ParquetReader::new(File::open(path).unwrap())
-        .finish()
-        .unwrap()
-}
-
-fn read_csv(path: &Path) -> DataFrame {
-    CsvReadOptions::default()
-        .with_has_header(true)
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .unwrap()
-        .finish()
-        .unwrap()
-}
-
-fn strings(df: &DataFrame, name: &str) -> Vec<String> {
-    let ca = df.column(name).unwrap().str().unwrap();
-    (0..ca.len())
-        .map(|i| ca.get(i).unwrap().to_string())
-        .collect()
-}
-
-fn names(df: &DataFrame) -> Vec<String> {
-    df.get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Journal
 
@@ -286,32 +259,6 @@ fn reruns_keep_the_last_record_read() {
 // ---------------------------------------------------------------------------------------------
 // Consolidated tables
 
-const TRIAL_COLUMNS: [&str; 23] = [
-    "trial_id",
-    "window",
-    "n_dense",
-    "lambda",
-    "batch_size",
-    "learning_rate",
-    "seed",
-    "epochs",
-    "loss",
-    "activation",
-    "shuffle",
-    "status",
-    "message",
-    "epochs_run",
-    "train_loss",
-    "train_mse",
-    "val_mse",
-    "val_trend_acc",
-    "best_epoch",
-    "best_val_mse",
-    "best_val_trend_acc",
-    "wall_seconds",
-    "steps_per_second",
-];
-
 #[test]
 fn trial_tables_have_the_right_rows_and_columns() {
     let records = degraded_grid();
@@ -324,17 +271,7 @@ fn trial_tables_have_the_right_rows_and_columns() {
     assert_eq!(csv.height(), 18);
 
     let epochs = read_parquet(&dir.path().join("epochs.parquet"));
-    assert_eq!(
-        names(&epochs),
-        [
-            "trial_id",
-            "epoch",
-            "train_loss",
-            "train_mse",
-            "val_mse",
-            "val_trend_acc"
-        ]
-    );
+    assert_eq!(names(&epochs), EPOCH_COLUMNS);
     // 15 full curves of 3, one diverged after 1 epoch, two failed with none.
     assert_eq!(epochs.height(), 15 * 3 + 1);
 

@@ -2,54 +2,23 @@
 //! per trial and the numbers of an uninterrupted run; Ctrl-C, a panicking trial, the lock,
 //! `--fresh` and absurd grids behave as the README says.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use polars::prelude::*;
 use trendsweep::grid::GridSpec;
 
-const SLOW_GRID: &str = r#"
-name = "slow"
-[data]
-kind = "sine"
-length = 3000
-noise = 0.2
-period = 60.0
-window = 16
-[train]
-epochs = 4
-batch_size = 2
-n_dense = 16
-learning_rate = 0.001
-[grid]
-lambda = [0.0, 0.1]
-seed = [0, 1, 2, 3, 4, 5]
-"#;
+use common::{
+    OUTCOME_COLUMNS, bin, hold_lock, quick, read_parquet, signal, slow_grid, stderr, strings,
+    sweep, sweep_command, wait_for,
+};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trendsweep"))
-}
-
-fn sweep(grid: &Path, out: &Path, extra: &[&str]) -> Output {
-    bin()
-        .arg("sweep")
-        .arg(grid)
-        .arg("--out")
-        .arg(out)
-        .args(["--threads", "1"])
-        .args(extra)
-        .output()
-        .unwrap()
-}
-
+/// A sweep of `grid` into `out` in the background, quietly, its output discarded.
 fn spawn_sweep(grid: &Path, out: &Path) -> Child {
-    bin()
-        .arg("sweep")
-        .arg(grid)
-        .arg("--out")
-        .arg(out)
-        .args(["--threads", "1", "--quiet"])
+    sweep_command(grid, out, &["--quiet"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -65,33 +34,13 @@ fn journal_lines(dir: &Path) -> usize {
     })
 }
 
-fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill {sig} failed");
-}
-
 /// Trial rows sorted by id, with the columns that must not depend on interruptions.
 fn metrics(dir: &Path) -> DataFrame {
-    let df = ParquetReader::new(std::fs::File::open(dir.join("trials.parquet")).unwrap())
-        .finish()
-        .unwrap();
-    df.select([
-        "trial_id",
-        "status",
-        "epochs_run",
-        "train_loss",
-        "train_mse",
-        "val_mse",
-        "val_trend_acc",
-        "best_epoch",
-    ])
-    .unwrap()
-    .sort(["trial_id"], SortMultipleOptions::default())
-    .unwrap()
+    read_parquet(&dir.join("trials.parquet"))
+        .select(OUTCOME_COLUMNS)
+        .unwrap()
+        .sort(["trial_id"], SortMultipleOptions::default())
+        .unwrap()
 }
 
 struct Fixture {
@@ -105,15 +54,10 @@ struct Fixture {
 fn fixture() -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().to_path_buf();
-    let grid = root.join("slow.toml");
-    std::fs::write(&grid, SLOW_GRID).unwrap();
+    let grid = slow_grid();
     let reference_dir = root.join("reference");
     let out = sweep(&grid, &reference_dir, &["--quiet"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let reference = metrics(&reference_dir);
     Fixture {
         _tmp: tmp,
@@ -149,12 +93,8 @@ fn kill_9_at_several_points_then_rerun_loses_nothing() {
         }
         let kept = journal_lines(&dir);
         let rerun = sweep(&f.grid, &dir, &[]);
-        assert!(
-            rerun.status.success(),
-            "{}",
-            String::from_utf8_lossy(&rerun.stderr)
-        );
-        let err = String::from_utf8_lossy(&rerun.stderr);
+        assert!(rerun.status.success(), "{}", stderr(&rerun));
+        let err = stderr(&rerun);
         let said = format!("{kept} trials already done, {} to train", f.total - kept);
         assert!(
             err.contains(&said),
@@ -183,9 +123,7 @@ fn a_line_torn_by_a_kill_mid_write_is_dropped_and_retrained() {
     let f = fixture();
     let dir = f.root.join("torn");
     let mut child = spawn_sweep(&f.grid, &dir);
-    while journal_lines(&dir) < 3 {
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    wait_for("three finished trials", || journal_lines(&dir) >= 3);
     signal(&child, "-9");
     child.wait().unwrap();
     // What a kill in the middle of a write leaves: the start of a record, no newline.
@@ -194,11 +132,7 @@ fn a_line_torn_by_a_kill_mid_write_is_dropped_and_retrained() {
     let torn = &first[..first.len() / 2];
     std::fs::write(dir.join("journal.jsonl"), format!("{text}{torn}")).unwrap();
     let rerun = sweep(&f.grid, &dir, &["--quiet"]);
-    assert!(
-        rerun.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rerun.stderr)
-    );
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
     assert!(metrics(&dir).equals_missing(&f.reference));
     let lines = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
     assert!(
@@ -213,22 +147,15 @@ fn a_line_torn_by_a_kill_mid_write_is_dropped_and_retrained() {
 fn ctrl_c_keeps_finished_trials_and_exits_130() {
     let f = fixture();
     let dir = f.root.join("interrupted");
-    let child = bin()
-        .arg("sweep")
-        .arg(&f.grid)
-        .arg("--out")
-        .arg(&dir)
-        .args(["--threads", "1"])
+    let child = sweep_command(&f.grid, &dir, &[])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    while journal_lines(&dir) < 2 {
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    wait_for("two finished trials", || journal_lines(&dir) >= 2);
     signal(&child, "-INT");
     let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(err.contains("run the same command again"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -261,14 +188,8 @@ fn a_panicking_trial_is_recorded_as_failed_and_the_sweep_goes_on() {
         .env("TRENDSWEEP_TEST_PANIC_TRIAL", &victim)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let df = ParquetReader::new(std::fs::File::open(dir.join("trials.parquet")).unwrap())
-        .finish()
-        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let df = read_parquet(&dir.join("trials.parquet"));
     assert_eq!(df.height(), f.total);
     let failed = df
         .clone()
@@ -277,25 +198,15 @@ fn a_panicking_trial_is_recorded_as_failed_and_the_sweep_goes_on() {
         .collect()
         .unwrap();
     assert_eq!(failed.height(), 1);
-    assert_eq!(
-        failed.column("trial_id").unwrap().get(0).unwrap().get_str(),
-        Some(victim.as_str())
-    );
-    let message = failed
-        .column("message")
-        .unwrap()
-        .get(0)
-        .unwrap()
-        .get_str()
-        .unwrap()
-        .to_string();
+    assert_eq!(strings(&failed, "trial_id"), [victim]);
+    let message = &strings(&failed, "message")[0];
     assert!(message.contains("on purpose"), "{message}");
 
     // A failed trial counts as finished; --retry-failed trains it again.
     let again = sweep(&f.grid, &dir, &[]);
-    assert!(String::from_utf8_lossy(&again.stderr).contains("12 trials already done, 0 to train"));
+    assert!(stderr(&again).contains("12 trials already done, 0 to train"));
     let retry = sweep(&f.grid, &dir, &["--retry-failed"]);
-    assert!(String::from_utf8_lossy(&retry.stderr).contains("11 trials already done, 1 to train"));
+    assert!(stderr(&retry).contains("11 trials already done, 1 to train"));
     assert!(metrics(&dir).equals_missing(&f.reference));
 }
 
@@ -306,25 +217,10 @@ fn a_running_sweep_holds_its_directory_and_a_dead_ones_lock_is_taken_over() {
     std::fs::create_dir_all(&dir).unwrap();
     // The lock is the kernel's (flock): a process holding it, whose id the file names.
     let lock = dir.join(".trendsweep.lock");
-    let mut holder = Command::new("flock")
-        .arg("-o")
-        .arg(&lock)
-        .args(["sleep", "30"])
-        .spawn()
-        .unwrap();
-    while Command::new("flock")
-        .arg("-n")
-        .arg(&lock)
-        .arg("true")
-        .status()
-        .unwrap()
-        .success()
-    {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let mut holder = hold_lock(&lock, 30);
     std::fs::write(&lock, holder.id().to_string()).unwrap();
-    let out = sweep(Path::new("experiments/quick.toml"), &dir, &[]);
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = sweep(&quick(), &dir, &[]);
+    let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
         err.contains("another sweep") && err.contains(&holder.id().to_string()),
@@ -334,12 +230,8 @@ fn a_running_sweep_holds_its_directory_and_a_dead_ones_lock_is_taken_over() {
     holder.kill().unwrap();
     holder.wait().unwrap();
     // The holder is gone, and the kernel released its lock: the next sweep takes it over.
-    let out = sweep(Path::new("experiments/quick.toml"), &dir, &["--quiet"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = sweep(&quick(), &dir, &["--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         !dir.join(".trendsweep.lock").exists(),
         "the lock is released at the end"
@@ -350,14 +242,10 @@ fn a_running_sweep_holds_its_directory_and_a_dead_ones_lock_is_taken_over() {
 fn fresh_moves_the_old_results_aside() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("q");
-    assert!(
-        sweep(Path::new("experiments/quick.toml"), &dir, &["--quiet"])
-            .status
-            .success()
-    );
-    let out = sweep(Path::new("experiments/quick.toml"), &dir, &["--fresh"]);
+    assert!(sweep(&quick(), &dir, &["--quiet"]).status.success());
+    let out = sweep(&quick(), &dir, &["--fresh"]);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("0 trials already done, 8 to train"));
+    assert!(stderr(&out).contains("0 trials already done, 8 to train"));
     let aside = tmp.path().join("q.old-1");
     assert!(
         aside.join("journal.jsonl").exists(),
@@ -396,7 +284,7 @@ fn absurd_grids_are_refused_before_anything_is_built() {
     std::fs::write(&grid, text).unwrap();
     let dir = tmp.path().join("out");
     let out = sweep(&grid, &dir, &[]);
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
         err.contains("10000000000") && err.contains("--max-trials"),
@@ -405,11 +293,7 @@ fn absurd_grids_are_refused_before_anything_is_built() {
     assert!(!dir.exists());
     let plan = bin().arg("plan").arg(&grid).output().unwrap();
     // Ten billion trials are counted, not built (building them would need terabytes).
-    assert!(
-        plan.status.success(),
-        "{}",
-        String::from_utf8_lossy(&plan.stderr)
-    );
+    assert!(plan.status.success(), "{}", stderr(&plan));
     assert!(
         String::from_utf8_lossy(&plan.stdout).contains("10,000,000,000")
             || String::from_utf8_lossy(&plan.stdout).contains("10000000000")

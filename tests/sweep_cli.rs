@@ -2,47 +2,12 @@
 //! output file, `report` rebuilds the same summary, and the thread count changes nothing;
 //! and the sweep offers its freed memory back before the trials and before the report.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-use polars::prelude::*;
-
-fn trendsweep(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("running trendsweep");
-    assert!(
-        out.status.success(),
-        "trendsweep {args:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn read_parquet(path: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(path).unwrap())
-        .finish()
-        .unwrap()
-}
-
-fn read_csv(path: &Path) -> DataFrame {
-    CsvReadOptions::default()
-        .with_has_header(true)
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .unwrap()
-        .finish()
-        .unwrap()
-}
-
-fn names(df: &DataFrame) -> Vec<String> {
-    df.get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-}
+use common::{
+    EPOCH_COLUMNS, OUTCOME_COLUMNS, TRIAL_COLUMNS, bin, names, read_csv, read_parquet, root,
+    run_in, run_ok as trendsweep, strings,
+};
 
 #[test]
 fn sweep_writes_every_output_and_report_rebuilds_the_summary() {
@@ -69,32 +34,8 @@ fn sweep_writes_every_output_and_report_rebuilds_the_summary() {
     // quick.toml: lambda 2 × batch_size 2 × seed 2 = 8 trials of 3 epochs.
     let trials = read_parquet(&dir.join("trials.parquet"));
     assert_eq!(trials.height(), 8);
-    let want = [
-        "trial_id",
-        "window",
-        "n_dense",
-        "lambda",
-        "batch_size",
-        "learning_rate",
-        "seed",
-        "epochs",
-        "loss",
-        "activation",
-        "shuffle",
-        "status",
-        "epochs_run",
-        "train_loss",
-        "train_mse",
-        "val_mse",
-        "val_trend_acc",
-        "best_epoch",
-        "best_val_mse",
-        "best_val_trend_acc",
-        "wall_seconds",
-        "steps_per_second",
-    ];
     let have = names(&trials);
-    for col in want {
+    for col in TRIAL_COLUMNS {
         assert!(
             have.iter().any(|h| h == col),
             "trials.parquet lacks {col}: {have:?}"
@@ -106,33 +47,11 @@ fn sweep_writes_every_output_and_report_rebuilds_the_summary() {
 
     let epochs = read_parquet(&dir.join("epochs.parquet"));
     assert_eq!(epochs.height(), 8 * 3);
-    assert_eq!(
-        names(&epochs),
-        [
-            "trial_id",
-            "epoch",
-            "train_loss",
-            "train_mse",
-            "val_mse",
-            "val_trend_acc"
-        ]
-    );
+    assert_eq!(names(&epochs), EPOCH_COLUMNS);
 
     let baselines = read_csv(&dir.join("baselines.csv"));
     assert_eq!(baselines.height(), 2);
-    let kinds: Vec<String> = (0..baselines.height())
-        .map(|i| {
-            baselines
-                .column("baseline")
-                .unwrap()
-                .get(i)
-                .unwrap()
-                .get_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    assert_eq!(kinds, ["ols", "persistence"]);
+    assert_eq!(strings(&baselines, "baseline"), ["ols", "persistence"]);
 
     // One paired row per λ > 0 (one value) and batch size (two values).
     let penalty = read_csv(&dir.join("penalty_effect.csv"));
@@ -179,21 +98,11 @@ fn thread_count_does_not_change_the_numbers() {
         "2",
         "--quiet",
     ]);
-    let metrics = [
-        "trial_id",
-        "status",
-        "epochs_run",
-        "train_loss",
-        "train_mse",
-        "val_mse",
-        "val_trend_acc",
-        "best_epoch",
-    ];
     let a = read_parquet(&one.join("trials.parquet"))
-        .select(metrics)
+        .select(OUTCOME_COLUMNS)
         .unwrap();
     let b = read_parquet(&two.join("trials.parquet"))
-        .select(metrics)
+        .select(OUTCOME_COLUMNS)
         .unwrap();
     assert!(a.equals_missing(&b), "{a}\n{b}");
     let ea = read_parquet(&one.join("epochs.parquet"));
@@ -226,11 +135,7 @@ fn rerun_trains_only_what_is_missing() {
     let d = dir.to_str().unwrap();
     trendsweep(&["sweep", "experiments/quick.toml", "--out", d, "--quiet"]);
     let first = read_parquet(&dir.join("trials.parquet"));
-    let again = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
-        .args(["sweep", "experiments/quick.toml", "--out", d])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
+    let again = run_in(root(), &["sweep", "experiments/quick.toml", "--out", d]);
     assert!(again.status.success());
     let err = String::from_utf8_lossy(&again.stderr);
     assert!(err.contains("8 trials already done, 0 to train"), "{err}");
@@ -252,11 +157,7 @@ fn progress_in_a_log_is_plain_lines_and_quiet_prints_only_the_tables() {
         if quiet {
             args.push("--quiet");
         }
-        let out = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
-            .args(&args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .unwrap();
+        let out = run_in(root(), &args);
         assert!(out.status.success());
         (
             String::from_utf8(out.stdout).unwrap(),
@@ -317,7 +218,7 @@ fn report_merging_results_of_different_data_refuses() {
         "--quiet",
     ]);
     // Pooling them would rank numbers that cannot be compared: refused, and nothing written.
-    let merged = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
+    let merged = bin()
         .args([
             "report",
             a.to_str().unwrap(),
@@ -366,7 +267,7 @@ fn the_log_says_how_many_rows_missing_values_cost() {
     ] {
         let grid = tmp.path().join(format!("{policy}.toml"));
         std::fs::write(&grid, format!("[data]\npath = \"s.csv\"\ncolumn = \"y\"\nwindow = 3\nmissing = \"{policy}\"\n[train]\nepochs = 1\n")).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
+        let out = bin()
             .args([
                 "sweep",
                 grid.to_str().unwrap(),
@@ -389,9 +290,7 @@ fn a_sweep_frees_its_data_and_leaves_the_tables_to_the_report() {
     use trendsweep::sweep::{self, SweepOptions};
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("quick");
-    let spec =
-        GridSpec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/quick.toml"))
-            .unwrap();
+    let spec = GridSpec::load(&common::quick()).unwrap();
     let opts = SweepOptions {
         out: out.clone(),
         threads: 1,
