@@ -489,6 +489,7 @@ pub(crate) fn quoted_list(names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{Missing, Scale, SyntheticKind};
 
     #[test]
     fn grid_text_of_floats_round_trips() {
@@ -575,6 +576,90 @@ mod tests {
         ] {
             for name in names {
                 assert!(expected(setting).contains(&format!("\"{name}\"")));
+            }
+        }
+    }
+
+    /// A second valid value of a setting, different from its default.
+    fn another(setting: &Setting) -> SettingValue {
+        match (setting.default_value(), setting.rule) {
+            (SettingValue::Int(v), _) => SettingValue::Int(v + 1),
+            (SettingValue::Float(v), _) => SettingValue::Float(v * 2.0 + 0.5),
+            (SettingValue::Bool(v), _) => SettingValue::Bool(!v),
+            (SettingValue::Str(v), Rule::Choice(names)) => SettingValue::Str(
+                names
+                    .iter()
+                    .find(|n| **n != v)
+                    .expect("two choices")
+                    .to_string(),
+            ),
+            (value, rule) => panic!("{}: {value:?} under {rule:?}", setting.name),
+        }
+    }
+
+    /// A value as TOML text.
+    fn toml_text(value: &SettingValue) -> String {
+        match value {
+            SettingValue::Str(s) => format!("{s:?}"),
+            other => other.grid_text(),
+        }
+    }
+
+    fn parse(text: &str) -> crate::grid::GridSpec {
+        crate::grid::GridSpec::parse(text, std::path::Path::new("g.toml")).unwrap()
+    }
+
+    #[test]
+    fn every_setting_parses_as_an_axis_and_fixed_in_its_table() {
+        for s in SETTINGS {
+            let (first, second) = (s.default_value(), another(s));
+            let spec = parse(&format!(
+                "[data]\nkind = \"sine\"\n[grid]\n{} = [{}, {}]\n",
+                s.name,
+                toml_text(&second),
+                toml_text(&first)
+            ));
+            let values = &spec.axis(s.name).expect("an axis").values;
+            assert_eq!(values, &[second.clone(), first.clone()], "{}", s.name);
+            let read = |i| s.read(spec.trial(i).window, &spec.trial(i).config);
+            assert_eq!((read(0), read(1)), (second.clone(), first), "{}", s.name);
+
+            let table = match s.home {
+                Home::Data => String::new(),
+                Home::Train => "[train]\n".into(),
+            };
+            let spec = parse(&format!(
+                "[data]\nkind = \"sine\"\n{table}{} = {}\n",
+                s.name,
+                toml_text(&second)
+            ));
+            assert!(spec.fixed().contains(&(s.name, second)), "{}", s.name);
+        }
+    }
+
+    #[test]
+    fn every_choice_lists_all_its_names_when_refused() {
+        let data = "[data]\nkind = \"sine\"\n";
+        let mut cases: Vec<(String, &[&str])> = vec![
+            ("[data]\nkind = \"zzz\"\n".into(), SyntheticKind::VARIANTS),
+            (format!("{data}scale = \"zzz\"\n"), Scale::VARIANTS),
+            (
+                "[data]\npath = \"x.csv\"\ncolumn = \"y\"\nmissing = \"zzz\"\n".into(),
+                Missing::VARIANTS,
+            ),
+        ];
+        for s in SETTINGS {
+            if let Rule::Choice(names) = s.rule {
+                cases.push((format!("{data}[grid]\n{} = [\"zzz\"]\n", s.name), names));
+            }
+        }
+        assert_eq!(cases.len(), 5);
+        for (text, names) in cases {
+            let err = crate::grid::GridSpec::parse(&text, std::path::Path::new("g.toml"))
+                .unwrap_err()
+                .to_string();
+            for name in names {
+                assert!(err.contains(&format!("\"{name}\"")), "{name} not in {err}");
             }
         }
     }
