@@ -3,6 +3,8 @@
 //! the result tables and how it is read from and written into a trial's window and config.
 //! The grid parser, `plan`, trial ids, the tables and the report all go through this list, so
 //! a new setting is one entry here (plus its field in `TrainConfig`, where its default is).
+//! A new setting also enters the text every trial id hashes, so it changes every id; the
+//! test that pins ids in `grid` says so.
 
 use std::fmt;
 
@@ -25,7 +27,8 @@ pub struct Setting {
 }
 
 /// Every trial setting in canonical order. Ids, axis order and the "last axis varies fastest"
-/// rule all follow this order, so reordering it would change every trial id.
+/// rule all follow this order, so reordering it would change every trial id. `seed` is last:
+/// it varies fastest, and it is the one axis every report table pools over.
 pub const SETTINGS: &[Setting] = &[
     Setting {
         name: "window",
