@@ -1,11 +1,32 @@
 //! The settings a user can give: what one trial trains with, and where its series comes from.
 //! Plain values with serde, shared by the grid file, the trainer and the results on disk.
+//!
+//! Each choice (loss, activation, scale, ...) is an enum whose names come from one place: the
+//! `strum` derives give the name of a variant (`name()`), the list of valid names
+//! (`VARIANTS`, quoted in messages) and parsing from a name. They spell names as serde does,
+//! which a test checks, so the grid file, the journal and the tables agree.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumIter, EnumString, IntoStaticStr, VariantNames};
 
 /// Which objective the model is trained on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    Default,
+    EnumString,
+    IntoStaticStr,
+    VariantNames,
+    EnumIter,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum LossKind {
     /// Squared error plus `λ·|p − y_last|` where the predicted direction is wrong.
     #[default]
@@ -17,19 +38,31 @@ pub enum LossKind {
 }
 
 impl LossKind {
+    /// Every loss, for loops over them; a test keeps it equal to the declared variants.
     pub const ALL: [LossKind; 3] = [LossKind::Trend, LossKind::Seed, LossKind::Mse];
     pub fn name(self) -> &'static str {
-        match self {
-            LossKind::Trend => "trend",
-            LossKind::Seed => "seed",
-            LossKind::Mse => "mse",
-        }
+        self.into()
     }
 }
 
 /// The function between the hidden layer and the output layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    Default,
+    EnumString,
+    IntoStaticStr,
+    VariantNames,
+    EnumIter,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Activation {
     /// None at all: the model is linear in its input, as in the original.
     #[default]
@@ -39,19 +72,31 @@ pub enum Activation {
 }
 
 impl Activation {
+    /// Every activation, for loops over them; a test keeps it equal to the declared variants.
     pub const ALL: [Activation; 3] = [Activation::Linear, Activation::Relu, Activation::Tanh];
     pub fn name(self) -> &'static str {
-        match self {
-            Activation::Linear => "linear",
-            Activation::Relu => "relu",
-            Activation::Tanh => "tanh",
-        }
+        self.into()
     }
 }
 
 /// How the series is scaled before training.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    Default,
+    EnumString,
+    IntoStaticStr,
+    VariantNames,
+    EnumIter,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Scale {
     /// Subtract the training part's mean, divide by its standard deviation.
     #[default]
@@ -61,10 +106,7 @@ pub enum Scale {
 
 impl Scale {
     pub fn name(self) -> &'static str {
-        match self {
-            Scale::Zscore => "zscore",
-            Scale::None => "none",
-        }
+        self.into()
     }
 }
 
@@ -101,8 +143,23 @@ impl Default for TrainConfig {
 }
 
 /// What to do with empty cells, NaN or null in the series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    Default,
+    EnumString,
+    IntoStaticStr,
+    VariantNames,
+    EnumIter,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Missing {
     #[default]
     Error,
@@ -110,13 +167,39 @@ pub enum Missing {
     Interpolate,
 }
 
+impl Missing {
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// A generated series, for tests, demos and checks against theory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    VariantNames,
+    EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SyntheticKind {
     Sine,
     Ar2,
     RandomWalk,
+}
+
+impl SyntheticKind {
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// Where the series comes from.
@@ -164,5 +247,61 @@ impl Default for SplitSpec {
             test_fraction: 0.0,
             scale: Scale::Zscore,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Debug;
+    use std::str::FromStr;
+
+    use serde::Serialize;
+    use strum::{IntoEnumIterator, VariantNames};
+
+    use super::*;
+
+    /// Every variant's name is the one serde writes to the journal, is listed in `VARIANTS`
+    /// at its place, and parses back to the variant.
+    fn names_agree<E>()
+    where
+        E: IntoEnumIterator + VariantNames + FromStr + Into<&'static str> + Serialize,
+        E: Copy + PartialEq + Debug,
+        <E as FromStr>::Err: Debug,
+    {
+        let variants: Vec<E> = E::iter().collect();
+        assert_eq!(variants.len(), E::VARIANTS.len());
+        for (variant, listed) in variants.into_iter().zip(E::VARIANTS) {
+            let name: &'static str = variant.into();
+            assert_eq!(name, *listed);
+            assert_eq!(serde_json::to_value(variant).unwrap(), name);
+            assert_eq!(E::from_str(name).unwrap(), variant);
+        }
+    }
+
+    #[test]
+    fn enum_names_are_the_serde_names() {
+        names_agree::<LossKind>();
+        names_agree::<Activation>();
+        names_agree::<Scale>();
+        names_agree::<Missing>();
+        names_agree::<SyntheticKind>();
+    }
+
+    #[test]
+    fn all_lists_every_variant_in_order() {
+        assert_eq!(LossKind::ALL.to_vec(), LossKind::iter().collect::<Vec<_>>());
+        assert_eq!(
+            Activation::ALL.to_vec(),
+            Activation::iter().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn names_are_as_the_grid_file_spells_them() {
+        assert_eq!(LossKind::VARIANTS, ["trend", "seed", "mse"]);
+        assert_eq!(Activation::VARIANTS, ["linear", "relu", "tanh"]);
+        assert_eq!(Scale::VARIANTS, ["zscore", "none"]);
+        assert_eq!(Missing::VARIANTS, ["error", "drop", "interpolate"]);
+        assert_eq!(SyntheticKind::VARIANTS, ["sine", "ar2", "random_walk"]);
     }
 }

@@ -19,7 +19,10 @@ use crate::config::{Source, SplitSpec, TrainConfig};
 use crate::error::bad_input;
 
 pub use plan::plan_text;
-pub use settings::{DEFAULT_WINDOW, SETTING_NAMES, SettingValue};
+pub use settings::{
+    DEFAULT_WINDOW, SETTING_NAMES, SETTINGS, Setting, SettingKind, SettingValue, fmt_setting_float,
+    setting,
+};
 
 /// A parsed and validated grid file. Everything a sweep needs to plan, run and label its
 /// trials; nothing here depends on the data having been loaded.
@@ -58,11 +61,11 @@ pub struct Trial {
 }
 
 impl Trial {
-    /// All ten settings in canonical order, for tables and result files that list them.
+    /// Every setting in canonical order, for tables and result files that list them.
     pub fn settings(&self) -> Vec<(&'static str, SettingValue)> {
-        SETTING_NAMES
+        SETTINGS
             .iter()
-            .map(|&n| (n, settings::get(n, self.window, &self.config)))
+            .map(|s| (s.name, s.read(self.window, &self.config)))
             .collect()
     }
 }
@@ -114,10 +117,10 @@ impl GridSpec {
     /// Every setting that is the same in all trials, in canonical order, including defaults,
     /// so a plan or a results file states the whole configuration and not just the changes.
     pub fn fixed(&self) -> Vec<(&'static str, SettingValue)> {
-        SETTING_NAMES
+        SETTINGS
             .iter()
-            .filter(|n| self.axis(n).is_none())
-            .map(|&n| (n, settings::get(n, self.base_window, &self.base_config)))
+            .filter(|s| self.axis(s.name).is_none())
+            .map(|s| (s.name, s.read(self.base_window, &self.base_config)))
             .collect()
     }
 
@@ -144,7 +147,7 @@ impl GridSpec {
             let len = axis.values.len() as u128;
             let pick = (rest % len) as usize;
             rest /= len;
-            settings::apply(axis.name, &axis.values[pick], &mut window, &mut config);
+            settings::named(axis.name).write(&axis.values[pick], &mut window, &mut config);
         }
         Trial {
             id: trial_id(window, &config),
@@ -196,7 +199,7 @@ impl GridSpec {
     pub fn int_values(&self, name: &str) -> Vec<u64> {
         let values = match self.axis(name) {
             Some(axis) => axis.values.clone(),
-            None => vec![settings::get(name, self.base_window, &self.base_config)],
+            None => vec![settings::named(name).read(self.base_window, &self.base_config)],
         };
         values
             .into_iter()
@@ -213,24 +216,15 @@ fn product(factors: impl IntoIterator<Item = u128>) -> u128 {
     factors.into_iter().fold(1u128, |p, f| p.saturating_mul(f))
 }
 
-/// The text a trial id hashes: every setting in canonical order, floats with `{:?}` (exact
-/// and round-trip). Kept separate from `Display` so changing how values are shown can never
-/// change ids that existing results are filed under.
+/// The text a trial id hashes: every setting in canonical order as `name=value`, joined by
+/// `;`, values in their grid text (floats with `{:?}`, exact and round-trip). A test pins ids,
+/// so a change here that would refile existing results under new ids cannot pass unnoticed.
 pub fn canonical_text(window: usize, config: &TrainConfig) -> String {
-    let c = config;
-    format!(
-        "window={window};n_dense={};lambda={:?};batch_size={};learning_rate={:?};epochs={};\
-         loss={};activation={};shuffle={};seed={}",
-        c.n_dense,
-        c.lambda,
-        c.batch_size,
-        c.learning_rate,
-        c.epochs,
-        c.loss.name(),
-        c.activation.name(),
-        c.shuffle,
-        c.seed
-    )
+    SETTINGS
+        .iter()
+        .map(|s| format!("{}={}", s.name, s.read(window, config).grid_text()))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// Stable id: the first 12 hex digits of SHA-256 over [`canonical_text`]. It depends only on
@@ -286,6 +280,37 @@ mod tests {
             ..base
         };
         assert_ne!(trial_id(16, &changed), id);
+    }
+
+    #[test]
+    fn ids_stay_as_they_were() {
+        let grid_first = TrainConfig {
+            n_dense: 8,
+            lambda: 0.0,
+            batch_size: 1,
+            learning_rate: 1e-4,
+            seed: 0,
+            epochs: 30,
+            ..TrainConfig::default()
+        };
+        assert_eq!(trial_id(16, &grid_first), "aa1cc4e67f5e");
+        let changed = TrainConfig {
+            n_dense: 7,
+            lambda: 1e-5,
+            batch_size: 3,
+            learning_rate: 0.5,
+            seed: 9,
+            epochs: 4,
+            loss: crate::config::LossKind::Mse,
+            activation: crate::config::Activation::Tanh,
+            shuffle: false,
+        };
+        assert_eq!(
+            canonical_text(5, &changed),
+            "window=5;n_dense=7;lambda=1e-5;batch_size=3;learning_rate=0.5;epochs=4;\
+             loss=mse;activation=tanh;shuffle=false;seed=9"
+        );
+        assert_eq!(trial_id(5, &changed), "e85c9723d6fc");
     }
 
     #[test]

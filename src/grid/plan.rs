@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{GridSpec, SETTING_NAMES, Trial};
-use crate::config::{Missing, Source, SyntheticKind};
+use crate::config::{Source, SyntheticKind};
 
 /// Terminals and review tools commonly show 100 columns; longer lines wrap unreadably.
 const WIDTH: usize = 100;
@@ -52,14 +52,14 @@ pub fn plan_text(spec: &GridSpec, first_n: usize, total_steps: Option<u128>) -> 
             .unwrap_or(0)
             .max(LABEL);
         for (axis, label) in axes.iter().zip(&labels) {
-            let values: Vec<String> = axis.values.iter().map(|v| v.to_string()).collect();
+            let values: Vec<String> = axis.values.iter().map(|v| v.grid_text()).collect();
             out.field_padded(label, pad, &values);
         }
     }
     let mut fixed: Vec<String> = spec
         .fixed()
         .iter()
-        .map(|(n, v)| format!("{n} = {v}"))
+        .map(|(n, v)| format!("{n} = {}", v.grid_text()))
         .collect();
     if fixed.is_empty() {
         fixed.push("none (every setting is an axis)".into());
@@ -100,11 +100,13 @@ fn trial_parts(spec: &GridSpec, trial: &Trial) -> Vec<String> {
     let varying: Vec<String> = all
         .iter()
         .filter(|(n, _)| spec.axis(n).is_some())
-        .map(|(n, v)| format!("{n}={v}"))
+        .map(|(n, v)| format!("{n}={}", v.grid_text()))
         .collect();
     if varying.is_empty() {
         debug_assert_eq!(all.len(), SETTING_NAMES.len());
-        all.iter().map(|(n, v)| format!("{n}={v}")).collect()
+        all.iter()
+            .map(|(n, v)| format!("{n}={}", v.grid_text()))
+            .collect()
     } else {
         varying
     }
@@ -137,12 +139,7 @@ fn source_parts(source: &Source) -> Vec<String> {
             if let Some((start, end)) = rows {
                 parts.push(format!("rows [{start}, {end})"));
             }
-            let missing = match missing {
-                Missing::Error => "error",
-                Missing::Drop => "drop",
-                Missing::Interpolate => "interpolate",
-            };
-            parts.push(format!("missing = {missing}"));
+            parts.push(format!("missing = {}", missing.name()));
             parts
         }
         Source::Synthetic {
@@ -155,14 +152,7 @@ fn source_parts(source: &Source) -> Vec<String> {
             seed,
         } => {
             let mut parts = vec![
-                format!(
-                    "synthetic {}",
-                    match kind {
-                        SyntheticKind::Sine => "sine",
-                        SyntheticKind::Ar2 => "ar2",
-                        SyntheticKind::RandomWalk => "random_walk",
-                    }
-                ),
+                format!("synthetic {}", kind.name()),
                 format!("length {length}"),
                 format!("noise {noise:?}"),
             ];

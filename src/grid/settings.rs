@@ -1,30 +1,193 @@
-//! The ten trial settings: their canonical order, where each lives, and what values are valid.
+//! The trial settings, defined once. [`SETTINGS`] lists them in canonical order; each entry
+//! says where the setting lives in a grid file, which values it accepts, its column type in
+//! the result tables and how it is read from and written into a trial's window and config.
+//! The grid parser, `plan`, trial ids, the tables and the report all go through this list, so
+//! a new setting is one entry here (plus its field in `TrainConfig`, where its default is).
+//! A new setting also enters the text every trial id hashes, so it changes every id; the
+//! test that pins ids in `grid` says so.
 
 use std::fmt;
 
+use polars::prelude::DataType;
 use serde::Serialize;
+use strum::VariantNames;
 
 use crate::config::{Activation, LossKind, TrainConfig};
 
-/// The names of the trial settings in canonical order. Ids, axis order and the "last axis
-/// varies fastest" rule all follow this order, so reordering it would change every trial id.
-pub const SETTING_NAMES: [&str; 10] = [
-    "window",
-    "n_dense",
-    "lambda",
-    "batch_size",
-    "learning_rate",
-    "epochs",
-    "loss",
-    "activation",
-    "shuffle",
-    "seed",
+/// One trial setting.
+pub struct Setting {
+    pub name: &'static str,
+    /// The table it is fixed in when it is not an axis.
+    pub(crate) home: Home,
+    /// The values it accepts; the rule also decides the column type ([`Setting::kind`]).
+    pub(crate) rule: Rule,
+    read: fn(usize, &TrainConfig) -> SettingValue,
+    /// Called only with a value the rule accepted.
+    write: fn(&SettingValue, &mut usize, &mut TrainConfig),
+}
+
+/// Every trial setting in canonical order. Ids, axis order and the "last axis varies fastest"
+/// rule all follow this order, so reordering it would change every trial id. `seed` is last:
+/// it varies fastest, and it is the one axis every report table pools over.
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        name: "window",
+        home: Home::Data,
+        rule: WINDOW_RULE,
+        read: |window, _| SettingValue::Int(window as u64),
+        write: |v, window, _| *window = v.int() as usize,
+    },
+    Setting {
+        name: "n_dense",
+        home: Home::Train,
+        rule: N_DENSE_RULE,
+        read: |_, c| SettingValue::Int(c.n_dense as u64),
+        write: |v, _, c| c.n_dense = v.int() as usize,
+    },
+    Setting {
+        name: "lambda",
+        home: Home::Train,
+        rule: Rule::NonNegativeF32,
+        read: |_, c| SettingValue::Float(c.lambda),
+        write: |v, _, c| c.lambda = v.float(),
+    },
+    Setting {
+        name: "batch_size",
+        home: Home::Train,
+        rule: BATCH_RULE,
+        read: |_, c| SettingValue::Int(c.batch_size as u64),
+        write: |v, _, c| c.batch_size = v.int() as usize,
+    },
+    Setting {
+        name: "learning_rate",
+        home: Home::Train,
+        rule: Rule::PositiveF32,
+        read: |_, c| SettingValue::Float(c.learning_rate),
+        write: |v, _, c| c.learning_rate = v.float(),
+    },
+    Setting {
+        name: "epochs",
+        home: Home::Train,
+        rule: EPOCHS_RULE,
+        read: |_, c| SettingValue::Int(c.epochs as u64),
+        write: |v, _, c| c.epochs = v.int() as usize,
+    },
+    Setting {
+        name: "loss",
+        home: Home::Train,
+        rule: Rule::Choice(LossKind::VARIANTS),
+        read: |_, c| SettingValue::Str(c.loss.name().into()),
+        write: |v, _, c| c.loss = v.choice(),
+    },
+    Setting {
+        name: "activation",
+        home: Home::Train,
+        rule: Rule::Choice(Activation::VARIANTS),
+        read: |_, c| SettingValue::Str(c.activation.name().into()),
+        write: |v, _, c| c.activation = v.choice(),
+    },
+    Setting {
+        name: "shuffle",
+        home: Home::Train,
+        rule: Rule::Bool,
+        read: |_, c| SettingValue::Bool(c.shuffle),
+        write: |v, _, c| c.shuffle = v.flag(),
+    },
+    Setting {
+        name: "seed",
+        home: Home::Train,
+        rule: Rule::AnyUnsigned,
+        read: |_, c| SettingValue::Int(c.seed),
+        write: |v, _, c| c.seed = v.int(),
+    },
 ];
 
-/// The window used when neither `[data]` nor `[grid]` gives one.
+/// The names of [`SETTINGS`], in the same order.
+pub const SETTING_NAMES: [&str; SETTINGS.len()] = {
+    let mut names = [""; SETTINGS.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = SETTINGS[i].name;
+        i += 1;
+    }
+    names
+};
+
+/// The window used when neither `[data]` nor `[grid]` gives one. The other settings' defaults
+/// are `TrainConfig::default()`.
 pub const DEFAULT_WINDOW: usize = 16;
 
-/// One value of a trial setting, kept untyped so axes of different settings share one shape.
+/// The setting called `name`, or `None` for a name that is not a setting.
+pub fn setting(name: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.name == name)
+}
+
+/// The setting called `name`, for names that come from [`SETTINGS`] itself.
+///
+/// # Panics
+/// When `name` is not a setting: that is a bug in the caller, not a user mistake.
+pub(crate) fn named(name: &str) -> &'static Setting {
+    setting(name).unwrap_or_else(|| unreachable!("not a trial setting: {name}"))
+}
+
+impl Setting {
+    /// The type of the setting's column in the result tables.
+    pub const fn kind(&self) -> SettingKind {
+        self.rule.kind()
+    }
+
+    /// The setting's value in a trial with this window and config.
+    pub fn read(&self, window: usize, config: &TrainConfig) -> SettingValue {
+        (self.read)(window, config)
+    }
+
+    /// Writes a validated value into a window and config; the inverse of [`Setting::read`].
+    ///
+    /// # Panics
+    /// When the value is not of the setting's kind. Values reach here only after
+    /// [`Rule::check`], so a mismatch is a bug in this module, not a user mistake.
+    pub(crate) fn write(&self, value: &SettingValue, window: &mut usize, config: &mut TrainConfig) {
+        (self.write)(value, window, config)
+    }
+
+    /// The value a grid that does not mention the setting gives it.
+    pub fn default_value(&self) -> SettingValue {
+        self.read(DEFAULT_WINDOW, &TrainConfig::default())
+    }
+}
+
+/// How a setting column is stored, so every reader casts it back to the same type whichever
+/// file or run it came from. Integers are signed 64-bit, as dataframes expect (an unsigned
+/// column makes `best_epoch - epochs` wrap around); files written with unsigned columns
+/// still read, cast to the same type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingKind {
+    Int,
+    Float,
+    Str,
+    Bool,
+}
+
+impl SettingKind {
+    pub fn dtype(self) -> DataType {
+        match self {
+            SettingKind::Int => DataType::Int64,
+            SettingKind::Float => DataType::Float64,
+            SettingKind::Str => DataType::String,
+            SettingKind::Bool => DataType::Boolean,
+        }
+    }
+}
+
+/// One value of a trial setting, kept untyped so that axes of different settings share one
+/// shape, and typed as stored so that it sorts and prints as the user wrote it (a float axis
+/// is not sorted as text).
+///
+/// It prints two ways. `Display` is the report's: floats as plain decimals or, far from 1,
+/// in exponent notation, and whole floats without a decimal point (`1`, `0.001`, `1e-7`).
+/// [`SettingValue::grid_text`] is the grid's, for `plan`, messages and trial ids: floats
+/// always read as floats and parse back to the same number (`1.0`, `0.001`, `1e-7`), so
+/// a value from a plan can be pasted into a grid file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum SettingValue {
@@ -34,16 +197,88 @@ pub enum SettingValue {
     Bool(bool),
 }
 
+impl SettingValue {
+    /// The value as the grid side writes it; see the type's documentation.
+    pub fn grid_text(&self) -> String {
+        match self {
+            SettingValue::Float(v) => format!("{v:?}"),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            SettingValue::Int(v) => Some(*v as f64),
+            SettingValue::Float(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    pub fn kind(&self) -> SettingKind {
+        match self {
+            SettingValue::Int(_) => SettingKind::Int,
+            SettingValue::Float(_) => SettingKind::Float,
+            SettingValue::Str(_) => SettingKind::Str,
+            SettingValue::Bool(_) => SettingKind::Bool,
+        }
+    }
+
+    // The accessors below serve `Setting::write`, which only sees values its rule accepted.
+
+    fn int(&self) -> u64 {
+        match self {
+            SettingValue::Int(v) => *v,
+            other => unreachable!("an integer setting cannot hold {other:?}"),
+        }
+    }
+
+    fn float(&self) -> f64 {
+        match self {
+            SettingValue::Float(v) => *v,
+            other => unreachable!("a float setting cannot hold {other:?}"),
+        }
+    }
+
+    fn flag(&self) -> bool {
+        match self {
+            SettingValue::Bool(v) => *v,
+            other => unreachable!("a boolean setting cannot hold {other:?}"),
+        }
+    }
+
+    fn choice<E: std::str::FromStr>(&self) -> E {
+        match self {
+            SettingValue::Str(s) => s
+                .parse()
+                .unwrap_or_else(|_| unreachable!("{s:?} is not a valid choice")),
+            other => unreachable!("a choice cannot hold {other:?}"),
+        }
+    }
+}
+
 impl fmt::Display for SettingValue {
-    /// Floats use `{:?}` because it is the shortest text that parses back to the same number
-    /// and still reads as a float (`0.0`, `1e-5`), so a printed plan can be pasted back.
+    /// The report's form; see the type's documentation.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SettingValue::Int(v) => write!(f, "{v}"),
-            SettingValue::Float(v) => write!(f, "{v:?}"),
+            SettingValue::Float(v) => f.write_str(&fmt_setting_float(*v)),
             SettingValue::Str(v) => f.write_str(v),
             SettingValue::Bool(v) => write!(f, "{v}"),
         }
+    }
+}
+
+/// A float setting as the report shows it, as the user would have written it: plain decimals
+/// in the usual range, exponent notation outside it so that 1e-7 does not become a run of
+/// zeros.
+pub fn fmt_setting_float(x: f64) -> String {
+    let a = x.abs();
+    if x == 0.0 {
+        "0".into()
+    } else if (1e-4..1e6).contains(&a) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
     }
 }
 
@@ -85,10 +320,6 @@ pub(crate) enum Rule {
     Bool,
 }
 
-/// Spelled out because `name()` is not a const fn; a unit test keeps them in step with config.rs.
-const LOSS_NAMES: [&str; 3] = ["trend", "seed", "mse"];
-const ACTIVATION_NAMES: [&str; 3] = ["linear", "relu", "tanh"];
-
 /// The largest window: each sample's inputs are this many values, and the first layer has
 /// (window + 1) × (n_dense + 1) weights.
 pub(crate) const WINDOW_RULE: Rule = Rule::Count {
@@ -118,33 +349,29 @@ pub(crate) const LENGTH_RULE: Rule = Rule::Count {
     why: "points held in memory",
 };
 
-/// Home table and rule of a setting, by canonical name.
-pub(crate) fn describe(name: &str) -> (Home, Rule) {
-    match name {
-        "window" => (Home::Data, WINDOW_RULE),
-        "n_dense" => (Home::Train, N_DENSE_RULE),
-        "batch_size" => (Home::Train, BATCH_RULE),
-        "epochs" => (Home::Train, EPOCHS_RULE),
-        "lambda" => (Home::Train, Rule::NonNegativeF32),
-        "learning_rate" => (Home::Train, Rule::PositiveF32),
-        "loss" => (Home::Train, Rule::Choice(&LOSS_NAMES)),
-        "activation" => (Home::Train, Rule::Choice(&ACTIVATION_NAMES)),
-        "shuffle" => (Home::Train, Rule::Bool),
-        "seed" => (Home::Train, Rule::AnyUnsigned),
-        other => unreachable!("not a trial setting: {other}"),
-    }
-}
-
 /// Names of the settings that may be fixed under `[train]` (everything but `window`).
 pub(crate) fn train_keys() -> Vec<&'static str> {
-    SETTING_NAMES
+    SETTINGS
         .iter()
-        .copied()
-        .filter(|n| describe(n).0 == Home::Train)
+        .filter(|s| s.home == Home::Train)
+        .map(|s| s.name)
         .collect()
 }
 
 impl Rule {
+    /// The column type of the values the rule accepts.
+    pub(crate) const fn kind(self) -> SettingKind {
+        match self {
+            Rule::Count { .. } | Rule::AnyUnsigned => SettingKind::Int,
+            Rule::NonNegativeFloat
+            | Rule::PositiveFloat
+            | Rule::NonNegativeF32
+            | Rule::PositiveF32 => SettingKind::Float,
+            Rule::Choice(_) => SettingKind::Str,
+            Rule::Bool => SettingKind::Bool,
+        }
+    }
+
     pub(crate) fn expected(self) -> String {
         match self {
             Rule::Count { max, why } => format!("an integer ≥ 1 and ≤ {max} ({why})"),
@@ -262,73 +489,36 @@ pub(crate) fn quoted_list(names: &[&str]) -> String {
         .join(", ")
 }
 
-/// Reads one setting out of a (window, config) pair; the inverse of [`apply`].
-pub(crate) fn get(name: &str, window: usize, config: &TrainConfig) -> SettingValue {
-    match name {
-        "window" => SettingValue::Int(window as u64),
-        "n_dense" => SettingValue::Int(config.n_dense as u64),
-        "lambda" => SettingValue::Float(config.lambda),
-        "batch_size" => SettingValue::Int(config.batch_size as u64),
-        "learning_rate" => SettingValue::Float(config.learning_rate),
-        "epochs" => SettingValue::Int(config.epochs as u64),
-        "loss" => SettingValue::Str(config.loss.name().into()),
-        "activation" => SettingValue::Str(config.activation.name().into()),
-        "shuffle" => SettingValue::Bool(config.shuffle),
-        "seed" => SettingValue::Int(config.seed),
-        other => unreachable!("not a trial setting: {other}"),
-    }
-}
-
-/// Writes one validated setting into a (window, config) pair. Values reach here only after
-/// [`Rule::check`], so a mismatch is a bug in this module, not a user mistake.
-pub(crate) fn apply(
-    name: &str,
-    value: &SettingValue,
-    window: &mut usize,
-    config: &mut TrainConfig,
-) {
-    use SettingValue as V;
-    match (name, value) {
-        ("window", V::Int(v)) => *window = *v as usize,
-        ("n_dense", V::Int(v)) => config.n_dense = *v as usize,
-        ("lambda", V::Float(v)) => config.lambda = *v,
-        ("batch_size", V::Int(v)) => config.batch_size = *v as usize,
-        ("learning_rate", V::Float(v)) => config.learning_rate = *v,
-        ("epochs", V::Int(v)) => config.epochs = *v as usize,
-        ("loss", V::Str(s)) => {
-            config.loss = LossKind::ALL
-                .into_iter()
-                .find(|k| k.name() == s)
-                .expect("validated loss")
-        }
-        ("activation", V::Str(s)) => {
-            config.activation = Activation::ALL
-                .into_iter()
-                .find(|a| a.name() == s)
-                .expect("validated activation")
-        }
-        ("shuffle", V::Bool(b)) => config.shuffle = *b,
-        ("seed", V::Int(v)) => config.seed = *v,
-        (name, value) => unreachable!("setting {name} cannot hold {value:?}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{Missing, Scale, SyntheticKind};
 
     #[test]
-    fn floats_display_so_they_round_trip() {
+    fn grid_text_of_floats_round_trips() {
         for x in [0.001, 1e-5, 0.0, 0.1, 3.0, 1e300] {
-            let text = SettingValue::Float(x).to_string();
+            let text = SettingValue::Float(x).grid_text();
             assert_eq!(text.parse::<f64>().unwrap(), x, "{text}");
         }
-        assert_eq!(SettingValue::Float(0.0).to_string(), "0.0");
-        assert_eq!(SettingValue::Int(8).to_string(), "8");
+        assert_eq!(SettingValue::Float(0.0).grid_text(), "0.0");
+        assert_eq!(SettingValue::Float(1.0).grid_text(), "1.0");
+        assert_eq!(SettingValue::Int(8).grid_text(), "8");
     }
 
     #[test]
-    fn get_and_apply_are_inverse_for_every_setting() {
+    fn the_report_prints_floats_as_written() {
+        let shown = |x: f64| SettingValue::Float(x).to_string();
+        assert_eq!(shown(0.0), "0");
+        assert_eq!(shown(1.0), "1");
+        assert_eq!(shown(0.001), "0.001");
+        assert_eq!(shown(1e-7), "1e-7");
+        assert_eq!(SettingValue::Int(8).to_string(), "8");
+        assert_eq!(SettingValue::Str("trend".into()).to_string(), "trend");
+        assert_eq!(SettingValue::Bool(true).to_string(), "true");
+    }
+
+    #[test]
+    fn read_and_write_are_inverse_for_every_setting() {
         let mut config = TrainConfig {
             n_dense: 7,
             lambda: 0.25,
@@ -342,8 +532,8 @@ mod tests {
         };
         let mut window = 5;
         let (mut w2, mut c2) = (DEFAULT_WINDOW, TrainConfig::default());
-        for name in SETTING_NAMES {
-            apply(name, &get(name, window, &config), &mut w2, &mut c2);
+        for s in SETTINGS {
+            s.write(&s.read(window, &config), &mut w2, &mut c2);
         }
         assert_eq!((w2, &c2), (window, &config));
         window += 1;
@@ -352,16 +542,134 @@ mod tests {
     }
 
     #[test]
-    fn choice_lists_match_config() {
-        let losses: Vec<_> = LossKind::ALL.iter().map(|k| k.name()).collect();
-        let activations: Vec<_> = Activation::ALL.iter().map(|a| a.name()).collect();
-        assert_eq!(losses, LOSS_NAMES);
-        assert_eq!(activations, ACTIVATION_NAMES);
+    fn every_setting_reads_as_its_kind_and_its_rule_accepts_its_default() {
+        for s in SETTINGS {
+            let default = s.default_value();
+            assert_eq!(default.kind(), s.kind(), "{}", s.name);
+            let written = match &default {
+                SettingValue::Int(v) => toml::Value::Integer(*v as i64),
+                SettingValue::Float(v) => toml::Value::Float(*v),
+                SettingValue::Str(v) => toml::Value::String(v.clone()),
+                SettingValue::Bool(v) => toml::Value::Boolean(*v),
+            };
+            assert_eq!(s.rule.check(&written), Ok(default), "{}", s.name);
+        }
+    }
+
+    #[test]
+    fn names_are_unique_and_listed_in_order() {
+        let names: Vec<&str> = SETTINGS.iter().map(|s| s.name).collect();
+        assert_eq!(names, SETTING_NAMES);
+        for name in SETTING_NAMES {
+            assert_eq!(names.iter().filter(|n| **n == name).count(), 1, "{name}");
+            assert_eq!(setting(name).map(|s| s.name), Some(name));
+        }
+        assert!(setting("momentum").is_none());
+        assert_eq!(train_keys().len(), SETTINGS.len() - 1);
+    }
+
+    #[test]
+    fn choice_messages_list_every_name() {
+        let expected = |name: &str| named(name).rule.expected();
+        assert_eq!(expected("loss"), r#"one of "trend", "seed", "mse""#);
+        assert_eq!(expected("activation"), r#"one of "linear", "relu", "tanh""#);
+        for (setting, names) in [
+            ("loss", LossKind::VARIANTS),
+            ("activation", Activation::VARIANTS),
+        ] {
+            for name in names {
+                assert!(expected(setting).contains(&format!("\"{name}\"")));
+            }
+        }
+    }
+
+    /// A second valid value of a setting, different from its default.
+    fn another(setting: &Setting) -> SettingValue {
+        match (setting.default_value(), setting.rule) {
+            (SettingValue::Int(v), _) => SettingValue::Int(v + 1),
+            (SettingValue::Float(v), _) => SettingValue::Float(v * 2.0 + 0.5),
+            (SettingValue::Bool(v), _) => SettingValue::Bool(!v),
+            (SettingValue::Str(v), Rule::Choice(names)) => SettingValue::Str(
+                names
+                    .iter()
+                    .find(|n| **n != v)
+                    .expect("two choices")
+                    .to_string(),
+            ),
+            (value, rule) => panic!("{}: {value:?} under {rule:?}", setting.name),
+        }
+    }
+
+    /// A value as TOML text.
+    fn toml_text(value: &SettingValue) -> String {
+        match value {
+            SettingValue::Str(s) => format!("{s:?}"),
+            other => other.grid_text(),
+        }
+    }
+
+    fn parse(text: &str) -> crate::grid::GridSpec {
+        crate::grid::GridSpec::parse(text, std::path::Path::new("g.toml")).unwrap()
+    }
+
+    #[test]
+    fn every_setting_parses_as_an_axis_and_fixed_in_its_table() {
+        for s in SETTINGS {
+            let (first, second) = (s.default_value(), another(s));
+            let spec = parse(&format!(
+                "[data]\nkind = \"sine\"\n[grid]\n{} = [{}, {}]\n",
+                s.name,
+                toml_text(&second),
+                toml_text(&first)
+            ));
+            let values = &spec.axis(s.name).expect("an axis").values;
+            assert_eq!(values, &[second.clone(), first.clone()], "{}", s.name);
+            let read = |i| s.read(spec.trial(i).window, &spec.trial(i).config);
+            assert_eq!((read(0), read(1)), (second.clone(), first), "{}", s.name);
+
+            let table = match s.home {
+                Home::Data => String::new(),
+                Home::Train => "[train]\n".into(),
+            };
+            let spec = parse(&format!(
+                "[data]\nkind = \"sine\"\n{table}{} = {}\n",
+                s.name,
+                toml_text(&second)
+            ));
+            assert!(spec.fixed().contains(&(s.name, second)), "{}", s.name);
+        }
+    }
+
+    #[test]
+    fn every_choice_lists_all_its_names_when_refused() {
+        let data = "[data]\nkind = \"sine\"\n";
+        let mut cases: Vec<(String, &[&str])> = vec![
+            ("[data]\nkind = \"zzz\"\n".into(), SyntheticKind::VARIANTS),
+            (format!("{data}scale = \"zzz\"\n"), Scale::VARIANTS),
+            (
+                "[data]\npath = \"x.csv\"\ncolumn = \"y\"\nmissing = \"zzz\"\n".into(),
+                Missing::VARIANTS,
+            ),
+        ];
+        for s in SETTINGS {
+            if let Rule::Choice(names) = s.rule {
+                cases.push((format!("{data}[grid]\n{} = [\"zzz\"]\n", s.name), names));
+            }
+        }
+        assert_eq!(cases.len(), 5);
+        for (text, names) in cases {
+            let err = crate::grid::GridSpec::parse(&text, std::path::Path::new("g.toml"))
+                .unwrap_err()
+                .to_string();
+            for name in names {
+                assert!(err.contains(&format!("\"{name}\"")), "{name} not in {err}");
+            }
+        }
     }
 
     #[test]
     fn negative_zero_is_normalised_and_negative_lambda_rejected() {
-        let rule = describe("lambda").1;
+        let rule = named("lambda").rule;
         assert_eq!(
             rule.check(&toml::Value::Float(-0.0)),
             Ok(SettingValue::Float(0.0))

@@ -3,13 +3,17 @@
 use std::collections::HashSet;
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use crate::error::Result;
+use strum::VariantNames;
 
-use super::settings::{self, DEFAULT_WINDOW, Home, Rule, SETTING_NAMES, SettingValue, found};
+use super::settings::{
+    self, DEFAULT_WINDOW, Home, Rule, SETTING_NAMES, SETTINGS, Setting, SettingValue, found,
+};
 use super::suggest;
 use super::{Axis, GridSpec};
-use crate::config::{Missing, Scale, Source, SplitSpec, SyntheticKind, TrainConfig};
+use crate::config::{Missing, Source, SplitSpec, SyntheticKind, TrainConfig};
 use crate::error::bad_input;
 
 const TOP_KEYS: [&str; 4] = ["name", "data", "train", "grid"];
@@ -24,9 +28,6 @@ const FILE_KEYS: [&str; 7] = [
 ];
 const SYNTHETIC_KEYS: [&str; 7] = ["kind", "length", "noise", "period", "phi", "drift", "seed"];
 const SPLIT_KEYS: [&str; 4] = ["window", "val_fraction", "test_fraction", "scale"];
-const KIND_NAMES: [&str; 3] = ["sine", "ar2", "random_walk"];
-const MISSING_NAMES: [&str; 3] = ["error", "drop", "interpolate"];
-const SCALE_NAMES: [&str; 2] = ["zscore", "none"];
 
 fn data_keys() -> Vec<&'static str> {
     [&FILE_KEYS[..], &SYNTHETIC_KEYS[..], &SPLIT_KEYS[..]].concat()
@@ -71,14 +72,12 @@ impl Ctx<'_> {
         }
     }
 
-    fn choice(
-        &self,
-        loc: &str,
-        names: &'static [&'static str],
-        value: &toml::Value,
-    ) -> Result<String> {
-        match self.check(loc, Rule::Choice(names), value)? {
-            SettingValue::Str(s) => Ok(s),
+    /// One of an enum's names, as the enum's variant.
+    fn choice<E: VariantNames + FromStr>(&self, loc: &str, value: &toml::Value) -> Result<E> {
+        match self.check(loc, Rule::Choice(E::VARIANTS), value)? {
+            SettingValue::Str(s) => Ok(s
+                .parse()
+                .unwrap_or_else(|_| unreachable!("{s:?} is a listed name"))),
             other => unreachable!("choice rule gave {other:?}"),
         }
     }
@@ -154,8 +153,8 @@ fn all_keys() -> Vec<&'static str> {
 
 /// Where a known key should go, in words; `None` when the key is unknown everywhere.
 fn belongs(key: &str) -> Option<String> {
-    if SETTING_NAMES.contains(&key) {
-        let home = settings::describe(key).0.table();
+    if let Some(setting) = settings::setting(key) {
+        let home = setting.home.table();
         Some(format!(
             "{key} goes in {home} (one value) or [grid] (an axis)"
         ))
@@ -251,8 +250,8 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
     let mut axes = Vec::new();
     let mut window = DEFAULT_WINDOW;
     let mut config = TrainConfig::default();
-    for name in SETTING_NAMES {
-        let (home, rule) = settings::describe(name);
+    for setting in SETTINGS {
+        let (name, home, rule) = (setting.name, setting.home, setting.rule);
         let home_value = match home {
             Home::Data => data_table.get(name),
             Home::Train => train.and_then(|t| t.get(name)),
@@ -267,7 +266,7 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
                 )));
             }
             (Some(toml::Value::Array(items)), None) => {
-                axes.push(parse_axis(&ctx, name, rule, items, window, &config)?);
+                axes.push(parse_axis(&ctx, setting, items, window, &config)?);
                 None
             }
             (Some(value), None) => Some(ctx.check(&format!("[grid] {name}"), rule, value)?),
@@ -284,7 +283,7 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
             (None, None) => None,
         };
         if let Some(value) = fixed {
-            settings::apply(name, &value, &mut window, &mut config);
+            setting.write(&value, &mut window, &mut config);
         }
     }
 
@@ -359,7 +358,7 @@ fn parse_source(ctx: &Ctx, data: &toml::Table, have_table: bool) -> Result<Sourc
             "{}: no data source; give path + column for a CSV/Parquet file, or kind = {} for a \
              synthetic series",
             if have_table { "[data]" } else { "[data] table is missing" },
-            KIND_NAMES.join(" | ")
+            SyntheticKind::VARIANTS.join(" | ")
         ))),
         (true, false) => parse_file_source(ctx, data),
         (false, true) => match data.get("kind") {
@@ -443,11 +442,7 @@ fn parse_file_source(ctx: &Ctx, data: &toml::Table) -> Result<Source> {
     let rows = data.get("rows").map(|v| parse_rows(ctx, v)).transpose()?;
     let missing = match data.get("missing") {
         None => Missing::default(),
-        Some(v) => match ctx.choice("[data] missing", &MISSING_NAMES, v)?.as_str() {
-            "drop" => Missing::Drop,
-            "interpolate" => Missing::Interpolate,
-            _ => Missing::Error,
-        },
+        Some(v) => ctx.choice("[data] missing", v)?,
     };
     let folder = ctx.file.parent().unwrap_or(Path::new(""));
     Ok(Source::File {
@@ -498,17 +493,18 @@ fn parse_synthetic(ctx: &Ctx, data: &toml::Table, kind: &toml::Value) -> Result<
         &FILE_KEYS,
         "only applies to a file (path + column), not to a synthetic series (kind = ...)",
     )?;
-    let kind_name = ctx.choice("[data] kind", &KIND_NAMES, kind)?;
-    let kind = match kind_name.as_str() {
-        "sine" => SyntheticKind::Sine,
-        "ar2" => SyntheticKind::Ar2,
-        _ => SyntheticKind::RandomWalk,
-    };
+    let kind: SyntheticKind = ctx.choice("[data] kind", kind)?;
     // Parameters of another kind are refused for the same reason as file keys above.
-    for (key, owner) in [("period", "sine"), ("phi", "ar2"), ("drift", "random_walk")] {
-        if data.contains_key(key) && kind_name != owner {
+    for (key, owner) in [
+        ("period", SyntheticKind::Sine),
+        ("phi", SyntheticKind::Ar2),
+        ("drift", SyntheticKind::RandomWalk),
+    ] {
+        if data.contains_key(key) && kind != owner {
             return Err(ctx.fail(format!(
-                "[data] {key}: only used by kind = \"{owner}\", but kind = \"{kind_name}\"; remove it"
+                "[data] {key}: only used by kind = \"{}\", but kind = \"{}\"; remove it",
+                owner.name(),
+                kind.name()
             )));
         }
     }
@@ -577,10 +573,7 @@ fn parse_split(ctx: &Ctx, data: &toml::Table) -> Result<SplitSpec> {
     }
     let scale = match data.get("scale") {
         None => defaults.scale,
-        Some(v) => match ctx.choice("[data] scale", &SCALE_NAMES, v)?.as_str() {
-            "none" => Scale::None,
-            _ => Scale::Zscore,
-        },
+        Some(v) => ctx.choice("[data] scale", v)?,
     };
     Ok(SplitSpec {
         val_fraction,
@@ -593,17 +586,17 @@ fn parse_split(ctx: &Ctx, data: &toml::Table) -> Result<SplitSpec> {
 /// would silently train the same trial twice under one id.
 fn parse_axis(
     ctx: &Ctx,
-    name: &'static str,
-    rule: Rule,
+    setting: &Setting,
     items: &[toml::Value],
     window: usize,
     config: &TrainConfig,
 ) -> Result<Axis> {
+    let (name, rule) = (setting.name, setting.rule);
     if items.is_empty() {
         return Err(ctx.fail(format!(
             "[grid] {name}: empty axis; give at least one value ({}), or remove it to use the default {}",
             rule.expected(),
-            settings::get(name, window, config)
+            setting.read(window, config).grid_text()
         )));
     }
     let mut values = Vec::with_capacity(items.len());
@@ -614,10 +607,12 @@ fn parse_axis(
             rule,
             item,
         )?;
-        // Display is exact for every variant (floats print round-trip), so it is a faithful key.
-        if !seen.insert(value.to_string()) {
+        // The grid text is exact for every variant (floats print round-trip), so it is a
+        // faithful key.
+        let text = value.grid_text();
+        if !seen.insert(text.clone()) {
             return Err(ctx.fail(format!(
-                "[grid] {name}: value {value} appears more than once; axis values must be distinct"
+                "[grid] {name}: value {text} appears more than once; axis values must be distinct"
             )));
         }
         values.push(value);

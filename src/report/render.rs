@@ -11,18 +11,7 @@ use super::tables::{self, SettingKind, setting_kind};
 /// The terminal view's line limit.
 pub const TERMINAL_WIDTH: usize = 100;
 
-/// A setting as the user would have written it: plain decimals in the usual range, exponent
-/// notation outside it so that 1e-7 does not become a run of zeros.
-pub fn fmt_setting_float(x: f64) -> String {
-    let a = x.abs();
-    if x == 0.0 {
-        "0".into()
-    } else if (1e-4..1e6).contains(&a) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
-    }
-}
+pub use crate::grid::fmt_setting_float;
 
 /// `-0.0` prints as `-0`; nobody means that.
 fn no_negative_zero(x: f64) -> f64 {

@@ -1,6 +1,5 @@
 //! The summary's tables, computed by polars from the files alone so it can be redone any time.
 
-use std::fmt;
 use std::fs::File;
 use std::path::PathBuf;
 
@@ -13,49 +12,21 @@ use polars::prelude::{
 use super::stats::Interval;
 use super::tables::{self, BASELINES_CSV, SETTINGS, TRIALS_PARQUET};
 
-/// One value of a setting column, typed as stored so that it sorts and prints as the user
-/// wrote it (a float axis is not sorted as text).
-#[derive(Debug, Clone, PartialEq)]
-pub enum SettingValue {
-    Int(u64),
-    Float(f64),
-    Str(String),
-    Bool(bool),
-}
+pub use crate::grid::SettingValue;
 
-impl SettingValue {
-    fn from_any(value: AnyValue<'_>) -> crate::error::Result<SettingValue> {
-        Ok(match value {
-            AnyValue::Int64(v) => SettingValue::Int(
-                u64::try_from(v).with_context(|| format!("negative setting value {v}"))?,
-            ),
-            AnyValue::UInt64(v) => SettingValue::Int(v),
-            AnyValue::Float64(v) => SettingValue::Float(v),
-            AnyValue::String(s) => SettingValue::Str(s.to_string()),
-            AnyValue::StringOwned(s) => SettingValue::Str(s.to_string()),
-            AnyValue::Boolean(b) => SettingValue::Bool(b),
-            other => crate::fail!("unexpected setting value {other:?}"),
-        })
-    }
-
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            SettingValue::Int(v) => Some(*v as f64),
-            SettingValue::Float(v) => Some(*v),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for SettingValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SettingValue::Int(v) => write!(f, "{v}"),
-            SettingValue::Float(v) => f.write_str(&super::render::fmt_setting_float(*v)),
-            SettingValue::Str(s) => f.write_str(s),
-            SettingValue::Bool(b) => write!(f, "{b}"),
-        }
-    }
+/// A value read from a setting column, as the setting value it stores.
+fn setting_from_any(value: AnyValue<'_>) -> crate::error::Result<SettingValue> {
+    Ok(match value {
+        AnyValue::Int64(v) => SettingValue::Int(
+            u64::try_from(v).with_context(|| format!("negative setting value {v}"))?,
+        ),
+        AnyValue::UInt64(v) => SettingValue::Int(v),
+        AnyValue::Float64(v) => SettingValue::Float(v),
+        AnyValue::String(s) => SettingValue::Str(s.to_string()),
+        AnyValue::StringOwned(s) => SettingValue::Str(s.to_string()),
+        AnyValue::Boolean(b) => SettingValue::Bool(b),
+        other => crate::fail!("unexpected setting value {other:?}"),
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -318,8 +289,7 @@ fn get_f64(df: &DataFrame, name: &str, row: usize) -> crate::error::Result<Optio
 }
 
 fn get_setting(df: &DataFrame, name: &str, row: usize) -> crate::error::Result<SettingValue> {
-    SettingValue::from_any(df.column(name)?.get(row)?)
-        .with_context(|| format!("column {name} row {row}"))
+    setting_from_any(df.column(name)?.get(row)?).with_context(|| format!("column {name} row {row}"))
 }
 
 /// Counts as u64 whatever polars' index type is.

@@ -9,52 +9,30 @@ use polars::prelude::{
     PolarsError, PolarsResult, Schema, SerReader, SerWriter, col,
 };
 
+use crate::grid::{self, Setting, SettingValue};
 use crate::results::{BaselineRow, EpochMetrics, TrialRecord};
 
 use crate::store::write_atomically;
 pub use crate::store::{BASELINES_CSV, EPOCHS_PARQUET, TRIALS_CSV, TRIALS_PARQUET};
 
-/// How a setting column is stored, so every reader casts it back to the same type whichever
-/// file or run it came from. Integers are signed 64-bit, as dataframes expect (an unsigned
-/// column makes `best_epoch - epochs` wrap around); files written with unsigned columns
-/// still read, cast to the same type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SettingKind {
-    Int,
-    Float,
-    Str,
-    Bool,
-}
+pub use crate::grid::SettingKind;
 
-impl SettingKind {
-    pub fn dtype(self) -> DataType {
-        match self {
-            SettingKind::Int => DataType::Int64,
-            SettingKind::Float => DataType::Float64,
-            SettingKind::Str => DataType::String,
-            SettingKind::Bool => DataType::Boolean,
-        }
+/// The setting columns as (name, kind) pairs, in canonical order: a view of
+/// [`grid::SETTINGS`](crate::grid::SETTINGS), where the settings are defined, for code that
+/// only needs the columns. `seed` is last, the one axis every table pools over.
+pub const SETTINGS: [(&str, SettingKind); grid::SETTINGS.len()] = {
+    let mut columns = [("", SettingKind::Int); grid::SETTINGS.len()];
+    let mut i = 0;
+    while i < columns.len() {
+        columns[i] = (grid::SETTINGS[i].name, grid::SETTINGS[i].kind());
+        i += 1;
     }
-}
-
-/// The columns that define a trial, in the order tables show them. `seed` is last because it
-/// is the one axis every table pools over.
-pub const SETTINGS: [(&str, SettingKind); 10] = [
-    ("window", SettingKind::Int),
-    ("n_dense", SettingKind::Int),
-    ("lambda", SettingKind::Float),
-    ("batch_size", SettingKind::Int),
-    ("learning_rate", SettingKind::Float),
-    ("epochs", SettingKind::Int),
-    ("loss", SettingKind::Str),
-    ("activation", SettingKind::Str),
-    ("shuffle", SettingKind::Bool),
-    ("seed", SettingKind::Int),
-];
+    columns
+};
 
 /// The kind of a setting column, or `None` for a name that is not a setting.
 pub fn setting_kind(name: &str) -> Option<SettingKind> {
-    SETTINGS.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    grid::setting(name).map(|s| s.kind())
 }
 
 /// A count or setting as the signed 64-bit integer the tables hold. Every value a grid can
@@ -80,51 +58,33 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
             .collect::<PolarsResult<Vec<i64>>>()
     };
     let f = |f: &dyn Fn(&TrialRecord) -> f64| sorted.iter().map(|r| f(r)).collect::<Vec<f64>>();
+    let mut settings = grid::SETTINGS
+        .iter()
+        .map(|s| setting_column(s, &sorted))
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    // The table has always carried `seed` straight after `learning_rate`; files on disk and
+    // scripts that read columns by position keep that layout.
+    let at = |name: &str, columns: &[Column]| columns.iter().position(|c| c.name() == name);
+    if let Some(seed) = at("seed", &settings) {
+        let seed = settings.remove(seed);
+        let after = at("learning_rate", &settings).map_or(settings.len(), |i| i + 1);
+        settings.insert(after, seed);
+    }
     let last = |f: &dyn Fn(&EpochMetrics) -> Option<f64>| {
         sorted
             .iter()
             .map(|r| r.result.last().and_then(f))
             .collect::<Vec<Option<f64>>>()
     };
-    let columns = vec![
-        Column::new(
-            "trial_id".into(),
-            sorted
-                .iter()
-                .map(|r| r.trial_id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new("window".into(), u("window", &|r| r.window as u64)?),
-        Column::new(
-            "n_dense".into(),
-            u("n_dense", &|r| r.config.n_dense as u64)?,
-        ),
-        Column::new("lambda".into(), f(&|r| r.config.lambda)),
-        Column::new(
-            "batch_size".into(),
-            u("batch_size", &|r| r.config.batch_size as u64)?,
-        ),
-        Column::new("learning_rate".into(), f(&|r| r.config.learning_rate)),
-        Column::new("seed".into(), u("seed", &|r| r.config.seed)?),
-        Column::new("epochs".into(), u("epochs", &|r| r.config.epochs as u64)?),
-        Column::new(
-            "loss".into(),
-            sorted
-                .iter()
-                .map(|r| r.config.loss.name())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "activation".into(),
-            sorted
-                .iter()
-                .map(|r| r.config.activation.name())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "shuffle".into(),
-            sorted.iter().map(|r| r.config.shuffle).collect::<Vec<_>>(),
-        ),
+    let mut columns = vec![Column::new(
+        "trial_id".into(),
+        sorted
+            .iter()
+            .map(|r| r.trial_id.as_str())
+            .collect::<Vec<_>>(),
+    )];
+    columns.extend(settings);
+    columns.extend([
         Column::new(
             "status".into(),
             sorted
@@ -175,8 +135,62 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
         ),
         Column::new("wall_seconds".into(), f(&|r| r.result.wall_seconds)),
         Column::new("steps_per_second".into(), f(&|r| r.result.steps_per_second)),
-    ];
+    ]);
     DataFrame::new_infer_height(columns)
+}
+
+/// One setting's column of the trials table, a value per record, typed by the setting's kind.
+fn setting_column(setting: &Setting, records: &[&TrialRecord]) -> PolarsResult<Column> {
+    let values: Vec<SettingValue> = records
+        .iter()
+        .map(|r| setting.read(r.window, &r.config))
+        .collect();
+    let name = setting.name;
+    let mismatch = |v: &SettingValue| -> PolarsError {
+        PolarsError::ComputeError(format!("setting {name} read as {v:?}").into())
+    };
+    Ok(match setting.kind() {
+        SettingKind::Int => Column::new(
+            name.into(),
+            values
+                .iter()
+                .map(|v| match v {
+                    SettingValue::Int(i) => int(*i, name),
+                    other => Err(mismatch(other)),
+                })
+                .collect::<PolarsResult<Vec<i64>>>()?,
+        ),
+        SettingKind::Float => Column::new(
+            name.into(),
+            values
+                .iter()
+                .map(|v| match v {
+                    SettingValue::Float(x) => Ok(*x),
+                    other => Err(mismatch(other)),
+                })
+                .collect::<PolarsResult<Vec<f64>>>()?,
+        ),
+        SettingKind::Str => Column::new(
+            name.into(),
+            values
+                .iter()
+                .map(|v| match v {
+                    SettingValue::Str(s) => Ok(s.as_str()),
+                    other => Err(mismatch(other)),
+                })
+                .collect::<PolarsResult<Vec<&str>>>()?,
+        ),
+        SettingKind::Bool => Column::new(
+            name.into(),
+            values
+                .iter()
+                .map(|v| match v {
+                    SettingValue::Bool(b) => Ok(*b),
+                    other => Err(mismatch(other)),
+                })
+                .collect::<PolarsResult<Vec<bool>>>()?,
+        ),
+    })
 }
 
 /// The best epoch's figures. `TrialResult::best` indexes the curve directly; a hand-edited
