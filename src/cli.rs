@@ -77,12 +77,6 @@ pub enum Command {
         #[arg(long, default_value_t = 5)]
         first: usize,
     },
-    /// Measure training speed, thread scaling, per-trial overhead and memory on this machine.
-    Bench {
-        /// Shorter runs (rougher figures).
-        #[arg(long)]
-        quick: bool,
-    },
     /// Rebuild the tables from results already on disk; several directories merge into one report.
     Report {
         /// Results directories.

@@ -9,7 +9,6 @@
 mod console;
 
 pub mod baselines;
-pub mod bench;
 pub mod config;
 pub mod data;
 pub mod error;

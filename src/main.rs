@@ -181,12 +181,6 @@ fn run(command: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Bench { quick } => {
-            let scratch = tempfile_dir()?;
-            let result = trendsweep::bench::run(quick, &scratch);
-            let _ = std::fs::remove_dir_all(&scratch);
-            result
-        }
         Command::Report { dirs, out, quiet } => {
             let summary = report::command::run(&dirs, out.as_deref())?;
             if !quiet {
@@ -200,11 +194,4 @@ fn run(command: Command) -> Result<()> {
 /// One worker thread per core, the default for `--threads`.
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// A scratch directory for the benchmark's child sweeps, removed afterwards.
-fn tempfile_dir() -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("trendsweep-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }

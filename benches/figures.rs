@@ -1,38 +1,31 @@
-//! `trendsweep bench`: the speed and memory figures the README quotes, measured on this
-//! machine. Every figure is a median of repeated runs; nothing here is a test.
+//! The performance tables that need more than one step timed in a loop: where a step's
+//! time goes, trials sharing threads, and whole sweeps run as child processes of the built
+//! `trendsweep` (speed-up from threads, per-trial overhead, peak memory). Every figure is
+//! a median of repeated runs; the machine is printed first.
+//!
+//! `cargo bench --profile dev` runs this after the step benchmarks;
+//! `cargo bench --profile dev --bench figures -- --quick` runs it alone with shorter runs.
+//! Run without `--bench` (as `cargo test --benches` does) it measures nothing.
+
+mod common;
 
 use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use common::{config, dataset, median};
+use trendsweep::data::Dataset;
+use trendsweep::train::{Learner, STEP_PHASES, train};
 
-use crate::config::{Scale, SplitSpec, SyntheticKind, TrainConfig};
-use crate::data::{Dataset, Series, generate};
-use crate::train::train;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn dataset(window: usize, length: usize) -> Dataset {
-    let values = generate(SyntheticKind::Sine, length, 0.2, 60.0, [0.0; 2], 0.0, 1);
-    let series = Series {
-        origin: "bench sine".into(),
-        name: "value".into(),
-        values: values.into(),
-        features: vec![],
-    };
-    Dataset::build(
-        &series,
-        window,
-        &SplitSpec {
-            val_fraction: 0.15,
-            test_fraction: 0.0,
-            scale: Scale::Zscore,
-        },
-    )
-    .expect("the bench series is long enough")
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--bench") {
+        println!("figures: measures nothing without --bench (run it with cargo bench)");
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    run(quick, scratch.path());
 }
 
 /// A pool of one worker, as each of the sweep's trial workers is.
@@ -43,79 +36,23 @@ fn one_thread_pool() -> rayon::ThreadPool {
         .expect("a one-thread pool")
 }
 
-/// Median training steps per second of one trial (trend loss, one thread).
-fn steps_per_second(
-    data: &Dataset,
-    n_dense: usize,
-    batch: usize,
-    repeats: usize,
-    min_steps: usize,
-) -> f64 {
-    let per_epoch = data.train.len().div_ceil(batch);
-    let epochs = min_steps.div_ceil(per_epoch).max(1);
-    let cfg = TrainConfig {
-        n_dense,
-        batch_size: batch,
-        epochs,
-        lambda: 0.01,
-        ..TrainConfig::default()
-    };
-    let pool = one_thread_pool();
-    median(
-        (0..repeats)
-            .map(|_| pool.install(|| train(data, &cfg)).steps_per_second)
-            .collect(),
-    )
-}
-
-/// Where one training step's time goes: mean nanoseconds per step in each phase, over
-/// `steps` steps of the same loop `train` runs (trend loss, window 16, n_dense 32).
-fn step_phases(data: &Dataset, batch: usize, steps: usize) -> [(&'static str, f64); 5] {
-    use crate::model::{Adam, Model, loss};
-    use dfdx::prelude::*;
-    use rand::SeedableRng;
-    let dev = Cpu::default();
-    let n_in = data.n_inputs;
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-    let mut model = Model::new(&dev, n_in, 32, crate::config::Activation::Linear, &mut rng);
-    let mut adam = Adam::new(&model, 1e-3);
+/// Where one training step's time goes: mean nanoseconds per step in each phase of
+/// [`STEP_PHASES`], over `steps` steps (n_dense 32) on consecutive batches of `data`.
+fn step_phases(data: &Dataset, batch: usize, steps: usize) -> [f64; 5] {
+    let mut learner = Learner::new(data.n_inputs, &config(32, batch));
+    let rows: Vec<u32> = (0..data.train.len() as u32).collect();
+    let n = rows.len();
     let mut ns = [0f64; 5];
-    let n = data.train.len();
     let mut tick = Instant::now();
-    let mut lap = |slot: usize, ns: &mut [f64; 5]| {
-        let now = Instant::now();
-        ns[slot] += (now - tick).as_nanos() as f64;
-        tick = now;
-    };
     for step in 0..steps {
         let start = (step * batch) % (n - batch);
-        let x = dev.tensor_from_vec(
-            Model::augment(&data.train.inputs(start..start + batch), n_in),
-            (batch, n_in + 1),
-        );
-        let y: Vec<f32> = (start..start + batch).map(|i| data.train.y(i)).collect();
-        let last: Vec<f32> = (start..start + batch)
-            .map(|i| data.train.y_last(i))
-            .collect();
-        lap(0, &mut ns);
-        let p = model.forward(adam.trace(x));
-        lap(1, &mut ns);
-        let l = loss::loss(crate::config::LossKind::Trend, 0.01, p, &y, &last);
-        let _ = l.value();
-        lap(2, &mut ns);
-        let grads = l.backward();
-        lap(3, &mut ns);
-        adam.update(&mut model, grads);
-        lap(4, &mut ns);
+        learner.step_timed(&data.train, &rows[start..start + batch], |phase| {
+            let now = Instant::now();
+            ns[phase] += (now - tick).as_nanos() as f64;
+            tick = now;
+        });
     }
-    let names = [
-        "batch to tensors",
-        "forward (2 matmuls, biases folded in)",
-        "loss (mask and offset on the host, 3 ops)",
-        "backward (tape)",
-        "Adam update",
-    ];
-    std::array::from_fn(|i| (names[i], ns[i] / steps as f64))
+    ns.map(|total| total / steps as f64)
 }
 
 /// Steps per second of each of `concurrent` identical trials run at once on a pool of
@@ -129,12 +66,9 @@ fn nested_steps_per_second(
     concurrent: usize,
 ) -> f64 {
     use rayon::prelude::*;
-    let cfg = TrainConfig {
-        n_dense,
-        batch_size: batch,
+    let cfg = trendsweep::config::TrainConfig {
         epochs: 2,
-        lambda: 0.01,
-        ..TrainConfig::default()
+        ..config(n_dense, batch)
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -164,18 +98,16 @@ enum Neighbour {
     Trial,
 }
 
-/// Steps per second of one batch-1 trial (n_dense 8, 3 epochs of the scaling grid's
-/// series) with `neighbour` running on a second thread until the trial ends. Each trial
-/// runs on a one-thread rayon pool, as the sweep's workers do.
+/// Steps per second of one batch-1 trial (n_dense 8, λ 0.1, 3 epochs) with `neighbour`
+/// running on a second thread until the trial ends. Each trial runs on a one-thread rayon
+/// pool, as the sweep's workers do.
 fn trial_beside(data: &Dataset, neighbour: Neighbour) -> f64 {
     use dfdx::prelude::*;
     use std::sync::atomic::{AtomicBool, Ordering};
-    let cfg = TrainConfig {
-        n_dense: 8,
-        batch_size: 1,
+    let cfg = trendsweep::config::TrainConfig {
         epochs: 3,
         lambda: 0.1,
-        ..TrainConfig::default()
+        ..config(8, 1)
     };
     let done = AtomicBool::new(false);
     std::thread::scope(|s| {
@@ -222,8 +154,13 @@ fn trial_beside(data: &Dataset, neighbour: Neighbour) -> f64 {
     })
 }
 
-fn run_sweep_child(grid_text: &str, threads: usize, dir: &Path) -> Result<(f64, u64)> {
-    Ok(run_sweep_child_shown(grid_text, threads, dir, false)?.expect("no terminal needed"))
+/// `s` quoted for a POSIX shell.
+fn sh(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+fn run_sweep_child(grid_text: &str, threads: usize, dir: &Path) -> (f64, u64) {
+    run_sweep_child_shown(grid_text, threads, dir, false).expect("no terminal needed")
 }
 
 /// Runs `trendsweep sweep` on `grid_text` in a child process: quiet, or with `terminal`
@@ -236,25 +173,25 @@ fn run_sweep_child_shown(
     threads: usize,
     dir: &Path,
     terminal: bool,
-) -> Result<Option<(f64, u64)>> {
-    std::fs::create_dir_all(dir)?;
+) -> Option<(f64, u64)> {
+    std::fs::create_dir_all(dir).expect("the scratch directory");
     let grid = dir.join("bench.toml");
-    std::fs::write(&grid, grid_text)?;
+    std::fs::write(&grid, grid_text).expect("the grid file");
     let out = dir.join("out");
     let _ = std::fs::remove_dir_all(&out);
-    let exe = std::env::current_exe()?;
+    let exe = env!("CARGO_BIN_EXE_trendsweep");
     let mut command = if terminal {
         let line = format!(
             "{} sweep {} --out {} --threads {threads}",
-            crate::slurm::sh(&exe.to_string_lossy()),
-            crate::slurm::sh(&grid.to_string_lossy()),
-            crate::slurm::sh(&out.to_string_lossy())
+            sh(exe),
+            sh(&grid.to_string_lossy()),
+            sh(&out.to_string_lossy())
         );
-        let mut c = std::process::Command::new("script");
+        let mut c = Command::new("script");
         c.args(["-qec", &line, "/dev/null"]);
         c
     } else {
-        let mut c = std::process::Command::new(exe);
+        let mut c = Command::new(exe);
         c.arg("sweep").arg(&grid).arg("--out").arg(&out).args([
             "--threads",
             &threads.to_string(),
@@ -263,15 +200,15 @@ fn run_sweep_child_shown(
         c
     };
     let start = Instant::now();
-    let child = match command.stdout(std::process::Stdio::null()).spawn() {
+    let child = match command.stdout(Stdio::null()).spawn() {
         Ok(child) => child,
-        Err(e) if terminal && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).context("running a child sweep"),
+        Err(e) if terminal && e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => panic!("running a child sweep: {e}"),
     };
     let (ok, peak_kib) = wait_with_peak_rss(child.id());
     let secs = start.elapsed().as_secs_f64();
-    anyhow::ensure!(ok, "the child sweep failed");
-    Ok(Some((secs, peak_kib)))
+    assert!(ok, "the child sweep failed");
+    Some((secs, peak_kib))
 }
 
 /// Waits for one child and returns whether it succeeded and its own peak resident set in
@@ -307,8 +244,8 @@ fn grid_text(
     )
 }
 
-/// Runs every benchmark and prints one table per figure. `quick` shortens every run.
-pub fn run(quick: bool, scratch: &Path) -> Result<()> {
+/// Measures every figure and prints one table each. `quick` shortens every run.
+fn run(quick: bool, scratch: &Path) {
     let repeats = if quick { 3 } else { 5 };
     let min_steps = if quick { 20_000 } else { 100_000 };
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -320,79 +257,47 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
                 .map(|m| m.trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    outln!(
+    println!(
         "machine: {cpu}, {} threads available; medians of {repeats} runs\n",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
 
     let d16 = dataset(16, 4000);
-    outln!("## One trial's training step (trend loss, window 16, n_dense 32, one thread)\n");
-    outln!("| batch | steps/s | samples/s |\n| ---: | ---: | ---: |");
-    for batch in [1usize, 32] {
-        let sps = steps_per_second(&d16, 32, batch, repeats, min_steps);
-        outln!("| {batch} | {sps:.0} | {:.0} |", sps * batch as f64);
-    }
-
-    outln!(
-        "\n## Where a step's time goes (one thread, ns per step: median over runs of the mean)\n"
+    println!(
+        "## Where a step's time goes (window 16, n_dense 32, one thread; ns per step: median over runs of the mean)\n"
     );
-    outln!("| phase | batch 1 | batch 32 |\n| --- | ---: | ---: |");
+    println!("| phase | batch 1 | batch 32 |\n| --- | ---: | ---: |");
     // Per-phase medians over the repeats, like every other figure.
-    let phases = |batch: usize, steps: usize| -> [(&'static str, f64); 5] {
+    let phases = |batch: usize, steps: usize| -> [f64; 5] {
         let runs: Vec<_> = (0..repeats)
             .map(|_| step_phases(&d16, batch, steps))
             .collect();
-        std::array::from_fn(|i| (runs[0][i].0, median(runs.iter().map(|r| r[i].1).collect())))
+        std::array::from_fn(|i| median(runs.iter().map(|r| r[i]).collect()))
     };
     let p1 = phases(1, min_steps);
     let p32 = phases(32, min_steps / 4);
-    for i in 0..5 {
-        outln!("| {} | {:.0} | {:.0} |", p1[i].0, p1[i].1, p32[i].1);
+    for (i, name) in STEP_PHASES.iter().enumerate() {
+        println!("| {name} | {:.0} | {:.0} |", p1[i], p32[i]);
     }
-    let total = |p: &[(&str, f64); 5]| p.iter().map(|x| x.1).sum::<f64>();
-    outln!("| total | {:.0} | {:.0} |", total(&p1), total(&p32));
+    let total = |p: &[f64; 5]| p.iter().sum::<f64>();
+    println!("| total | {:.0} | {:.0} |", total(&p1), total(&p32));
 
-    outln!("\n## Cost growth (one thread; others at window 16, n_dense 32, batch 32)\n");
-    outln!("| n_dense | steps/s | samples/s |\n| ---: | ---: | ---: |");
-    for n_dense in [8usize, 32, 128, 512] {
-        let sps = steps_per_second(&d16, n_dense, 32, repeats, min_steps / 4);
-        outln!("| {n_dense} | {sps:.0} | {:.0} |", sps * 32.0);
-    }
-    outln!("\n| batch | steps/s | samples/s |\n| ---: | ---: | ---: |");
-    for batch in [1usize, 4, 16, 64, 256] {
-        let sps = steps_per_second(&d16, 32, batch, repeats, min_steps / 4);
-        outln!("| {batch} | {sps:.0} | {:.0} |", sps * batch as f64);
-    }
-    outln!("\n| window | steps/s | samples/s |\n| ---: | ---: | ---: |");
-    for window in [4usize, 16, 32, 128] {
-        let d = dataset(window, 4000);
-        let sps = steps_per_second(&d, 32, 32, repeats, min_steps / 4);
-        outln!("| {window} | {sps:.0} | {:.0} |", sps * 32.0);
-    }
-
-    outln!("\n## Nested parallelism (n_dense 512, batch 256, window 128; steps/s per trial)\n");
+    println!("\n## Nested parallelism (n_dense 512, batch 256, window 128; steps/s per trial)\n");
     let d128 = dataset(128, 4000);
-    let alone1 = median(
-        (0..repeats)
-            .map(|_| nested_steps_per_second(&d128, 512, 256, 1, 1))
-            .collect(),
-    );
-    let alone2 = median(
-        (0..repeats)
-            .map(|_| nested_steps_per_second(&d128, 512, 256, 2, 1))
-            .collect(),
-    );
-    let both2 = median(
-        (0..repeats)
-            .map(|_| nested_steps_per_second(&d128, 512, 256, 2, 2))
-            .collect(),
-    );
-    outln!(
+    let nested = |threads: usize, concurrent: usize| {
+        median(
+            (0..repeats)
+                .map(|_| nested_steps_per_second(&d128, 512, 256, threads, concurrent))
+                .collect(),
+        )
+    };
+    let (alone1, alone2, both2) = (nested(1, 1), nested(2, 1), nested(2, 2));
+    println!(
         "| one trial, 1-thread pool | one trial, 2-thread pool | two trials at once, 2-thread pool |"
     );
-    outln!("| ---: | ---: | ---: |\n| {alone1:.0} | {alone2:.0} | {both2:.0} |");
+    println!("| ---: | ---: | ---: |\n| {alone1:.0} | {alone2:.0} | {both2:.0} |");
 
-    outln!("\n## Two trials at once (batch 1, n_dense 8, window 16; steps/s of one trial)\n");
+    println!("\n## Two trials at once (batch 1, n_dense 8, window 16; steps/s of one trial)\n");
     // Rounds interleave the five settings, so a slow spell of a shared machine falls on all.
     let d3000 = dataset(16, 3000);
     let kinds = [
@@ -416,15 +321,15 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
         }
     }
     let alone = median(rates[0].clone());
-    outln!(
+    println!(
         "| the trial runs | steps/s (median of {rounds}) | against alone |\n| --- | ---: | ---: |"
     );
     for ((_, name), r) in kinds.iter().zip(rates) {
         let r = median(r);
-        outln!("| {name} | {r:.0} | {:.3} |", r / alone);
+        println!("| {name} | {r:.0} | {:.3} |", r / alone);
     }
 
-    outln!("\n## Whole sweeps (child processes)\n");
+    println!("\n## Whole sweeps (child processes)\n");
     // One- and two-thread runs alternate, and the speed-up is the median of each pair's
     // ratio, so a slow spell of a shared machine falls on both sides of a ratio.
     let epochs = |e: usize| if quick { 1 } else { e };
@@ -436,26 +341,26 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
     });
     // Single runs on a shared machine vary by ±20 %, so more pairs than other figures get.
     let pairs_per_grid = if quick { 3 } else { 9 };
-    outln!(
+    println!(
         "| 32-trial grid | 1 thread, s | 2 threads, s | speed-up (median of {pairs_per_grid} paired runs) |\n| --- | ---: | ---: | ---: |"
     );
     for (name, grid) in &grids {
         let mut pairs = Vec::new();
         for _ in 0..pairs_per_grid {
-            let one = run_sweep_child(grid, 1, &scratch.join("scaling"))?.0;
-            let two = run_sweep_child(grid, 2, &scratch.join("scaling"))?.0;
+            let one = run_sweep_child(grid, 1, &scratch.join("scaling")).0;
+            let two = run_sweep_child(grid, 2, &scratch.join("scaling")).0;
             pairs.push((one, two));
         }
         let one = median(pairs.iter().map(|p| p.0).collect());
         let two = median(pairs.iter().map(|p| p.1).collect());
         let ratio = median(pairs.iter().map(|p| p.0 / p.1).collect());
-        outln!("| {name} | {one:.2} | {two:.2} | {ratio:.2}× |");
+        println!("| {name} | {one:.2} | {two:.2} | {ratio:.2}× |");
     }
 
     // Tiny 1-epoch trials: what is left per trial is setup, journal and progress.
     let tiny = |n: usize| grid_text(60, 4, 1, 64, n, &[0.0, 0.1]);
     // Each figure is the median over repeated pairs of the difference per extra trial.
-    outln!(
+    println!(
         "\n| per-trial overhead, (2000 tiny trials − 100 tiny trials) / 1900, one thread | ms |\n| --- | ---: |"
     );
     for (terminal, name) in [
@@ -464,43 +369,42 @@ pub fn run(quick: bool, scratch: &Path) -> Result<()> {
     ] {
         let mut per_trial = Vec::new();
         for _ in 0..repeats {
-            let few = run_sweep_child_shown(&tiny(50), 1, &scratch.join("overhead"), terminal)?;
-            let many = run_sweep_child_shown(&tiny(1000), 1, &scratch.join("overhead"), terminal)?;
+            let few = run_sweep_child_shown(&tiny(50), 1, &scratch.join("overhead"), terminal);
+            let many = run_sweep_child_shown(&tiny(1000), 1, &scratch.join("overhead"), terminal);
             if let (Some((few, _)), Some((many, _))) = (few, many) {
                 per_trial.push((many - few) / 1900.0 * 1e3);
             }
         }
         if per_trial.is_empty() {
-            outln!("| {name} | n/a (needs util-linux `script`) |");
+            println!("| {name} | n/a (needs util-linux `script`) |");
         } else {
-            outln!("| {name} | {:.3} |", median(per_trial));
+            println!("| {name} | {:.3} |", median(per_trial));
         }
     }
 
-    outln!("\n| peak resident memory | MiB |\n| --- | ---: |");
-    let (_, rss_small) = run_sweep_child(&tiny(100), 2, &scratch.join("mem-small"))?;
-    outln!("| 200 tiny trials | {:.1} |", rss_small as f64 / 1024.0);
-    let (_, rss_big) = run_sweep_child(&tiny(1000), 2, &scratch.join("mem-big"))?;
-    outln!("| 2,000 tiny trials | {:.1} |", rss_big as f64 / 1024.0);
+    println!("\n| peak resident memory | MiB |\n| --- | ---: |");
+    let (_, rss_small) = run_sweep_child(&tiny(100), 2, &scratch.join("mem-small"));
+    println!("| 200 tiny trials | {:.1} |", rss_small as f64 / 1024.0);
+    let (_, rss_big) = run_sweep_child(&tiny(1000), 2, &scratch.join("mem-big"));
+    println!("| 2,000 tiny trials | {:.1} |", rss_big as f64 / 1024.0);
     let series = |length: usize| {
         format!(
             "name = \"series\"\n[data]\nkind = \"random_walk\"\nlength = {length}\nwindow = 16\n\
              [train]\nepochs = 1\nbatch_size = 256\nn_dense = 8\n"
         )
     };
-    let (_, rss_short) = run_sweep_child(&series(10_000), 1, &scratch.join("mem-series"))?;
-    let (_, rss_long) = run_sweep_child(&series(1_000_000), 1, &scratch.join("mem-series"))?;
-    outln!(
+    let (_, rss_short) = run_sweep_child(&series(10_000), 1, &scratch.join("mem-series"));
+    let (_, rss_long) = run_sweep_child(&series(1_000_000), 1, &scratch.join("mem-series"));
+    println!(
         "| one trial on a 10,000-point series | {:.1} |",
         rss_short as f64 / 1024.0
     );
-    outln!(
+    println!(
         "| one trial on a 1,000,000-point series (its f32 values: 3.8 MiB) | {:.1} |",
         rss_long as f64 / 1024.0
     );
-    outln!(
+    println!(
         "| … the difference, what the longer series adds | {:.1} |",
         (rss_long as f64 - rss_short as f64) / 1024.0
     );
-    Ok(())
 }
