@@ -244,6 +244,61 @@ fn grid_text(
     )
 }
 
+/// Tiny 1-epoch trials: `2 × n` of them, each a few steps on a 60-point sine.
+fn tiny(n: usize) -> String {
+    grid_text(60, 4, 1, 64, n, &[0.0, 0.1])
+}
+
+/// Peak resident memory of sweeps of many tiny trials and of one trial on a long series.
+fn memory(scratch: &Path) {
+    let peak = |grid: &str, threads: usize, dir: &str| {
+        let (_, kib) = run_sweep_child(grid, threads, &scratch.join(dir));
+        let own = own_peak_kib();
+        assert!(
+            own < kib,
+            "this process's peak ({own} KiB) is not below the child's ({kib} KiB): measure earlier"
+        );
+        kib as f64 / 1024.0
+    };
+    println!("## Peak resident memory of whole sweeps (child processes)\n");
+    println!("| peak resident memory | MiB |\n| --- | ---: |");
+    println!(
+        "| 200 tiny trials | {:.1} |",
+        peak(&tiny(100), 2, "mem-small")
+    );
+    println!(
+        "| 2,000 tiny trials | {:.1} |",
+        peak(&tiny(1000), 2, "mem-big")
+    );
+    let series = |length: usize| {
+        format!(
+            "name = \"series\"\n[data]\nkind = \"random_walk\"\nlength = {length}\nwindow = 16\n\
+             [train]\nepochs = 1\nbatch_size = 256\nn_dense = 8\n"
+        )
+    };
+    let short = peak(&series(10_000), 1, "mem-series");
+    let long = peak(&series(1_000_000), 1, "mem-series");
+    println!("| one trial on a 10,000-point series | {short:.1} |");
+    println!("| one trial on a 1,000,000-point series (its f32 values: 3.8 MiB) | {long:.1} |");
+    println!(
+        "| … the difference, what the longer series adds | {:.1} |",
+        long - short
+    );
+    println!();
+}
+
+/// This process's own peak resident set so far, in KiB (`VmHWM` in `/proc/self/status`).
+fn own_peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// Measures every figure and prints one table each. `quick` shortens every run.
 fn run(quick: bool, scratch: &Path) {
     let repeats = if quick { 3 } else { 5 };
@@ -261,6 +316,11 @@ fn run(quick: bool, scratch: &Path) {
         "machine: {cpu}, {} threads available; medians of {repeats} runs\n",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+
+    // First, while this process is small: a child's peak resident set starts from that of
+    // the process that started it (Linux carries it over the exec), so measured later, it
+    // would be this process's own peak.
+    memory(scratch);
 
     let d16 = dataset(16, 4000);
     println!(
@@ -357,8 +417,7 @@ fn run(quick: bool, scratch: &Path) {
         println!("| {name} | {one:.2} | {two:.2} | {ratio:.2}× |");
     }
 
-    // Tiny 1-epoch trials: what is left per trial is setup, journal and progress.
-    let tiny = |n: usize| grid_text(60, 4, 1, 64, n, &[0.0, 0.1]);
+    // What is left per trial is setup, journal and progress.
     // Each figure is the median over repeated pairs of the difference per extra trial.
     println!(
         "\n| per-trial overhead, (2000 tiny trials − 100 tiny trials) / 1900, one thread | ms |\n| --- | ---: |"
@@ -381,30 +440,4 @@ fn run(quick: bool, scratch: &Path) {
             println!("| {name} | {:.3} |", median(per_trial));
         }
     }
-
-    println!("\n| peak resident memory | MiB |\n| --- | ---: |");
-    let (_, rss_small) = run_sweep_child(&tiny(100), 2, &scratch.join("mem-small"));
-    println!("| 200 tiny trials | {:.1} |", rss_small as f64 / 1024.0);
-    let (_, rss_big) = run_sweep_child(&tiny(1000), 2, &scratch.join("mem-big"));
-    println!("| 2,000 tiny trials | {:.1} |", rss_big as f64 / 1024.0);
-    let series = |length: usize| {
-        format!(
-            "name = \"series\"\n[data]\nkind = \"random_walk\"\nlength = {length}\nwindow = 16\n\
-             [train]\nepochs = 1\nbatch_size = 256\nn_dense = 8\n"
-        )
-    };
-    let (_, rss_short) = run_sweep_child(&series(10_000), 1, &scratch.join("mem-series"));
-    let (_, rss_long) = run_sweep_child(&series(1_000_000), 1, &scratch.join("mem-series"));
-    println!(
-        "| one trial on a 10,000-point series | {:.1} |",
-        rss_short as f64 / 1024.0
-    );
-    println!(
-        "| one trial on a 1,000,000-point series (its f32 values: 3.8 MiB) | {:.1} |",
-        rss_long as f64 / 1024.0
-    );
-    println!(
-        "| … the difference, what the longer series adds | {:.1} |",
-        (rss_long as f64 - rss_short as f64) / 1024.0
-    );
 }

@@ -13,7 +13,12 @@ use trendsweep::data::Dataset;
 use trendsweep::train::Learner;
 
 fn main() {
-    divan::main();
+    // Steps take microseconds: many samples of ten steps each, so a preempted sample or
+    // two on a shared machine leave the median alone.
+    divan::Divan::from_args()
+        .sample_count(1000)
+        .sample_size(10)
+        .main();
 }
 
 /// Times one step after another of a fresh learner, each on the next `batch` samples of
