@@ -36,23 +36,24 @@ fn one_thread_pool() -> rayon::ThreadPool {
         .expect("a one-thread pool")
 }
 
-/// Where one training step's time goes: mean nanoseconds per step in each phase of
-/// [`STEP_PHASES`], over `steps` steps (n_dense 32) on consecutive batches of `data`.
+/// Where one training step's time goes: the median nanoseconds of each phase of
+/// [`STEP_PHASES`] over `steps` steps (n_dense 32) on consecutive batches of `data`. Medians
+/// rather than means, so steps during which a shared machine ran something else drop out.
 fn step_phases(data: &Dataset, batch: usize, steps: usize) -> [f64; 5] {
     let mut learner = Learner::new(data.n_inputs, &config(32, batch));
     let rows: Vec<u32> = (0..data.train.len() as u32).collect();
     let n = rows.len();
-    let mut ns = [0f64; 5];
+    let mut ns: [Vec<f64>; 5] = std::array::from_fn(|_| Vec::with_capacity(steps));
     let mut tick = Instant::now();
     for step in 0..steps {
         let start = (step * batch) % (n - batch);
         learner.step_timed(&data.train, &rows[start..start + batch], |phase| {
             let now = Instant::now();
-            ns[phase] += (now - tick).as_nanos() as f64;
+            ns[phase].push((now - tick).as_nanos() as f64);
             tick = now;
         });
     }
-    ns.map(|total| total / steps as f64)
+    ns.map(median)
 }
 
 /// Steps per second of each of `concurrent` identical trials run at once on a pool of
@@ -324,7 +325,7 @@ fn run(quick: bool, scratch: &Path) {
 
     let d16 = dataset(16, 4000);
     println!(
-        "## Where a step's time goes (window 16, n_dense 32, one thread; ns per step: median over runs of the mean)\n"
+        "## Where a step's time goes (window 16, n_dense 32, one thread; ns: median over runs of each phase's median over steps)\n"
     );
     println!("| phase | batch 1 | batch 32 |\n| --- | ---: | ---: |");
     // Per-phase medians over the repeats, like every other figure.
