@@ -10,7 +10,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
-use crate::config::TrainConfig;
+use crate::config::{LossKind, TrainConfig};
 use crate::data::{Dataset, Scaler, Split};
 use crate::model::{Adam, Model, loss};
 use crate::results::{EpochMetrics, TrialResult, TrialStatus};
@@ -68,17 +68,96 @@ pub fn train(data: &Dataset, cfg: &TrainConfig) -> TrialResult {
     train_with_model(data, cfg).0
 }
 
+/// The parts of a training step in the order it runs them, named for timing each one
+/// ([`Learner::step_timed`]).
+pub const STEP_PHASES: [&str; 5] = [
+    "batch to tensors",
+    "forward",
+    "loss",
+    "backward",
+    "Adam update",
+];
+
+/// What one trial trains: the model, its optimiser and the buffers a batch is assembled
+/// in. [`train`] runs its steps; the benchmarks time the same ones.
+pub struct Learner {
+    dev: Cpu,
+    model: Model,
+    adam: Adam,
+    loss: LossKind,
+    lambda: f32,
+    xb: Vec<f32>,
+    yb: Vec<f32>,
+    lb: Vec<f32>,
+}
+
+impl Learner {
+    /// The starting point of a trial with `cfg` on inputs `n_inputs` wide: weights drawn
+    /// from (seed, input width, n_dense), and an optimiser with no steps taken.
+    pub fn new(n_inputs: usize, cfg: &TrainConfig) -> Learner {
+        let dev = Cpu::default();
+        let mut init_rng =
+            ChaCha8Rng::seed_from_u64(derived_seed(&[&"init", &cfg.seed, &n_inputs, &cfg.n_dense]));
+        let model = Model::new(&dev, n_inputs, cfg.n_dense, cfg.activation, &mut init_rng);
+        let adam = Adam::new(&model, cfg.learning_rate);
+        let batch = cfg.batch_size.max(1);
+        Learner {
+            dev,
+            model,
+            adam,
+            loss: cfg.loss,
+            lambda: cfg.lambda as f32,
+            xb: Vec::with_capacity(batch * (n_inputs + 1)),
+            yb: Vec::with_capacity(batch),
+            lb: Vec::with_capacity(batch),
+        }
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// One step on the samples `rows` of `split`: the batch's loss, then one update of
+    /// the weights. Returns the loss before the update.
+    pub fn step(&mut self, split: &Split, rows: &[u32]) -> f32 {
+        self.step_timed(split, rows, |_| {})
+    }
+
+    /// As [`Learner::step`], calling `lap(i)` as phase `i` of [`STEP_PHASES`] ends.
+    pub fn step_timed(&mut self, split: &Split, rows: &[u32], mut lap: impl FnMut(usize)) -> f32 {
+        let n_in = self.model.n_inputs();
+        self.xb.clear();
+        self.yb.clear();
+        self.lb.clear();
+        for &i in rows {
+            let i = i as usize;
+            split.input_into(i, &mut self.xb);
+            self.xb.push(1.0);
+            self.yb.push(split.y(i));
+            self.lb.push(split.y_last(i));
+        }
+        let x = self
+            .dev
+            .tensor_from_vec(self.xb.clone(), (rows.len(), n_in + 1));
+        lap(0);
+        let p = self.model.forward(self.adam.trace(x));
+        lap(1);
+        let l = loss::loss(self.loss, self.lambda, p, &self.yb, &self.lb);
+        let value = l.value();
+        lap(2);
+        let grads = l.backward();
+        lap(3);
+        self.adam.update(&mut self.model, grads);
+        lap(4);
+        value
+    }
+}
+
 /// As [`train`], also returning the final model (for tests and benchmarks).
 pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Model) {
     let started = Instant::now();
-    let dev = Cpu::default();
-    let n_in = data.n_inputs;
-    let mut init_rng =
-        ChaCha8Rng::seed_from_u64(derived_seed(&[&"init", &cfg.seed, &n_in, &cfg.n_dense]));
+    let mut learner = Learner::new(data.n_inputs, cfg);
     let mut order_rng = ChaCha8Rng::seed_from_u64(derived_seed(&[&"order", &cfg.seed]));
-    let mut model = Model::new(&dev, n_in, cfg.n_dense, cfg.activation, &mut init_rng);
-    let mut adam = Adam::new(&model, cfg.learning_rate);
-    let lambda = cfg.lambda as f32;
     let train = &data.train;
     let n = train.len();
     let batch = cfg.batch_size.max(1);
@@ -86,9 +165,6 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
     // positions whatever the element type, so the order is that of a usize index.
     let n32 = u32::try_from(n).expect("fewer than 2^32 training samples");
     let mut order: Vec<u32> = (0..n32).collect();
-    let mut xb: Vec<f32> = Vec::with_capacity(batch * (n_in + 1));
-    let mut yb: Vec<f32> = Vec::with_capacity(batch);
-    let mut lb: Vec<f32> = Vec::with_capacity(batch);
 
     let mut curve = Vec::with_capacity(cfg.epochs);
     let mut status = TrialStatus::Ok;
@@ -103,23 +179,7 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
         let mut loss_sum = 0.0f64;
         let mut batches = 0usize;
         for chunk in order.chunks(batch) {
-            xb.clear();
-            yb.clear();
-            lb.clear();
-            for &i in chunk {
-                let i = i as usize;
-                train.input_into(i, &mut xb);
-                xb.push(1.0);
-                yb.push(train.y(i));
-                lb.push(train.y_last(i));
-            }
-            let b = chunk.len();
-            let x = dev.tensor_from_vec(xb.clone(), (b, n_in + 1));
-            let p = model.forward(adam.trace(x));
-            let l = loss::loss(cfg.loss, lambda, p, &yb, &lb);
-            let value = l.value();
-            let grads = l.backward();
-            adam.update(&mut model, grads);
+            let value = learner.step(train, chunk);
             steps += 1;
             if !value.is_finite() {
                 step_seconds += epoch_start.elapsed().as_secs_f64();
@@ -133,15 +193,16 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             batches += 1;
         }
         step_seconds += epoch_start.elapsed().as_secs_f64();
+        let (model, dev) = (&learner.model, &learner.dev);
         if !model.is_finite() {
             status = TrialStatus::Diverged;
             message = Some(format!("a weight became non-finite during epoch {epoch}"));
             break;
         }
-        let (train_mse, _) = evaluate(&model, &dev, train, &data.target_scaler);
+        let (train_mse, _) = evaluate(model, dev, train, &data.target_scaler);
         // No validation samples (val_fraction = 0): no validation figures, rather than NaN.
         let val =
-            (!data.val.is_empty()).then(|| evaluate(&model, &dev, &data.val, &data.target_scaler));
+            (!data.val.is_empty()).then(|| evaluate(model, dev, &data.val, &data.target_scaler));
         if !train_mse.is_finite() {
             status = TrialStatus::Diverged;
             message = Some(format!(
@@ -176,5 +237,5 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             0.0
         },
     };
-    (result, model)
+    (result, learner.model)
 }

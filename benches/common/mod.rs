@@ -1,0 +1,39 @@
+//! What both benchmarks share: the series they train on and how figures are summarised.
+
+use trendsweep::config::{Scale, SplitSpec, SyntheticKind, TrainConfig};
+use trendsweep::data::{Dataset, Series, generate};
+
+/// A z-scored noisy sine of `length` points (period 60) cut into windows of `window`, 15 %
+/// of the samples held out for validation.
+pub fn dataset(window: usize, length: usize) -> Dataset {
+    let values = generate(SyntheticKind::Sine, length, 0.2, 60.0, [0.0; 2], 0.0, 1);
+    let series = Series {
+        origin: "bench sine".into(),
+        name: "value".into(),
+        values: values.into(),
+        features: vec![],
+    };
+    let split = SplitSpec {
+        val_fraction: 0.15,
+        test_fraction: 0.0,
+        scale: Scale::Zscore,
+    };
+    Dataset::build(&series, window, &split).expect("the bench series is long enough")
+}
+
+/// The trend loss at λ 0.01 with `n_dense` units and batches of `batch`; the rest default.
+pub fn config(n_dense: usize, batch: usize) -> TrainConfig {
+    TrainConfig {
+        n_dense,
+        batch_size: batch,
+        lambda: 0.01,
+        ..TrainConfig::default()
+    }
+}
+
+/// The median, the middle value after sorting (the upper one of an even count).
+#[allow(dead_code)] // `step` leaves the summaries to divan
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
