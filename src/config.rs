@@ -1,7 +1,7 @@
 //! The settings a user can give: what one trial trains with, and where its series comes from.
 //! Plain values with serde, shared by the grid file, the trainer and the results on disk.
 //!
-//! Each choice (loss, activation, scale, ...) is an enum whose names come from one place: the
+//! Each choice (loss, activation, scale, ...) is an enum declared through `choice!`, whose
 //! `strum` derives give the name of a variant (`name()`), the list of valid names
 //! (`VARIANTS`, quoted in messages) and parsing from a name. They spell names as serde does,
 //! which a test checks, so the grid file, the journal and the tables agree.
@@ -9,24 +9,43 @@
 use serde::{Deserialize, Serialize};
 use strum::{EnumIter, EnumString, IntoStaticStr, VariantNames};
 
+/// Declares a choice: an enum whose variants grid files, the journal and the tables name
+/// in snake_case, with strum's parsing, names and list of valid names, and `name()`.
+macro_rules! choice {
+    ($(#[$meta:meta])* pub enum $name:ident { $($body:tt)* }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            Serialize,
+            Deserialize,
+            EnumString,
+            IntoStaticStr,
+            VariantNames,
+            EnumIter,
+        )]
+        #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = "snake_case")]
+        pub enum $name {
+            $($body)*
+        }
+
+        impl $name {
+            /// The variant's name, as grid files spell it.
+            pub fn name(self) -> &'static str {
+                self.into()
+            }
+        }
+    };
+}
+
+choice! {
 /// Which objective the model is trained on.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    Default,
-    EnumString,
-    IntoStaticStr,
-    VariantNames,
-    EnumIter,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
+#[derive(Default)]
 pub enum LossKind {
     /// Squared error plus `λ·|p − y_last|` where the predicted direction is wrong.
     #[default]
@@ -36,33 +55,16 @@ pub enum LossKind {
     /// Squared error only.
     Mse,
 }
+}
 
 impl LossKind {
     /// Every loss, for loops over them; a test keeps it equal to the declared variants.
     pub const ALL: [LossKind; 3] = [LossKind::Trend, LossKind::Seed, LossKind::Mse];
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
 }
 
+choice! {
 /// The function between the hidden layer and the output layer.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    Default,
-    EnumString,
-    IntoStaticStr,
-    VariantNames,
-    EnumIter,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
+#[derive(Default)]
 pub enum Activation {
     /// None at all: the model is linear in its input, as in the original.
     #[default]
@@ -70,44 +72,22 @@ pub enum Activation {
     Relu,
     Tanh,
 }
+}
 
 impl Activation {
     /// Every activation, for loops over them; a test keeps it equal to the declared variants.
     pub const ALL: [Activation; 3] = [Activation::Linear, Activation::Relu, Activation::Tanh];
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
 }
 
+choice! {
 /// How the series is scaled before training.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    Default,
-    EnumString,
-    IntoStaticStr,
-    VariantNames,
-    EnumIter,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
+#[derive(Default)]
 pub enum Scale {
     /// Subtract the training part's mean, divide by its standard deviation.
     #[default]
     Zscore,
     None,
 }
-
-impl Scale {
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
 }
 
 /// Everything that defines one training run apart from its data.
@@ -142,64 +122,40 @@ impl Default for TrainConfig {
     }
 }
 
+choice! {
 /// What to do with empty cells, NaN or null in the series.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    Default,
-    EnumString,
-    IntoStaticStr,
-    VariantNames,
-    EnumIter,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
+#[derive(Default)]
 pub enum Missing {
     #[default]
     Error,
     Drop,
     Interpolate,
 }
-
-impl Missing {
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
 }
 
+choice! {
 /// A generated series, for tests, demos and checks against theory.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    EnumString,
-    IntoStaticStr,
-    VariantNames,
-    EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
 pub enum SyntheticKind {
     Sine,
     Ar2,
     RandomWalk,
 }
+}
 
-impl SyntheticKind {
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
+/// A generated series: its kind and the parameters the kinds read (each kind reads its own;
+/// see [`crate::data::generate`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Synthetic {
+    pub kind: SyntheticKind,
+    pub length: usize,
+    pub noise: f64,
+    /// Sine: samples per cycle.
+    pub period: f64,
+    /// AR(2): `x[t] = phi[0]·x[t-1] + phi[1]·x[t-2] + noise`.
+    pub phi: [f64; 2],
+    /// Random walk: mean step.
+    pub drift: f64,
+    pub seed: u64,
 }
 
 /// Where the series comes from.
@@ -218,18 +174,7 @@ pub enum Source {
         rows: Option<(usize, usize)>,
         missing: Missing,
     },
-    Synthetic {
-        kind: SyntheticKind,
-        length: usize,
-        noise: f64,
-        /// Sine: samples per cycle.
-        period: f64,
-        /// AR(2): `x[t] = phi[0]·x[t-1] + phi[1]·x[t-2] + noise`.
-        phi: [f64; 2],
-        /// Random walk: mean step.
-        drift: f64,
-        seed: u64,
-    },
+    Synthetic(Synthetic),
 }
 
 /// How samples are cut from the series and split.

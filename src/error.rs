@@ -226,7 +226,7 @@ mod tests {
 
     #[test]
     fn context_keeps_the_kind_and_says_everything_once() {
-        let io = std::io::Error::new(std::io::ErrorKind::Other, "disk full");
+        let io = std::io::Error::other("disk full");
         let e = Error::from(io).context("cannot write x.csv");
         assert_eq!(e.to_string(), "cannot write x.csv: disk full");
         assert_eq!(e.exit_status(), 1);

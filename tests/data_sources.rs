@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-use trendsweep::config::{Missing, Scale, Source, SplitSpec, SyntheticKind};
+use trendsweep::config::{Missing, Scale, Source, SplitSpec, Synthetic, SyntheticKind};
 use trendsweep::data::{Dataset, Fingerprint, Series, load_series};
 use trendsweep::error::is_bad_input;
 
@@ -514,14 +514,16 @@ fn fingerprint_changes_with_the_values_used_and_only_with_them() {
 
 #[test]
 fn synthetic_series_fingerprint_follows_kind_seed_and_parameters() {
-    let synth = |kind, seed, noise| Source::Synthetic {
-        kind,
-        length: 300,
-        noise,
-        period: 25.0,
-        phi: [0.5, -0.2],
-        drift: 0.0,
-        seed,
+    let synth = |kind, seed, noise| {
+        Source::Synthetic(Synthetic {
+            kind,
+            length: 300,
+            noise,
+            period: 25.0,
+            phi: [0.5, -0.2],
+            drift: 0.0,
+            seed,
+        })
     };
     let (s, base) = load(&synth(SyntheticKind::Sine, 1, 0.1));
     assert_eq!(s.values.len(), 300);
@@ -541,7 +543,7 @@ fn synthetic_series_fingerprint_follows_kind_seed_and_parameters() {
 
 #[test]
 fn synthetic_random_walk_without_noise_is_a_straight_line() {
-    let source = Source::Synthetic {
+    let source = Source::Synthetic(Synthetic {
         kind: SyntheticKind::RandomWalk,
         length: 50,
         noise: 0.0,
@@ -549,7 +551,7 @@ fn synthetic_random_walk_without_noise_is_a_straight_line() {
         phi: [0.0, 0.0],
         drift: 0.5,
         seed: 9,
-    };
+    });
     let (s, _) = load(&source);
     for (t, v) in s.values.iter().enumerate() {
         assert!((v - 0.5 * (t + 1) as f64).abs() < 1e-12, "{t}: {v}");

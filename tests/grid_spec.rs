@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use trendsweep::config::{
-    Activation, LossKind, Missing, Scale, Source, SplitSpec, SyntheticKind, TrainConfig,
+    Activation, LossKind, Missing, Scale, Source, SplitSpec, Synthetic, SyntheticKind, TrainConfig,
 };
 use trendsweep::error::is_bad_input;
 use trendsweep::grid::{GridSpec, SettingValue, plan_text, trial_id};
@@ -144,7 +144,7 @@ fn a_grid_without_axes_is_one_trial_with_all_defaults() {
     assert_eq!(spec.split, SplitSpec::default());
     assert_eq!(
         spec.source,
-        Source::Synthetic {
+        Source::Synthetic(Synthetic {
             kind: SyntheticKind::Sine,
             length: 2000,
             noise: 0.1,
@@ -152,7 +152,7 @@ fn a_grid_without_axes_is_one_trial_with_all_defaults() {
             phi: [0.6, -0.3],
             drift: 0.0,
             seed: 0
-        }
+        })
     );
     let fixed = spec.fixed();
     assert_eq!(fixed.len(), 10);

@@ -5,7 +5,9 @@ use dfdx::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use trendsweep::baselines::ols_train_floor;
-use trendsweep::config::{Activation, LossKind, Scale, SplitSpec, SyntheticKind, TrainConfig};
+use trendsweep::config::{
+    Activation, LossKind, Scale, SplitSpec, Synthetic, SyntheticKind, TrainConfig,
+};
 use trendsweep::data::{Dataset, Series, generate};
 use trendsweep::model::{Model, loss};
 use trendsweep::results::TrialStatus;
@@ -181,7 +183,15 @@ fn normal_equations_floor(data: &Dataset) -> f64 {
 }
 
 fn ar2_dataset(window: usize) -> Dataset {
-    let values = generate(SyntheticKind::Ar2, 3000, 1.0, 1.0, [0.6, -0.3], 0.0, 11);
+    let values = generate(&Synthetic {
+        kind: SyntheticKind::Ar2,
+        length: 3000,
+        noise: 1.0,
+        period: 1.0,
+        phi: [0.6, -0.3],
+        drift: 0.0,
+        seed: 11,
+    });
     let series = Series {
         origin: "ar2".into(),
         name: "value".into(),
@@ -327,10 +337,18 @@ fn a_blowing_up_learning_rate_is_reported_as_diverged() {
     // Raw (unscaled) values in the tens of thousands. Adam's steps are bounded by the
     // learning rate and its second moment saturates, so float32 training only turns
     // non-finite at absurd rates: 1e3 gives losses near 1e24 that are still finite.
-    let values: Vec<f64> = generate(SyntheticKind::Sine, 2000, 0.1, 40.0, [0.0; 2], 0.0, 2)
-        .into_iter()
-        .map(|v| 30_000.0 + 5_000.0 * v)
-        .collect();
+    let values: Vec<f64> = generate(&Synthetic {
+        kind: SyntheticKind::Sine,
+        length: 2000,
+        noise: 0.1,
+        period: 40.0,
+        phi: [0.0; 2],
+        drift: 0.0,
+        seed: 2,
+    })
+    .into_iter()
+    .map(|v| 30_000.0 + 5_000.0 * v)
+    .collect();
     let series = Series {
         origin: "sine".into(),
         name: "value".into(),

@@ -1,12 +1,20 @@
 //! What both benchmarks share: the series they train on and how figures are summarised.
 
-use trendsweep::config::{Scale, SplitSpec, SyntheticKind, TrainConfig};
+use trendsweep::config::{Scale, SplitSpec, Synthetic, SyntheticKind, TrainConfig};
 use trendsweep::data::{Dataset, Series, generate};
 
 /// A z-scored noisy sine of `length` points (period 60) cut into windows of `window`, 15 %
 /// of the samples held out for validation.
 pub fn dataset(window: usize, length: usize) -> Dataset {
-    let values = generate(SyntheticKind::Sine, length, 0.2, 60.0, [0.0; 2], 0.0, 1);
+    let values = generate(&Synthetic {
+        kind: SyntheticKind::Sine,
+        length,
+        noise: 0.2,
+        period: 60.0,
+        phi: [0.0; 2],
+        drift: 0.0,
+        seed: 1,
+    });
     let series = Series {
         origin: "bench sine".into(),
         name: "value".into(),

@@ -54,17 +54,9 @@ impl Eq for Fingerprint {}
 /// Loads the series `source` describes, with a fingerprint of what was used.
 pub fn load_series(source: &Source) -> Result<(Series, Fingerprint)> {
     match source {
-        Source::Synthetic {
-            kind,
-            length,
-            noise,
-            period,
-            phi,
-            drift,
-            seed,
-        } => {
-            let values = super::generate(*kind, *length, *noise, *period, *phi, *drift, *seed);
-            let origin = format!("synthetic {kind:?} (seed {seed})").to_lowercase();
+        Source::Synthetic(spec) => {
+            let values = super::generate(spec);
+            let origin = format!("synthetic {:?} (seed {})", spec.kind, spec.seed).to_lowercase();
             let series = Series {
                 origin: origin.clone(),
                 name: "value".into(),

@@ -5,32 +5,25 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::config::SyntheticKind;
+use crate::config::{Synthetic, SyntheticKind};
 
 /// Steps thrown away before an AR(2) series starts, so it begins near its stationary law.
 const AR2_BURN_IN: usize = 200;
 
-/// Generates `length` values of the given kind.
-pub fn generate(
-    kind: SyntheticKind,
-    length: usize,
-    noise: f64,
-    period: f64,
-    phi: [f64; 2],
-    drift: f64,
-    seed: u64,
-) -> Vec<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+/// Generates the series `spec` describes: `length` values of its kind.
+pub fn generate(spec: &Synthetic) -> Vec<f64> {
+    let (length, noise) = (spec.length, spec.noise);
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let mut eps = move || -> f64 { StandardNormal.sample(&mut rng) };
-    match kind {
+    match spec.kind {
         SyntheticKind::Sine => (0..length)
-            .map(|t| (std::f64::consts::TAU * t as f64 / period).sin() + noise * eps())
+            .map(|t| (std::f64::consts::TAU * t as f64 / spec.period).sin() + noise * eps())
             .collect(),
         SyntheticKind::Ar2 => {
             let (mut x1, mut x2) = (0.0, 0.0);
             let mut out = Vec::with_capacity(length);
             for t in 0..length + AR2_BURN_IN {
-                let x = phi[0] * x1 + phi[1] * x2 + noise * eps();
+                let x = spec.phi[0] * x1 + spec.phi[1] * x2 + noise * eps();
                 x2 = x1;
                 x1 = x;
                 if t >= AR2_BURN_IN {
@@ -43,7 +36,7 @@ pub fn generate(
             let mut x = 0.0;
             (0..length)
                 .map(|_| {
-                    x += drift + noise * eps();
+                    x += spec.drift + noise * eps();
                     x
                 })
                 .collect()
@@ -67,7 +60,15 @@ mod tests {
     fn ar2_lag1_autocorrelation_matches_theory() {
         // For a stationary AR(2), rho1 = phi1 / (1 - phi2).
         let phi = [0.6, -0.3];
-        let s = generate(SyntheticKind::Ar2, 200_000, 1.0, 1.0, phi, 0.0, 3);
+        let s = generate(&Synthetic {
+            kind: SyntheticKind::Ar2,
+            length: 200_000,
+            noise: 1.0,
+            period: 1.0,
+            phi,
+            drift: 0.0,
+            seed: 3,
+        });
         let theory = phi[0] / (1.0 - phi[1]);
         let got = lag1_autocorrelation(&s);
         assert!((got - theory).abs() < 0.01, "rho1 {got} vs {theory}");
@@ -75,15 +76,15 @@ mod tests {
 
     #[test]
     fn random_walk_steps_have_the_drift_and_noise_asked_for() {
-        let s = generate(
-            SyntheticKind::RandomWalk,
-            100_000,
-            0.5,
-            1.0,
-            [0.0; 2],
-            0.2,
-            1,
-        );
+        let s = generate(&Synthetic {
+            kind: SyntheticKind::RandomWalk,
+            length: 100_000,
+            noise: 0.5,
+            period: 1.0,
+            phi: [0.0; 2],
+            drift: 0.2,
+            seed: 1,
+        });
         let steps: Vec<f64> = s.windows(2).map(|w| w[1] - w[0]).collect();
         let n = steps.len() as f64;
         let mean = steps.iter().sum::<f64>() / n;
@@ -94,7 +95,15 @@ mod tests {
 
     #[test]
     fn sine_without_noise_has_its_period() {
-        let s = generate(SyntheticKind::Sine, 500, 0.0, 50.0, [0.0; 2], 0.0, 0);
+        let s = generate(&Synthetic {
+            kind: SyntheticKind::Sine,
+            length: 500,
+            noise: 0.0,
+            period: 50.0,
+            phi: [0.0; 2],
+            drift: 0.0,
+            seed: 0,
+        });
         for t in 0..450 {
             assert!((s[t] - s[t + 50]).abs() < 1e-9);
         }
@@ -103,9 +112,18 @@ mod tests {
 
     #[test]
     fn same_seed_same_series_other_seed_other_series() {
-        let a = generate(SyntheticKind::Ar2, 100, 1.0, 1.0, [0.5, 0.1], 0.0, 7);
-        let b = generate(SyntheticKind::Ar2, 100, 1.0, 1.0, [0.5, 0.1], 0.0, 7);
-        let c = generate(SyntheticKind::Ar2, 100, 1.0, 1.0, [0.5, 0.1], 0.0, 8);
+        let ar2 = |seed| {
+            generate(&Synthetic {
+                kind: SyntheticKind::Ar2,
+                length: 100,
+                noise: 1.0,
+                period: 1.0,
+                phi: [0.5, 0.1],
+                drift: 0.0,
+                seed,
+            })
+        };
+        let (a, b, c) = (ar2(7), ar2(7), ar2(8));
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

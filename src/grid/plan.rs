@@ -142,26 +142,18 @@ fn source_parts(source: &Source) -> Vec<String> {
             parts.push(format!("missing = {}", missing.name()));
             parts
         }
-        Source::Synthetic {
-            kind,
-            length,
-            noise,
-            period,
-            phi,
-            drift,
-            seed,
-        } => {
+        Source::Synthetic(s) => {
             let mut parts = vec![
-                format!("synthetic {}", kind.name()),
-                format!("length {length}"),
-                format!("noise {noise:?}"),
+                format!("synthetic {}", s.kind.name()),
+                format!("length {}", s.length),
+                format!("noise {:?}", s.noise),
             ];
-            match kind {
-                SyntheticKind::Sine => parts.push(format!("period {period:?}")),
-                SyntheticKind::Ar2 => parts.push(format!("phi [{:?}, {:?}]", phi[0], phi[1])),
-                SyntheticKind::RandomWalk => parts.push(format!("drift {drift:?}")),
+            match s.kind {
+                SyntheticKind::Sine => parts.push(format!("period {:?}", s.period)),
+                SyntheticKind::Ar2 => parts.push(format!("phi [{:?}, {:?}]", s.phi[0], s.phi[1])),
+                SyntheticKind::RandomWalk => parts.push(format!("drift {:?}", s.drift)),
             }
-            parts.push(format!("seed {seed}"));
+            parts.push(format!("seed {}", s.seed));
             parts
         }
     }

@@ -26,6 +26,40 @@ pub struct Setting {
     write: fn(&SettingValue, &mut usize, &mut TrainConfig),
 }
 
+/// A `[train]` setting held in the `TrainConfig` field of the same name, stored as an
+/// integer, a float, a choice (an enum named by strum) or a bool.
+macro_rules! train_setting {
+    ($field:ident, $rule:expr, Int) => {
+        train_setting!(@ $field, $rule,
+            |_, c| SettingValue::Int(c.$field as u64),
+            |v, _, c| c.$field = v.int() as _)
+    };
+    ($field:ident, $rule:expr, Float) => {
+        train_setting!(@ $field, $rule,
+            |_, c| SettingValue::Float(c.$field),
+            |v, _, c| c.$field = v.float())
+    };
+    ($field:ident, $rule:expr, Choice) => {
+        train_setting!(@ $field, $rule,
+            |_, c| SettingValue::Str(c.$field.name().into()),
+            |v, _, c| c.$field = v.choice())
+    };
+    ($field:ident, $rule:expr, Bool) => {
+        train_setting!(@ $field, $rule,
+            |_, c| SettingValue::Bool(c.$field),
+            |v, _, c| c.$field = v.flag())
+    };
+    (@ $field:ident, $rule:expr, $read:expr, $write:expr) => {
+        Setting {
+            name: stringify!($field),
+            home: Home::Train,
+            rule: $rule,
+            read: $read,
+            write: $write,
+        }
+    };
+}
+
 /// Every trial setting in canonical order. Ids, axis order and the "last axis varies fastest"
 /// rule all follow this order, so reordering it would change every trial id. `seed` is last:
 /// it varies fastest, and it is the one axis every report table pools over.
@@ -37,69 +71,15 @@ pub const SETTINGS: &[Setting] = &[
         read: |window, _| SettingValue::Int(window as u64),
         write: |v, window, _| *window = v.int() as usize,
     },
-    Setting {
-        name: "n_dense",
-        home: Home::Train,
-        rule: N_DENSE_RULE,
-        read: |_, c| SettingValue::Int(c.n_dense as u64),
-        write: |v, _, c| c.n_dense = v.int() as usize,
-    },
-    Setting {
-        name: "lambda",
-        home: Home::Train,
-        rule: Rule::NonNegativeF32,
-        read: |_, c| SettingValue::Float(c.lambda),
-        write: |v, _, c| c.lambda = v.float(),
-    },
-    Setting {
-        name: "batch_size",
-        home: Home::Train,
-        rule: BATCH_RULE,
-        read: |_, c| SettingValue::Int(c.batch_size as u64),
-        write: |v, _, c| c.batch_size = v.int() as usize,
-    },
-    Setting {
-        name: "learning_rate",
-        home: Home::Train,
-        rule: Rule::PositiveF32,
-        read: |_, c| SettingValue::Float(c.learning_rate),
-        write: |v, _, c| c.learning_rate = v.float(),
-    },
-    Setting {
-        name: "epochs",
-        home: Home::Train,
-        rule: EPOCHS_RULE,
-        read: |_, c| SettingValue::Int(c.epochs as u64),
-        write: |v, _, c| c.epochs = v.int() as usize,
-    },
-    Setting {
-        name: "loss",
-        home: Home::Train,
-        rule: Rule::Choice(LossKind::VARIANTS),
-        read: |_, c| SettingValue::Str(c.loss.name().into()),
-        write: |v, _, c| c.loss = v.choice(),
-    },
-    Setting {
-        name: "activation",
-        home: Home::Train,
-        rule: Rule::Choice(Activation::VARIANTS),
-        read: |_, c| SettingValue::Str(c.activation.name().into()),
-        write: |v, _, c| c.activation = v.choice(),
-    },
-    Setting {
-        name: "shuffle",
-        home: Home::Train,
-        rule: Rule::Bool,
-        read: |_, c| SettingValue::Bool(c.shuffle),
-        write: |v, _, c| c.shuffle = v.flag(),
-    },
-    Setting {
-        name: "seed",
-        home: Home::Train,
-        rule: Rule::AnyUnsigned,
-        read: |_, c| SettingValue::Int(c.seed),
-        write: |v, _, c| c.seed = v.int(),
-    },
+    train_setting!(n_dense, N_DENSE_RULE, Int),
+    train_setting!(lambda, Rule::NonNegativeF32, Float),
+    train_setting!(batch_size, BATCH_RULE, Int),
+    train_setting!(learning_rate, Rule::PositiveF32, Float),
+    train_setting!(epochs, EPOCHS_RULE, Int),
+    train_setting!(loss, Rule::Choice(LossKind::VARIANTS), Choice),
+    train_setting!(activation, Rule::Choice(Activation::VARIANTS), Choice),
+    train_setting!(shuffle, Rule::Bool, Bool),
+    train_setting!(seed, Rule::AnyUnsigned, Int),
 ];
 
 /// The names of [`SETTINGS`], in the same order.

@@ -13,7 +13,7 @@ use super::settings::{
 };
 use super::suggest;
 use super::{Axis, GridSpec};
-use crate::config::{Missing, Source, SplitSpec, SyntheticKind, TrainConfig};
+use crate::config::{Missing, Source, SplitSpec, Synthetic, SyntheticKind, TrainConfig};
 use crate::error::bad_input;
 
 const TOP_KEYS: [&str; 4] = ["name", "data", "train", "grid"];
@@ -544,7 +544,7 @@ fn parse_synthetic(ctx: &Ctx, data: &toml::Table, kind: &toml::Value) -> Result<
         Some(v) => ctx.int("[data] seed", Rule::AnyUnsigned, v)?,
         None => 0,
     };
-    Ok(Source::Synthetic {
+    Ok(Source::Synthetic(Synthetic {
         kind,
         length,
         noise,
@@ -552,7 +552,7 @@ fn parse_synthetic(ctx: &Ctx, data: &toml::Table, kind: &toml::Value) -> Result<
         phi,
         drift,
         seed,
-    })
+    }))
 }
 
 fn parse_split(ctx: &Ctx, data: &toml::Table) -> Result<SplitSpec> {
