@@ -1,5 +1,6 @@
-//! `trendsweep report DIR... [--out OUT]`: rebuild a results directory's tables and summary,
-//! or merge several into a new results directory.
+//! Building the report ([`build`]): a results directory's tables and summary rebuilt from
+//! its journal, or several directories merged into a new one. A sweep ends here on its own
+//! directory, and `trendsweep report DIR... [--out OUT]` runs it on results already on disk.
 //!
 //! The rules:
 //! - `report DIR` (or `--out DIR`) rebuilds DIR's tables from its journal and writes its
