@@ -4,21 +4,21 @@
 // `journal*.jsonl` ([`read_journal`]); [`write_trial_tables`] turns them into
 // `trials.parquet`, `trials.csv` and `epochs.parquet`; [`summarize`] reads only those files
 // (never in-memory training state), so a summary can be redone or merged across result
-// directories at any later time, and gives the same bytes for the same files.
+// directories at any later time, and gives the same bytes for the same files. The data
+// (`load`, `summary`) never imports the views (`views`), which only read a `Summary`.
 
 pub mod command;
-pub mod html;
 pub mod journal;
-mod plotdata;
-pub mod plots;
+mod load;
 pub mod render;
 pub mod stats;
 pub mod summary;
 pub mod tables;
+mod views;
 
-pub use html::{PLOT_FILES, REPORT_HTML, write_html};
 pub use journal::{JournalRead, read_journal, read_journal_detailed};
-pub use render::{TERMINAL_WIDTH, fmt_acc, fmt_mse};
+pub use load::RunMeta;
+pub use render::{fmt_acc, fmt_mse};
 pub use stats::{Interval, student_t_quantile, t_975};
 pub use summary::{
     AxisRow, AxisTable, BaselineFigures, BestBy, BestRow, PenaltyEffect, PenaltyRow, PenaltyTable,
@@ -28,3 +28,5 @@ pub use tables::{
     BASELINES_CSV, EPOCHS_PARQUET, SETTINGS, TRIALS_CSV, TRIALS_PARQUET, read_baselines,
     write_baselines, write_trial_tables,
 };
+pub use views::html::{PLOT_FILES, REPORT_HTML, write_html};
+pub use views::text::TERMINAL_WIDTH;
