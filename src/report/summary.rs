@@ -260,12 +260,8 @@ fn sorted_by(names: &[&str]) -> SortMultipleOptions {
         .with_nulls_last(true)
 }
 
-fn get_u64(df: &DataFrame, name: &str, row: usize) -> anyhow::Result<Option<u64>> {
-    Ok(df.column(name)?.u64()?.get(row))
-}
-
 fn get_count(df: &DataFrame, name: &str, row: usize) -> anyhow::Result<usize> {
-    Ok(get_u64(df, name, row)?.unwrap_or(0) as usize)
+    Ok(df.column(name)?.u64()?.get(row).unwrap_or(0) as usize)
 }
 
 fn get_f64(df: &DataFrame, name: &str, row: usize) -> anyhow::Result<Option<f64>> {

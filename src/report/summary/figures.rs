@@ -31,24 +31,15 @@ pub(crate) fn group_index(name: &str) -> Option<usize> {
     group_settings().iter().position(|n| *n == name)
 }
 
-fn variant_rank(v: &SettingValue) -> u8 {
-    match v {
-        SettingValue::Int(_) => 0,
-        SettingValue::Float(_) => 1,
-        SettingValue::Str(_) => 2,
-        SettingValue::Bool(_) => 3,
-    }
-}
-
 /// Settings compared by value, floats by `total_cmp`, so that ties between groups always
-/// break the same way.
+/// break the same way. Values of one setting are all of its kind, so other pairs never meet.
 fn cmp_setting(a: &SettingValue, b: &SettingValue) -> Ordering {
     match (a, b) {
         (SettingValue::Int(x), SettingValue::Int(y)) => x.cmp(y),
         (SettingValue::Float(x), SettingValue::Float(y)) => x.total_cmp(y),
         (SettingValue::Str(x), SettingValue::Str(y)) => x.cmp(y),
         (SettingValue::Bool(x), SettingValue::Bool(y)) => x.cmp(y),
-        _ => variant_rank(a).cmp(&variant_rank(b)),
+        _ => Ordering::Equal,
     }
 }
 

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use polars::prelude::{Column, DataFrame};
+use polars::prelude::{AnyValue, Column, DataFrame, IntoColumn, Series};
 
 use crate::report::stats::Interval;
 use crate::report::summary::{
@@ -88,51 +88,19 @@ fn remove_stale(out: &Path, keep: &[String]) -> anyhow::Result<()> {
 /// A setting column typed as in `trials.parquet`, so a CSV reader infers the same type.
 fn setting_column(name: &str, values: &[&SettingValue]) -> anyhow::Result<Column> {
     let kind = setting_kind(name).with_context(|| format!("{name} is not a setting"))?;
-    // Every value must be of the column's kind; `get` picks it out of the enum.
-    fn typed<T>(
-        name: &str,
-        values: &[&SettingValue],
-        get: impl Fn(&SettingValue) -> Option<T>,
-    ) -> anyhow::Result<Vec<T>> {
-        values
-            .iter()
-            .map(|v| {
-                get(v)
-                    .with_context(|| format!("setting {name} has a value of the wrong type: {v:?}"))
+    let cells = values
+        .iter()
+        .map(|v| {
+            Ok(match (kind, v) {
+                (SettingKind::Int, SettingValue::Int(x)) => AnyValue::Int64(i64::try_from(*x)?),
+                (SettingKind::Float, SettingValue::Float(x)) => AnyValue::Float64(*x),
+                (SettingKind::Str, SettingValue::Str(x)) => AnyValue::StringOwned(x.into()),
+                (SettingKind::Bool, SettingValue::Bool(x)) => AnyValue::Boolean(*x),
+                _ => bail!("setting {name} has a value of the wrong type: {v:?}"),
             })
-            .collect()
-    }
-    let name_ = name.into();
-    Ok(match kind {
-        SettingKind::Int => Column::new(
-            name_,
-            typed(name, values, |v| match v {
-                SettingValue::Int(x) => i64::try_from(*x).ok(),
-                _ => None,
-            })?,
-        ),
-        SettingKind::Float => Column::new(
-            name_,
-            typed(name, values, |v| match v {
-                SettingValue::Float(x) => Some(*x),
-                _ => None,
-            })?,
-        ),
-        SettingKind::Str => Column::new(
-            name_,
-            typed(name, values, |v| match v {
-                SettingValue::Str(x) => Some(x.clone()),
-                _ => None,
-            })?,
-        ),
-        SettingKind::Bool => Column::new(
-            name_,
-            typed(name, values, |v| match v {
-                SettingValue::Bool(x) => Some(*x),
-                _ => None,
-            })?,
-        ),
-    })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Series::from_any_values_and_dtype(name.into(), &cells, &kind.dtype(), true)?.into_column())
 }
 
 fn penalty_frame(t: &PenaltyTable) -> anyhow::Result<DataFrame> {
