@@ -679,18 +679,14 @@ pub(crate) fn heatmap_svg(heatmap: &Heatmap, metric: Metric) -> anyhow::Result<(
     let (lambdas, batches) = (&heatmap.lambdas, &heatmap.batches);
     let facet = heatmap.facet.as_ref();
     let n_panels = heatmap.cells.len();
-    // Per panel, per batch-size row, per λ column: the mean and the number of trials.
-    let cells: Vec<Vec<Vec<(Option<f64>, usize)>>> = heatmap
-        .cells
-        .iter()
-        .map(|panel| {
-            panel
-                .iter()
-                .map(|row| row.iter().map(|c| (metric.of_cell(c), c.trials)).collect())
-                .collect()
-        })
-        .collect();
-    let (lo, hi) = min_max(cells.iter().flatten().flatten().filter_map(|c| c.0));
+    let cells = &heatmap.cells;
+    let (lo, hi) = min_max(
+        cells
+            .iter()
+            .flatten()
+            .flatten()
+            .filter_map(|c| metric.of_cell(c)),
+    );
     let log = metric == Metric::Mse && lo > 0.0 && hi / lo > COLOUR_LOG_RATIO;
     let scale = Axis::fit(lo, hi, 0.0, log, 2);
     let better = |v: f64| -> f64 {
@@ -756,14 +752,10 @@ pub(crate) fn heatmap_svg(heatmap: &Heatmap, metric: Metric) -> anyhow::Result<(
                 for (ci, v) in row.iter().enumerate() {
                     let x = x0 + ci as i32 * cell_w;
                     let rect = [(x + 1, y + 1), (x + cell_w - 1, y + cell_h - 1)];
-                    let (fill, label, light) = match v {
+                    let (fill, label, light) = match (metric.of_cell(v), v.trials) {
                         (Some(v), _) => {
-                            let t = better(*v);
-                            (
-                                viridis(t),
-                                fmt_cell(*v, metric == Metric::Acc),
-                                dark_fill(t),
-                            )
+                            let t = better(v);
+                            (viridis(t), fmt_cell(v, metric == Metric::Acc), dark_fill(t))
                         }
                         (None, 0) => (EMPTY_CELL, "not run".to_string(), false),
                         (None, _) => (EMPTY_CELL, "no ok trial".to_string(), false),
