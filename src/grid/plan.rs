@@ -2,6 +2,9 @@
 
 use std::fmt::Write as _;
 
+use comfy_table::presets::NOTHING;
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
+
 use super::{GridSpec, SETTING_NAMES, Trial};
 use crate::config::{Source, SyntheticKind};
 
@@ -175,7 +178,7 @@ fn count_text(n: u128) -> String {
     out
 }
 
-/// Accumulates lines, wrapping `label  part, part, ...` fields at [`WIDTH`] columns.
+/// Accumulates lines, laying out `label  part, part, ...` fields within [`WIDTH`] columns.
 #[derive(Default)]
 struct Lines {
     text: String,
@@ -192,27 +195,33 @@ impl Lines {
         self.field_padded(label, LABEL, parts);
     }
 
+    /// The label in a column `pad` wide and the parts, joined by ", ", wrapped by comfy-table
+    /// at word boundaries in the rest of the [`WIDTH`].
     fn field_padded(&mut self, label: &str, pad: usize, parts: &[String]) {
         let pad = pad.max(label.chars().count() + 2).min(WIDTH / 2);
         let room = WIDTH - pad;
-        let mut line = format!("{label:<pad$}");
-        let mut line_has_part = false;
-        for (i, part) in parts.iter().enumerate() {
-            let sep = if i + 1 < parts.len() { "," } else { "" };
-            let piece = fit(&format!("{part}{sep}"), room);
-            let extra = piece.chars().count() + usize::from(line_has_part);
-            if line_has_part && line.chars().count() + extra > WIDTH {
-                self.push(line);
-                line = " ".repeat(pad);
-                line_has_part = false;
+        let value: Vec<String> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let sep = if i + 1 < parts.len() { "," } else { "" };
+                fit(&format!("{part}{sep}"), room)
+            })
+            .collect();
+        let mut table = Table::new();
+        table
+            .load_preset(NOTHING)
+            .force_no_tty()
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(WIDTH as u16)
+            .add_row([label.to_string(), value.join(" ")]);
+        let width = |w: usize| ColumnConstraint::Absolute(Width::Fixed(w as u16));
+        for (i, w) in [pad, room].into_iter().enumerate() {
+            if let Some(column) = table.column_mut(i) {
+                column.set_padding((0, 0)).set_constraint(width(w));
             }
-            if line_has_part {
-                line.push(' ');
-            }
-            line.push_str(&piece);
-            line_has_part = true;
         }
-        self.push(line.trim_end().to_string());
+        let _ = writeln!(self.text, "{}", table.trim_fmt());
     }
 }
 

@@ -1,23 +1,23 @@
-//! Results on disk and what is made of them: the journal, the consolidated tables, the summary.
+//! What is made of the results on disk: the consolidated tables, the summary, the views.
 
-// The flow is one way. A sweep appends [`TrialRecord`](crate::results::TrialRecord)s to
-// `journal*.jsonl` ([`read_journal`]); [`write_trial_tables`] turns them into
-// `trials.parquet`, `trials.csv` and `epochs.parquet`; [`summarize`] reads only those files
-// (never in-memory training state), so a summary can be redone or merged across result
-// directories at any later time, and gives the same bytes for the same files.
+// The flow is one way. [`build`] reads the journal ([`crate::store`]); [`write_trial_tables`]
+// turns its records into `trials.parquet`, `trials.csv` and `epochs.parquet`; [`summarize`]
+// reads only those files (never in-memory training state), so a summary can be redone or
+// merged across result directories at any later time, and gives the same bytes for the same
+// files. The data (`load`, `summary`) never imports the views (`views`), which only read a
+// `Summary`.
 
 mod command;
-pub mod html;
-mod plotdata;
-pub mod plots;
+mod load;
 pub mod render;
 pub mod stats;
 pub mod summary;
 pub mod tables;
+mod views;
 
 pub use command::{Report, build};
-pub use html::{PLOT_FILES, REPORT_HTML, write_html};
-pub use render::{TERMINAL_WIDTH, fmt_acc, fmt_mse};
+pub use load::RunMeta;
+pub use render::{fmt_acc, fmt_mse};
 pub use stats::{Interval, student_t_quantile, t_975};
 pub use summary::{
     AxisRow, AxisTable, BaselineFigures, BestBy, BestRow, PenaltyEffect, PenaltyRow, PenaltyTable,
@@ -27,3 +27,5 @@ pub use tables::{
     BASELINES_CSV, EPOCHS_PARQUET, SETTINGS, TRIALS_CSV, TRIALS_PARQUET, read_baselines,
     write_baselines, write_trial_tables,
 };
+pub use views::html::{PLOT_FILES, REPORT_HTML, write_html};
+pub use views::text::TERMINAL_WIDTH;

@@ -1,16 +1,24 @@
-//! The summary's tables, computed by polars from the files alone so it can be redone any time.
+//! What the report shows, computed by polars from the files alone so it can be redone any
+//! time: the summary's tables and, in [`figures`], the data behind the plots. Data only: the
+//! views (`super::views`) read a [`Summary`] and never compute.
 
-use std::fs::File;
+mod figures;
+
 use std::path::PathBuf;
 
 use crate::error::Context;
 use polars::prelude::{
-    AnyValue, DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, ParquetReader, SerReader,
-    SortMultipleOptions, UnionArgs, UniqueKeepStrategy, col, cols, concat, len, lit,
+    AnyValue, DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, SortMultipleOptions,
+    UniqueKeepStrategy, col, cols, len, lit,
 };
 
+pub use self::figures::{
+    BaselinePoint, EpochPoint, Figures, Group, HeatCell, Heatmap, PooledPenalty,
+};
+pub(crate) use self::figures::{best_with_partners, group_settings, pareto_front};
+use super::load::{self, Loaded};
 use super::stats::Interval;
-use super::tables::{self, BASELINES_CSV, SETTINGS, TRIALS_PARQUET};
+use super::tables::SETTINGS;
 
 pub use crate::grid::SettingValue;
 
@@ -133,7 +141,7 @@ impl BestRow {
     }
 }
 
-/// Everything `summary.md` and the table CSVs show.
+/// Everything the report shows: `summary.md`, the table CSVs and `report.html`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     pub counts: TrialCounts,
@@ -152,6 +160,10 @@ pub struct Summary {
     /// Ok trials with a final validation figure: none when the split had no validation
     /// samples (`val_fraction = 0`), and then every table of validation figures is empty.
     pub validated: usize,
+    /// Every setting with its distinct values across all trials, sorted, in [`SETTINGS`]
+    /// order.
+    pub values: Vec<(String, Vec<SettingValue>)>,
+    pub figures: Figures,
 }
 
 impl Summary {
@@ -168,6 +180,14 @@ impl Summary {
 
     pub fn best_by(&self, by: BestBy) -> Option<&BestRow> {
         self.best.iter().find(|b| b.by == by)
+    }
+
+    /// The distinct values of a setting across all trials, sorted.
+    pub fn values_of(&self, name: &str) -> &[SettingValue] {
+        self.values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(&[], |(_, v)| v.as_slice())
     }
 
     pub fn is_axis(&self, name: &str) -> bool {
@@ -193,76 +213,11 @@ impl Summary {
     }
 }
 
-/// The columns the summary needs, cast to their canonical types so that files from different
-/// runs concatenate.
-fn trial_columns() -> Vec<Expr> {
-    let mut exprs = vec![col("trial_id").strict_cast(DataType::String)];
-    exprs.extend(
-        SETTINGS
-            .iter()
-            .map(|(name, kind)| col(*name).strict_cast(kind.dtype())),
-    );
-    exprs.push(col("status").strict_cast(DataType::String));
-    exprs.push(col("val_mse").strict_cast(DataType::Float64));
-    exprs.push(col("val_trend_acc").strict_cast(DataType::Float64));
-    exprs
-}
-
-/// Reads and merges the files of every directory. A later directory's trial replaces an
-/// earlier one with the same id, as a rerun replaces a run. A directory without
-/// `baselines.csv` is allowed (the baseline cells stay blank); one without `trials.parquet`
-/// is not, since it would silently shrink the summary.
-fn load(dirs: &[PathBuf]) -> crate::error::Result<(DataFrame, DataFrame)> {
-    if dirs.is_empty() {
-        crate::fail!("no results directory given to summarize");
-    }
-    let mut trial_frames = Vec::new();
-    let mut baseline_frames = Vec::new();
-    for dir in dirs {
-        let path = dir.join(TRIALS_PARQUET);
-        let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-        let df = ParquetReader::new(file)
-            .finish()
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let df = df
-            .lazy()
-            .select(trial_columns())
-            .collect()
-            .with_context(|| format!("{} lacks a needed column", path.display()))?;
-        trial_frames.push(df.lazy());
-        if dir.join(BASELINES_CSV).is_file() {
-            baseline_frames.push(tables::read_baselines_frame(dir)?.lazy());
-        }
-    }
-    let trials = concat(trial_frames, UnionArgs::default())?
-        .unique_stable(Some(cols(["trial_id"])), UniqueKeepStrategy::Last)
-        .sort(
-            ["trial_id"],
-            SortMultipleOptions::default().with_maintain_order(true),
-        )
-        .collect()
-        .context("cannot merge the trials tables")?;
-    let baselines = if baseline_frames.is_empty() {
-        DataFrame::empty_with_schema(&tables::baselines_schema())
-    } else {
-        concat(baseline_frames, UnionArgs::default())?
-            .unique_stable(Some(cols(["baseline", "window"])), UniqueKeepStrategy::Last)
-            .sort(
-                ["window", "baseline"],
-                SortMultipleOptions::default().with_maintain_order(true),
-            )
-            .collect()
-            .context("cannot merge the baselines tables")?
-    };
-    Ok((trials, baselines))
-}
-
-/// Reads `trials.parquet` and `baselines.csv` from each directory, merges them (trials by
-/// trial id, baselines by (baseline, window), later directories winning) and computes the
-/// tables.
+/// Reads the files of every directory once ([`load`](super::load::load): trials by trial
+/// id and baselines by (baseline, window), later directories winning) and computes the tables
+/// and the figures' data from them.
 pub fn summarize(dirs: &[PathBuf]) -> crate::error::Result<Summary> {
-    let (trials, baselines) = load(dirs)?;
-    summarize_frames(&trials, &baselines)
+    summarize_loaded(&load::load(dirs)?)
 }
 
 fn ok_expr() -> Expr {
@@ -276,12 +231,8 @@ fn sorted_by(names: &[&str]) -> SortMultipleOptions {
         .with_nulls_last(true)
 }
 
-fn get_u64(df: &DataFrame, name: &str, row: usize) -> crate::error::Result<Option<u64>> {
-    Ok(df.column(name)?.u64()?.get(row))
-}
-
 fn get_count(df: &DataFrame, name: &str, row: usize) -> crate::error::Result<usize> {
-    Ok(get_u64(df, name, row)?.unwrap_or(0) as usize)
+    Ok(df.column(name)?.u64()?.get(row).unwrap_or(0) as usize)
 }
 
 fn get_f64(df: &DataFrame, name: &str, row: usize) -> crate::error::Result<Option<f64>> {
@@ -297,10 +248,8 @@ fn count_of(expr: Expr) -> Expr {
     expr.cast(DataType::UInt64)
 }
 
-pub(crate) fn summarize_frames(
-    trials: &DataFrame,
-    baselines: &DataFrame,
-) -> crate::error::Result<Summary> {
+fn summarize_loaded(data: &Loaded) -> crate::error::Result<Summary> {
+    let (trials, baselines) = (&data.trials, &data.baselines);
     let counts_df = trials
         .clone()
         .lazy()
@@ -318,23 +267,14 @@ pub(crate) fn summarize_frames(
         failed: get_count(&counts_df, "failed", 0)?,
     };
 
-    let mut distinct_exprs = Vec::new();
-    for (name, _) in SETTINGS {
-        distinct_exprs.push(count_of(col(name).n_unique()).alias(format!("{name}__n")));
-        distinct_exprs.push(col(name).first().alias(format!("{name}__first")));
-    }
-    let distinct = trials.clone().lazy().select(distinct_exprs).collect()?;
+    let values = figures::setting_values(trials)?;
     let mut fixed = Vec::new();
     let mut axes = Vec::new();
-    for (name, _) in SETTINGS {
-        let n = get_count(&distinct, &format!("{name}__n"), 0)?;
-        if n == 1 {
-            fixed.push((
-                name.to_string(),
-                get_setting(&distinct, &format!("{name}__first"), 0)?,
-            ));
-        } else if n > 1 {
-            axes.push((name.to_string(), n));
+    for (name, vs) in &values {
+        match vs.as_slice() {
+            [] => {}
+            [only] => fixed.push((name.clone(), only.clone())),
+            _ => axes.push((name.clone(), vs.len())),
         }
     }
 
@@ -360,6 +300,7 @@ pub(crate) fn summarize_frames(
         penalty_effect(trials, &axes)?
     };
     let best = best_rows(trials, baselines)?;
+    let figures = figures::figures(data, &values, &axes, &penalty, validated)?;
     Ok(Summary {
         counts,
         fixed,
@@ -369,6 +310,8 @@ pub(crate) fn summarize_frames(
         best,
         baseline_rows: baselines.height(),
         validated,
+        values,
+        figures,
     })
 }
 

@@ -7,9 +7,8 @@ use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::plotdata::{BaselinePoint, EpochPoint, Group, PlotData, PooledPenalty, TrialRow};
-use super::render::fmt_setting_float;
-use super::summary::SettingValue;
+use crate::report::render::fmt_setting_float;
+use crate::report::summary::{BaselinePoint, EpochPoint, Group, HeatCell, Heatmap, PooledPenalty};
 
 /// Width and height of a single-panel plot: wide enough to read on a laptop without zooming,
 /// small enough that a figure and its caption fit on one screen.
@@ -639,10 +638,10 @@ pub(crate) enum Metric {
 }
 
 impl Metric {
-    pub fn value(self, t: &TrialRow) -> Option<f64> {
+    pub fn of_cell(self, c: &HeatCell) -> Option<f64> {
         match self {
-            Metric::Mse => t.val_mse,
-            Metric::Acc => t.val_trend_acc,
+            Metric::Mse => c.val_mse,
+            Metric::Acc => c.val_trend_acc,
         }
     }
 
@@ -677,36 +676,20 @@ const MAX_CELL_W: i32 = 150;
 /// read the same way even though one is better low and the other better high. Returns the
 /// SVG and whether the MSE colours had to go logarithmic.
 pub(crate) fn heatmap_svg(
-    data: &PlotData,
+    heatmap: &Heatmap,
     metric: Metric,
-    lambdas: &[SettingValue],
-    batches: &[SettingValue],
-    facet: Option<(&str, &[SettingValue])>,
 ) -> crate::error::Result<(String, bool)> {
-    let panels: Vec<Option<&SettingValue>> = match facet {
-        Some((_, values)) => values.iter().map(Some).collect(),
-        None => vec![None],
-    };
-    // Per panel, per batch-size row, per λ column: the mean and the number of trials.
-    type Panel = Vec<Vec<(Option<f64>, usize)>>;
-    let mut cells: Vec<Panel> = Vec::new();
-    for p in &panels {
-        let mut rows = Vec::new();
-        for b in batches {
-            let mut row = Vec::new();
-            for l in lambdas {
-                let mut filters: Vec<(&str, &SettingValue)> =
-                    vec![("lambda", l), ("batch_size", b)];
-                if let (Some((name, _)), Some(v)) = (facet, p) {
-                    filters.push((name, v));
-                }
-                row.push(data.cell(&filters, |t| metric.value(t)));
-            }
-            rows.push(row);
-        }
-        cells.push(rows);
-    }
-    let (lo, hi) = min_max(cells.iter().flatten().flatten().filter_map(|c| c.0));
+    let (lambdas, batches) = (&heatmap.lambdas, &heatmap.batches);
+    let facet = heatmap.facet.as_ref();
+    let n_panels = heatmap.cells.len();
+    let cells = &heatmap.cells;
+    let (lo, hi) = min_max(
+        cells
+            .iter()
+            .flatten()
+            .flatten()
+            .filter_map(|c| metric.of_cell(c)),
+    );
     let log = metric == Metric::Mse && lo > 0.0 && hi / lo > COLOUR_LOG_RATIO;
     let scale = Axis::fit(lo, hi, 0.0, log, 2);
     let better = |v: f64| -> f64 {
@@ -714,7 +697,7 @@ pub(crate) fn heatmap_svg(
         if metric == Metric::Acc { t } else { 1.0 - t }
     };
 
-    let n_p = panels.len() as i32;
+    let n_p = n_panels as i32;
     let n_cols = lambdas.len().max(1) as i32;
     let n_rows = batches.len().max(1) as i32;
     let left = 96;
@@ -757,9 +740,10 @@ pub(crate) fn heatmap_svg(
             text_style(16.0, HPos::Center, VPos::Center),
         ))?;
         let cell_px = if cell_w < 64 { 11.0 } else { 13.0 };
-        for (pi, panel) in panels.iter().enumerate() {
+        for pi in 0..n_panels {
             let (x0, y0) = origin(pi as i32);
-            if let (Some((name, _)), Some(v)) = (facet, panel) {
+            if let Some((name, values)) = facet {
+                let v = &values[pi];
                 root.draw(&Text::new(
                     format!("{name} = {v}"),
                     (x0 + panel_w / 2, y0 - 14),
@@ -771,14 +755,10 @@ pub(crate) fn heatmap_svg(
                 for (ci, v) in row.iter().enumerate() {
                     let x = x0 + ci as i32 * cell_w;
                     let rect = [(x + 1, y + 1), (x + cell_w - 1, y + cell_h - 1)];
-                    let (fill, label, light) = match v {
+                    let (fill, label, light) = match (metric.of_cell(v), v.trials) {
                         (Some(v), _) => {
-                            let t = better(*v);
-                            (
-                                viridis(t),
-                                fmt_cell(*v, metric == Metric::Acc),
-                                dark_fill(t),
-                            )
+                            let t = better(v);
+                            (viridis(t), fmt_cell(v, metric == Metric::Acc), dark_fill(t))
                         }
                         (None, 0) => (EMPTY_CELL, "not run".to_string(), false),
                         (None, _) => (EMPTY_CELL, "no ok trial".to_string(), false),

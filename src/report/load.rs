@@ -1,0 +1,172 @@
+//! The one reader of result directories for the report: their files merged into polars frames.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use crate::error::Context;
+use polars::prelude::{
+    DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, LazyFrame, ParquetReader, SerReader,
+    SortMultipleOptions, UnionArgs, UniqueKeepStrategy, col, cols, concat, lit,
+};
+
+use super::tables::{self, BASELINES_CSV, EPOCHS_PARQUET, SETTINGS, TRIALS_PARQUET};
+use crate::store::{GRID_TOML, RunInfo};
+
+/// What one directory's `grid.toml` and `run.json` say about the run; either may be missing
+/// (a directory made by hand, or by an older version), and the report then says so instead of
+/// failing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunMeta {
+    pub dir: PathBuf,
+    pub grid_name: Option<String>,
+    pub source: Option<String>,
+    pub rows: Option<u64>,
+    pub values_sha256: Option<String>,
+}
+
+/// Every directory's files, merged: a later directory's trial replaces an earlier one with the
+/// same id, as a rerun replaces a run, and a baseline likewise by (baseline, window).
+pub(crate) struct Loaded {
+    /// `trial_id`, every setting, `status`, `val_mse`, `val_trend_acc`, `wall_seconds` and
+    /// `dir` (the index of the directory the row came from), sorted by trial id.
+    pub trials: DataFrame,
+    /// `baseline`, `window`, `train_mse`, `val_mse`, `val_trend_acc`, sorted by window.
+    pub baselines: DataFrame,
+    /// `trial_id`, `epoch`, `val_mse`, `val_trend_acc` of the trials in `trials`, each from
+    /// the directory its trial came from (a rerun's curve never mixes with the run it
+    /// replaced), one row per epoch; `None` when some directory has no `epochs.parquet`.
+    pub epochs: Option<DataFrame>,
+    pub runs: Vec<RunMeta>,
+}
+
+fn read_parquet(path: &Path, columns: Vec<Expr>) -> crate::error::Result<DataFrame> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    ParquetReader::new(file)
+        .finish()
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .lazy()
+        .select(columns)
+        .collect()
+        .with_context(|| format!("{} lacks a needed column", path.display()))
+}
+
+/// The trial columns the report needs, cast to their canonical types so that files from
+/// different runs concatenate.
+fn trial_columns() -> Vec<Expr> {
+    let mut exprs = vec![col("trial_id").strict_cast(DataType::String)];
+    exprs.extend(
+        SETTINGS
+            .iter()
+            .map(|(name, kind)| col(*name).strict_cast(kind.dtype())),
+    );
+    for (name, dtype) in [
+        ("status", DataType::String),
+        ("val_mse", DataType::Float64),
+        ("val_trend_acc", DataType::Float64),
+        ("wall_seconds", DataType::Float64),
+    ] {
+        exprs.push(col(name).strict_cast(dtype));
+    }
+    exprs
+}
+
+fn epoch_columns() -> Vec<Expr> {
+    vec![
+        col("trial_id").strict_cast(DataType::String),
+        col("epoch").strict_cast(DataType::Int64),
+        col("val_mse").strict_cast(DataType::Float64),
+        col("val_trend_acc").strict_cast(DataType::Float64),
+    ]
+}
+
+fn read_run_meta(dir: &Path) -> RunMeta {
+    let grid_name = std::fs::read_to_string(dir.join(GRID_TOML))
+        .ok()
+        .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
+        .and_then(|t| t.get("name").and_then(|v| v.as_str()).map(str::to_string));
+    // The same reading as a resume's; a run.json it cannot read leaves the data unknown.
+    let run = RunInfo::read(dir).ok().flatten();
+    RunMeta {
+        dir: dir.to_path_buf(),
+        grid_name,
+        source: run.as_ref().map(|r| r.dataset.source.clone()),
+        rows: run.as_ref().map(|r| r.dataset.rows as u64),
+        values_sha256: run.map(|r| r.dataset.values_sha256),
+    }
+}
+
+/// The frames concatenated, the last row of each key kept, sorted.
+fn merge(frames: Vec<LazyFrame>, keys: &[&str], sort: &[&str]) -> crate::error::Result<LazyFrame> {
+    Ok(concat(frames, UnionArgs::default())?
+        .unique_stable(Some(cols(keys.to_vec())), UniqueKeepStrategy::Last)
+        .sort(
+            sort.to_vec(),
+            SortMultipleOptions::default().with_maintain_order(true),
+        ))
+}
+
+/// Reads `trials.parquet`, `baselines.csv`, `epochs.parquet`, `grid.toml` and `run.json`
+/// from each directory. A directory without `baselines.csv` is allowed (the baseline cells
+/// stay blank); one without `trials.parquet` is not, since it would silently shrink the
+/// report.
+pub(crate) fn load(dirs: &[PathBuf]) -> crate::error::Result<Loaded> {
+    if dirs.is_empty() {
+        crate::fail!("no results directory given to summarize");
+    }
+    let mut trial_frames = Vec::new();
+    let mut baseline_frames = Vec::new();
+    let mut runs = Vec::new();
+    for (d, dir) in dirs.iter().enumerate() {
+        let df = read_parquet(&dir.join(TRIALS_PARQUET), trial_columns())?;
+        trial_frames.push(df.lazy().with_column(lit(d as u32).alias("dir")));
+        if dir.join(BASELINES_CSV).is_file() {
+            baseline_frames.push(tables::read_baselines_frame(dir)?.lazy());
+        }
+        runs.push(read_run_meta(dir));
+    }
+    let trials = merge(trial_frames, &["trial_id"], &["trial_id"])?
+        .collect()
+        .context("cannot merge the trials tables")?;
+    let baselines = if baseline_frames.is_empty() {
+        DataFrame::empty_with_schema(&tables::baselines_schema())
+    } else {
+        merge(
+            baseline_frames,
+            &["baseline", "window"],
+            &["window", "baseline"],
+        )?
+        .collect()
+        .context("cannot merge the baselines tables")?
+    };
+    let epochs = if dirs.iter().all(|d| d.join(EPOCHS_PARQUET).is_file()) {
+        let mut frames = Vec::new();
+        for (d, dir) in dirs.iter().enumerate() {
+            let df = read_parquet(&dir.join(EPOCHS_PARQUET), epoch_columns())?;
+            frames.push(df.lazy().with_column(lit(d as u32).alias("dir")));
+        }
+        let owners = trials.clone().lazy().select([col("trial_id"), col("dir")]);
+        let keys = [col("trial_id"), col("dir")];
+        let df = concat(frames, UnionArgs::default())?
+            .drop_nulls(None)
+            .filter(col("epoch").gt_eq(lit(0i64)))
+            .join(owners, keys.clone(), keys, JoinArgs::new(JoinType::Inner))
+            .unique_stable(Some(cols(["trial_id", "epoch"])), UniqueKeepStrategy::First)
+            .select([
+                col("trial_id"),
+                col("epoch"),
+                col("val_mse"),
+                col("val_trend_acc"),
+            ])
+            .collect()
+            .context("cannot merge the epochs tables")?;
+        Some(df)
+    } else {
+        None
+    };
+    Ok(Loaded {
+        trials,
+        baselines,
+        epochs,
+        runs,
+    })
+}

@@ -1,0 +1,209 @@
+//! The summary's files: `summary.md` and one CSV per table, typed as in `trials.parquet`.
+
+use std::path::Path;
+
+use crate::error::Context;
+use polars::prelude::{AnyValue, Column, DataFrame, IntoColumn, Series};
+
+use crate::report::stats::Interval;
+use crate::report::summary::{
+    BaselineFigures, BestRow, PenaltyEffect, PenaltyRow, PenaltyTable, SettingValue, Summary,
+};
+use crate::report::tables::{self, SettingKind, setting_kind};
+
+impl Summary {
+    /// Writes `summary.md`, `axis_<name>.csv` per axis table, `penalty_effect.csv` (when the
+    /// table exists) and `best.csv` into `out`. Table CSVs from an earlier summary that this one
+    /// does not have are removed, so the folder never mixes two summaries.
+    pub fn write(&self, out: &Path) -> crate::error::Result<()> {
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        let mut keep: Vec<String> = Vec::new();
+        for t in &self.axis_tables {
+            let name = format!("axis_{}.csv", t.axis);
+            let values: Vec<&SettingValue> = t.rows.iter().map(|r| &r.value).collect();
+            let rows = &t.rows;
+            let mut df = DataFrame::new_infer_height(vec![
+                setting_column(&t.axis, &values)?,
+                Column::new(
+                    "trials".into(),
+                    rows.iter().map(|r| r.trials as i64).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "diverged".into(),
+                    rows.iter().map(|r| r.diverged as i64).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "val_mse_mean".into(),
+                    rows.iter().map(|r| r.val_mse_mean).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "val_mse_std".into(),
+                    rows.iter().map(|r| r.val_mse_std).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "val_trend_acc_mean".into(),
+                    rows.iter()
+                        .map(|r| r.val_trend_acc_mean)
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "val_trend_acc_std".into(),
+                    rows.iter().map(|r| r.val_trend_acc_std).collect::<Vec<_>>(),
+                ),
+            ])?;
+            tables::write_csv(&out.join(&name), &mut df)?;
+            keep.push(name);
+        }
+        if let PenaltyEffect::Computed(t) = &self.penalty {
+            let mut df = penalty_frame(t)?;
+            tables::write_csv(&out.join("penalty_effect.csv"), &mut df)?;
+            keep.push("penalty_effect.csv".into());
+        }
+        let mut best = best_frame(&self.best)?;
+        tables::write_csv(&out.join("best.csv"), &mut best)?;
+        let md = self.markdown();
+        crate::store::write_atomically(&out.join("summary.md"), |f| {
+            use std::io::Write;
+            f.write_all(md.as_bytes())?;
+            Ok(())
+        })?;
+        remove_stale(out, &keep)
+    }
+}
+
+fn remove_stale(out: &Path, keep: &[String]) -> crate::error::Result<()> {
+    for entry in std::fs::read_dir(out).with_context(|| format!("cannot list {}", out.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours =
+            (name.starts_with("axis_") && name.ends_with(".csv")) || name == "penalty_effect.csv";
+        if ours && !keep.contains(&name) {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove the stale {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A setting column typed as in `trials.parquet`, so a CSV reader infers the same type.
+fn setting_column(name: &str, values: &[&SettingValue]) -> crate::error::Result<Column> {
+    let kind = setting_kind(name).with_context(|| format!("{name} is not a setting"))?;
+    let cells = values
+        .iter()
+        .map(|v| {
+            Ok(match (kind, v) {
+                (SettingKind::Int, SettingValue::Int(x)) => AnyValue::Int64(i64::try_from(*x)?),
+                (SettingKind::Float, SettingValue::Float(x)) => AnyValue::Float64(*x),
+                (SettingKind::Str, SettingValue::Str(x)) => AnyValue::StringOwned(x.into()),
+                (SettingKind::Bool, SettingValue::Bool(x)) => AnyValue::Boolean(*x),
+                _ => crate::fail!("setting {name} has a value of the wrong type: {v:?}"),
+            })
+        })
+        .collect::<crate::error::Result<Vec<_>>>()?;
+    Ok(Series::from_any_values_and_dtype(name.into(), &cells, &kind.dtype(), true)?.into_column())
+}
+
+fn penalty_frame(t: &PenaltyTable) -> crate::error::Result<DataFrame> {
+    let rows = &t.rows;
+    let mut columns = vec![Column::new(
+        "lambda".into(),
+        rows.iter().map(|r| r.lambda).collect::<Vec<_>>(),
+    )];
+    for (i, axis) in t.other_axes.iter().enumerate() {
+        let values: Vec<&SettingValue> = rows.iter().map(|r| &r.others[i]).collect();
+        columns.push(setting_column(axis, &values)?);
+    }
+    columns.push(Column::new(
+        "n".into(),
+        rows.iter().map(|r| r.n as i64).collect::<Vec<_>>(),
+    ));
+    for (prefix, get) in [
+        (
+            "d_val_mse",
+            (|r| &r.d_val_mse) as fn(&PenaltyRow) -> &Interval,
+        ),
+        ("d_val_trend_acc", |r| &r.d_val_trend_acc),
+    ] {
+        columns.push(Column::new(
+            format!("{prefix}_mean").into(),
+            rows.iter().map(|r| get(r).mean).collect::<Vec<_>>(),
+        ));
+        columns.push(Column::new(
+            format!("{prefix}_sd").into(),
+            rows.iter().map(|r| get(r).sd).collect::<Vec<_>>(),
+        ));
+        columns.push(Column::new(
+            format!("{prefix}_ci_low").into(),
+            rows.iter().map(|r| get(r).low()).collect::<Vec<_>>(),
+        ));
+        columns.push(Column::new(
+            format!("{prefix}_ci_high").into(),
+            rows.iter().map(|r| get(r).high()).collect::<Vec<_>>(),
+        ));
+    }
+    Ok(DataFrame::new_infer_height(columns)?)
+}
+
+fn best_frame(best: &[BestRow]) -> crate::error::Result<DataFrame> {
+    let mut columns = vec![Column::new(
+        "criterion".into(),
+        best.iter().map(|b| b.by.name()).collect::<Vec<_>>(),
+    )];
+    for (name, kind) in tables::SETTINGS.iter().filter(|(n, _)| *n != "seed") {
+        let values = best
+            .iter()
+            .map(|b| {
+                b.setting(name)
+                    .with_context(|| format!("best row lacks {name}"))
+            })
+            .collect::<crate::error::Result<Vec<_>>>()?;
+        columns.push(if values.is_empty() {
+            Column::new_empty((*name).into(), &kind.dtype())
+        } else {
+            setting_column(name, &values)?
+        });
+    }
+    columns.push(Column::new(
+        "n_seeds".into(),
+        best.iter().map(|b| b.n_seeds as i64).collect::<Vec<_>>(),
+    ));
+    columns.push(Column::new(
+        "val_mse_mean".into(),
+        best.iter().map(|b| b.val_mse_mean).collect::<Vec<_>>(),
+    ));
+    columns.push(Column::new(
+        "val_trend_acc_mean".into(),
+        best.iter()
+            .map(|b| b.val_trend_acc_mean)
+            .collect::<Vec<_>>(),
+    ));
+    for (prefix, get) in [
+        (
+            "persistence",
+            (|b| b.persistence) as fn(&BestRow) -> Option<BaselineFigures>,
+        ),
+        ("ols", |b| b.ols),
+    ] {
+        columns.push(Column::new(
+            format!("{prefix}_val_mse").into(),
+            best.iter()
+                .map(|b| get(b).map(|f| f.val_mse))
+                .collect::<Vec<_>>(),
+        ));
+        columns.push(Column::new(
+            format!("{prefix}_val_trend_acc").into(),
+            best.iter()
+                .map(|b| get(b).map(|f| f.val_trend_acc))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    let df = DataFrame::new_infer_height(columns)?;
+    if df.height() != best.len() {
+        crate::fail!(
+            "best table has {} rows for {} best groups",
+            df.height(),
+            best.len()
+        );
+    }
+    Ok(df)
+}

@@ -1,0 +1,248 @@
+//! The summary as text: `summary.md` (Markdown) and the terminal view (laid out by
+//! `comfy-table`, which measures display width, within [`TERMINAL_WIDTH`] columns).
+
+use comfy_table::presets::NOTHING;
+use comfy_table::{CellAlignment, ContentArrangement, Table, TableComponent};
+
+use super::document::{Block, TextTable};
+use crate::report::summary::Summary;
+
+/// The terminal view's line limit.
+pub const TERMINAL_WIDTH: usize = 100;
+
+impl TextTable {
+    /// A Markdown table with aligned pipes. Written by hand because the bytes of
+    /// `summary.md` are fixed, alignment markers (`:--`, `--:`) included, which comfy-table's
+    /// Markdown preset does not write.
+    fn markdown(&self) -> String {
+        let (heads, rows) = self.view(true);
+        let escape = |s: &str| s.replace('|', "\\|");
+        let heads: Vec<(String, bool)> = heads.iter().map(|(h, r)| (escape(h), *r)).collect();
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| escape(c)).collect())
+            .collect();
+        let width = |s: &str| s.chars().count();
+        let w: Vec<usize> = heads
+            .iter()
+            .enumerate()
+            .map(|(i, (h, _))| {
+                rows.iter()
+                    .map(|r| width(&r[i]))
+                    .chain([width(h), 3])
+                    .max()
+                    .unwrap()
+            })
+            .collect();
+        let pad = |s: &str, w: usize, right: bool| {
+            let fill = " ".repeat(w.saturating_sub(width(s)));
+            if right {
+                format!("{fill}{s}")
+            } else {
+                format!("{s}{fill}")
+            }
+        };
+        let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+        let mut out = line(
+            heads
+                .iter()
+                .zip(&w)
+                .map(|((h, r), w)| pad(h, *w, *r))
+                .collect(),
+        );
+        out.push_str(&line(
+            heads
+                .iter()
+                .zip(&w)
+                .map(|((_, r), w)| {
+                    if *r {
+                        format!("{}:", "-".repeat(w - 1))
+                    } else {
+                        format!(":{}", "-".repeat(w - 1))
+                    }
+                })
+                .collect(),
+        ));
+        for row in &rows {
+            out.push_str(&line(
+                row.iter()
+                    .zip(&heads)
+                    .zip(&w)
+                    .map(|((c, (_, r)), w)| pad(c, *w, *r))
+                    .collect(),
+            ));
+        }
+        out
+    }
+
+    /// Aligned columns under a rule of dashes when they fit in `max` columns; otherwise one
+    /// block of `header value` lines per row, which always fits (long values wrap).
+    fn terminal(&self, max: usize) -> String {
+        let (heads, rows) = self.view(false);
+        let columns = |rows: &[Vec<String>]| {
+            let mut t = plain(max, ContentArrangement::Disabled);
+            t.set_header(heads.iter().map(|(h, _)| *h));
+            t.add_rows(rows.iter().cloned());
+            for (i, (_, right)) in heads.iter().enumerate() {
+                let c = t.column_mut(i).expect("a column per header");
+                c.set_padding((if i == 0 { 0 } else { 1 }, 0));
+                if *right {
+                    c.set_cell_alignment(CellAlignment::Right);
+                }
+            }
+            t
+        };
+        let mut cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        let widths = columns(&cells).column_max_content_widths();
+        let gaps = 2 * widths.len().saturating_sub(1);
+        if widths.iter().map(|w| usize::from(*w)).sum::<usize>() + gaps <= max {
+            cells.insert(0, widths.iter().map(|w| "-".repeat((*w).into())).collect());
+            // The header row is part of the content that comfy-table measured; the rule row
+            // under it is as wide as each column.
+            let mut t = columns(&cells);
+            t.set_style(TableComponent::VerticalLines, ' ');
+            return t.trim_fmt() + "\n";
+        }
+        let mut t = plain(max, ContentArrangement::Dynamic);
+        t.set_style(TableComponent::VerticalLines, ' ');
+        for (i, row) in cells.iter().enumerate() {
+            if i > 0 {
+                t.add_row(["", ""]);
+            }
+            t.add_rows(
+                heads
+                    .iter()
+                    .zip(row)
+                    .map(|((h, _), c)| [h.to_string(), c.clone()]),
+            );
+        }
+        if let Some(c) = t.column_mut(0) {
+            c.set_padding((0, 1));
+        }
+        if let Some(c) = t.column_mut(1) {
+            c.set_padding((0, 0));
+        }
+        t.trim_fmt() + "\n"
+    }
+}
+
+/// A table without borders or padding, at most `max` columns wide.
+fn plain(max: usize, arrangement: ContentArrangement) -> Table {
+    let mut t = Table::new();
+    t.load_preset(NOTHING)
+        .force_no_tty()
+        .set_content_arrangement(arrangement)
+        .set_width(u16::try_from(max).unwrap_or(u16::MAX));
+    t
+}
+
+/// A paragraph wrapped at word boundaries to `max` columns.
+fn wrap(text: &str, max: usize) -> String {
+    let mut t = plain(max, ContentArrangement::Dynamic);
+    t.add_row([text]);
+    t.column_mut(0).expect("one column").set_padding((0, 0));
+    t.trim_fmt() + "\n"
+}
+
+/// A heading underlined with `rule` across its width.
+fn title(text: &str, rule: char, max: usize) -> String {
+    let mut t = plain(max, ContentArrangement::Dynamic);
+    t.set_header([text])
+        .set_style(TableComponent::HeaderLines, rule);
+    t.column_mut(0).expect("one column").set_padding((0, 0));
+    t.trim_fmt() + "\n"
+}
+
+impl Summary {
+    /// The whole `summary.md`. No timestamps or paths: the same files must give the same bytes.
+    pub fn markdown(&self) -> String {
+        let (header, sections) = self.document();
+        let mut out = String::from("# Sweep summary\n");
+        let render = |out: &mut String, blocks: &[Block]| {
+            for block in blocks {
+                out.push('\n');
+                match block {
+                    Block::Para(p) => {
+                        out.push_str(p);
+                        out.push('\n');
+                    }
+                    Block::Table(t) => out.push_str(&t.markdown()),
+                }
+            }
+        };
+        render(&mut out, &header);
+        for section in sections {
+            out.push_str(&format!("\n## {}\n", section.heading));
+            render(&mut out, &section.blocks);
+        }
+        out
+    }
+
+    /// The same content for a terminal: aligned columns, shorter headers, nothing wider than
+    /// [`TERMINAL_WIDTH`].
+    pub fn terminal(&self) -> String {
+        let max = TERMINAL_WIDTH;
+        let (header, sections) = self.document();
+        let render = |out: &mut String, blocks: &[Block]| {
+            for block in blocks {
+                out.push('\n');
+                match block {
+                    Block::Para(p) => out.push_str(&wrap(p, max)),
+                    Block::Table(t) => out.push_str(&t.terminal(max)),
+                }
+            }
+        };
+        let mut out = title("Sweep summary", '=', max);
+        render(&mut out, &header);
+        for section in sections {
+            out.push('\n');
+            out.push_str(&title(&section.heading, '-', max));
+            render(&mut out, &section.blocks);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::document::column;
+    use super::*;
+
+    fn width(s: &str) -> usize {
+        s.chars().count()
+    }
+
+    #[test]
+    fn wide_tables_fall_back_to_records() {
+        let columns = (0..12)
+            .map(|i| column(&format!("column_{i}"), &format!("col_{i}"), true))
+            .collect();
+        let t = TextTable {
+            columns,
+            rows: vec![(0..12).map(|i| format!("value-{i:04}")).collect()],
+        };
+        let text = t.terminal(100);
+        assert!(text.lines().all(|l| width(l) <= 100), "{text}");
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("col_11") && l.ends_with("value-0011")),
+            "{text}"
+        );
+        let narrow = TextTable {
+            columns: vec![column("a", "a", false)],
+            rows: vec![vec!["x".into()]],
+        };
+        assert_eq!(narrow.terminal(100), "a\n-\nx\n");
+    }
+
+    #[test]
+    fn wrap_respects_width() {
+        let text = "word ".repeat(60);
+        let wrapped = wrap(&text, 20);
+        assert!(wrapped.lines().all(|l| width(l) <= 20), "{wrapped}");
+        assert_eq!(wrapped.split_whitespace().count(), 60);
+    }
+}
