@@ -142,6 +142,22 @@ pub enum SyntheticKind {
 }
 }
 
+/// A column of a CSV or Parquet file (by extension), already resolved against the grid
+/// file's folder, with the other columns and rows the grid names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataFile {
+    pub path: std::path::PathBuf,
+    pub column: String,
+    pub features: Vec<String>,
+    pub sort_by: Option<String>,
+    /// How the sort_by column's text dates are written (strftime notation, e.g.
+    /// `%d/%m/%Y`); without it, text dates must be ISO 8601.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_format: Option<String>,
+    pub rows: Option<(usize, usize)>,
+    pub missing: Missing,
+}
+
 /// A generated series: its kind and the parameters the kinds read (each kind reads its own;
 /// see [`crate::data::generate`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,19 +177,7 @@ pub struct Synthetic {
 /// Where the series comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Source {
-    /// A CSV or Parquet file (by extension), already resolved against the grid file's folder.
-    File {
-        path: std::path::PathBuf,
-        column: String,
-        features: Vec<String>,
-        sort_by: Option<String>,
-        /// How the sort_by column's text dates are written (strftime notation, e.g.
-        /// `%d/%m/%Y`); without it, text dates must be ISO 8601.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        date_format: Option<String>,
-        rows: Option<(usize, usize)>,
-        missing: Missing,
-    },
+    File(DataFile),
     Synthetic(Synthetic),
 }
 

@@ -87,6 +87,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
             out.display()
         )
     })?;
+    drop(outcome.lock);
     outln!("{}", built.summary.terminal());
     if !args.quiet {
         let part = shard.map_or(String::new(), |s| format!(" in shard {s}"));

@@ -7,14 +7,14 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-use trendsweep::config::{Missing, Scale, Source, SplitSpec, Synthetic, SyntheticKind};
+use trendsweep::config::{DataFile, Missing, Scale, Source, SplitSpec, Synthetic, SyntheticKind};
 use trendsweep::data::{Dataset, Fingerprint, Series, load_series};
 use trendsweep::error::is_bad_input;
 
 use common::{csv, read_parquet, run_in as trendsweep, strings, write};
 
 fn file(path: &Path, column: &str) -> Source {
-    Source::File {
+    Source::File(DataFile {
         path: path.to_path_buf(),
         column: column.into(),
         features: vec![],
@@ -22,7 +22,7 @@ fn file(path: &Path, column: &str) -> Source {
         date_format: None,
         rows: None,
         missing: Missing::Error,
-    }
+    })
 }
 
 /// `file(...)` with one field changed.
@@ -30,28 +30,16 @@ fn with(
     source: Source,
     f: impl FnOnce(&mut Vec<String>, &mut Option<String>, &mut Option<(usize, usize)>, &mut Missing),
 ) -> Source {
-    let Source::File {
-        path,
-        column,
-        mut features,
-        mut sort_by,
-        date_format,
-        mut rows,
-        mut missing,
-    } = source
-    else {
+    let Source::File(mut file) = source else {
         panic!("not a file source")
     };
-    f(&mut features, &mut sort_by, &mut rows, &mut missing);
-    Source::File {
-        path,
-        column,
-        features,
-        sort_by,
-        date_format,
-        rows,
-        missing,
-    }
+    f(
+        &mut file.features,
+        &mut file.sort_by,
+        &mut file.rows,
+        &mut file.missing,
+    );
+    Source::File(file)
 }
 
 fn missing(source: Source, policy: Missing) -> Source {

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use trendsweep::config::{
-    Activation, LossKind, Missing, Scale, Source, SplitSpec, Synthetic, SyntheticKind, TrainConfig,
+    Activation, DataFile, LossKind, Missing, Scale, Source, SplitSpec, Synthetic, SyntheticKind,
+    TrainConfig,
 };
 use trendsweep::error::is_bad_input;
 use trendsweep::grid::{GridSpec, SettingValue, plan_text, trial_id};
@@ -217,7 +218,7 @@ fn file_source_resolves_against_the_grid_folder() {
     );
     assert_eq!(
         spec.source,
-        Source::File {
+        Source::File(DataFile {
             path: PathBuf::from("grids/data/taylor.csv"),
             column: "demand_mw".into(),
             features: vec!["volume".into()],
@@ -225,7 +226,7 @@ fn file_source_resolves_against_the_grid_folder() {
             date_format: None,
             rows: Some((0, 2000)),
             missing: Missing::Interpolate,
-        }
+        })
     );
 }
 
@@ -236,7 +237,7 @@ fn load_reads_the_file_and_keeps_its_text() {
     assert_eq!(spec.name, "trend-vs-mse");
     assert_eq!(spec.text, std::fs::read_to_string(&path).unwrap());
     assert_eq!(spec.trial_count(), 3 * 4 * 3 * 3 * 3);
-    let Source::File { path: data, .. } = &spec.source else {
+    let Source::File(DataFile { path: data, .. }) = &spec.source else {
         panic!("expected a file source")
     };
     assert_eq!(data, &path.parent().unwrap().join("data/taylor_demand.csv"));

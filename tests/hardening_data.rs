@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use trendsweep::config::{Missing, Source};
+use trendsweep::config::{DataFile, Missing, Source};
 use trendsweep::data::{Series, load_series};
 
 use common::{Grid, Scene, csv};
@@ -33,7 +33,7 @@ fn file_source(
     date_format: Option<&str>,
     missing: Missing,
 ) -> Source {
-    Source::File {
+    Source::File(DataFile {
         path: path.to_path_buf(),
         column: column.into(),
         features: vec![],
@@ -41,7 +41,7 @@ fn file_source(
         date_format: date_format.map(String::from),
         rows: None,
         missing,
-    }
+    })
 }
 
 fn load(source: &Source) -> Series {

@@ -66,15 +66,9 @@ pub fn load_series(source: &Source) -> Result<(Series, Fingerprint)> {
             let fp = fingerprint(&series, origin, None, 0);
             Ok((series, fp))
         }
-        Source::File {
-            path,
-            column,
-            features,
-            sort_by,
-            date_format,
-            rows,
-            missing,
-        } => {
+        Source::File(file) => {
+            let (path, column, features) = (&file.path, &file.column, &file.features);
+            let (sort_by, rows, missing) = (&file.sort_by, &file.rows, &file.missing);
             let shown = path.display().to_string();
             let meta = std::fs::metadata(path).map_err(|e| {
                 let why = if e.kind() == std::io::ErrorKind::NotFound {
@@ -125,7 +119,7 @@ pub fn load_series(source: &Source) -> Result<(Series, Fingerprint)> {
             df = df.with_row_index(index_name.as_str().into(), None)?;
             if let Some(key) = sort_by {
                 require_column(&df, key, &shown, "sort_by")?;
-                let order = sort_key(&df, key, date_format.as_deref(), &shown, kind)?;
+                let order = sort_key(&df, key, file.date_format.as_deref(), &shown, kind)?;
                 let key_name = format!("{index_name}_key");
                 df.with_column(order.with_name(key_name.as_str().into()))?;
                 df = df

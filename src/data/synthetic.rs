@@ -48,6 +48,19 @@ pub fn generate(spec: &Synthetic) -> Vec<f64> {
 mod tests {
     use super::*;
 
+    /// A series of `kind` with every parameter at a plain value, for tests to change.
+    fn series(kind: SyntheticKind) -> Synthetic {
+        Synthetic {
+            kind,
+            length: 500,
+            noise: 0.0,
+            period: 1.0,
+            phi: [0.0; 2],
+            drift: 0.0,
+            seed: 0,
+        }
+    }
+
     fn lag1_autocorrelation(s: &[f64]) -> f64 {
         let n = s.len() as f64;
         let mean = s.iter().sum::<f64>() / n;
@@ -77,13 +90,11 @@ mod tests {
     #[test]
     fn random_walk_steps_have_the_drift_and_noise_asked_for() {
         let s = generate(&Synthetic {
-            kind: SyntheticKind::RandomWalk,
             length: 100_000,
             noise: 0.5,
-            period: 1.0,
-            phi: [0.0; 2],
             drift: 0.2,
             seed: 1,
+            ..series(SyntheticKind::RandomWalk)
         });
         let steps: Vec<f64> = s.windows(2).map(|w| w[1] - w[0]).collect();
         let n = steps.len() as f64;
@@ -96,13 +107,8 @@ mod tests {
     #[test]
     fn sine_without_noise_has_its_period() {
         let s = generate(&Synthetic {
-            kind: SyntheticKind::Sine,
-            length: 500,
-            noise: 0.0,
             period: 50.0,
-            phi: [0.0; 2],
-            drift: 0.0,
-            seed: 0,
+            ..series(SyntheticKind::Sine)
         });
         for t in 0..450 {
             assert!((s[t] - s[t + 50]).abs() < 1e-9);

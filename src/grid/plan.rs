@@ -117,32 +117,24 @@ fn trial_parts(spec: &GridSpec, trial: &Trial) -> Vec<String> {
 
 fn source_parts(source: &Source) -> Vec<String> {
     match source {
-        Source::File {
-            path,
-            column,
-            features,
-            sort_by,
-            date_format,
-            rows,
-            missing,
-        } => {
+        Source::File(f) => {
             let mut parts = vec![
-                format!("file {}", path.display()),
-                format!("column {column:?}"),
+                format!("file {}", f.path.display()),
+                format!("column {:?}", f.column),
             ];
-            if !features.is_empty() {
-                parts.push(format!("features {features:?}"));
+            if !f.features.is_empty() {
+                parts.push(format!("features {:?}", f.features));
             }
-            if let Some(key) = sort_by {
+            if let Some(key) = &f.sort_by {
                 parts.push(format!("sorted by {key:?}"));
             }
-            if let Some(format) = date_format {
+            if let Some(format) = &f.date_format {
                 parts.push(format!("dates as {format:?}"));
             }
-            if let Some((start, end)) = rows {
+            if let Some((start, end)) = f.rows {
                 parts.push(format!("rows [{start}, {end})"));
             }
-            parts.push(format!("missing = {}", missing.name()));
+            parts.push(format!("missing = {}", f.missing.name()));
             parts
         }
         Source::Synthetic(s) => {

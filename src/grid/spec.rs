@@ -13,7 +13,7 @@ use super::settings::{
 };
 use super::suggest;
 use super::{Axis, GridSpec};
-use crate::config::{Missing, Source, SplitSpec, Synthetic, SyntheticKind, TrainConfig};
+use crate::config::{DataFile, Missing, Source, SplitSpec, Synthetic, SyntheticKind, TrainConfig};
 use crate::error::bad_input;
 
 const TOP_KEYS: [&str; 4] = ["name", "data", "train", "grid"];
@@ -445,7 +445,7 @@ fn parse_file_source(ctx: &Ctx, data: &toml::Table) -> Result<Source> {
         Some(v) => ctx.choice("[data] missing", v)?,
     };
     let folder = ctx.file.parent().unwrap_or(Path::new(""));
-    Ok(Source::File {
+    Ok(Source::File(DataFile {
         path: folder.join(PathBuf::from(path)),
         column,
         features,
@@ -453,7 +453,7 @@ fn parse_file_source(ctx: &Ctx, data: &toml::Table) -> Result<Source> {
         date_format,
         rows,
         missing,
-    })
+    }))
 }
 
 fn parse_rows(ctx: &Ctx, value: &toml::Value) -> Result<(usize, usize)> {

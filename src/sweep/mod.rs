@@ -54,7 +54,6 @@ pub const MAX_THREADS: usize = 1024;
 pub const PANIC_HOOK_ENV: &str = "TRENDSWEEP_TEST_PANIC_TRIAL";
 
 /// What a finished sweep did.
-#[derive(Debug, Clone)]
 pub struct SweepOutcome {
     pub total: usize,
     pub already_done: usize,
@@ -66,6 +65,9 @@ pub struct SweepOutcome {
     /// Ctrl-C stopped the sweep before every trial ran.
     pub interrupted: bool,
     pub seconds: f64,
+    /// The results directory's locks, still held: drop them once the tables are written,
+    /// so that no other sweep starts in the directory while they are.
+    pub lock: store::SweepLock,
 }
 
 /// The datasets of a grid, one per window value, built once and shared by every trial.
@@ -209,10 +211,10 @@ pub fn check_options(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
 
 /// Says what loading the series did to missing values, when it did anything.
 fn note_missing_values(spec: &GridSpec, info: &RunInfo) {
-    if let crate::config::Source::File { missing, .. } = &spec.source {
+    if let crate::config::Source::File(file) = &spec.source {
         let n = info.dataset.missing_handled;
         if n > 0 {
-            let did = if *missing == crate::config::Missing::Drop {
+            let did = if file.missing == crate::config::Missing::Drop {
                 format!("dropped {n} row(s) with missing values (missing = \"drop\")")
             } else {
                 format!(
@@ -246,7 +248,7 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
 
     // Everything that could be refused has been checked: only now touch the directory.
     crate::interrupt::set_out_dir(&opts.out);
-    let (_lock, mut journal) = store::open_for_sweep(&opts.out, opts.shard, &prepared.info)?;
+    let (lock, mut journal) = store::open_for_sweep(&opts.out, opts.shard, &prepared.info)?;
     prepared.info.write(&opts.out)?;
     store::write_bytes(&opts.out.join(store::GRID_TOML), spec.text.as_bytes())?;
     let mut base_rows: Vec<_> = prepared
@@ -335,5 +337,6 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
         failed,
         interrupted: crate::interrupt::requested(),
         seconds: started.elapsed().as_secs_f64(),
+        lock,
     })
 }

@@ -117,25 +117,12 @@ impl Summary {
                     .into(),
             ));
         }
-        let fixed = if self.fixed.is_empty() {
-            "none".to_string()
-        } else {
-            self.fixed
-                .iter()
-                .map(|(n, v)| format!("{n} = {v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let fixed = listed(self.fixed.iter().map(|(n, v)| format!("{n} = {v}")), "none");
         blocks.push(Block::Para(format!("Fixed settings: {fixed}.")));
-        let axes = if self.axes.is_empty() {
-            "none (every trial has the same settings)".to_string()
-        } else {
-            self.axes
-                .iter()
-                .map(|(n, k)| format!("{n} ({k} values)"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let axes = listed(
+            self.axes.iter().map(|(n, k)| format!("{n} ({k} values)")),
+            "none (every trial has the same settings)",
+        );
         blocks.push(Block::Para(format!("Axes: {axes}.")));
         if self.baseline_rows == 0 {
             blocks.push(Block::Para(
@@ -327,24 +314,19 @@ fn penalty_text_table(t: &PenaltyTable) -> TextTable {
         columns.push(column(a, a, is_numeric_setting(a)));
     }
     columns.push(column("n", "n", true));
-    columns.push(column("d_val_mse", "d_mse", true));
-    columns.push(ColumnSpec {
-        show: Show::Markdown,
-        ..column("95% CI", "", false)
-    });
-    columns.push(ColumnSpec {
-        show: Show::Terminal,
-        ..column("", "±95%", true)
-    });
-    columns.push(column("d_val_trend_acc", "d_acc", true));
-    columns.push(ColumnSpec {
-        show: Show::Markdown,
-        ..column("95% CI", "", false)
-    });
-    columns.push(ColumnSpec {
-        show: Show::Terminal,
-        ..column("", "±95%", true)
-    });
+    // Each difference, then its interval: as bounds in Markdown, as a ± half-width in the
+    // terminal.
+    for (header, short) in [("d_val_mse", "d_mse"), ("d_val_trend_acc", "d_acc")] {
+        columns.push(column(header, short, true));
+        columns.push(ColumnSpec {
+            show: Show::Markdown,
+            ..column("95% CI", "", false)
+        });
+        columns.push(ColumnSpec {
+            show: Show::Terminal,
+            ..column("", "±95%", true)
+        });
+    }
     let rows = t
         .rows
         .iter()
@@ -368,4 +350,14 @@ fn penalty_text_table(t: &PenaltyTable) -> TextTable {
         })
         .collect();
     TextTable { columns, rows }
+}
+
+/// The items joined by commas, or `none` when there are none.
+fn listed(items: impl Iterator<Item = String>, none: &str) -> String {
+    let items: Vec<String> = items.collect();
+    if items.is_empty() {
+        none.to_string()
+    } else {
+        items.join(", ")
+    }
 }

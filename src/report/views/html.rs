@@ -148,6 +148,11 @@ fn section(id: &'static str, heading: &'static str, blocks: Vec<Block>) -> Secti
     }
 }
 
+/// A figure block: the SVG inline, the file it is also written to, its caption.
+fn figure(svg: String, file: &'static str, caption: String) -> Block {
+    Block::Figure(Figure { svg, file, caption })
+}
+
 fn note(id: &'static str, heading: &'static str, text: String) -> Section {
     section(id, heading, vec![Block::Note(text)])
 }
@@ -341,11 +346,7 @@ fn tradeoff_section(summary: &Summary, colours: &LambdaColours) -> crate::error:
         id,
         heading,
         vec![
-            Block::Figure(Figure {
-                svg,
-                file: "tradeoff.svg",
-                caption,
-            }),
+            figure(svg, "tradeoff.svg", caption),
             Block::Heading("Settings on the Pareto front".into()),
             Block::Table(HtmlTable { heads, rows }),
         ],
@@ -421,7 +422,7 @@ fn heatmap_section(summary: &Summary) -> crate::error::Result<Section> {
              better in both heatmaps ({direction}); one colour scale spans all panels.",
             pooled.join(", ")
         );
-        blocks.push(Block::Figure(Figure { svg, file, caption }));
+        blocks.push(figure(svg, file, caption));
     }
     Ok(section(id, heading, blocks))
 }
@@ -496,11 +497,7 @@ fn penalty_section(summary: &Summary, colours: &LambdaColours) -> crate::error::
         id,
         heading,
         vec![
-            Block::Figure(Figure {
-                svg,
-                file: "penalty.svg",
-                caption,
-            }),
+            figure(svg, "penalty.svg", caption),
             Block::Table(HtmlTable { heads, rows }),
         ],
     ))
@@ -590,14 +587,7 @@ fn curves_section(summary: &Summary) -> crate::error::Result<Section> {
     Ok(section(
         id,
         heading,
-        vec![
-            Block::Figure(Figure {
-                svg,
-                file: "curves.svg",
-                caption,
-            }),
-            Block::List(items),
-        ],
+        vec![figure(svg, "curves.svg", caption), Block::List(items)],
     ))
 }
 

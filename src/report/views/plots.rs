@@ -423,6 +423,23 @@ fn draw_legend_row(
     Ok(())
 }
 
+/// Draws one SVG, `WIDTH` by `height` pixels on white, through `draw`; returns its text
+/// (ending in a newline) and what `draw` returned.
+fn svg_page<T>(
+    height: u32,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> crate::error::Result<T>,
+) -> crate::error::Result<(String, T)> {
+    let mut svg = String::new();
+    let value = {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let value = draw(&root)?;
+        root.present()?;
+        value
+    };
+    Ok((finish(svg), value))
+}
+
 /// The trade-off scatter: one circle per setting group and nothing else drawn as a circle,
 /// so the points can be counted in the SVG.
 pub(crate) fn tradeoff_svg(
@@ -431,10 +448,7 @@ pub(crate) fn tradeoff_svg(
     baselines: &[BaselinePoint],
     colours: &LambdaColours,
 ) -> crate::error::Result<String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
+    let (svg, ()) = svg_page(HEIGHT, |root| {
         let body = root.titled(
             "Validation MSE against trend-match accuracy, one circle per setting group",
             font(16.0).color(&INK),
@@ -625,9 +639,9 @@ pub(crate) fn tradeoff_svg(
                 "OLS",
             )?;
         }
-        root.present()?;
-    }
-    Ok(finish(svg))
+        Ok(())
+    })?;
+    Ok(svg)
 }
 
 /// Which metric a figure shows, with the words and direction that go with it.
@@ -726,10 +740,7 @@ pub(crate) fn heatmap_svg(
         )
     };
 
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE)?;
+    svg_page(height, |root| {
         let title = match metric {
             Metric::Mse => "Mean validation MSE by λ and batch size",
             Metric::Acc => "Mean trend-match accuracy by λ and batch size",
@@ -858,9 +869,8 @@ pub(crate) fn heatmap_svg(
                 .color(&MUTED)
                 .pos(Pos::new(HPos::Center, VPos::Center)),
         ))?;
-        root.present()?;
-    }
-    Ok((finish(svg), log))
+        Ok(log)
+    })
 }
 
 fn penalty_panel(
@@ -966,10 +976,7 @@ pub(crate) fn penalty_svg(
     pooled: &[PooledPenalty],
     colours: &LambdaColours,
 ) -> crate::error::Result<String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
+    let (svg, ()) = svg_page(HEIGHT, |root| {
         let body = root.titled(
             "Change from λ = 0, paired by seed and settings (pooled mean, 95 % interval)",
             font(16.0).color(&INK),
@@ -1007,9 +1014,9 @@ pub(crate) fn penalty_svg(
             (530, 14),
             text_style(13.0, HPos::Left, VPos::Center),
         ))?;
-        root.present()?;
-    }
-    Ok(finish(svg))
+        Ok(())
+    })?;
+    Ok(svg)
 }
 
 /// One learning curve: whose it is and how it is drawn.
@@ -1135,10 +1142,7 @@ pub(crate) fn curves_svg(curves: &[CurveSpec]) -> crate::error::Result<String> {
     let legend_h = 16 + legend_rows * 22;
     let panel_h = 300;
     let height = 30 + 2 * panel_h + legend_h;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE)?;
+    let (svg, ()) = svg_page(height, |root| {
         let body = root.titled(title, font(15.0).color(&INK))?;
         let (top, rest) = body.split_vertically(panel_h as i32);
         let (bottom, legend) = rest.split_vertically(panel_h as i32);
@@ -1170,9 +1174,9 @@ pub(crate) fn curves_svg(curves: &[CurveSpec]) -> crate::error::Result<String> {
                 text_style(13.0, HPos::Left, VPos::Center),
             ))?;
         }
-        root.present()?;
-    }
-    Ok(finish(svg))
+        Ok(())
+    })?;
+    Ok(svg)
 }
 
 #[cfg(test)]
