@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use common::{config, dataset, median};
 use trendsweep::data::Dataset;
-use trendsweep::train::{Learner, STEP_PHASES, train};
+use trendsweep::model::train::{Learner, STEP_PHASES, train};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -10,7 +10,7 @@ mod common;
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use trendsweep::data::Dataset;
-use trendsweep::train::Learner;
+use trendsweep::model::train::Learner;
 
 fn main() {
     // Steps take microseconds: many samples of ten steps each, so a preempted sample or

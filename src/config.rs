@@ -94,10 +94,10 @@ pub enum Scale {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub n_dense: usize,
-    #[serde(with = "crate::results::float")]
+    #[serde(with = "crate::store::records::float")]
     pub lambda: f64,
     pub batch_size: usize,
-    #[serde(with = "crate::results::float")]
+    #[serde(with = "crate::store::records::float")]
     pub learning_rate: f64,
     pub seed: u64,
     pub epochs: usize,

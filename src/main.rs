@@ -21,8 +21,9 @@ use anyhow::Result;
 use clap::Parser;
 use trendsweep::error::Error;
 use trendsweep::grid::{GridSpec, plan_text};
+use trendsweep::sweep::interrupt;
 use trendsweep::sweep::{self, SweepOptions};
-use trendsweep::{interrupt, report, store};
+use trendsweep::{report, store};
 
 use cli::{Cli, Command, PlanArgs, ReportArgs, SlurmArgs, SweepArgs};
 use trendsweep::{errln, out, outln};

@@ -40,7 +40,7 @@ impl TrialMemory {
         // and gradient.
         let activations = rows * (3 * n_in + 3 * hidden) * f32_bytes;
         let curve =
-            cfg.epochs as u128 * std::mem::size_of::<crate::results::EpochMetrics>() as u128;
+            cfg.epochs as u128 * std::mem::size_of::<crate::store::records::EpochMetrics>() as u128;
         let other = n_train as u128 * 4 + curve;
         let clamp = |b: u128| u64::try_from(b).unwrap_or(u64::MAX);
         TrialMemory {

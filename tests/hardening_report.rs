@@ -10,7 +10,9 @@ use std::process::Output;
 use polars::prelude::*;
 use proptest::prelude::*;
 use trendsweep::config::{Activation, LossKind, TrainConfig};
-use trendsweep::results::{BaselineRow, EpochMetrics, TrialRecord, TrialResult, TrialStatus};
+use trendsweep::store::records::{
+    BaselineRow, EpochMetrics, TrialRecord, TrialResult, TrialStatus,
+};
 
 use common::{assert_ok, assert_refused, read_csv, read_parquet, report, snapshot, write};
 

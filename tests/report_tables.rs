@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use trendsweep::config::{Activation, LossKind, TrainConfig};
 use trendsweep::report::{self, BestBy, PenaltyEffect, SettingValue, Summary};
-use trendsweep::results::{BaselineRow, EpochMetrics, TrialRecord, TrialResult, TrialStatus};
+use trendsweep::store::records::{
+    BaselineRow, EpochMetrics, TrialRecord, TrialResult, TrialStatus,
+};
 
 use common::{EPOCH_COLUMNS, TRIAL_COLUMNS, names, read_csv, read_parquet, strings};
 

@@ -9,7 +9,7 @@ use polars::prelude::AnyValue;
 use trendsweep::grid::{GridSpec, SETTINGS, SettingValue, Trial, setting};
 use trendsweep::report;
 use trendsweep::report::tables::trials_frame;
-use trendsweep::results::{TrialRecord, TrialResult, TrialStatus};
+use trendsweep::store::records::{TrialRecord, TrialResult, TrialStatus};
 
 fn record(trial: &Trial) -> TrialRecord {
     TrialRecord {

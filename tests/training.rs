@@ -4,14 +4,14 @@
 use dfdx::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use trendsweep::baselines::ols_train_floor;
 use trendsweep::config::{
     Activation, LossKind, Scale, SplitSpec, Synthetic, SyntheticKind, TrainConfig,
 };
 use trendsweep::data::{Dataset, Series, generate};
+use trendsweep::model::baselines::ols_train_floor;
+use trendsweep::model::train::train;
 use trendsweep::model::{Model, loss};
-use trendsweep::results::TrialStatus;
-use trendsweep::train::train;
+use trendsweep::store::records::TrialStatus;
 
 /// The model's loss in f64 from plain parameter vectors, with the penalty mask held fixed
 /// (the mask is data, not differentiated).
@@ -289,7 +289,7 @@ fn same_seed_same_curve_other_seed_other_curve() {
         batch_size: 16,
         ..TrainConfig::default()
     };
-    let bits = |c: &[trendsweep::results::EpochMetrics]| -> Vec<[u64; 4]> {
+    let bits = |c: &[trendsweep::store::records::EpochMetrics]| -> Vec<[u64; 4]> {
         c.iter()
             .map(|m| {
                 [
@@ -423,7 +423,7 @@ fn a_blowing_up_learning_rate_is_reported_as_diverged() {
 
 #[test]
 fn trend_accuracy_counts_matching_directions_with_ties() {
-    use trendsweep::train::mse_and_trend_accuracy;
+    use trendsweep::model::train::mse_and_trend_accuracy;
     // (prediction, truth, previous): up/up (match), up/down (miss), flat/flat (match), up/flat (miss).
     let samples = [
         (1.5, 2.0, 1.0),

@@ -11,7 +11,9 @@
 //! its gradient is cleared before every update ([`Model::clear_unit_gradient`]).
 
 mod adam;
+pub mod baselines;
 pub mod loss;
+pub mod train;
 
 pub use adam::Adam;
 

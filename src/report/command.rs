@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Context, Result};
 
 use crate::error::bad_input;
-use crate::results::{BaselineRow, TrialRecord};
+use crate::store::records::{BaselineRow, TrialRecord};
 use crate::store::{
     self, GRID_TOML, JOURNAL, JournalWriter, MERGED_JSON, RUN_JSON, RunInfo, TRIALS_PARQUET,
     is_results_dir, read_journal, remove_if_present, write_atomically,

@@ -10,7 +10,7 @@ use polars::prelude::{
 };
 
 use crate::grid::{self, Setting, SettingValue};
-use crate::results::{BaselineRow, EpochMetrics, TrialRecord};
+use crate::store::records::{BaselineRow, EpochMetrics, TrialRecord};
 
 use crate::store::write_atomically;
 pub use crate::store::{BASELINES_CSV, EPOCHS_PARQUET, TRIALS_CSV, TRIALS_PARQUET};

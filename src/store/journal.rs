@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::RunInfo;
 use crate::error::bad_input;
-use crate::results::TrialRecord;
+use crate::store::records::TrialRecord;
 
 /// What a read of the journal found, including what it had to leave out, so a caller can warn
 /// about torn lines instead of losing them silently.
@@ -424,8 +424,8 @@ mod tests {
             trial_id: "abc".into(),
             window: 4,
             config: crate::config::TrainConfig::default(),
-            result: crate::results::TrialResult {
-                status: crate::results::TrialStatus::Failed,
+            result: crate::store::records::TrialResult {
+                status: crate::store::records::TrialStatus::Failed,
                 message: Some("x".into()),
                 curve: vec![],
                 best_epoch: None,

@@ -9,6 +9,7 @@
 
 pub mod journal;
 mod lock;
+pub mod records;
 mod shard;
 
 use std::collections::{BTreeMap, HashSet};
@@ -266,7 +267,7 @@ pub fn open_for_sweep(
 pub fn done_trials(dir: &Path, ok_only: bool) -> Result<HashSet<String>> {
     Ok(read_journal(dir)?
         .into_iter()
-        .filter(|r| !ok_only || r.result.status == crate::results::TrialStatus::Ok)
+        .filter(|r| !ok_only || r.result.status == crate::store::records::TrialStatus::Ok)
         .map(|r| r.trial_id)
         .collect())
 }

@@ -3,6 +3,7 @@
 //! The sweep stops there: the tables and the summary are the report's ([`crate::report`]),
 //! made from the journal alone.
 
+pub mod interrupt;
 mod progress;
 
 use std::collections::BTreeMap;
@@ -14,13 +15,13 @@ use std::time::Instant;
 
 use crate::error::{Context, Result};
 
-use crate::baselines::baselines;
 use crate::data::{Dataset, load_series};
 use crate::error::bad_input;
 use crate::grid::{GridSpec, Trial};
-use crate::results::{TrialRecord, TrialResult, TrialStatus};
+use crate::model::baselines::baselines;
+use crate::model::train::train;
+use crate::store::records::{TrialRecord, TrialResult, TrialStatus};
 use crate::store::{self, RunInfo, Shard};
-use crate::train::train;
 
 pub use progress::Progress;
 
@@ -247,7 +248,7 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
     }
 
     // Everything that could be refused has been checked: only now touch the directory.
-    crate::interrupt::set_out_dir(&opts.out);
+    crate::sweep::interrupt::set_out_dir(&opts.out);
     let (lock, mut journal) = store::open_for_sweep(&opts.out, opts.shard, &prepared.info)?;
     prepared.info.write(&opts.out)?;
     store::write_bytes(&opts.out.join(store::GRID_TOML), spec.text.as_bytes())?;
@@ -310,7 +311,7 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
             let (tx, next, todo, prepared, progress) =
                 (tx.clone(), &next, &todo, &prepared, &progress);
             scope.spawn(move || {
-                while !crate::interrupt::requested() {
+                while !crate::sweep::interrupt::requested() {
                     let Some(trial) = todo.get(next.fetch_add(1, Ordering::SeqCst)) else {
                         break;
                     };
@@ -335,7 +336,7 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
         remaining: todo.len() - trained,
         diverged,
         failed,
-        interrupted: crate::interrupt::requested(),
+        interrupted: crate::sweep::interrupt::requested(),
         seconds: started.elapsed().as_secs_f64(),
         lock,
     })

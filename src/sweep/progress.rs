@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::results::{TrialRecord, TrialStatus};
+use crate::store::records::{TrialRecord, TrialStatus};
 
 /// Plain-text mode prints at most one line per this interval.
 const PLAIN_EVERY: Duration = Duration::from_secs(5);

@@ -3,8 +3,8 @@
 //! with an intercept, solved in f64). For a `linear` model OLS's training MSE is the floor.
 
 use crate::data::{Dataset, Split};
-use crate::results::BaselineRow;
-use crate::train::mse_and_trend_accuracy;
+use crate::model::train::mse_and_trend_accuracy;
+use crate::store::records::BaselineRow;
 
 /// Least-squares coefficients (one per input, then the intercept) on the training split,
 /// in model units. Solved by QR, since adjacent window values are nearly collinear, with

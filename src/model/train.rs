@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{LossKind, TrainConfig};
 use crate::data::{Dataset, Scaler, Split};
 use crate::model::{Adam, Model, loss};
-use crate::results::{EpochMetrics, TrialResult, TrialStatus};
+use crate::store::records::{EpochMetrics, TrialResult, TrialStatus};
 
 /// A 64-bit seed derived from named parts. Weights depend on (seed, model shape) and the
 /// batch order on the seed alone, so trials that differ only in λ, learning rate or loss
