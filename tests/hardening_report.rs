@@ -309,8 +309,8 @@ proptest! {
         rows.sort_by(|a, b| a.window.cmp(&b.window).then_with(|| a.baseline.cmp(&b.baseline)));
         rows.dedup_by(|a, b| a.window == b.window && a.baseline == b.baseline);
         let tmp = tempfile::tempdir().unwrap();
-        trendsweep::report::write_baselines(tmp.path(), &rows).unwrap();
-        let read = trendsweep::report::read_baselines(tmp.path()).unwrap();
+        trendsweep::store::write_baselines(tmp.path(), &rows).unwrap();
+        let read = trendsweep::store::read_baselines(tmp.path()).unwrap();
         prop_assert_eq!(read.len(), rows.len());
         for (r, w) in read.iter().zip(&rows) {
             prop_assert!(

@@ -155,7 +155,7 @@ fn results_dir(records: &[TrialRecord]) -> tempfile::TempDir {
     std::fs::write(dir.path().join("journal.jsonl"), journal_text(&reversed)).unwrap();
     let read = trendsweep::store::read_journal(dir.path()).unwrap();
     report::write_trial_tables(dir.path(), &read).unwrap();
-    report::write_baselines(dir.path(), &baselines()).unwrap();
+    trendsweep::store::write_baselines(dir.path(), &baselines()).unwrap();
     dir
 }
 
@@ -338,7 +338,7 @@ fn trial_tables_have_the_right_rows_and_columns() {
 #[test]
 fn baselines_round_trip_sorted_by_window_then_name() {
     let dir = tempfile::tempdir().unwrap();
-    report::write_baselines(dir.path(), &baselines()).unwrap();
+    trendsweep::store::write_baselines(dir.path(), &baselines()).unwrap();
     let csv = read_csv(&dir.path().join("baselines.csv"));
     assert_eq!(
         names(&csv),
@@ -352,7 +352,7 @@ fn baselines_round_trip_sorted_by_window_then_name() {
     );
     let mut want = baselines();
     want.sort_by(|a, b| a.window.cmp(&b.window).then(a.baseline.cmp(&b.baseline)));
-    assert_eq!(report::read_baselines(dir.path()).unwrap(), want);
+    assert_eq!(trendsweep::store::read_baselines(dir.path()).unwrap(), want);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<
             records.insert(r.trial_id.clone(), r);
         }
         if d.join(tables::BASELINES_CSV).is_file() {
-            for b in tables::read_baselines(d)? {
+            for b in store::read_baselines(d)? {
                 baselines.insert((b.window, b.baseline.clone()), b);
             }
         }
@@ -230,7 +230,7 @@ fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<
     std::fs::rename(&tmp, &journal_path)
         .with_context(|| format!("cannot write {}", journal_path.display()))?;
     tables::write_trial_tables(out, &records)?;
-    tables::write_baselines(out, &baselines)?;
+    store::write_baselines(out, &baselines)?;
     match info {
         Some(info) => info.write(out)?,
         None => remove_if_present(&out.join(RUN_JSON))?,

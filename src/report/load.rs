@@ -9,7 +9,7 @@ use polars::prelude::{
     SortMultipleOptions, UnionArgs, UniqueKeepStrategy, col, cols, concat, lit,
 };
 
-use super::tables::{self, BASELINES_CSV, EPOCHS_PARQUET, SETTINGS, TRIALS_PARQUET};
+use super::tables::{BASELINES_CSV, EPOCHS_PARQUET, SETTINGS, TRIALS_PARQUET};
 use crate::store::{GRID_TOML, RunInfo};
 
 /// What one directory's `grid.toml` and `run.json` say about the run; either may be missing
@@ -120,7 +120,7 @@ pub(crate) fn load(dirs: &[PathBuf]) -> crate::error::Result<Loaded> {
         let df = read_parquet(&dir.join(TRIALS_PARQUET), trial_columns())?;
         trial_frames.push(df.lazy().with_column(lit(d as u32).alias("dir")));
         if dir.join(BASELINES_CSV).is_file() {
-            baseline_frames.push(tables::read_baselines_frame(dir)?.lazy());
+            baseline_frames.push(crate::store::read_baselines_frame(dir)?.lazy());
         }
         runs.push(read_run_meta(dir));
     }
@@ -128,7 +128,7 @@ pub(crate) fn load(dirs: &[PathBuf]) -> crate::error::Result<Loaded> {
         .collect()
         .context("cannot merge the trials tables")?;
     let baselines = if baseline_frames.is_empty() {
-        DataFrame::empty_with_schema(&tables::baselines_schema())
+        DataFrame::empty_with_schema(&crate::store::baselines_schema())
     } else {
         merge(
             baseline_frames,

@@ -24,8 +24,7 @@ pub use summary::{
     SettingValue, Summary, TrialCounts, summarize,
 };
 pub use tables::{
-    BASELINES_CSV, EPOCHS_PARQUET, SETTINGS, TRIALS_CSV, TRIALS_PARQUET, read_baselines,
-    write_baselines, write_trial_tables,
+    BASELINES_CSV, EPOCHS_PARQUET, SETTINGS, TRIALS_CSV, TRIALS_PARQUET, write_trial_tables,
 };
 pub use views::html::{PLOT_FILES, REPORT_HTML, write_html};
 pub use views::text::TERMINAL_WIDTH;

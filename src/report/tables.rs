@@ -1,19 +1,15 @@
-//! The consolidated result files (trials, epochs, baselines) as polars frames on disk.
+//! The consolidated result files (trials, epochs) as polars frames on disk.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use crate::error::Context;
-use polars::prelude::{
-    Column, CsvReadOptions, CsvWriter, DataFrame, DataType, Expr, Field, IntoLazy, ParquetWriter,
-    PolarsError, PolarsResult, Schema, SerReader, SerWriter, col,
-};
+use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult};
 
 use crate::grid::{self, Setting, SettingValue};
-use crate::store::records::{BaselineRow, EpochMetrics, TrialRecord};
+use crate::store::records::{EpochMetrics, TrialRecord};
 
-use crate::store::write_atomically;
 pub use crate::store::{BASELINES_CSV, EPOCHS_PARQUET, TRIALS_CSV, TRIALS_PARQUET};
+use crate::store::{int, write_csv, write_parquet};
 
 pub use crate::grid::SettingKind;
 
@@ -33,16 +29,6 @@ pub const SETTINGS: [(&str, SettingKind); grid::SETTINGS.len()] = {
 /// The kind of a setting column, or `None` for a name that is not a setting.
 pub fn setting_kind(name: &str) -> Option<SettingKind> {
     grid::setting(name).map(|s| s.kind())
-}
-
-/// A count or setting as the signed 64-bit integer the tables hold. Every value a grid can
-/// give fits (TOML integers are signed 64-bit); anything else is an error, never a wrap.
-fn int(value: impl TryInto<i64> + Copy + std::fmt::Display, what: &str) -> PolarsResult<i64> {
-    value.try_into().map_err(|_| {
-        PolarsError::ComputeError(
-            format!("{what} = {value} does not fit a signed 64-bit integer column").into(),
-        )
-    })
 }
 
 /// The trials table: one row per record, sorted by trial id. Validation figures are null for
@@ -230,58 +216,6 @@ pub fn epochs_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
     ])
 }
 
-/// The baselines table, sorted by (window, baseline).
-pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
-    let mut sorted: Vec<&BaselineRow> = rows.iter().collect();
-    sorted.sort_by(|a, b| {
-        a.window
-            .cmp(&b.window)
-            .then_with(|| a.baseline.cmp(&b.baseline))
-    });
-    DataFrame::new_infer_height(vec![
-        Column::new(
-            "baseline".into(),
-            sorted
-                .iter()
-                .map(|r| r.baseline.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "window".into(),
-            sorted
-                .iter()
-                .map(|r| int(r.window, "window"))
-                .collect::<PolarsResult<Vec<i64>>>()?,
-        ),
-        Column::new(
-            "train_mse".into(),
-            sorted.iter().map(|r| r.train_mse).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "val_mse".into(),
-            sorted.iter().map(|r| r.val_mse).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "val_trend_acc".into(),
-            sorted.iter().map(|r| r.val_trend_acc).collect::<Vec<_>>(),
-        ),
-    ])
-}
-
-pub fn write_parquet(path: &Path, df: &mut DataFrame) -> crate::error::Result<()> {
-    write_atomically(path, |file| {
-        ParquetWriter::new(file).finish(df)?;
-        Ok(())
-    })
-}
-
-pub fn write_csv(path: &Path, df: &mut DataFrame) -> crate::error::Result<()> {
-    write_atomically(path, |file| {
-        CsvWriter::new(file).include_header(true).finish(df)?;
-        Ok(())
-    })
-}
-
 /// Writes `trials.parquet`, `trials.csv` and `epochs.parquet` into `dir`: the parquet files for
 /// the summary and other programs, the CSV for a quick look by eye or in a spreadsheet.
 pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> crate::error::Result<()> {
@@ -291,71 +225,4 @@ pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> crate::error::
     write_csv(&dir.join(TRIALS_CSV), &mut trials)?;
     write_parquet(&dir.join(EPOCHS_PARQUET), &mut epochs)?;
     Ok(())
-}
-
-/// Writes `baselines.csv` into `dir`, sorted by (window, baseline).
-pub fn write_baselines(dir: &Path, rows: &[BaselineRow]) -> crate::error::Result<()> {
-    let mut df = baselines_frame(rows).context("cannot build the baselines table")?;
-    write_csv(&dir.join(BASELINES_CSV), &mut df)
-}
-
-/// The dtypes `baselines.csv` is read with, by name: inference would make `window` an i64 and
-/// an all-integer MSE column an integer.
-pub(crate) fn baselines_schema() -> Schema {
-    Schema::from_iter([
-        Field::new("baseline".into(), DataType::String),
-        Field::new("window".into(), DataType::Int64),
-        Field::new("train_mse".into(), DataType::Float64),
-        Field::new("val_mse".into(), DataType::Float64),
-        Field::new("val_trend_acc".into(), DataType::Float64),
-    ])
-}
-
-/// Reads `baselines.csv` from `dir` as a frame with the canonical dtypes.
-pub fn read_baselines_frame(dir: &Path) -> crate::error::Result<DataFrame> {
-    let path = dir.join(BASELINES_CSV);
-    let df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_schema_overwrite(Some(Arc::new(baselines_schema())))
-        .try_into_reader_with_file_path(Some(path.clone()))
-        .and_then(|r| r.finish())
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let schema = baselines_schema();
-    let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
-    let exprs: Vec<Expr> = schema
-        .iter()
-        .map(|(name, dtype)| col(name.clone()).strict_cast(dtype.clone()))
-        .collect();
-    df.lazy()
-        .select(exprs)
-        .collect()
-        .with_context(|| format!("{} lacks a column among {names:?}", path.display()))
-}
-
-/// Reads `baselines.csv` from `dir` back into rows.
-pub fn read_baselines(dir: &Path) -> crate::error::Result<Vec<BaselineRow>> {
-    let path = dir.join(BASELINES_CSV);
-    let df = read_baselines_frame(dir)?;
-    let baseline = df.column("baseline")?.str()?;
-    let window = df.column("window")?.i64()?;
-    let train_mse = df.column("train_mse")?.f64()?;
-    let val_mse = df.column("val_mse")?.f64()?;
-    let val_trend_acc = df.column("val_trend_acc")?.f64()?;
-    let mut rows = Vec::with_capacity(df.height());
-    for i in 0..df.height() {
-        // The validation figures are empty without a validation split.
-        let (Some(b), Some(w), Some(t)) = (baseline.get(i), window.get(i), train_mse.get(i)) else {
-            crate::fail!("{} row {}: a value is missing", path.display(), i + 1);
-        };
-        rows.push(BaselineRow {
-            baseline: b.to_string(),
-            window: usize::try_from(w).with_context(|| {
-                format!("{} row {}: window {w} is not a size", path.display(), i + 1)
-            })?,
-            train_mse: t,
-            val_mse: val_mse.get(i),
-            val_trend_acc: val_trend_acc.get(i),
-        });
-    }
-    Ok(rows)
 }

@@ -7,6 +7,7 @@
 //! the same experiment (resume) from another (refuse). The report reads the journal and
 //! writes the tables; it never trains.
 
+mod baselines;
 pub mod journal;
 mod lock;
 pub mod records;
@@ -17,14 +18,19 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Context, Error, Result};
+use polars::prelude::{CsvWriter, DataFrame, ParquetWriter, PolarsError, PolarsResult, SerWriter};
 use serde::{Deserialize, Serialize};
+
+use crate::error::{Context, Error, Result};
 
 use crate::config::SplitSpec;
 use crate::data::Fingerprint;
 use crate::error::bad_input;
 use crate::grid::GridSpec;
 
+pub use baselines::{
+    baselines_frame, baselines_schema, read_baselines, read_baselines_frame, write_baselines,
+};
 pub use journal::{JournalRead, JournalWriter, journal_files, read_journal, read_journal_detailed};
 pub use lock::{LOCK_FILE, SweepLock, lock_sweep};
 pub use shard::Shard;
@@ -117,6 +123,35 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut File) -> Result<()>
             },
             e => e.context(context),
         }
+    })
+}
+
+/// Writes a table as Parquet, through [`write_atomically`].
+pub fn write_parquet(path: &Path, df: &mut DataFrame) -> crate::error::Result<()> {
+    write_atomically(path, |file| {
+        ParquetWriter::new(file).finish(df)?;
+        Ok(())
+    })
+}
+
+/// Writes a table as CSV with a header, through [`write_atomically`].
+pub fn write_csv(path: &Path, df: &mut DataFrame) -> crate::error::Result<()> {
+    write_atomically(path, |file| {
+        CsvWriter::new(file).include_header(true).finish(df)?;
+        Ok(())
+    })
+}
+
+/// A count or setting as the signed 64-bit integer the tables hold. Every value a grid can
+/// give fits (TOML integers are signed 64-bit); anything else is an error, never a wrap.
+pub(crate) fn int(
+    value: impl TryInto<i64> + Copy + std::fmt::Display,
+    what: &str,
+) -> PolarsResult<i64> {
+    value.try_into().map_err(|_| {
+        PolarsError::ComputeError(
+            format!("{what} = {value} does not fit a signed 64-bit integer column").into(),
+        )
     })
 }
 

@@ -260,13 +260,13 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
     // A rerun with other windows keeps the rows of windows already in the results (same
     // data and split, so the same figures); an unreadable old file is recomputed in part.
     if opts.out.join(store::BASELINES_CSV).is_file() {
-        let old = crate::report::read_baselines(&opts.out).unwrap_or_default();
+        let old = store::read_baselines(&opts.out).unwrap_or_default();
         base_rows.extend(
             old.into_iter()
                 .filter(|o| !prepared.datasets.contains_key(&o.window)),
         );
     }
-    crate::report::write_baselines(&opts.out, &base_rows)?;
+    store::write_baselines(&opts.out, &base_rows)?;
 
     let done = store::done_trials(&opts.out, opts.retry_failed)?;
     let mine = |t: &Trial| opts.shard.is_none_or(|s| s.contains(&t.id));

@@ -51,16 +51,16 @@ impl Summary {
                     rows.iter().map(|r| r.val_trend_acc_std).collect::<Vec<_>>(),
                 ),
             ])?;
-            tables::write_csv(&out.join(&name), &mut df)?;
+            crate::store::write_csv(&out.join(&name), &mut df)?;
             keep.push(name);
         }
         if let PenaltyEffect::Computed(t) = &self.penalty {
             let mut df = penalty_frame(t)?;
-            tables::write_csv(&out.join("penalty_effect.csv"), &mut df)?;
+            crate::store::write_csv(&out.join("penalty_effect.csv"), &mut df)?;
             keep.push("penalty_effect.csv".into());
         }
         let mut best = best_frame(&self.best)?;
-        tables::write_csv(&out.join("best.csv"), &mut best)?;
+        crate::store::write_csv(&out.join("best.csv"), &mut best)?;
         let md = self.markdown();
         crate::store::write_atomically(&out.join("summary.md"), |f| {
             use std::io::Write;
