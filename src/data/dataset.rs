@@ -9,11 +9,9 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::error::Result;
-
 use crate::config::{Scale, SplitSpec};
 use crate::data::Series;
-use crate::error::bad_input;
+use crate::error::{Result, bad_input};
 
 /// An affine map between series units and model units.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -4,13 +4,12 @@
 
 use std::path::Path;
 
-use crate::error::Result;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::{Missing, Source};
-use crate::error::bad_input;
+use crate::error::{Result, bad_input};
 
 /// The target column and any feature columns, aligned row by row.
 #[derive(Debug, Clone)]

@@ -12,11 +12,10 @@ mod suggest;
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Result;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Source, SplitSpec, TrainConfig};
-use crate::error::bad_input;
+use crate::error::{Result, bad_input};
 
 pub use plan::plan_text;
 pub use settings::{

@@ -5,7 +5,6 @@ use std::fmt::Display;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::error::Result;
 use strum::VariantNames;
 
 use super::settings::{
@@ -14,7 +13,7 @@ use super::settings::{
 use super::suggest;
 use super::{Axis, GridSpec};
 use crate::config::{DataFile, Missing, Source, SplitSpec, Synthetic, SyntheticKind, TrainConfig};
-use crate::error::bad_input;
+use crate::error::{Error, Result, bad_input};
 
 const TOP_KEYS: [&str; 4] = ["name", "data", "train", "grid"];
 const FILE_KEYS: [&str; 7] = [
@@ -40,7 +39,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn fail(&self, msg: impl Display) -> crate::error::Error {
+    fn fail(&self, msg: impl Display) -> Error {
         bad_input(format!("{}: {msg}", self.file.display()))
     }
 
@@ -168,7 +167,7 @@ fn belongs(key: &str) -> Option<String> {
 }
 
 /// Turns the toml crate's multi-line report into one line that keeps its line and column.
-fn toml_error(ctx: &Ctx, text: &str, err: toml::de::Error) -> crate::error::Error {
+fn toml_error(ctx: &Ctx, text: &str, err: toml::de::Error) -> Error {
     let message = err
         .message()
         .split_whitespace()

@@ -16,9 +16,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Context, Result};
-
-use crate::error::bad_input;
+use crate::error::{Context, Result, bad_input};
 use crate::store::records::{BaselineRow, TrialRecord};
 use crate::store::{
     self, GRID_TOML, JOURNAL, JournalWriter, MERGED_JSON, RUN_JSON, RunInfo, TRIALS_PARQUET,

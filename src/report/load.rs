@@ -3,13 +3,13 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use crate::error::Context;
 use polars::prelude::{
     DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, LazyFrame, ParquetReader, SerReader,
     SortMultipleOptions, UnionArgs, UniqueKeepStrategy, col, cols, concat, lit,
 };
 
 use super::tables::{BASELINES_CSV, EPOCHS_PARQUET, SETTINGS, TRIALS_PARQUET};
+use crate::error::{Context, Result};
 use crate::store::{GRID_TOML, RunInfo};
 
 /// What one directory's `grid.toml` and `run.json` say about the run; either may be missing
@@ -39,7 +39,7 @@ pub(crate) struct Loaded {
     pub runs: Vec<RunMeta>,
 }
 
-fn read_parquet(path: &Path, columns: Vec<Expr>) -> crate::error::Result<DataFrame> {
+fn read_parquet(path: &Path, columns: Vec<Expr>) -> Result<DataFrame> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     ParquetReader::new(file)
         .finish()
@@ -96,7 +96,7 @@ fn read_run_meta(dir: &Path) -> RunMeta {
 }
 
 /// The frames concatenated, the last row of each key kept, sorted.
-fn merge(frames: Vec<LazyFrame>, keys: &[&str], sort: &[&str]) -> crate::error::Result<LazyFrame> {
+fn merge(frames: Vec<LazyFrame>, keys: &[&str], sort: &[&str]) -> Result<LazyFrame> {
     Ok(concat(frames, UnionArgs::default())?
         .unique_stable(Some(cols(keys.to_vec())), UniqueKeepStrategy::Last)
         .sort(
@@ -109,7 +109,7 @@ fn merge(frames: Vec<LazyFrame>, keys: &[&str], sort: &[&str]) -> crate::error::
 /// from each directory. A directory without `baselines.csv` is allowed (the baseline cells
 /// stay blank); one without `trials.parquet` is not, since it would silently shrink the
 /// report.
-pub(crate) fn load(dirs: &[PathBuf]) -> crate::error::Result<Loaded> {
+pub(crate) fn load(dirs: &[PathBuf]) -> Result<Loaded> {
     if dirs.is_empty() {
         crate::fail!("no results directory given to summarize");
     }

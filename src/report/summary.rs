@@ -6,7 +6,6 @@ mod figures;
 
 use std::path::PathBuf;
 
-use crate::error::Context;
 use polars::prelude::{
     AnyValue, DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, SortMultipleOptions,
     UniqueKeepStrategy, col, cols, len, lit,
@@ -22,8 +21,10 @@ use super::tables::SETTINGS;
 
 pub use crate::grid::SettingValue;
 
+use crate::error::{Context, Result};
+
 /// A value read from a setting column, as the setting value it stores.
-fn setting_from_any(value: AnyValue<'_>) -> crate::error::Result<SettingValue> {
+fn setting_from_any(value: AnyValue<'_>) -> Result<SettingValue> {
     Ok(match value {
         AnyValue::Int64(v) => SettingValue::Int(
             u64::try_from(v).with_context(|| format!("negative setting value {v}"))?,
@@ -216,7 +217,7 @@ impl Summary {
 /// Reads the files of every directory once ([`load`](super::load::load): trials by trial
 /// id and baselines by (baseline, window), later directories winning) and computes the tables
 /// and the figures' data from them.
-pub fn summarize(dirs: &[PathBuf]) -> crate::error::Result<Summary> {
+pub fn summarize(dirs: &[PathBuf]) -> Result<Summary> {
     summarize_loaded(&load::load(dirs)?)
 }
 
@@ -231,15 +232,15 @@ fn sorted_by(names: &[&str]) -> SortMultipleOptions {
         .with_nulls_last(true)
 }
 
-fn get_count(df: &DataFrame, name: &str, row: usize) -> crate::error::Result<usize> {
+fn get_count(df: &DataFrame, name: &str, row: usize) -> Result<usize> {
     Ok(df.column(name)?.u64()?.get(row).unwrap_or(0) as usize)
 }
 
-fn get_f64(df: &DataFrame, name: &str, row: usize) -> crate::error::Result<Option<f64>> {
+fn get_f64(df: &DataFrame, name: &str, row: usize) -> Result<Option<f64>> {
     Ok(df.column(name)?.f64()?.get(row))
 }
 
-fn get_setting(df: &DataFrame, name: &str, row: usize) -> crate::error::Result<SettingValue> {
+fn get_setting(df: &DataFrame, name: &str, row: usize) -> Result<SettingValue> {
     setting_from_any(df.column(name)?.get(row)?).with_context(|| format!("column {name} row {row}"))
 }
 
@@ -248,7 +249,7 @@ fn count_of(expr: Expr) -> Expr {
     expr.cast(DataType::UInt64)
 }
 
-fn summarize_loaded(data: &Loaded) -> crate::error::Result<Summary> {
+fn summarize_loaded(data: &Loaded) -> Result<Summary> {
     let (trials, baselines) = (&data.trials, &data.baselines);
     let counts_df = trials
         .clone()
@@ -315,7 +316,7 @@ fn summarize_loaded(data: &Loaded) -> crate::error::Result<Summary> {
     })
 }
 
-fn axis_table(trials: &DataFrame, axis: &str) -> crate::error::Result<AxisTable> {
+fn axis_table(trials: &DataFrame, axis: &str) -> Result<AxisTable> {
     let ok_col = |name: &str| col(name).filter(ok_expr());
     let df = trials
         .clone()
@@ -358,10 +359,7 @@ fn axis_table(trials: &DataFrame, axis: &str) -> crate::error::Result<AxisTable>
 /// Pairs each ok λ > 0 trial with the ok λ = 0 trial that shares every other setting,
 /// including the seed: with the seed fixed, initialisation and batch order are the same, so
 /// the difference isolates the penalty instead of the luck of the draw.
-fn penalty_effect(
-    trials: &DataFrame,
-    axes: &[(String, usize)],
-) -> crate::error::Result<PenaltyEffect> {
+fn penalty_effect(trials: &DataFrame, axes: &[(String, usize)]) -> Result<PenaltyEffect> {
     let lambdas = trials
         .clone()
         .lazy()
@@ -456,7 +454,7 @@ fn penalty_effect(
         .collect()
         .context("cannot compute the penalty effect")?;
 
-    let interval = |mean: &str, sd: &str, n: &str, i: usize| -> crate::error::Result<Interval> {
+    let interval = |mean: &str, sd: &str, n: &str, i: usize| -> Result<Interval> {
         let n = get_count(&df, n, i)?;
         let mean = get_f64(&df, mean, i)?.unwrap_or(f64::NAN);
         Ok(Interval::from_stats(mean, get_f64(&df, sd, i)?, n))
@@ -466,7 +464,7 @@ fn penalty_effect(
         let others = other_axes
             .iter()
             .map(|a| get_setting(&df, a, i))
-            .collect::<crate::error::Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         rows.push(PenaltyRow {
             lambda: get_f64(&df, "lambda", i)?.unwrap_or(f64::NAN),
             others,
@@ -482,7 +480,7 @@ fn penalty_effect(
     }))
 }
 
-fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> crate::error::Result<Vec<BestRow>> {
+fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> Result<Vec<BestRow>> {
     let settings: Vec<&str> = SETTINGS
         .iter()
         .map(|(n, _)| *n)
@@ -555,7 +553,7 @@ fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> crate::error::Result<
         if df.height() == 0 {
             continue;
         }
-        let figures = |name: &str| -> crate::error::Result<Option<BaselineFigures>> {
+        let figures = |name: &str| -> Result<Option<BaselineFigures>> {
             let mse = get_f64(&df, &format!("{name}_val_mse"), 0)?;
             let acc = get_f64(&df, &format!("{name}_val_trend_acc"), 0)?;
             Ok(mse
@@ -570,7 +568,7 @@ fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> crate::error::Result<
             settings: settings
                 .iter()
                 .map(|s| Ok((s.to_string(), get_setting(&df, s, 0)?)))
-                .collect::<crate::error::Result<Vec<_>>>()?,
+                .collect::<Result<Vec<_>>>()?,
             n_seeds: get_count(&df, "n_seeds", 0)?,
             val_mse_mean: get_f64(&df, "val_mse_mean", 0)?,
             val_trend_acc_mean: get_f64(&df, "val_trend_acc_mean", 0)?,

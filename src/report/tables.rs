@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use crate::error::Context;
 use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult};
 
+use crate::error::{Context, Result};
 use crate::grid::{self, Setting, SettingValue};
 use crate::store::records::{EpochMetrics, TrialRecord};
 
@@ -218,7 +218,7 @@ pub fn epochs_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
 
 /// Writes `trials.parquet`, `trials.csv` and `epochs.parquet` into `dir`: the parquet files for
 /// the summary and other programs, the CSV for a quick look by eye or in a spreadsheet.
-pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> crate::error::Result<()> {
+pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> Result<()> {
     let mut trials = trials_frame(records).context("cannot build the trials table")?;
     let mut epochs = epochs_frame(records).context("cannot build the epochs table")?;
     write_parquet(&dir.join(TRIALS_PARQUET), &mut trials)?;

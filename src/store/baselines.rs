@@ -12,7 +12,8 @@ use polars::prelude::{
 
 use super::records::BaselineRow;
 use super::{BASELINES_CSV, int, write_csv};
-use crate::error::Context;
+
+use crate::error::{Context, Result};
 
 /// The baselines table, sorted by (window, baseline).
 pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
@@ -53,7 +54,7 @@ pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
 }
 
 /// Writes `baselines.csv` into `dir`, sorted by (window, baseline).
-pub fn write_baselines(dir: &Path, rows: &[BaselineRow]) -> crate::error::Result<()> {
+pub fn write_baselines(dir: &Path, rows: &[BaselineRow]) -> Result<()> {
     let mut df = baselines_frame(rows).context("cannot build the baselines table")?;
     write_csv(&dir.join(BASELINES_CSV), &mut df)
 }
@@ -71,7 +72,7 @@ pub fn baselines_schema() -> Schema {
 }
 
 /// Reads `baselines.csv` from `dir` as a frame with the canonical dtypes.
-pub fn read_baselines_frame(dir: &Path) -> crate::error::Result<DataFrame> {
+pub fn read_baselines_frame(dir: &Path) -> Result<DataFrame> {
     let path = dir.join(BASELINES_CSV);
     let df = CsvReadOptions::default()
         .with_has_header(true)
@@ -92,7 +93,7 @@ pub fn read_baselines_frame(dir: &Path) -> crate::error::Result<DataFrame> {
 }
 
 /// Reads `baselines.csv` from `dir` back into rows.
-pub fn read_baselines(dir: &Path) -> crate::error::Result<Vec<BaselineRow>> {
+pub fn read_baselines(dir: &Path) -> Result<Vec<BaselineRow>> {
     let path = dir.join(BASELINES_CSV);
     let df = read_baselines_frame(dir)?;
     let baseline = df.column("baseline")?.str()?;

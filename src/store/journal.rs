@@ -14,11 +14,10 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Context, Error, Result};
 use serde::{Deserialize, Serialize};
 
 use super::RunInfo;
-use crate::error::bad_input;
+use crate::error::{Context, Error, Result, bad_input};
 use crate::store::records::TrialRecord;
 
 /// What a read of the journal found, including what it had to leave out, so a caller can warn
@@ -87,7 +86,7 @@ fn journal_order(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// The journal files in `dir`, in reading order (see [`journal_order`]), so that "the last
 /// one read wins" is reproducible and follows the order the files were started in.
-pub fn journal_files(dir: &Path) -> crate::error::Result<Vec<PathBuf>> {
+pub fn journal_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("cannot list the results directory {}", dir.display()))?;
     let mut files = Vec::new();
@@ -111,7 +110,7 @@ pub fn journal_files(dir: &Path) -> crate::error::Result<Vec<PathBuf>> {
 }
 
 /// Reads every `journal*.jsonl` in `dir`; see [`read_journal_detailed`].
-pub fn read_journal(dir: &Path) -> crate::error::Result<Vec<TrialRecord>> {
+pub fn read_journal(dir: &Path) -> Result<Vec<TrialRecord>> {
     Ok(read_journal_detailed(dir)?.records)
 }
 
@@ -190,7 +189,7 @@ pub struct Scanned {
 /// by a crash, and only if it lacks its newline: such a line that is not JSON is torn and left
 /// out; one that is a whole record lacking its newline counts. Any other line that is not a
 /// record (or the header, on line 1) is damage no crash explains: an error naming file and line.
-pub fn scan(path: &Path, bytes: &[u8]) -> crate::error::Result<Scanned> {
+pub fn scan(path: &Path, bytes: &[u8]) -> Result<Scanned> {
     let mut out = Scanned {
         keep: bytes.len(),
         ..Scanned::default()
@@ -245,7 +244,7 @@ pub fn scan(path: &Path, bytes: &[u8]) -> crate::error::Result<Scanned> {
 /// judged by [`scan`]: a torn last line is skipped and reported in [`JournalRead::torn`]; any
 /// other bad line is an error naming the file and line. A directory without journal files
 /// gives no records.
-pub fn read_journal_detailed(dir: &Path) -> crate::error::Result<JournalRead> {
+pub fn read_journal_detailed(dir: &Path) -> Result<JournalRead> {
     let files = journal_files(dir)?;
     let mut by_id: BTreeMap<String, TrialRecord> = BTreeMap::new();
     let mut torn = Vec::new();

@@ -21,11 +21,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result};
-
-use crate::error::bad_input;
-
 use super::Shard;
+
+use crate::error::{Error, Result, bad_input};
 
 pub const LOCK_FILE: &str = ".trendsweep.lock";
 const SETUP_FILE: &str = ".trendsweep-setup.lock";

@@ -21,11 +21,9 @@ use std::path::{Path, PathBuf};
 use polars::prelude::{CsvWriter, DataFrame, ParquetWriter, PolarsError, PolarsResult, SerWriter};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Context, Error, Result};
-
 use crate::config::SplitSpec;
 use crate::data::Fingerprint;
-use crate::error::bad_input;
+use crate::error::{Context, Error, Result, bad_input};
 use crate::grid::GridSpec;
 
 pub use baselines::{
@@ -127,7 +125,7 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut File) -> Result<()>
 }
 
 /// Writes a table as Parquet, through [`write_atomically`].
-pub fn write_parquet(path: &Path, df: &mut DataFrame) -> crate::error::Result<()> {
+pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     write_atomically(path, |file| {
         ParquetWriter::new(file).finish(df)?;
         Ok(())
@@ -135,7 +133,7 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> crate::error::Result<()
 }
 
 /// Writes a table as CSV with a header, through [`write_atomically`].
-pub fn write_csv(path: &Path, df: &mut DataFrame) -> crate::error::Result<()> {
+pub fn write_csv(path: &Path, df: &mut DataFrame) -> Result<()> {
     write_atomically(path, |file| {
         CsvWriter::new(file).include_header(true).finish(df)?;
         Ok(())

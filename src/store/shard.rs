@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::error::bad_input;
+use crate::error::{Result, bad_input};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Shard {
@@ -16,7 +16,7 @@ pub struct Shard {
 
 impl Shard {
     /// Parses `K/N` with `0 ≤ K < N`.
-    pub fn parse(text: &str) -> crate::error::Result<Shard> {
+    pub fn parse(text: &str) -> Result<Shard> {
         let fail = || {
             bad_input(format!(
                 "--shard {text}: expected K/N with 0 ≤ K < N, e.g. --shard 0/4"

@@ -13,10 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use crate::error::{Context, Result};
-
 use crate::data::{Dataset, load_series};
-use crate::error::bad_input;
+use crate::error::{Context, Result, bad_input};
 use crate::grid::{GridSpec, Trial};
 use crate::model::baselines::baselines;
 use crate::model::train::train;

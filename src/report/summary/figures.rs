@@ -4,7 +4,6 @@
 
 use std::cmp::Ordering;
 
-use crate::error::Context;
 use polars::prelude::{
     DataFrame, Expr, IntoLazy, JoinArgs, JoinType, SortMultipleOptions, col, len,
 };
@@ -13,6 +12,7 @@ use super::{
     PenaltyEffect, PenaltyTable, SettingValue, count_of, get_count, get_f64, get_setting, ok_expr,
     sorted_by,
 };
+use crate::error::{Context, Result};
 use crate::report::load::{Loaded, RunMeta};
 use crate::report::stats::Interval;
 use crate::report::tables::SETTINGS;
@@ -131,9 +131,7 @@ pub struct Figures {
 }
 
 /// The distinct values of every setting across all trials (whatever their status), sorted.
-pub(super) fn setting_values(
-    trials: &DataFrame,
-) -> crate::error::Result<Vec<(String, Vec<SettingValue>)>> {
+pub(super) fn setting_values(trials: &DataFrame) -> Result<Vec<(String, Vec<SettingValue>)>> {
     SETTINGS
         .iter()
         .map(|(name, _)| {
@@ -144,7 +142,7 @@ pub(super) fn setting_values(
                 .collect()?;
             let values = (0..df.height())
                 .map(|i| get_setting(&df, name, i))
-                .collect::<crate::error::Result<Vec<_>>>()?;
+                .collect::<Result<Vec<_>>>()?;
             Ok((name.to_string(), values))
         })
         .collect()
@@ -157,7 +155,7 @@ fn finite(name: &str) -> Expr {
 /// The mean of the values polars grouped into a list, summed in row order (trial id order):
 /// the figures were always drawn from means summed that way, and a different order could
 /// move a colour or a pixel by rounding. `None` for an empty list.
-fn list_mean(df: &DataFrame, name: &str, row: usize) -> crate::error::Result<Option<f64>> {
+fn list_mean(df: &DataFrame, name: &str, row: usize) -> Result<Option<f64>> {
     let Some(values) = df.column(name)?.list()?.get_as_series(row) else {
         return Ok(None);
     };
@@ -173,7 +171,7 @@ pub(super) fn figures(
     axes: &[(String, usize)],
     penalty: &PenaltyEffect,
     validated: usize,
-) -> crate::error::Result<Figures> {
+) -> Result<Figures> {
     let wall = data
         .trials
         .clone()
@@ -194,7 +192,7 @@ pub(super) fn figures(
     })
 }
 
-fn groups(data: &Loaded) -> crate::error::Result<Vec<Group>> {
+fn groups(data: &Loaded) -> Result<Vec<Group>> {
     let settings = group_settings();
     let keys: Vec<Expr> = settings.iter().map(|s| col(*s)).collect();
     let members = data.trials.clone().lazy().filter(
@@ -216,7 +214,7 @@ fn groups(data: &Loaded) -> crate::error::Result<Vec<Group>> {
             key: settings
                 .iter()
                 .map(|s| get_setting(&df, s, i))
-                .collect::<crate::error::Result<_>>()?,
+                .collect::<Result<_>>()?,
             trial_ids: Vec::new(),
             val_mse: list_mean(&df, "val_mse", i)?.unwrap_or(f64::NAN),
             val_trend_acc: list_mean(&df, "val_trend_acc", i)?.unwrap_or(f64::NAN),
@@ -270,7 +268,7 @@ fn groups(data: &Loaded) -> crate::error::Result<Vec<Group>> {
     Ok(groups)
 }
 
-fn baseline_points(baselines: &DataFrame) -> crate::error::Result<Vec<BaselinePoint>> {
+fn baseline_points(baselines: &DataFrame) -> Result<Vec<BaselinePoint>> {
     // A baseline is a point on the validation plots: none without validation.
     let df = baselines
         .clone()
@@ -300,7 +298,7 @@ fn heatmap(
     values: &[(String, Vec<SettingValue>)],
     axes: &[(String, usize)],
     validated: usize,
-) -> crate::error::Result<Option<Heatmap>> {
+) -> Result<Option<Heatmap>> {
     let values_of = |name: &str| {
         values
             .iter()

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use crate::error::Context;
 use polars::prelude::{AnyValue, Column, DataFrame, IntoColumn, Series};
 
+use crate::error::{Context, Result};
 use crate::report::stats::Interval;
 use crate::report::summary::{
     BaselineFigures, BestRow, PenaltyEffect, PenaltyRow, PenaltyTable, SettingValue, Summary,
@@ -15,7 +15,7 @@ impl Summary {
     /// Writes `summary.md`, `axis_<name>.csv` per axis table, `penalty_effect.csv` (when the
     /// table exists) and `best.csv` into `out`. Table CSVs from an earlier summary that this one
     /// does not have are removed, so the folder never mixes two summaries.
-    pub fn write(&self, out: &Path) -> crate::error::Result<()> {
+    pub fn write(&self, out: &Path) -> Result<()> {
         std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
         let mut keep: Vec<String> = Vec::new();
         for t in &self.axis_tables {
@@ -71,7 +71,7 @@ impl Summary {
     }
 }
 
-fn remove_stale(out: &Path, keep: &[String]) -> crate::error::Result<()> {
+fn remove_stale(out: &Path, keep: &[String]) -> Result<()> {
     for entry in std::fs::read_dir(out).with_context(|| format!("cannot list {}", out.display()))? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -86,7 +86,7 @@ fn remove_stale(out: &Path, keep: &[String]) -> crate::error::Result<()> {
 }
 
 /// A setting column typed as in `trials.parquet`, so a CSV reader infers the same type.
-fn setting_column(name: &str, values: &[&SettingValue]) -> crate::error::Result<Column> {
+fn setting_column(name: &str, values: &[&SettingValue]) -> Result<Column> {
     let kind = setting_kind(name).with_context(|| format!("{name} is not a setting"))?;
     let cells = values
         .iter()
@@ -99,11 +99,11 @@ fn setting_column(name: &str, values: &[&SettingValue]) -> crate::error::Result<
                 _ => crate::fail!("setting {name} has a value of the wrong type: {v:?}"),
             })
         })
-        .collect::<crate::error::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()?;
     Ok(Series::from_any_values_and_dtype(name.into(), &cells, &kind.dtype(), true)?.into_column())
 }
 
-fn penalty_frame(t: &PenaltyTable) -> crate::error::Result<DataFrame> {
+fn penalty_frame(t: &PenaltyTable) -> Result<DataFrame> {
     let rows = &t.rows;
     let mut columns = vec![Column::new(
         "lambda".into(),
@@ -144,7 +144,7 @@ fn penalty_frame(t: &PenaltyTable) -> crate::error::Result<DataFrame> {
     Ok(DataFrame::new_infer_height(columns)?)
 }
 
-fn best_frame(best: &[BestRow]) -> crate::error::Result<DataFrame> {
+fn best_frame(best: &[BestRow]) -> Result<DataFrame> {
     let mut columns = vec![Column::new(
         "criterion".into(),
         best.iter().map(|b| b.by.name()).collect::<Vec<_>>(),
@@ -156,7 +156,7 @@ fn best_frame(best: &[BestRow]) -> crate::error::Result<DataFrame> {
                 b.setting(name)
                     .with_context(|| format!("best row lacks {name}"))
             })
-            .collect::<crate::error::Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         columns.push(if values.is_empty() {
             Column::new_empty((*name).into(), &kind.dtype())
         } else {

@@ -8,11 +8,11 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::error::Context;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::document::{self, plural};
 use super::plots::{self, CurveSpec, LambdaColours, Metric};
+use crate::error::{Context, Result};
 use crate::report::render::{fmt_acc, fmt_mse, fmt_setting_float};
 use crate::report::stats::Interval;
 use crate::report::summary::{
@@ -272,7 +272,7 @@ const HEATMAPS: (&str, &str) = ("heatmaps", "Heatmaps over λ and batch size");
 const PENALTY: (&str, &str) = ("penalty", "Penalty effect");
 const CURVES: (&str, &str) = ("curves", "Learning curves");
 
-fn tradeoff_section(summary: &Summary, colours: &LambdaColours) -> crate::error::Result<Section> {
+fn tradeoff_section(summary: &Summary, colours: &LambdaColours) -> Result<Section> {
     let (id, heading) = TRADEOFF;
     let figures = &summary.figures;
     let groups = &figures.groups;
@@ -353,7 +353,7 @@ fn tradeoff_section(summary: &Summary, colours: &LambdaColours) -> crate::error:
     ))
 }
 
-fn heatmap_section(summary: &Summary) -> crate::error::Result<Section> {
+fn heatmap_section(summary: &Summary) -> Result<Section> {
     let (id, heading) = HEATMAPS;
     if summary.no_validation().is_some() {
         let why = summary.nothing_validated();
@@ -427,7 +427,7 @@ fn heatmap_section(summary: &Summary) -> crate::error::Result<Section> {
     Ok(section(id, heading, blocks))
 }
 
-fn penalty_section(summary: &Summary, colours: &LambdaColours) -> crate::error::Result<Section> {
+fn penalty_section(summary: &Summary, colours: &LambdaColours) -> Result<Section> {
     let (id, heading) = PENALTY;
     let table = match &summary.penalty {
         PenaltyEffect::NotApplicable(reason) => {
@@ -503,7 +503,7 @@ fn penalty_section(summary: &Summary, colours: &LambdaColours) -> crate::error::
     ))
 }
 
-fn curves_section(summary: &Summary) -> crate::error::Result<Section> {
+fn curves_section(summary: &Summary) -> Result<Section> {
     let (id, heading) = CURVES;
     let groups = &summary.figures.groups;
     if !summary.figures.has_epochs {
@@ -640,7 +640,7 @@ fn title(summary: &Summary) -> String {
 /// Writes report.html and one .svg per plot into `out`, from the summary of the results
 /// directories `dirs` (the ones [`summarize`](crate::report::summarize) read, which the page
 /// names). The page embeds each figure's SVG so it opens from disk with nothing beside it.
-pub fn write_html(out: &Path, dirs: &[PathBuf], summary: &Summary) -> crate::error::Result<()> {
+pub fn write_html(out: &Path, dirs: &[PathBuf], summary: &Summary) -> Result<()> {
     let read: Vec<&PathBuf> = summary.figures.runs.iter().map(|r| &r.dir).collect();
     if !dirs.iter().eq(read.iter().copied()) {
         crate::fail!("the summary was made from {read:?}, not from {dirs:?}");
@@ -683,7 +683,7 @@ pub fn write_html(out: &Path, dirs: &[PathBuf], summary: &Summary) -> crate::err
     write_text(&out.join(REPORT_HTML), &html)
 }
 
-fn write_text(path: &Path, text: &str) -> crate::error::Result<()> {
+fn write_text(path: &Path, text: &str) -> Result<()> {
     write_atomically(path, |f| {
         f.write_all(text.as_bytes())?;
         Ok(())

@@ -7,6 +7,7 @@ use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::error::Result;
 use crate::report::render::fmt_setting_float;
 use crate::report::summary::{BaselinePoint, EpochPoint, Group, HeatCell, Heatmap, PooledPenalty};
 
@@ -411,9 +412,9 @@ fn square(size: i32, style: ShapeStyle) -> Rectangle<(i32, i32)> {
 fn draw_legend_row(
     area: &Area<'_>,
     y: i32,
-    mark: impl FnOnce(&Area<'_>, (i32, i32)) -> crate::error::Result<()>,
+    mark: impl FnOnce(&Area<'_>, (i32, i32)) -> Result<()>,
     label: &str,
-) -> crate::error::Result<()> {
+) -> Result<()> {
     mark(area, (16, y))?;
     area.draw(&Text::new(
         label.to_string(),
@@ -427,8 +428,8 @@ fn draw_legend_row(
 /// (ending in a newline) and what `draw` returned.
 fn svg_page<T>(
     height: u32,
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> crate::error::Result<T>,
-) -> crate::error::Result<(String, T)> {
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<T>,
+) -> Result<(String, T)> {
     let mut svg = String::new();
     let value = {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
@@ -447,7 +448,7 @@ pub(crate) fn tradeoff_svg(
     front: &[&Group],
     baselines: &[BaselinePoint],
     colours: &LambdaColours,
-) -> crate::error::Result<String> {
+) -> Result<String> {
     let (svg, ()) = svg_page(HEIGHT, |root| {
         let body = root.titled(
             "Validation MSE against trend-match accuracy, one circle per setting group",
@@ -689,10 +690,7 @@ const MAX_CELL_W: i32 = 150;
 /// Colours run from dark (worse) to bright (better) for both metrics, so the two heatmaps
 /// read the same way even though one is better low and the other better high. Returns the
 /// SVG and whether the MSE colours had to go logarithmic.
-pub(crate) fn heatmap_svg(
-    heatmap: &Heatmap,
-    metric: Metric,
-) -> crate::error::Result<(String, bool)> {
+pub(crate) fn heatmap_svg(heatmap: &Heatmap, metric: Metric) -> Result<(String, bool)> {
     let (lambdas, batches) = (&heatmap.lambdas, &heatmap.batches);
     let facet = heatmap.facet.as_ref();
     let n_panels = heatmap.cells.len();
@@ -878,7 +876,7 @@ fn penalty_panel(
     pooled: &[PooledPenalty],
     colours: &LambdaColours,
     metric: Metric,
-) -> crate::error::Result<()> {
+) -> Result<()> {
     let k = pooled.len();
     let get = |p: &PooledPenalty| match metric {
         Metric::Mse => (p.d_val_mse, p.row_mse.clone()),
@@ -972,10 +970,7 @@ fn penalty_panel(
 
 /// The penalty effect per λ: pooled mean difference to λ = 0 with its 95 % t-interval
 /// (coloured square and bar), the table rows it pools (small grey rings), and the zero line.
-pub(crate) fn penalty_svg(
-    pooled: &[PooledPenalty],
-    colours: &LambdaColours,
-) -> crate::error::Result<String> {
+pub(crate) fn penalty_svg(pooled: &[PooledPenalty], colours: &LambdaColours) -> Result<String> {
     let (svg, ()) = svg_page(HEIGHT, |root| {
         let body = root.titled(
             "Change from λ = 0, paired by seed and settings (pooled mean, 95 % interval)",
@@ -1037,7 +1032,7 @@ fn draw_marker<CT: CoordTranslate>(
     area: &DrawingArea<SVGBackend<'_>, CT>,
     at: CT::From,
     spec: &CurveSpec,
-) -> crate::error::Result<()> {
+) -> Result<()> {
     let stroke = ShapeStyle::from(&spec.colour).stroke_width(2);
     let fill = spec.colour.filled();
     let style = if spec.dashed { stroke } else { fill };
@@ -1055,7 +1050,7 @@ fn draw_marker<CT: CoordTranslate>(
     Ok(())
 }
 
-fn curve_panel(area: &Area<'_>, curves: &[CurveSpec], metric: Metric) -> crate::error::Result<()> {
+fn curve_panel(area: &Area<'_>, curves: &[CurveSpec], metric: Metric) -> Result<()> {
     let (e_lo, e_hi) = min_max(
         curves
             .iter()
@@ -1132,7 +1127,7 @@ fn curve_panel(area: &Area<'_>, curves: &[CurveSpec], metric: Metric) -> crate::
 }
 
 /// Learning curves, MSE above accuracy, sharing one legend below them.
-pub(crate) fn curves_svg(curves: &[CurveSpec]) -> crate::error::Result<String> {
+pub(crate) fn curves_svg(curves: &[CurveSpec]) -> Result<String> {
     let title = if curves.iter().any(|c| c.dashed) {
         "Learning curves, mean over seeds: best settings (solid) and their λ = 0 partners (dashed)"
     } else {
