@@ -39,13 +39,7 @@ fn run_with_closed_stdout(mut command: Command) {
 /// Every table a finished sweep writes is there and the journal has one record per trial.
 #[track_caller]
 fn assert_complete(out: &Path, trials: usize) {
-    for f in [
-        "trials.parquet",
-        "trials.csv",
-        "epochs.parquet",
-        "summary.md",
-        "report.html",
-    ] {
+    for f in common::REBUILT_FILES {
         assert!(out.join(f).is_file(), "{f} missing in {}", out.display());
     }
     let journal = out.join("journal.jsonl");

@@ -483,13 +483,7 @@ fn a_directory_killed_before_its_first_trial_reports_no_trials() {
     // What a kill before the first trial leaves: run.json, grid.toml, baselines.csv and an
     // empty journal; no tables.
     std::fs::write(out.join("journal.jsonl"), "").unwrap();
-    for f in [
-        "trials.parquet",
-        "trials.csv",
-        "epochs.parquet",
-        "summary.md",
-        "report.html",
-    ] {
+    for f in common::REBUILT_FILES {
         std::fs::remove_file(out.join(f)).unwrap();
     }
     let rep = report(&[&out], &[]);

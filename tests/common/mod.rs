@@ -359,6 +359,15 @@ pub const TRIAL_COLUMNS: [&str; 23] = [
     "steps_per_second",
 ];
 
+/// The files `trendsweep report DIR` rebuilds from a directory's journal.
+pub const REBUILT_FILES: [&str; 5] = [
+    "trials.parquet",
+    "trials.csv",
+    "epochs.parquet",
+    "summary.md",
+    "report.html",
+];
+
 /// The columns of epochs.parquet, in order.
 pub const EPOCH_COLUMNS: [&str; 6] = [
     "trial_id",
