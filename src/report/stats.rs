@@ -1,4 +1,5 @@
-//! t-intervals for the paired differences: the Student-t quantile comes from `statrs`.
+//! t-intervals for the paired differences, and a median. The Student-t quantile comes from
+//! `statrs`.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -47,6 +48,25 @@ impl Interval {
 
     pub fn high(&self) -> Option<f64> {
         self.half_width.map(|h| self.mean + h)
+    }
+}
+
+/// The median of the finite values, or `None` when there are none.
+///
+/// NaN and infinite entries are skipped rather than sorted in; for an even count the result is
+/// the mean of the two middle values.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return None;
+    }
+    finite.sort_by(f64::total_cmp);
+    let mid = finite.len() / 2;
+    if finite.len() % 2 == 1 {
+        Some(finite[mid])
+    } else {
+        // Halve before adding so two values near `f64::MAX` do not overflow.
+        Some(finite[mid - 1] / 2.0 + finite[mid] / 2.0)
     }
 }
 
@@ -109,5 +129,23 @@ mod tests {
         let h = 4.302_652_729_749_464 * 0.5 / 3f64.sqrt();
         assert!((three.high().unwrap() - (1.0 + h)).abs() < 1e-12);
         assert!((three.low().unwrap() - (1.0 - h)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(&[7.0]), Some(7.0));
+        assert_eq!(median(&[-1.0, -1.0, 5.0, 5.0]), Some(2.0));
+        assert_eq!(median(&[f64::MAX, f64::MAX]), Some(f64::MAX));
+    }
+
+    #[test]
+    fn median_skips_nan_and_empty_is_none() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[f64::NAN, f64::NAN]), None);
+        assert_eq!(median(&[f64::NAN, 1.0, 10.0, f64::NAN, 4.0]), Some(4.0));
+        assert_eq!(median(&[2.0, f64::NAN, 1.0]), Some(1.5));
+        assert_eq!(median(&[f64::INFINITY, 1.0, f64::NEG_INFINITY]), Some(1.0));
     }
 }
