@@ -1,5 +1,5 @@
-//! t-intervals for the paired differences, and a median. The Student-t quantile comes from
-//! `statrs`.
+//! t-intervals for the paired differences, a median, and the Diebold–Mariano test of one
+//! method's per-example losses against another's. Student's t comes from `statrs`.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -70,6 +70,66 @@ pub fn median(values: &[f64]) -> Option<f64> {
     }
 }
 
+/// The result of [`diebold_mariano`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DieboldMariano {
+    /// Length of the loss-differential series.
+    pub n: usize,
+    /// Mean loss differential `d̄`; positive when the first method has the larger loss.
+    pub mean_d: f64,
+    /// The statistic after the Harvey–Leybourne–Newbold correction, `DM · √((n − 1)/n)`.
+    pub statistic: f64,
+    /// Two-sided p-value of `statistic` against Student's t with `n − 1` degrees of freedom.
+    pub p_value: f64,
+}
+
+/// The Diebold–Mariano test of equal predictive accuracy for one-step-ahead forecasts, with the
+/// small-sample correction of Harvey, Leybourne and Newbold (1997).
+///
+/// `d` is the loss differential `d_t = L(e1_t) − L(e2_t)`, one entry per forecast (here the
+/// difference of squared errors). With a horizon of one the long-run variance of `d` is just its
+/// lag-0 autocovariance `γ0 = (1/n) Σ (d_t − d̄)²`, so `DM = d̄ / √(γ0 / n)`. The corrected
+/// statistic multiplies this by `√((n + 1 − 2h + h(h − 1)/n) / n)`, which for `h = 1` is
+/// `√((n − 1)/n)`, and is read against Student's t with `n − 1` degrees of freedom rather than
+/// the normal. (For `h = 1` this is the same number as a one-sample t statistic of `d` against
+/// zero.)
+///
+/// Returns `None` when there are fewer than two values, when any value is NaN or infinite, or
+/// when all the differences are equal: then `γ0 = 0`, the statistic would divide by zero, and
+/// the test has no answer to give (no spread means no way to judge whether `d̄` is noise).
+pub fn diebold_mariano(d: &[f64]) -> Option<DieboldMariano> {
+    let n = d.len();
+    if n < 2 || d.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    // Checked exactly, before the mean: a rounded mean of equal values can differ from them in
+    // the last place and leave a spurious, tiny γ0.
+    if d.iter().all(|&v| v == d[0]) {
+        return None;
+    }
+    let nf = n as f64;
+    let mean_d = d.iter().sum::<f64>() / nf;
+    let gamma0 = d.iter().map(|v| (v - mean_d).powi(2)).sum::<f64>() / nf;
+    // Overflow on huge values, or an underflow to zero on tiny ones.
+    if !(mean_d.is_finite() && gamma0.is_finite()) || gamma0 <= 0.0 {
+        return None;
+    }
+    let dm = mean_d / (gamma0 / nf).sqrt();
+    let h = 1.0;
+    let correction = ((nf + 1.0 - 2.0 * h + h * (h - 1.0) / nf) / nf).sqrt();
+    let statistic = dm * correction;
+    let t = StudentsT::new(0.0, 1.0, nf - 1.0)
+        .unwrap_or_else(|e| panic!("Student-t with {} degrees of freedom: {e}", n - 1));
+    // Twice the lower tail at −|t|, which keeps its precision for very small p-values.
+    let p_value = (2.0 * t.cdf(-statistic.abs())).min(1.0);
+    Some(DieboldMariano {
+        n,
+        mean_d,
+        statistic,
+        p_value,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +191,23 @@ mod tests {
         assert!((three.low().unwrap() - (1.0 - h)).abs() < 1e-12);
     }
 
+    fn close(got: f64, want: f64, what: &str) {
+        // Relative to 1e-9, or absolute for p-values far below that scale.
+        let tol = 1e-9 * want.abs().max(1e-12);
+        assert!(
+            (got - want).abs() <= tol,
+            "{what}: got {got:e}, want {want:e} (difference {:e})",
+            (got - want).abs()
+        );
+    }
+
+    fn fixture(text: &str) -> Vec<serde_json::Value> {
+        let v: serde_json::Value = serde_json::from_str(text).expect("fixture parses");
+        v["cases"].as_array().expect("fixture has cases").clone()
+    }
+
+    const DM_FIXTURE: &str = include_str!("../../tests/fixtures/stats/diebold_mariano.json");
+
     #[test]
     fn median_of_odd_and_even_counts() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
@@ -147,5 +224,88 @@ mod tests {
         assert_eq!(median(&[f64::NAN, 1.0, 10.0, f64::NAN, 4.0]), Some(4.0));
         assert_eq!(median(&[2.0, f64::NAN, 1.0]), Some(1.5));
         assert_eq!(median(&[f64::INFINITY, 1.0, f64::NEG_INFINITY]), Some(1.0));
+    }
+
+    #[test]
+    fn diebold_mariano_matches_python_fixtures() {
+        let cases = fixture(DM_FIXTURE);
+        assert!(cases.len() >= 12, "only {} cases", cases.len());
+        for case in &cases {
+            let name = case["name"].as_str().unwrap();
+            let d: Vec<f64> = case["d"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            let n = case["n"].as_u64().unwrap() as usize;
+            assert_eq!(d.len(), n, "{name}");
+            let got = diebold_mariano(&d).unwrap_or_else(|| panic!("{name}: no result"));
+            assert_eq!(got.n, n, "{name}");
+            let mean_d = case["mean_d"].as_f64().unwrap();
+            assert!(
+                (got.mean_d - mean_d).abs() <= 1e-9 * mean_d.abs().max(1e-9),
+                "{name}: mean {} vs {mean_d}",
+                got.mean_d
+            );
+            let statistic = case["statistic"].as_f64().unwrap();
+            assert!(
+                (got.statistic - statistic).abs() <= 1e-9 * statistic.abs().max(1e-9),
+                "{name}: statistic {} vs {statistic}",
+                got.statistic
+            );
+            close(got.p_value, case["p_value"].as_f64().unwrap(), name);
+        }
+    }
+
+    #[test]
+    fn diebold_mariano_is_not_the_uncorrected_or_one_sided_test() {
+        // The fixtures also hold the uncorrected statistic and its normal p-value; the
+        // differences are large enough that an implementation which skips the correction, uses
+        // the normal, or reports one tail would fail `diebold_mariano_matches_python_fixtures`.
+        // Check that claim on the short series, where it matters most.
+        for case in fixture(DM_FIXTURE) {
+            let n = case["n"].as_u64().unwrap();
+            let statistic = case["statistic"].as_f64().unwrap();
+            let uncorrected = case["dm_uncorrected"].as_f64().unwrap();
+            let p = case["p_value"].as_f64().unwrap();
+            let p_normal = case["p_value_uncorrected_normal"].as_f64().unwrap();
+            if n <= 50 && statistic != 0.0 {
+                assert!((statistic - uncorrected).abs() > 1e-6 * statistic.abs());
+                assert!((p - p_normal).abs() > 1e-6 * p);
+            }
+        }
+        // A hand-checkable case: d = (1, 2, 3), d̄ = 2, γ0 = 2/3, DM = 2/√(2/9) = 3√2, and the
+        // correction √(2/3) gives 2√3. Two-sided t on 2 df: p = 1 − |t|/√(2 + t²) = 1 − √(6/7).
+        let r = diebold_mariano(&[1.0, 2.0, 3.0]).unwrap();
+        assert!((r.mean_d - 2.0).abs() < 1e-15);
+        assert!((r.statistic - 2.0 * 3f64.sqrt()).abs() < 1e-12);
+        let p_two_sided = 1.0 - (6.0f64 / 7.0).sqrt();
+        close(r.p_value, p_two_sided, "d = 1, 2, 3");
+        // The sign follows d̄ and the p-value does not.
+        let neg = diebold_mariano(&[-1.0, -2.0, -3.0]).unwrap();
+        assert_eq!(neg.statistic, -r.statistic);
+        assert_eq!(neg.p_value, r.p_value);
+    }
+
+    #[test]
+    fn diebold_mariano_undefined_cases() {
+        assert_eq!(diebold_mariano(&[]), None);
+        assert_eq!(diebold_mariano(&[1.5]), None);
+        // All differences equal: γ0 = 0.
+        assert_eq!(diebold_mariano(&[0.0, 0.0, 0.0]), None);
+        assert_eq!(diebold_mariano(&[0.1; 10]), None);
+        assert_eq!(diebold_mariano(&[1.0, f64::NAN, 2.0]), None);
+        assert_eq!(diebold_mariano(&[1.0, f64::INFINITY, 2.0]), None);
+        // Two values are enough.
+        let two = diebold_mariano(&[1.0, 3.0]).unwrap();
+        assert_eq!(two.n, 2);
+        // d̄ = 2, γ0 = 1, DM = 2√2, corrected 2; on 1 df (Cauchy) p = 1 − 2·atan(2)/π.
+        assert!((two.statistic - 2.0).abs() < 1e-12);
+        close(
+            two.p_value,
+            1.0 - 2.0 * 2f64.atan() / std::f64::consts::PI,
+            "d = 1, 3",
+        );
     }
 }
