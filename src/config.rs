@@ -104,6 +104,10 @@ pub struct TrainConfig {
     pub loss: LossKind,
     pub activation: Activation,
     pub shuffle: bool,
+    /// Which epoch's model the trial's figures describe: its last (as Keras reports) or its
+    /// best by validation MSE. Journals written before the setting existed read as `final`.
+    #[serde(default)]
+    pub metric_epoch: MetricEpoch,
 }
 
 impl Default for TrainConfig {
@@ -118,8 +122,22 @@ impl Default for TrainConfig {
             loss: LossKind::Trend,
             activation: Activation::Linear,
             shuffle: true,
+            metric_epoch: MetricEpoch::Final,
         }
     }
+}
+
+choice! {
+/// Which epoch's figures stand for a trial in the tables, and which model the held-out
+/// test pass scores.
+#[derive(Default)]
+pub enum MetricEpoch {
+    /// The last epoch trained, as `model.fit` leaves the model.
+    #[default]
+    Final,
+    /// The epoch with the lowest validation MSE, as if the best weights were restored.
+    Best,
+}
 }
 
 choice! {
@@ -187,6 +205,10 @@ pub struct SplitSpec {
     pub val_fraction: f64,
     pub test_fraction: f64,
     pub scale: Scale,
+    /// Samples per season (48 for half-hourly data with a daily cycle), for the
+    /// `seasonal_naive` baseline; without it that baseline is left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub season: Option<usize>,
 }
 
 impl Default for SplitSpec {
@@ -195,6 +217,7 @@ impl Default for SplitSpec {
             val_fraction: 0.15,
             test_fraction: 0.0,
             scale: Scale::Zscore,
+            season: None,
         }
     }
 }
@@ -234,6 +257,7 @@ mod tests {
         names_agree::<Scale>();
         names_agree::<Missing>();
         names_agree::<SyntheticKind>();
+        names_agree::<MetricEpoch>();
     }
 
     #[test]

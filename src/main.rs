@@ -89,7 +89,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
         )
     })?;
     drop(outcome.lock);
-    outln!("{}", built.summary.terminal());
+    outln!("{}", built.summary.terminal(&built.dir));
     if !args.quiet {
         let part = shard.map_or(String::new(), |s| format!(" in shard {s}"));
         errln!(
@@ -141,7 +141,7 @@ fn report(args: ReportArgs) -> Result<()> {
     let built = report::build(&args.dirs, args.out.as_deref())?;
     warn_missing(&built.dir)?;
     if !args.quiet {
-        outln!("{}", built.summary.terminal());
+        outln!("{}", built.summary.terminal(&built.dir));
     }
     Ok(())
 }

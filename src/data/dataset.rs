@@ -95,6 +95,13 @@ impl Split {
     pub fn y_last_raw(&self, i: usize) -> f64 {
         self.cols.raw[self.first + i - 1]
     }
+    /// The series value `lag` steps before sample `i`'s target, in series units; `None`
+    /// before the series starts.
+    pub fn y_lag_raw(&self, i: usize, lag: usize) -> Option<f64> {
+        (self.first + i)
+            .checked_sub(lag)
+            .map(|t| self.cols.raw[t])
+    }
 }
 
 /// The samples of one series for one window, shared by every trial with that window.
@@ -108,6 +115,28 @@ pub struct Dataset {
     pub train: Split,
     pub val: Split,
     pub test: Split,
+    /// Samples per season, for the `seasonal_naive` baseline (`[data] season`).
+    pub season: Option<usize>,
+}
+
+impl Dataset {
+    /// The split the significance tests use: test when it has samples, else validation.
+    pub fn evaluation_split(&self) -> &Split {
+        if self.test.is_empty() {
+            &self.val
+        } else {
+            &self.test
+        }
+    }
+
+    /// The name of [`Dataset::evaluation_split`].
+    pub fn evaluation_split_name(&self) -> &'static str {
+        if self.test.is_empty() {
+            "validation"
+        } else {
+            "test"
+        }
+    }
 }
 
 /// `(train, val, test)` sample counts for `n_samples`: validation and test come off the
@@ -193,6 +222,7 @@ impl Dataset {
             train: make(0..n_train),
             val: make(n_train..n_train + n_val),
             test: make(n_train + n_val..n_train + n_val + n_test),
+            season: split.season,
         })
     }
 }

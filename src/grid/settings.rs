@@ -12,7 +12,7 @@ use polars::prelude::DataType;
 use serde::Serialize;
 use strum::VariantNames;
 
-use crate::config::{Activation, LossKind, TrainConfig};
+use crate::config::{Activation, LossKind, MetricEpoch, TrainConfig};
 
 /// One trial setting.
 pub struct Setting {
@@ -79,6 +79,7 @@ pub const SETTINGS: &[Setting] = &[
     train_setting!(loss, Rule::Choice(LossKind::VARIANTS), Choice),
     train_setting!(activation, Rule::Choice(Activation::VARIANTS), Choice),
     train_setting!(shuffle, Rule::Bool, Bool),
+    train_setting!(metric_epoch, Rule::Choice(MetricEpoch::VARIANTS), Choice),
     train_setting!(seed, Rule::AnyUnsigned, Int),
 ];
 
@@ -322,6 +323,11 @@ pub(crate) const BATCH_RULE: Rule = Rule::Count {
 pub(crate) const EPOCHS_RULE: Rule = Rule::Count {
     max: 100_000,
     why: "each epoch is a row of the journal",
+};
+/// A season longer than any series worth a seasonal forecast is a typo.
+pub(crate) const SEASON_RULE: Rule = Rule::Count {
+    max: 1_000_000,
+    why: "samples per season",
 };
 /// A generated series is held in memory in f64 and f32 (12 bytes a point).
 pub(crate) const LENGTH_RULE: Rule = Rule::Count {

@@ -12,7 +12,9 @@ use super::settings::{
 };
 use super::suggest;
 use super::{Axis, GridSpec};
-use crate::config::{DataFile, Missing, Source, SplitSpec, Synthetic, SyntheticKind, TrainConfig};
+use crate::config::{
+    DataFile, MetricEpoch, Missing, Source, SplitSpec, Synthetic, SyntheticKind, TrainConfig,
+};
 use crate::error::{Error, Result, bad_input};
 
 const TOP_KEYS: [&str; 4] = ["name", "data", "train", "grid"];
@@ -26,7 +28,7 @@ const FILE_KEYS: [&str; 7] = [
     "missing",
 ];
 const SYNTHETIC_KEYS: [&str; 7] = ["kind", "length", "noise", "period", "phi", "drift", "seed"];
-const SPLIT_KEYS: [&str; 4] = ["window", "val_fraction", "test_fraction", "scale"];
+const SPLIT_KEYS: [&str; 5] = ["window", "val_fraction", "test_fraction", "scale", "season"];
 
 fn data_keys() -> Vec<&'static str> {
     [&FILE_KEYS[..], &SYNTHETIC_KEYS[..], &SPLIT_KEYS[..]].concat()
@@ -284,6 +286,21 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
         if let Some(value) = fixed {
             setting.write(&value, &mut window, &mut config);
         }
+    }
+
+    let best_epoch_wanted = config.metric_epoch == MetricEpoch::Best
+        || axes.iter().any(|a| {
+            a.name == "metric_epoch"
+                && a.values
+                    .iter()
+                    .any(|v| *v == SettingValue::Str(MetricEpoch::Best.name().into()))
+        });
+    if best_epoch_wanted && split.val_fraction == 0.0 {
+        return Err(ctx.fail(
+            "metric_epoch = \"best\" picks each trial's epoch by validation MSE, but [data] \
+             val_fraction = 0 leaves no validation samples; set val_fraction above 0 or use \
+             metric_epoch = \"final\"",
+        ));
     }
 
     Ok(GridSpec {
@@ -574,10 +591,15 @@ fn parse_split(ctx: &Ctx, data: &toml::Table) -> Result<SplitSpec> {
         None => defaults.scale,
         Some(v) => ctx.choice("[data] scale", v)?,
     };
+    let season = match data.get("season") {
+        None => None,
+        Some(v) => Some(ctx.int("[data] season", settings::SEASON_RULE, v)? as usize),
+    };
     Ok(SplitSpec {
         val_fraction,
         test_fraction,
         scale,
+        season,
     })
 }
 

@@ -1,10 +1,29 @@
 //! Reference forecasts every trial is compared with, computed once per dataset:
-//! `persistence` (tomorrow equals today) and `ols` (least squares on the training windows
-//! with an intercept, solved in f64). For a `linear` model OLS's training MSE is the floor.
+//! - `persistence`: the next value equals the last (`y_last`);
+//! - `drift`: the last move continues (`y_last + (y_last − y_prev)`);
+//! - `seasonal_naive`: the value one season earlier (only with `[data] season`);
+//! - `ols`: least squares on the training windows with an intercept, solved in f64. For a
+//!   `linear` model OLS's training MSE is the floor;
+//! - `majority_direction`: no value, only a direction: the training set's more common move,
+//!   every time. It has a trend accuracy and no MSE.
+//!
+//! Persistence predicts no move at all, so its trend accuracy is 0 by construction (only a
+//! flat true move would match): it speaks to squared error only. Drift, seasonal naive and
+//! majority direction are the baselines that speak to direction.
 
 use crate::data::{Dataset, Split};
+use crate::model::loss;
 use crate::model::train::mse_and_trend_accuracy;
-use crate::store::records::BaselineRow;
+use crate::store::records::{BaselineRow, EvaluationSamples};
+
+/// Every baseline's name, in the order the tables list them.
+pub const BASELINE_NAMES: [&str; 5] = [
+    "persistence",
+    "drift",
+    "seasonal_naive",
+    "ols",
+    "majority_direction",
+];
 
 /// Least-squares coefficients (one per input, then the intercept) on the training split,
 /// in model units. Solved by QR, since adjacent window values are nearly collinear, with
@@ -78,49 +97,157 @@ fn ols_prediction(coef: &[f64], split: &Split, i: usize, inputs: &mut Vec<f32>) 
         + coef[d]
 }
 
-/// Figures for both baselines on `data`, with the same metrics as the trials.
+/// The direction the training set moves in most often, as a sign (1 up, −1 down, 0 flat);
+/// a tie goes to up over down over flat, so the choice never depends on the order of the
+/// samples.
+pub fn majority_direction(train: &Split) -> i8 {
+    const ORDER: [i8; 3] = [1, -1, 0];
+    let mut counts = [0usize; 3];
+    for i in 0..train.len() {
+        let s = loss::sign(train.y_raw(i) - train.y_last_raw(i));
+        counts[ORDER.iter().position(|&o| o == s).expect("a sign")] += 1;
+    }
+    let best = (0..3).fold(0, |b, k| if counts[k] > counts[b] { k } else { b });
+    ORDER[best]
+}
+
+/// The baselines of one dataset, able to forecast any sample of any of its splits.
+pub struct Forecasters<'a> {
+    data: &'a Dataset,
+    coef: Vec<f64>,
+    /// The training set's more common direction, as a sign.
+    pub majority: i8,
+}
+
+impl<'a> Forecasters<'a> {
+    pub fn new(data: &'a Dataset) -> Forecasters<'a> {
+        Forecasters {
+            data,
+            coef: ols_coefficients(data),
+            majority: majority_direction(&data.train),
+        }
+    }
+
+    /// The baselines this dataset has: all but `seasonal_naive` when no season is set.
+    pub fn names(&self) -> Vec<&'static str> {
+        BASELINE_NAMES
+            .into_iter()
+            .filter(|n| *n != "seasonal_naive" || self.data.season.is_some())
+            .collect()
+    }
+
+    /// Baseline `name`'s forecast of sample `i` of `split`, in series units: `None` for
+    /// `majority_direction` (a direction, not a value) and where the baseline needs values
+    /// from before the series starts. `inputs` is scratch space.
+    pub fn forecast(
+        &self,
+        name: &str,
+        split: &Split,
+        i: usize,
+        inputs: &mut Vec<f32>,
+    ) -> Option<f64> {
+        let last = split.y_last_raw(i);
+        match name {
+            "persistence" => Some(last),
+            "drift" => split.y_lag_raw(i, 2).map(|prev| last + (last - prev)),
+            "seasonal_naive" => self.data.season.and_then(|s| split.y_lag_raw(i, s)),
+            "ols" => {
+                let p = ols_prediction(&self.coef, split, i, inputs);
+                Some(self.data.target_scaler.unscale(p))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether baseline `name` gets sample `i`'s direction right; `None` where it has no
+    /// forecast.
+    pub fn hit(&self, name: &str, split: &Split, i: usize, inputs: &mut Vec<f32>) -> Option<bool> {
+        let truth = loss::sign(split.y_raw(i) - split.y_last_raw(i));
+        if name == "majority_direction" {
+            return Some(truth == self.majority);
+        }
+        self.forecast(name, split, i, inputs)
+            .map(|p| loss::sign(p - split.y_last_raw(i)) == truth)
+    }
+
+    /// `(mse, trend accuracy)` of baseline `name` on `split`, over the samples it can
+    /// forecast; `None` for a figure it has no samples for. `majority_direction` has an
+    /// accuracy only.
+    pub fn figures(&self, name: &str, split: &Split) -> (Option<f64>, Option<f64>) {
+        let mut inputs = Vec::with_capacity(self.data.n_inputs);
+        if name == "majority_direction" {
+            let hits = (0..split.len())
+                .filter(|&i| self.hit(name, split, i, &mut inputs) == Some(true))
+                .count();
+            let acc = (!split.is_empty()).then(|| hits as f64 / split.len() as f64);
+            return (None, acc);
+        }
+        let samples: Vec<(f64, f64, f64)> = (0..split.len())
+            .filter_map(|i| {
+                self.forecast(name, split, i, &mut inputs)
+                    .map(|p| (p, split.y_raw(i), split.y_last_raw(i)))
+            })
+            .collect();
+        if samples.is_empty() {
+            return (None, None);
+        }
+        let (mse, acc) = mse_and_trend_accuracy(samples.into_iter());
+        (Some(mse), Some(acc))
+    }
+}
+
+/// Figures for every baseline on `data`, with the same metrics as the trials. Validation
+/// and test figures are absent without validation or test samples, as for the trials.
 pub fn baselines(data: &Dataset) -> Vec<BaselineRow> {
-    let s = &data.target_scaler;
-    let coef = ols_coefficients(data);
-    let persistence = |split: &Split| {
-        mse_and_trend_accuracy(
-            (0..split.len()).map(|i| (split.y_last_raw(i), split.y_raw(i), split.y_last_raw(i))),
-        )
-    };
-    let ols = |split: &Split| {
-        let mut inputs = Vec::with_capacity(data.n_inputs);
-        mse_and_trend_accuracy((0..split.len()).map(|i| {
-            (
-                s.unscale(ols_prediction(&coef, split, i, &mut inputs)),
-                split.y_raw(i),
-                split.y_last_raw(i),
-            )
-        }))
-    };
-    // Without validation samples the validation figures are absent, as for the trials.
-    let has_val = !data.val.is_empty();
-    let row = |name: &str, train: (f64, f64), val: (f64, f64)| BaselineRow {
-        baseline: name.into(),
+    let f = Forecasters::new(data);
+    f.names()
+        .into_iter()
+        .map(|name| {
+            let (train_mse, _) = f.figures(name, &data.train);
+            let (val_mse, val_trend_acc) = f.figures(name, &data.val);
+            let (test_mse, test_trend_acc) = f.figures(name, &data.test);
+            BaselineRow {
+                baseline: name.into(),
+                window: data.window,
+                train_mse,
+                val_mse,
+                val_trend_acc,
+                test_mse,
+                test_trend_acc,
+            }
+        })
+        .collect()
+}
+
+/// Every sample of `data`'s evaluation split (test, else validation) with each baseline's
+/// forecast of it, for the significance tests.
+pub fn evaluation_samples(data: &Dataset) -> EvaluationSamples {
+    let f = Forecasters::new(data);
+    let split = data.evaluation_split();
+    let mut inputs = Vec::with_capacity(data.n_inputs);
+    let forecasts = f
+        .names()
+        .into_iter()
+        .filter(|n| *n != "majority_direction")
+        .map(|name| {
+            let values = (0..split.len())
+                .map(|i| f.forecast(name, split, i, &mut inputs))
+                .collect();
+            (name, values)
+        })
+        .collect();
+    EvaluationSamples {
         window: data.window,
-        train_mse: train.0,
-        val_mse: has_val.then_some(val.0),
-        val_trend_acc: has_val.then_some(val.1),
-    };
-    vec![
-        row(
-            "persistence",
-            persistence(&data.train),
-            persistence(&data.val),
-        ),
-        row("ols", ols(&data.train), ols(&data.val)),
-    ]
+        split: data.evaluation_split_name(),
+        y_true: (0..split.len()).map(|i| split.y_raw(i)).collect(),
+        y_last: (0..split.len()).map(|i| split.y_last_raw(i)).collect(),
+        forecasts,
+        majority_sign: f.majority,
+    }
 }
 
 /// OLS's training MSE in series units, the floor a linear model's training MSE can approach.
 pub fn ols_train_floor(data: &Dataset) -> f64 {
-    baselines(data)
-        .into_iter()
-        .find(|b| b.baseline == "ols")
-        .map(|b| b.train_mse)
-        .expect("ols is a baseline")
+    let (mse, _) = Forecasters::new(data).figures("ols", &data.train);
+    mse.expect("a dataset has training samples")
 }

@@ -98,6 +98,15 @@ impl Model {
         }
     }
 
+    /// A copy that owns its own buffers, so later updates of `self` never reach it.
+    pub fn snapshot(&self, dev: &Cpu) -> Model {
+        Model {
+            k1: dev.tensor_from_vec(self.k1.as_vec(), *self.k1.shape()),
+            k2: dev.tensor_from_vec(self.k2.as_vec(), *self.k2.shape()),
+            activation: self.activation,
+        }
+    }
+
     pub fn n_inputs(&self) -> usize {
         self.k1.shape().0 - 1
     }

@@ -10,7 +10,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
-use crate::config::{LossKind, TrainConfig};
+use crate::config::{LossKind, MetricEpoch, TrainConfig};
 use crate::data::{Dataset, Scaler, Split};
 use crate::model::{Adam, Model, loss};
 use crate::store::records::{EpochMetrics, TrialResult, TrialStatus};
@@ -60,6 +60,18 @@ pub fn evaluate(model: &Model, dev: &Cpu, split: &Split, scaler: &Scaler) -> (f6
             )
         })
     }))
+}
+
+/// The model's forecasts of every sample of `split`, in series units.
+pub fn predictions(model: &Model, dev: &Cpu, split: &Split, scaler: &Scaler) -> Vec<f64> {
+    const ROWS: usize = 4096;
+    let mut out = Vec::with_capacity(split.len());
+    for start in (0..split.len()).step_by(ROWS) {
+        let end = (start + ROWS).min(split.len());
+        let pred = model.predict_rows(dev, &split.inputs(start..end));
+        out.extend(pred.into_iter().map(|p| scaler.unscale(p as f64)));
+    }
+    out
 }
 
 /// Trains one configuration. Never panics on bad numbers: a non-finite loss or weight
@@ -171,6 +183,8 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
     let mut message = None;
     let mut steps = 0u64;
     let mut step_seconds = 0.0;
+    // With `metric_epoch = "best"`, the weights of the best epoch so far, for the test pass.
+    let mut best_model: Option<(f64, Model)> = None;
     'epochs: for epoch in 1..=cfg.epochs {
         if cfg.shuffle {
             order.shuffle(&mut order_rng);
@@ -210,6 +224,12 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             ));
             break;
         }
+        if cfg.metric_epoch == MetricEpoch::Best
+            && let Some(v) = val.map(|v| v.0).filter(|v| v.is_finite())
+            && best_model.as_ref().is_none_or(|(b, _)| v < *b)
+        {
+            best_model = Some((v, model.snapshot(dev)));
+        }
         curve.push(EpochMetrics {
             epoch,
             train_loss: loss_sum / batches.max(1) as f64,
@@ -224,11 +244,28 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
         .filter_map(|m| m.val_mse.filter(|v| v.is_finite()).map(|v| (v, m.epoch)))
         .min_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, epoch)| epoch);
+    // The held-out pass, once, with the model the figures describe: selection never sees it.
+    let (mut test, mut eval_predictions) = (None, Vec::new());
+    if status == TrialStatus::Ok {
+        let model = match (cfg.metric_epoch, &best_model) {
+            (MetricEpoch::Best, Some((_, m))) => m,
+            _ => &learner.model,
+        };
+        let dev = &learner.dev;
+        let scaler = &data.target_scaler;
+        if !data.test.is_empty() {
+            test = Some(evaluate(model, dev, &data.test, scaler));
+        }
+        eval_predictions = predictions(model, dev, data.evaluation_split(), scaler);
+    }
     let result = TrialResult {
         status,
         message,
         curve,
         best_epoch,
+        test_mse: test.map(|t| t.0),
+        test_trend_acc: test.map(|t| t.1),
+        eval_predictions,
         wall_seconds: started.elapsed().as_secs_f64(),
         steps,
         steps_per_second: if step_seconds > 0.0 {

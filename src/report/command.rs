@@ -229,6 +229,7 @@ fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<
         .with_context(|| format!("cannot write {}", journal_path.display()))?;
     tables::write_trial_tables(out, &records)?;
     store::write_baselines(out, &baselines)?;
+    store::merge_evaluation(inputs, out)?;
     match info {
         Some(info) => info.write(out)?,
         None => remove_if_present(&out.join(RUN_JSON))?,

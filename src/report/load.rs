@@ -4,11 +4,14 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::{
-    DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, LazyFrame, ParquetReader, SerReader,
+    DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, LazyFrame, NULL, ParquetReader, SerReader,
     SortMultipleOptions, UnionArgs, UniqueKeepStrategy, col, cols, concat, lit,
 };
 
-use super::tables::{BASELINES_CSV, EPOCHS_PARQUET, SETTINGS, TRIALS_PARQUET};
+use super::tables::{
+    BASELINES_CSV, EPOCHS_PARQUET, EVALUATION_PARQUET, PREDICTIONS_PARQUET, SETTINGS,
+    TRIALS_PARQUET,
+};
 use crate::error::{Context, Result};
 use crate::store::{GRID_TOML, RunInfo};
 
@@ -37,6 +40,11 @@ pub(crate) struct Loaded {
     /// replaced), one row per epoch; `None` when some directory has no `epochs.parquet`.
     pub epochs: Option<DataFrame>,
     pub runs: Vec<RunMeta>,
+    /// The evaluation samples with the baselines' forecasts (`evaluation.parquet`), when
+    /// every directory has them; `None` otherwise.
+    pub evaluation: Option<DataFrame>,
+    /// The trials' forecasts of those samples (`predictions.parquet`), likewise.
+    pub predictions: Option<DataFrame>,
 }
 
 fn read_parquet(path: &Path, columns: Vec<Expr>) -> Result<DataFrame> {
@@ -68,6 +76,47 @@ fn trial_columns() -> Vec<Expr> {
         exprs.push(col(name).strict_cast(dtype));
     }
     exprs
+}
+
+/// Trial columns a table may lack, with what stands in for them: tables written before
+/// trials were flagged or tested, and tables of sweeps without test samples.
+const OPTIONAL_TRIAL_COLUMNS: [(&str, DataType); 3] = [
+    ("unstable", DataType::Boolean),
+    ("test_mse", DataType::Float64),
+    ("test_trend_acc", DataType::Float64),
+];
+
+fn read_trials(path: &Path) -> Result<DataFrame> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let df = ParquetReader::new(file)
+        .finish()
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let present = df.get_column_names_owned();
+    let mut exprs = trial_columns();
+    for (name, dtype) in OPTIONAL_TRIAL_COLUMNS {
+        exprs.push(if present.iter().any(|p| p.as_str() == name) {
+            col(name).strict_cast(dtype)
+        } else if dtype == DataType::Boolean {
+            lit(false).alias(name)
+        } else {
+            lit(NULL).cast(dtype).alias(name)
+        });
+    }
+    df.lazy()
+        .select(exprs)
+        .collect()
+        .with_context(|| format!("{} lacks a needed column", path.display()))
+}
+
+/// A directory's optional Parquet file, `None` when it is absent.
+fn read_optional(path: &Path) -> Result<Option<DataFrame>> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(Some(ParquetReader::new(file).finish().with_context(|| {
+        format!("cannot read {}", path.display())
+    })?))
 }
 
 fn epoch_columns() -> Vec<Expr> {
@@ -117,7 +166,7 @@ pub(crate) fn load(dirs: &[PathBuf]) -> Result<Loaded> {
     let mut baseline_frames = Vec::new();
     let mut runs = Vec::new();
     for (d, dir) in dirs.iter().enumerate() {
-        let df = read_parquet(&dir.join(TRIALS_PARQUET), trial_columns())?;
+        let df = read_trials(&dir.join(TRIALS_PARQUET))?;
         trial_frames.push(df.lazy().with_column(lit(d as u32).alias("dir")));
         if dir.join(BASELINES_CSV).is_file() {
             baseline_frames.push(crate::store::read_baselines_frame(dir)?.lazy());
@@ -163,10 +212,36 @@ pub(crate) fn load(dirs: &[PathBuf]) -> Result<Loaded> {
     } else {
         None
     };
+    let mut evaluations = Vec::new();
+    let mut predictions = Vec::new();
+    for dir in dirs {
+        evaluations.extend(read_optional(&dir.join(EVALUATION_PARQUET))?.map(|d| d.lazy()));
+        predictions.extend(read_optional(&dir.join(PREDICTIONS_PARQUET))?.map(|d| d.lazy()));
+    }
+    let evaluation = if evaluations.len() == dirs.len() {
+        Some(
+            merge(evaluations, &["window", "sample"], &["window", "sample"])?
+                .collect()
+                .context("cannot merge the evaluation tables")?,
+        )
+    } else {
+        None
+    };
+    let predictions = if predictions.len() == dirs.len() {
+        Some(
+            merge(predictions, &["trial_id", "sample"], &["trial_id", "sample"])?
+                .collect()
+                .context("cannot merge the predictions tables")?,
+        )
+    } else {
+        None
+    };
     Ok(Loaded {
         trials,
         baselines,
         epochs,
         runs,
+        evaluation,
+        predictions,
     })
 }

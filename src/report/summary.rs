@@ -3,12 +3,13 @@
 //! views (`super::views`) read a [`Summary`] and never compute.
 
 mod figures;
+mod significance;
 
 use std::path::PathBuf;
 
 use polars::prelude::{
-    AnyValue, DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, SortMultipleOptions,
-    UniqueKeepStrategy, col, cols, len, lit,
+    AnyValue, Column, DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, LazyFrame,
+    SortMultipleOptions, UniqueKeepStrategy, col, cols, len, lit,
 };
 
 pub use self::figures::{
@@ -44,6 +45,9 @@ pub struct TrialCounts {
     pub ok: usize,
     pub diverged: usize,
     pub failed: usize,
+    /// Ok trials whose final validation MSE is over ten times their own best
+    /// ([`crate::store::records::UNSTABLE_RATIO`]).
+    pub unstable: usize,
 }
 
 /// One value of an axis, with every other setting and seed pooled.
@@ -55,6 +59,8 @@ pub struct AxisRow {
     pub diverged: usize,
     /// Ok trials with a validation MSE (the count behind the mean and std).
     pub ok: usize,
+    /// Of those, the ones flagged unstable.
+    pub unstable: usize,
     pub val_mse_mean: Option<f64>,
     /// Sample std (ddof 1); `None` with fewer than two ok trials.
     pub val_mse_std: Option<f64>,
@@ -76,10 +82,32 @@ pub struct PenaltyRow {
     pub others: Vec<SettingValue>,
     /// Number of pairs (seeds).
     pub n: usize,
-    /// `val_mse(λ) − val_mse(0)`: negative means the penalty helped.
+    /// `val_mse(λ) − val_mse(0)`: negative means the penalty helped. One pair can swing
+    /// it; the ratio below is the effect to read.
     pub d_val_mse: Interval,
+    /// `ln(val_mse(λ) / val_mse(0))` over the pairs with both MSEs positive: its mean,
+    /// exponentiated, is the geometric-mean ratio (below 1: the penalty helped), and its
+    /// interval exponentiates to the ratio's. A pair a hundred times off moves it by
+    /// ln(100)/n, not by its size.
+    pub log_mse_ratio: Interval,
+    /// Median of `val_mse(λ) − val_mse(0)`.
+    pub median_d_val_mse: Option<f64>,
+    /// Share of pairs where λ > 0 has the lower validation MSE.
+    pub mse_wins: Option<f64>,
     /// `val_trend_acc(λ) − val_trend_acc(0)`: positive means the penalty helped.
     pub d_val_trend_acc: Interval,
+    /// Share of pairs where λ > 0 has the higher trend accuracy, a tie counting half.
+    pub acc_wins: Option<f64>,
+    /// Pairs with an unstable trial on either side.
+    pub unstable: usize,
+}
+
+impl PenaltyRow {
+    /// The geometric-mean ratio of validation MSE and its 95 % interval.
+    pub fn mse_ratio(&self) -> (f64, Option<f64>, Option<f64>) {
+        let r = &self.log_mse_ratio;
+        (r.mean.exp(), r.low().map(f64::exp), r.high().map(f64::exp))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +115,8 @@ pub struct PenaltyTable {
     /// The axes other than λ and seed, in table order.
     pub other_axes: Vec<String>,
     pub rows: Vec<PenaltyRow>,
+    /// One row per λ > 0 with every other setting pooled (`others` empty): the headline.
+    pub headline: Vec<PenaltyRow>,
     /// Ok trials with λ > 0 whose λ = 0 partner is missing or not ok.
     pub unpaired: usize,
 }
@@ -113,10 +143,37 @@ impl BestBy {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One baseline's figures at a window; a figure it has no samples for (or, for
+/// `majority_direction`, no MSE at all) is `None`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct BaselineFigures {
-    pub val_mse: f64,
-    pub val_trend_acc: f64,
+    pub name: String,
+    pub val_mse: Option<f64>,
+    pub val_trend_acc: Option<f64>,
+    pub test_mse: Option<f64>,
+    pub test_trend_acc: Option<f64>,
+}
+
+/// A significance test of the best setting against the best baseline on the evaluation
+/// split (test when there is one, else validation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Significance {
+    /// `test` or `validation`.
+    pub split: String,
+    /// The baseline compared with: the best one on validation by the same metric.
+    pub baseline: String,
+    /// Samples paired.
+    pub n: usize,
+    /// The setting's figure on the split (MSE: mean over seeds of squared errors; accuracy:
+    /// share of samples most of its seeds get right).
+    pub setting: f64,
+    pub baseline_value: f64,
+    /// Two-sided p-value: Diebold–Mariano (HLN) for MSE, exact McNemar for accuracy;
+    /// `None` when the test is undefined (every loss difference equal).
+    pub p_value: Option<f64>,
+    /// McNemar's discordant pairs: samples only the setting gets right, and only the
+    /// baseline; `None` for MSE.
+    pub discordant: Option<(u64, u64)>,
 }
 
 /// A group of ok trials sharing every setting but the seed, chosen as best by one criterion.
@@ -128,12 +185,24 @@ pub struct BestRow {
     pub n_seeds: usize,
     pub val_mse_mean: Option<f64>,
     pub val_trend_acc_mean: Option<f64>,
-    /// The baselines at the group's window, if `baselines.csv` had them.
-    pub persistence: Option<BaselineFigures>,
-    pub ols: Option<BaselineFigures>,
+    /// Means over seeds of the held-out figures: shown only here, beside the settings
+    /// validation chose, never used to choose. `None` without test samples.
+    pub test_mse_mean: Option<f64>,
+    pub test_trend_acc_mean: Option<f64>,
+    /// Seeds flagged unstable.
+    pub unstable: usize,
+    /// Every baseline at the group's window, in table order, if `baselines.csv` had them.
+    pub baselines: Vec<BaselineFigures>,
+    /// Against the best baseline by this row's metric, when the evaluation samples and the
+    /// trials' forecasts are on disk.
+    pub significance: Option<Significance>,
 }
 
 impl BestRow {
+    pub fn baseline(&self, name: &str) -> Option<&BaselineFigures> {
+        self.baselines.iter().find(|b| b.name == name)
+    }
+
     pub fn setting(&self, name: &str) -> Option<&SettingValue> {
         self.settings
             .iter()
@@ -158,6 +227,8 @@ pub struct Summary {
     pub best: Vec<BestRow>,
     /// Number of baseline rows found across the directories.
     pub baseline_rows: usize,
+    /// Whether any trial or baseline has test figures (`test_fraction > 0`).
+    pub tested: bool,
     /// Ok trials with a final validation figure: none when the split had no validation
     /// samples (`val_fraction = 0`), and then every table of validation figures is empty.
     pub validated: usize,
@@ -259,6 +330,7 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
             count_of(ok_expr().sum()).alias("ok"),
             count_of(col("status").eq(lit("diverged")).sum()).alias("diverged"),
             count_of(col("status").eq(lit("failed")).sum()).alias("failed"),
+            count_of(ok_expr().and(col("unstable")).sum()).alias("unstable"),
         ])
         .collect()?;
     let counts = TrialCounts {
@@ -266,6 +338,7 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
         ok: get_count(&counts_df, "ok", 0)?,
         diverged: get_count(&counts_df, "diverged", 0)?,
         failed: get_count(&counts_df, "failed", 0)?,
+        unstable: get_count(&counts_df, "unstable", 0)?,
     };
 
     let values = figures::setting_values(trials)?;
@@ -300,7 +373,19 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
     } else {
         penalty_effect(trials, &axes)?
     };
-    let best = best_rows(trials, baselines)?;
+    let tested_df = trials
+        .clone()
+        .lazy()
+        .select([count_of(col("test_mse").is_not_null().sum()).alias("tested")])
+        .collect()?;
+    let tested = get_count(&tested_df, "tested", 0)? > 0;
+    let mut best = best_rows(trials, baselines)?;
+    if let (Some(evaluation), Some(predictions)) = (&data.evaluation, &data.predictions) {
+        for row in &mut best {
+            row.significance =
+                significance::against_best_baseline(row, trials, evaluation, predictions)?;
+        }
+    }
     let figures = figures::figures(data, &values, &axes, &penalty, validated)?;
     Ok(Summary {
         counts,
@@ -310,6 +395,7 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
         penalty,
         best,
         baseline_rows: baselines.height(),
+        tested,
         validated,
         values,
         figures,
@@ -326,6 +412,7 @@ fn axis_table(trials: &DataFrame, axis: &str) -> Result<AxisTable> {
             count_of(len()).alias("trials"),
             count_of(col("status").neq(lit("ok")).sum()).alias("diverged"),
             count_of(ok_col("val_mse").count()).alias("n_mse"),
+            count_of(ok_expr().and(col("unstable")).sum()).alias("unstable"),
             ok_col("val_mse").mean().alias("val_mse_mean"),
             ok_col("val_mse").std(1).alias("val_mse_std"),
             count_of(ok_col("val_trend_acc").count()).alias("n_acc"),
@@ -344,6 +431,7 @@ fn axis_table(trials: &DataFrame, axis: &str) -> Result<AxisTable> {
             trials: get_count(&df, "trials", i)?,
             diverged: get_count(&df, "diverged", i)?,
             ok: n_mse,
+            unstable: get_count(&df, "unstable", i)?,
             val_mse_mean: get_f64(&df, "val_mse_mean", i)?.filter(|_| n_mse >= 1),
             val_mse_std: get_f64(&df, "val_mse_std", i)?.filter(|_| n_mse >= 2),
             val_trend_acc_mean: get_f64(&df, "val_trend_acc_mean", i)?.filter(|_| n_acc >= 1),
@@ -407,6 +495,7 @@ fn penalty_effect(trials: &DataFrame, axes: &[(String, usize)]) -> Result<Penalt
     base_cols.extend([
         col("val_mse").alias("base_val_mse"),
         col("val_trend_acc").alias("base_val_trend_acc"),
+        col("unstable").alias("base_unstable"),
         lit(true).alias("has_partner"),
     ]);
     // Reruns with new ids but identical settings would otherwise multiply the pairs.
@@ -415,7 +504,7 @@ fn penalty_effect(trials: &DataFrame, axes: &[(String, usize)]) -> Result<Penalt
         .filter(col("lambda").eq(lit(0.0)))
         .unique_stable(Some(cols(keys.clone())), UniqueKeepStrategy::First)
         .select(base_cols);
-    let joined = ok
+    let mut joined = ok
         .filter(col("lambda").gt(lit(0.0)))
         .join(
             base,
@@ -429,6 +518,24 @@ fn penalty_effect(trials: &DataFrame, axes: &[(String, usize)]) -> Result<Penalt
         ])
         .collect()
         .context("cannot pair λ > 0 trials with their λ = 0 partners")?;
+    // The log of the ratio, where both MSEs are positive and finite (polars is built
+    // without its log kernels, so it is computed here).
+    let log_ratio: Vec<Option<f64>> = {
+        let (a, b) = (
+            joined.column("val_mse")?.f64()?,
+            joined.column("base_val_mse")?.f64()?,
+        );
+        a.iter()
+            .zip(b.iter())
+            .map(|pair| match pair {
+                (Some(x), Some(y)) if x > 0.0 && y > 0.0 && x.is_finite() && y.is_finite() => {
+                    Some((x / y).ln())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    joined.with_column(Column::new("log_mse_ratio".into(), log_ratio))?;
 
     let unpaired_df = joined
         .clone()
@@ -437,20 +544,41 @@ fn penalty_effect(trials: &DataFrame, axes: &[(String, usize)]) -> Result<Penalt
         .collect()?;
     let unpaired = get_count(&unpaired_df, "unpaired", 0)?;
 
-    let df = joined
-        .lazy()
-        .filter(col("has_partner").is_not_null())
-        .group_by_stable(group_keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+    let paired = joined.lazy().filter(col("has_partner").is_not_null());
+    let rows = penalty_rows(paired.clone(), &group_keys, &other_axes)?;
+    let headline = penalty_rows(paired, &["lambda"], &[])?;
+    Ok(PenaltyEffect::Computed(PenaltyTable {
+        other_axes,
+        rows,
+        headline,
+        unpaired,
+    }))
+}
+
+/// The paired effects of `paired` grouped by `keys` (λ first, then `others`).
+fn penalty_rows(paired: LazyFrame, keys: &[&str], others: &[String]) -> Result<Vec<PenaltyRow>> {
+    let share = |e: Expr| e.cast(DataType::Float64).mean();
+    let df = paired
+        .group_by_stable(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
         .agg([
             count_of(len()).alias("n"),
             count_of(col("d_val_mse").count()).alias("n_mse"),
             col("d_val_mse").mean().alias("d_val_mse_mean"),
             col("d_val_mse").std(1).alias("d_val_mse_sd"),
+            col("d_val_mse").median().alias("d_val_mse_median"),
+            share(col("d_val_mse").lt(lit(0.0))).alias("mse_wins"),
+            count_of(col("log_mse_ratio").count()).alias("n_log"),
+            col("log_mse_ratio").mean().alias("log_mse_ratio_mean"),
+            col("log_mse_ratio").std(1).alias("log_mse_ratio_sd"),
             count_of(col("d_val_trend_acc").count()).alias("n_acc"),
             col("d_val_trend_acc").mean().alias("d_val_trend_acc_mean"),
             col("d_val_trend_acc").std(1).alias("d_val_trend_acc_sd"),
+            (share(col("d_val_trend_acc").gt(lit(0.0)))
+                + share(col("d_val_trend_acc").eq(lit(0.0))) * lit(0.5))
+            .alias("acc_wins"),
+            count_of(col("unstable").or(col("base_unstable")).sum()).alias("unstable"),
         ])
-        .sort(group_keys.clone(), sorted_by(&group_keys))
+        .sort(keys.to_vec(), sorted_by(keys))
         .collect()
         .context("cannot compute the penalty effect")?;
 
@@ -461,23 +589,26 @@ fn penalty_effect(trials: &DataFrame, axes: &[(String, usize)]) -> Result<Penalt
     };
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
-        let others = other_axes
+        let values = others
             .iter()
             .map(|a| get_setting(&df, a, i))
             .collect::<Result<Vec<_>>>()?;
+        let n_acc = get_count(&df, "n_acc", i)?;
+        let n_mse = get_count(&df, "n_mse", i)?;
         rows.push(PenaltyRow {
             lambda: get_f64(&df, "lambda", i)?.unwrap_or(f64::NAN),
-            others,
+            others: values,
             n: get_count(&df, "n", i)?,
             d_val_mse: interval("d_val_mse_mean", "d_val_mse_sd", "n_mse", i)?,
+            log_mse_ratio: interval("log_mse_ratio_mean", "log_mse_ratio_sd", "n_log", i)?,
+            median_d_val_mse: get_f64(&df, "d_val_mse_median", i)?.filter(|_| n_mse > 0),
+            mse_wins: get_f64(&df, "mse_wins", i)?.filter(|_| n_mse > 0),
             d_val_trend_acc: interval("d_val_trend_acc_mean", "d_val_trend_acc_sd", "n_acc", i)?,
+            acc_wins: get_f64(&df, "acc_wins", i)?.filter(|_| n_acc > 0),
+            unstable: get_count(&df, "unstable", i)?,
         });
     }
-    Ok(PenaltyEffect::Computed(PenaltyTable {
-        other_axes,
-        rows,
-        unpaired,
-    }))
+    Ok(rows)
 }
 
 fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> Result<Vec<BestRow>> {
@@ -486,17 +617,6 @@ fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> Result<Vec<BestRow>> 
         .map(|(n, _)| *n)
         .filter(|n| *n != "seed")
         .collect();
-    let baseline = |name: &str| {
-        baselines
-            .clone()
-            .lazy()
-            .filter(col("baseline").eq(lit(name)))
-            .select([
-                col("window"),
-                col("val_mse").alias(format!("{name}_val_mse")),
-                col("val_trend_acc").alias(format!("{name}_val_trend_acc")),
-            ])
-    };
     let groups = trials
         .clone()
         .lazy()
@@ -506,21 +626,13 @@ fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> Result<Vec<BestRow>> 
             count_of(len()).alias("n_seeds"),
             col("val_mse").mean().alias("val_mse_mean"),
             col("val_trend_acc").mean().alias("val_trend_acc_mean"),
-        ])
-        .join(
-            baseline("persistence"),
-            [col("window")],
-            [col("window")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            baseline("ols"),
-            [col("window")],
-            [col("window")],
-            JoinArgs::new(JoinType::Left),
-        );
+            col("test_mse").mean().alias("test_mse_mean"),
+            col("test_trend_acc").mean().alias("test_trend_acc_mean"),
+            count_of(col("unstable").sum()).alias("unstable"),
+        ]);
 
     // Ties fall to the lexically smallest settings, so the choice never depends on row order.
+    // Only validation figures choose: the test columns are carried along, never sorted on.
     let mut by_mse: Vec<&str> = vec!["val_mse_mean"];
     by_mse.extend(&settings);
     let mut by_acc: Vec<&str> = vec!["val_trend_acc_mean", "val_mse_mean"];
@@ -553,15 +665,9 @@ fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> Result<Vec<BestRow>> 
         if df.height() == 0 {
             continue;
         }
-        let figures = |name: &str| -> Result<Option<BaselineFigures>> {
-            let mse = get_f64(&df, &format!("{name}_val_mse"), 0)?;
-            let acc = get_f64(&df, &format!("{name}_val_trend_acc"), 0)?;
-            Ok(mse
-                .zip(acc)
-                .map(|(val_mse, val_trend_acc)| BaselineFigures {
-                    val_mse,
-                    val_trend_acc,
-                }))
+        let window = match get_setting(&df, "window", 0)? {
+            SettingValue::Int(w) => w as i64,
+            other => crate::fail!("window read as {other:?}"),
         };
         best.push(BestRow {
             by,
@@ -572,9 +678,42 @@ fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> Result<Vec<BestRow>> 
             n_seeds: get_count(&df, "n_seeds", 0)?,
             val_mse_mean: get_f64(&df, "val_mse_mean", 0)?,
             val_trend_acc_mean: get_f64(&df, "val_trend_acc_mean", 0)?,
-            persistence: figures("persistence")?,
-            ols: figures("ols")?,
+            test_mse_mean: get_f64(&df, "test_mse_mean", 0)?,
+            test_trend_acc_mean: get_f64(&df, "test_trend_acc_mean", 0)?,
+            unstable: get_count(&df, "unstable", 0)?,
+            baselines: baselines_at(baselines, window)?,
+            significance: None,
         });
     }
     Ok(best)
+}
+
+/// Every baseline's figures at `window`, in the order of
+/// [`BASELINE_NAMES`](crate::model::baselines::BASELINE_NAMES).
+pub(crate) fn baselines_at(baselines: &DataFrame, window: i64) -> Result<Vec<BaselineFigures>> {
+    let df = baselines
+        .clone()
+        .lazy()
+        .filter(col("window").eq(lit(window)))
+        .collect()?;
+    let names = df.column("baseline")?.str()?;
+    let mut out: Vec<BaselineFigures> = (0..df.height())
+        .map(|i| {
+            Ok(BaselineFigures {
+                name: names.get(i).unwrap_or_default().to_string(),
+                val_mse: get_f64(&df, "val_mse", i)?,
+                val_trend_acc: get_f64(&df, "val_trend_acc", i)?,
+                test_mse: get_f64(&df, "test_mse", i)?,
+                test_trend_acc: get_f64(&df, "test_trend_acc", i)?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let rank = |name: &str| {
+        crate::model::baselines::BASELINE_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .unwrap_or(usize::MAX)
+    };
+    out.sort_by(|a, b| rank(&a.name).cmp(&rank(&b.name)).then(a.name.cmp(&b.name)));
+    Ok(out)
 }

@@ -8,7 +8,10 @@ use crate::error::{Context, Result};
 use crate::grid::{self, Setting, SettingValue};
 use crate::store::records::{EpochMetrics, TrialRecord};
 
-pub use crate::store::{BASELINES_CSV, EPOCHS_PARQUET, TRIALS_CSV, TRIALS_PARQUET};
+pub use crate::store::{
+    BASELINES_CSV, EPOCHS_PARQUET, EVALUATION_PARQUET, PREDICTIONS_PARQUET, TRIALS_CSV,
+    TRIALS_PARQUET,
+};
 use crate::store::{int, write_csv, write_parquet};
 
 pub use crate::grid::SettingKind;
@@ -56,12 +59,16 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
         let after = at("learning_rate", &settings).map_or(settings.len(), |i| i + 1);
         settings.insert(after, seed);
     }
-    let last = |f: &dyn Fn(&EpochMetrics) -> Option<f64>| {
+    // The figures of the epoch each trial's `metric_epoch` names.
+    let metric = |f: &dyn Fn(&EpochMetrics) -> Option<f64>| {
         sorted
             .iter()
-            .map(|r| r.result.last().and_then(f))
+            .map(|r| r.result.metric(r.config.metric_epoch).and_then(f))
             .collect::<Vec<Option<f64>>>()
     };
+    let tested = sorted
+        .iter()
+        .any(|r| r.result.test_mse.is_some() || r.result.test_trend_acc.is_some());
     let mut columns = vec![Column::new(
         "trial_id".into(),
         sorted
@@ -89,10 +96,24 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
             "epochs_run".into(),
             u("epochs_run", &|r| r.result.epochs_run() as u64)?,
         ),
-        Column::new("train_loss".into(), last(&|m| Some(m.train_loss))),
-        Column::new("train_mse".into(), last(&|m| Some(m.train_mse))),
-        Column::new("val_mse".into(), last(&|m| m.val_mse)),
-        Column::new("val_trend_acc".into(), last(&|m| m.val_trend_acc)),
+        Column::new("train_loss".into(), metric(&|m| Some(m.train_loss))),
+        Column::new("train_mse".into(), metric(&|m| Some(m.train_mse))),
+        Column::new("val_mse".into(), metric(&|m| m.val_mse)),
+        Column::new("val_trend_acc".into(), metric(&|m| m.val_trend_acc)),
+        Column::new(
+            "final_val_mse".into(),
+            sorted
+                .iter()
+                .map(|r| r.result.last().and_then(|m| m.val_mse))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "unstable".into(),
+            sorted
+                .iter()
+                .map(|r| r.result.unstable())
+                .collect::<Vec<bool>>(),
+        ),
         Column::new(
             "best_epoch".into(),
             sorted
@@ -109,16 +130,34 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
             "best_val_mse".into(),
             sorted
                 .iter()
-                .map(|r| best_of(r).and_then(|m| m.val_mse))
+                .map(|r| r.result.best().and_then(|m| m.val_mse))
                 .collect::<Vec<_>>(),
         ),
         Column::new(
             "best_val_trend_acc".into(),
             sorted
                 .iter()
-                .map(|r| best_of(r).and_then(|m| m.val_trend_acc))
+                .map(|r| r.result.best().and_then(|m| m.val_trend_acc))
                 .collect::<Vec<_>>(),
         ),
+    ]);
+    // Test columns only when some trial was tested: without test samples they are left out.
+    if tested {
+        columns.extend([
+            Column::new(
+                "test_mse".into(),
+                sorted.iter().map(|r| r.result.test_mse).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "test_trend_acc".into(),
+                sorted
+                    .iter()
+                    .map(|r| r.result.test_trend_acc)
+                    .collect::<Vec<_>>(),
+            ),
+        ]);
+    }
+    columns.extend([
         Column::new("wall_seconds".into(), f(&|r| r.result.wall_seconds)),
         Column::new("steps_per_second".into(), f(&|r| r.result.steps_per_second)),
     ]);
@@ -179,15 +218,6 @@ fn setting_column(setting: &Setting, records: &[&TrialRecord]) -> PolarsResult<C
     })
 }
 
-/// The best epoch's figures. `TrialResult::best` indexes the curve directly; a hand-edited
-/// record must not make the tables panic.
-fn best_of(r: &TrialRecord) -> Option<&EpochMetrics> {
-    r.result
-        .best_epoch
-        .and_then(|e| e.checked_sub(1))
-        .and_then(|i| r.result.curve.get(i))
-}
-
 /// The per-epoch curves: one row per (trial, epoch), sorted by both.
 pub fn epochs_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
     let mut rows: Vec<(&str, &EpochMetrics)> = records
@@ -216,6 +246,38 @@ pub fn epochs_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
     ])
 }
 
+/// Each trial's forecasts of the evaluation split: one row per (trial, sample), sorted by
+/// both; trials that did not finish have none.
+pub fn predictions_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
+    let mut sorted: Vec<&TrialRecord> = records.iter().collect();
+    sorted.sort_by(|a, b| a.trial_id.cmp(&b.trial_id));
+    let rows = || {
+        sorted.iter().flat_map(|r| {
+            r.result
+                .eval_predictions
+                .iter()
+                .enumerate()
+                .map(move |(i, p)| (r.trial_id.as_str(), i, *p))
+        })
+    };
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "trial_id".into(),
+            rows().map(|(id, _, _)| id).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sample".into(),
+            rows()
+                .map(|(_, i, _)| int(i, "sample"))
+                .collect::<PolarsResult<Vec<i64>>>()?,
+        ),
+        Column::new(
+            "prediction".into(),
+            rows().map(|(_, _, p)| p).collect::<Vec<f64>>(),
+        ),
+    ])
+}
+
 /// Writes `trials.parquet`, `trials.csv` and `epochs.parquet` into `dir`: the parquet files for
 /// the summary and other programs, the CSV for a quick look by eye or in a spreadsheet.
 pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> Result<()> {
@@ -224,5 +286,8 @@ pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> Result<()> {
     write_parquet(&dir.join(TRIALS_PARQUET), &mut trials)?;
     write_csv(&dir.join(TRIALS_CSV), &mut trials)?;
     write_parquet(&dir.join(EPOCHS_PARQUET), &mut epochs)?;
+    let mut predictions =
+        predictions_frame(records).context("cannot build the predictions table")?;
+    write_parquet(&dir.join(PREDICTIONS_PARQUET), &mut predictions)?;
     Ok(())
 }

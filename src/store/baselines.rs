@@ -2,28 +2,32 @@
 //! sweep beside its journal and read back by a rerun (which keeps other windows' rows) and
 //! by the report.
 
+use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
 use polars::prelude::{
-    Column, CsvReadOptions, DataFrame, DataType, Expr, Field, IntoLazy, PolarsResult, Schema,
-    SerReader, col,
+    Column, CsvReadOptions, DataFrame, DataType, Expr, Field, IntoLazy, NULL, ParquetReader,
+    PolarsResult, Schema, SerReader, SortMultipleOptions, UnionArgs, col, concat, lit,
 };
 
-use super::records::BaselineRow;
-use super::{BASELINES_CSV, int, write_csv};
+use super::records::{BaselineRow, EvaluationSamples};
+use super::{BASELINES_CSV, EVALUATION_PARQUET, int, write_csv, write_parquet};
 
 use crate::error::{Context, Result};
 
 /// The baselines table, sorted by (window, baseline).
 pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
+    // Test columns only when there were test samples: an empty column would read as a
+    // measurement of nothing.
+    let tested = rows.iter().any(|r| r.test_mse.is_some() || r.test_trend_acc.is_some());
     let mut sorted: Vec<&BaselineRow> = rows.iter().collect();
     sorted.sort_by(|a, b| {
         a.window
             .cmp(&b.window)
             .then_with(|| a.baseline.cmp(&b.baseline))
     });
-    DataFrame::new_infer_height(vec![
+    let mut columns = vec![
         Column::new(
             "baseline".into(),
             sorted
@@ -50,7 +54,18 @@ pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
             "val_trend_acc".into(),
             sorted.iter().map(|r| r.val_trend_acc).collect::<Vec<_>>(),
         ),
-    ])
+    ];
+    if tested {
+        columns.push(Column::new(
+            "test_mse".into(),
+            sorted.iter().map(|r| r.test_mse).collect::<Vec<_>>(),
+        ));
+        columns.push(Column::new(
+            "test_trend_acc".into(),
+            sorted.iter().map(|r| r.test_trend_acc).collect::<Vec<_>>(),
+        ));
+    }
+    DataFrame::new_infer_height(columns)
 }
 
 /// Writes `baselines.csv` into `dir`, sorted by (window, baseline).
@@ -68,6 +83,8 @@ pub fn baselines_schema() -> Schema {
         Field::new("train_mse".into(), DataType::Float64),
         Field::new("val_mse".into(), DataType::Float64),
         Field::new("val_trend_acc".into(), DataType::Float64),
+        Field::new("test_mse".into(), DataType::Float64),
+        Field::new("test_trend_acc".into(), DataType::Float64),
     ])
 }
 
@@ -82,9 +99,17 @@ pub fn read_baselines_frame(dir: &Path) -> Result<DataFrame> {
         .with_context(|| format!("cannot read {}", path.display()))?;
     let schema = baselines_schema();
     let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+    // Without test samples the test columns are left out of the file: read them as empty.
+    let present = df.get_column_names_owned();
     let exprs: Vec<Expr> = schema
         .iter()
-        .map(|(name, dtype)| col(name.clone()).strict_cast(dtype.clone()))
+        .map(|(name, dtype)| {
+            if name.starts_with("test_") && !present.contains(name) {
+                lit(NULL).cast(dtype.clone()).alias(name.clone())
+            } else {
+                col(name.clone()).strict_cast(dtype.clone())
+            }
+        })
         .collect();
     df.lazy()
         .select(exprs)
@@ -101,10 +126,13 @@ pub fn read_baselines(dir: &Path) -> Result<Vec<BaselineRow>> {
     let train_mse = df.column("train_mse")?.f64()?;
     let val_mse = df.column("val_mse")?.f64()?;
     let val_trend_acc = df.column("val_trend_acc")?.f64()?;
+    let test_mse = df.column("test_mse")?.f64()?;
+    let test_trend_acc = df.column("test_trend_acc")?.f64()?;
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
-        // The validation figures are empty without a validation split.
-        let (Some(b), Some(w), Some(t)) = (baseline.get(i), window.get(i), train_mse.get(i)) else {
+        // The validation and test figures are empty without their split, and
+        // majority_direction has no MSE.
+        let (Some(b), Some(w)) = (baseline.get(i), window.get(i)) else {
             crate::fail!("{} row {}: a value is missing", path.display(), i + 1);
         };
         rows.push(BaselineRow {
@@ -112,10 +140,152 @@ pub fn read_baselines(dir: &Path) -> Result<Vec<BaselineRow>> {
             window: usize::try_from(w).with_context(|| {
                 format!("{} row {}: window {w} is not a size", path.display(), i + 1)
             })?,
-            train_mse: t,
+            train_mse: train_mse.get(i),
             val_mse: val_mse.get(i),
             val_trend_acc: val_trend_acc.get(i),
+            test_mse: test_mse.get(i),
+            test_trend_acc: test_trend_acc.get(i),
         });
     }
     Ok(rows)
+}
+
+/// The evaluation table: one row per window and sample, with `window`, `split`, `sample`
+/// (0-based within the split), `y_true`, `y_last`, a column per baseline forecast and
+/// `majority_sign`, sorted by (window, sample).
+pub fn evaluation_frame(windows: &[EvaluationSamples]) -> PolarsResult<DataFrame> {
+    let mut sorted: Vec<&EvaluationSamples> = windows.iter().collect();
+    sorted.sort_by_key(|w| w.window);
+    let mut names: Vec<&str> = Vec::new();
+    for w in &sorted {
+        for (name, _) in &w.forecasts {
+            if !names.contains(name) {
+                names.push(name);
+            }
+        }
+    }
+    let each = |f: &dyn Fn(&EvaluationSamples) -> Vec<f64>| -> Vec<f64> {
+        sorted.iter().flat_map(|w| f(w)).collect()
+    };
+    let mut columns = vec![
+        Column::new(
+            "window".into(),
+            sorted
+                .iter()
+                .map(|w| int(w.window, "window").map(|v| vec![v; w.y_true.len()]))
+                .collect::<PolarsResult<Vec<_>>>()?
+                .concat(),
+        ),
+        Column::new(
+            "split".into(),
+            sorted
+                .iter()
+                .flat_map(|w| std::iter::repeat_n(w.split, w.y_true.len()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sample".into(),
+            sorted
+                .iter()
+                .flat_map(|w| 0..w.y_true.len() as i64)
+                .collect::<Vec<i64>>(),
+        ),
+        Column::new("y_true".into(), each(&|w| w.y_true.clone())),
+        Column::new("y_last".into(), each(&|w| w.y_last.clone())),
+    ];
+    for name in names {
+        let values: Vec<Option<f64>> = sorted
+            .iter()
+            .flat_map(|w| {
+                w.forecasts
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or_else(|| vec![None; w.y_true.len()], |(_, v)| v.clone())
+            })
+            .collect();
+        columns.push(Column::new(name.into(), values));
+    }
+    columns.push(Column::new(
+        "majority_sign".into(),
+        sorted
+            .iter()
+            .flat_map(|w| std::iter::repeat_n(w.majority_sign as i64, w.y_true.len()))
+            .collect::<Vec<i64>>(),
+    ));
+    DataFrame::new_infer_height(columns)
+}
+
+/// Writes `evaluation.parquet` into `dir`: these windows, and the windows an earlier run of
+/// the same experiment left there (same data and split, so the same samples). An unreadable
+/// old file is replaced.
+pub fn write_evaluation(dir: &Path, windows: &[EvaluationSamples]) -> Result<()> {
+    let path = dir.join(EVALUATION_PARQUET);
+    let mut df = evaluation_frame(windows).context("cannot build the evaluation table")?;
+    let old = path
+        .is_file()
+        .then(|| File::open(&path).ok())
+        .flatten()
+        .and_then(|f| ParquetReader::new(f).finish().ok());
+    if let Some(old) = old {
+        let theirs = windows
+            .iter()
+            .fold(lit(true), |keep, w| keep.and(col("window").neq(lit(w.window as i64))));
+        let others = old
+            .lazy()
+            .filter(theirs)
+            .collect()
+            .ok()
+            .filter(|d| d.height() > 0);
+        // The same experiment gives the same columns; should they differ, the old rows go.
+        let merged = others.and_then(|others| {
+            concat([df.clone().lazy(), others.lazy()], UnionArgs::default())
+                .and_then(|lf| {
+                    lf.sort(["window", "sample"], SortMultipleOptions::default())
+                        .collect()
+                })
+                .ok()
+        });
+        if let Some(merged) = merged {
+            df = merged;
+        }
+    }
+    write_parquet(&path, &mut df)
+}
+
+/// Reads `evaluation.parquet` from `dir`, if it has a readable one.
+pub fn read_evaluation(dir: &Path) -> Option<DataFrame> {
+    let file = File::open(dir.join(EVALUATION_PARQUET)).ok()?;
+    ParquetReader::new(file).finish().ok()
+}
+
+/// Writes into `out` the evaluation samples of every directory of `dirs` that has them, a
+/// later directory's window replacing an earlier one's (as its baselines do); removes a
+/// stale file when none has any.
+pub fn merge_evaluation(dirs: &[std::path::PathBuf], out: &Path) -> Result<()> {
+    let mut merged: Option<DataFrame> = None;
+    for frame in dirs.iter().filter_map(|d| read_evaluation(d)) {
+        merged = Some(match merged {
+            None => frame,
+            Some(before) => {
+                let mut windows: Vec<i64> =
+                    frame.column("window")?.i64()?.iter().flatten().collect();
+                windows.dedup();
+                let keep = windows
+                    .into_iter()
+                    .fold(lit(true), |k, w| k.and(col("window").neq(lit(w))));
+                let before = before.lazy().filter(keep);
+                concat([before, frame.clone().lazy()], UnionArgs::default())
+                    .and_then(|lf| {
+                        lf.sort(["window", "sample"], SortMultipleOptions::default())
+                            .collect()
+                    })
+                    .unwrap_or(frame)
+            }
+        });
+    }
+    let path = out.join(EVALUATION_PARQUET);
+    match merged {
+        Some(mut df) => write_parquet(&path, &mut df),
+        None => super::remove_if_present(&path),
+    }
 }

@@ -27,7 +27,8 @@ use crate::error::{Context, Error, Result, bad_input};
 use crate::grid::GridSpec;
 
 pub use baselines::{
-    baselines_frame, baselines_schema, read_baselines, read_baselines_frame, write_baselines,
+    baselines_frame, baselines_schema, evaluation_frame, merge_evaluation, read_baselines,
+    read_baselines_frame, read_evaluation, write_baselines, write_evaluation,
 };
 pub use journal::{JournalRead, JournalWriter, journal_files, read_journal, read_journal_detailed};
 pub use lock::{LOCK_FILE, SweepLock, lock_sweep};
@@ -47,6 +48,11 @@ pub const TRIALS_PARQUET: &str = "trials.parquet";
 pub const TRIALS_CSV: &str = "trials.csv";
 pub const EPOCHS_PARQUET: &str = "epochs.parquet";
 pub const BASELINES_CSV: &str = "baselines.csv";
+/// Per window, every sample of the evaluation split (test, else validation) with its truth
+/// and each baseline's forecast; written by the sweep, read by the significance tests.
+pub const EVALUATION_PARQUET: &str = "evaluation.parquet";
+/// Per trial, its forecast of every sample of the evaluation split.
+pub const PREDICTIONS_PARQUET: &str = "predictions.parquet";
 
 /// What a results directory records about the data, so a rerun can tell it is the same
 /// experiment (resume) rather than a different one (refuse).

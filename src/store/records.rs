@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::TrainConfig;
+use crate::config::{MetricEpoch, TrainConfig};
 
 /// How a trial ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +66,17 @@ pub struct TrialResult {
     /// Steps per second of training time (the per-epoch evaluation excluded).
     #[serde(with = "float")]
     pub steps_per_second: f64,
+    /// MSE on the held-out test samples, measured once after training with the model of the
+    /// trial's `metric_epoch`; `None` without test samples or when the trial did not finish.
+    #[serde(default, with = "opt_float", skip_serializing_if = "Option::is_none")]
+    pub test_mse: Option<f64>,
+    #[serde(default, with = "opt_float", skip_serializing_if = "Option::is_none")]
+    pub test_trend_acc: Option<f64>,
+    /// The same model's forecasts (series units) of every sample of the evaluation split:
+    /// test when there are test samples, else validation. The significance tests against
+    /// the baselines pair them sample by sample. Empty when the trial did not finish.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eval_predictions: Vec<f64>,
 }
 
 impl TrialResult {
@@ -75,10 +86,38 @@ impl TrialResult {
     pub fn last(&self) -> Option<&EpochMetrics> {
         self.curve.last()
     }
+    /// The best epoch's figures; `None` also for a hand-edited record whose best epoch is not
+    /// in its curve, so the tables never panic on one.
     pub fn best(&self) -> Option<&EpochMetrics> {
-        self.best_epoch.map(|e| &self.curve[e - 1])
+        self.best_epoch
+            .and_then(|e| e.checked_sub(1))
+            .and_then(|i| self.curve.get(i))
+    }
+    /// The epoch whose figures stand for the trial: the last, or with
+    /// `metric_epoch = "best"` the best by validation MSE (the last when none was validated).
+    pub fn metric(&self, which: MetricEpoch) -> Option<&EpochMetrics> {
+        match which {
+            MetricEpoch::Final => self.last(),
+            MetricEpoch::Best => self.best().or_else(|| self.last()),
+        }
+    }
+    /// Whether the last epoch's validation MSE is more than [`UNSTABLE_RATIO`] times the
+    /// trial's best: training found a good model and then left it.
+    pub fn unstable(&self) -> bool {
+        match (self.last().and_then(|m| m.val_mse), self.best().and_then(|m| m.val_mse)) {
+            (Some(last), Some(best)) => last > UNSTABLE_RATIO * best,
+            _ => false,
+        }
     }
 }
+
+/// How far above its own best a trial's final validation MSE must be for the trial to be
+/// flagged unstable. Seed-to-seed spread of a setting's validation MSE is about 10 %, and a
+/// stable run's last epoch sits within a factor of two of its best; a tenfold rise is an
+/// order of magnitude beyond either, the mark of a step size that threw the model out of
+/// its minimum (the default sweep's worst case rose a hundredfold), while the flag still
+/// never fires on ordinary noise.
+pub const UNSTABLE_RATIO: f64 = 10.0;
 
 /// A journal line: the trial's id and settings, and its result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,13 +132,32 @@ pub struct TrialRecord {
 /// samples): a row of `baselines.csv`, which polars writes and reads (never the journal).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BaselineRow {
-    /// `persistence` or `ols`.
+    /// One of [`crate::model::baselines::BASELINE_NAMES`].
     pub baseline: String,
     pub window: usize,
-    pub train_mse: f64,
+    /// `None` for `majority_direction`, which forecasts a direction and no value.
+    pub train_mse: Option<f64>,
     /// `None` without validation samples, as for the trials.
     pub val_mse: Option<f64>,
     pub val_trend_acc: Option<f64>,
+    /// `None` without test samples.
+    pub test_mse: Option<f64>,
+    pub test_trend_acc: Option<f64>,
+}
+
+/// One window's evaluation samples: the split the significance tests use (test when there
+/// are test samples, else validation), its truth, and each baseline's forecasts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvaluationSamples {
+    pub window: usize,
+    /// `test` or `validation`.
+    pub split: &'static str,
+    pub y_true: Vec<f64>,
+    pub y_last: Vec<f64>,
+    /// Per baseline with a value forecast, one per sample (`None` where it has none).
+    pub forecasts: Vec<(&'static str, Vec<Option<f64>>)>,
+    /// The `majority_direction` baseline's direction, as a sign.
+    pub majority_sign: i8,
 }
 
 /// An `f64` in JSON that survives every value, bit for bit: finite numbers as JSON numbers

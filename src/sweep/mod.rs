@@ -16,7 +16,7 @@ use std::time::Instant;
 use crate::data::{Dataset, load_series};
 use crate::error::{Context, Result, bad_input};
 use crate::grid::{GridSpec, Trial};
-use crate::model::baselines::baselines;
+use crate::model::baselines::{baselines, evaluation_samples};
 use crate::model::train::train;
 use crate::store::records::{TrialRecord, TrialResult, TrialStatus};
 use crate::store::{self, RunInfo, Shard};
@@ -172,6 +172,9 @@ pub fn run_trial(trial: &Trial, data: &Dataset) -> TrialRecord {
             wall_seconds: 0.0,
             steps: 0,
             steps_per_second: 0.0,
+            test_mse: None,
+            test_trend_acc: None,
+            eval_predictions: Vec::new(),
         }
     });
     TrialRecord {
@@ -265,6 +268,12 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
         );
     }
     store::write_baselines(&opts.out, &base_rows)?;
+    let samples: Vec<_> = prepared
+        .datasets
+        .values()
+        .map(|d| evaluation_samples(d))
+        .collect();
+    store::write_evaluation(&opts.out, &samples)?;
 
     let done = store::done_trials(&opts.out, opts.retry_failed)?;
     let mine = |t: &Trial| opts.shard.is_none_or(|s| s.contains(&t.id));

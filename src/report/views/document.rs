@@ -2,7 +2,7 @@
 //! every view renders: `summary.md`, the terminal and the HTML page say the same things.
 
 use crate::report::render::{fmt_acc, fmt_mse, fmt_setting_float, signed};
-use crate::report::summary::{BestBy, BestRow, PenaltyEffect, PenaltyTable, Summary};
+use crate::report::summary::{BaselineFigures, BestBy, BestRow, PenaltyEffect, PenaltyRow, Summary};
 use crate::report::tables::{SettingKind, setting_kind};
 
 fn opt(value: Option<f64>, f: fn(f64) -> String) -> String {
@@ -104,11 +104,22 @@ impl Summary {
     fn header_blocks(&self) -> Vec<Block> {
         let c = &self.counts;
         let mut blocks = vec![Block::Para(format!(
-            "{}: {} ok, {} diverged, {} failed.",
+            "{}: {} ok, {} diverged, {} failed.{}",
             plural(c.total, "trial", "trials"),
             c.ok,
             c.diverged,
-            c.failed
+            c.failed,
+            if c.unstable > 0 {
+                format!(
+                    " {} of the ok ones {} unstable: final validation MSE over {}× {} own best;                      every table counts them.",
+                    c.unstable,
+                    if c.unstable == 1 { "is" } else { "are" },
+                    crate::store::records::UNSTABLE_RATIO,
+                    if c.unstable == 1 { "its" } else { "their" }
+                )
+            } else {
+                String::new()
+            }
         ))];
         if c.total == 0 {
             blocks.push(Block::Para(
@@ -134,7 +145,122 @@ impl Summary {
                 "{reason} The validation columns below are blank."
             )));
         }
+        if !self.tested && c.ok > 0 {
+            blocks.push(Block::Para(
+                "No test samples (test_fraction = 0): the test columns are absent, and the \
+                 best settings are compared with the baselines on validation, the samples they \
+                 were chosen on."
+                    .into(),
+            ));
+        }
         blocks
+    }
+
+    /// One plain sentence per metric: does the setting chosen on validation beat the best
+    /// baseline, by how much, and how sure is that.
+    pub(crate) fn verdict(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (by, metric) in [
+            (BestBy::LowestValMse, "MSE"),
+            (BestBy::HighestValTrendAcc, "trend accuracy"),
+        ] {
+            let Some(row) = self.best_by(by) else {
+                continue;
+            };
+            let settings = self.describe_best(row);
+            let Some(sig) = &row.significance else {
+                out.push(format!(
+                    "On {metric}, the best setting ({settings}) could not be tested against the \
+                     baselines: the evaluation samples or the trials' forecasts are missing."
+                ));
+                continue;
+            };
+            let p = sig
+                .p_value
+                .map(fmt_p)
+                .unwrap_or_else(|| "undefined".into());
+            let (test, is_sig) = match by {
+                BestBy::LowestValMse => ("Diebold–Mariano", sig.p_value.is_some_and(|p| p < 0.05)),
+                BestBy::HighestValTrendAcc => ("exact McNemar", sig.p_value.is_some_and(|p| p < 0.05)),
+            };
+            let better = match by {
+                BestBy::LowestValMse => sig.setting < sig.baseline_value,
+                BestBy::HighestValTrendAcc => sig.setting > sig.baseline_value,
+            };
+            let verb = match (better, is_sig) {
+                (true, true) => "beats",
+                (false, true) => "loses to",
+                (true, false) => "does not significantly beat",
+                (false, false) => "is not significantly worse than",
+            };
+            let by_how_much = match by {
+                BestBy::LowestValMse => {
+                    let rel = (sig.setting / sig.baseline_value - 1.0) * 100.0;
+                    format!(
+                        "MSE {} against {} ({}{:.1} %)",
+                        fmt_mse(sig.setting),
+                        fmt_mse(sig.baseline_value),
+                        if rel >= 0.0 { "+" } else { "−" },
+                        rel.abs()
+                    )
+                }
+                BestBy::HighestValTrendAcc => format!(
+                    "{} against {} of samples in the right direction by the seeds' majority ({} \
+                     samples only the setting gets right, {} only the baseline)",
+                    fmt_acc(sig.setting),
+                    fmt_acc(sig.baseline_value),
+                    sig.discordant.map_or(0, |d| d.0),
+                    sig.discordant.map_or(0, |d| d.1),
+                ),
+            };
+            out.push(format!(
+                "On {metric}, the best setting by validation ({settings}) {verb} the best \
+                 baseline, {baseline}, on {n} {split} samples: {by_how_much}; {test} p = {p}.",
+                baseline = sig.baseline,
+                n = sig.n,
+                split = sig.split,
+            ));
+        }
+        out
+    }
+
+    /// The axes' values of a best row, as `name = value` pairs.
+    pub(crate) fn describe_best(&self, row: &BestRow) -> String {
+        let parts: Vec<String> = self
+            .axes
+            .iter()
+            .filter(|(a, _)| a != "seed")
+            .filter_map(|(a, _)| row.setting(a).map(|v| format!("{a} = {v}")))
+            .collect();
+        if parts.is_empty() {
+            "the only setting".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+
+    fn verdict_section(&self) -> Section {
+        let mut blocks: Vec<Block> = self.verdict().into_iter().map(Block::Para).collect();
+        if blocks.is_empty() {
+            blocks.push(Block::Para(format!(
+                "{}, so there is no best setting to test.",
+                self.nothing_validated()
+            )));
+        } else {
+            blocks.push(Block::Para(
+                "Each best setting is chosen on validation only, then tested against the \
+                 baseline that is best on validation by the same metric: Diebold–Mariano on \
+                 squared errors (one-step horizon, Harvey–Leybourne–Newbold correction; the \
+                 setting's error at a sample is the mean over its seeds) and an exact McNemar \
+                 test on direction hits (a sample counts as a hit when most seeds get it right, or on \
+                 a tie when the mean of the seeds' forecasts does)."
+                    .into(),
+            ));
+        }
+        Section {
+            heading: "Verdict".into(),
+            blocks,
+        }
     }
 
     fn axis_sections(&self) -> Vec<Section> {
@@ -143,8 +269,9 @@ impl Summary {
             .map(|t| {
                 let intro = format!(
                     "Each row pools every trial with this {axis}, across all other settings and \
-                     seeds. \"diverged\" counts trials that did not finish (diverged or failed); \
-                     the means and sample standard deviations (blank with fewer than two) of the \
+                     seeds. \"diverged\" counts trials that did not finish (diverged or failed), \
+                     \"unstable\" the ok ones whose final validation MSE is over ten times \
+                     their best; the means and sample standard deviations (blank with fewer than two) of the \
                      final validation MSE and trend accuracy are over the ok trials.",
                     axis = t.axis
                 );
@@ -152,6 +279,7 @@ impl Summary {
                     column(&t.axis, &t.axis, is_numeric_setting(&t.axis)),
                     column("trials", "trials", true),
                     column("diverged", "div", true),
+                    column("unstable", "unst", true),
                     column("val_mse mean", "mse_mean", true),
                     column("val_mse std", "mse_std", true),
                     column("val_trend_acc mean", "acc_mean", true),
@@ -165,6 +293,7 @@ impl Summary {
                             r.value.to_string(),
                             r.trials.to_string(),
                             r.diverged.to_string(),
+                            r.unstable.to_string(),
                             opt(r.val_mse_mean, fmt_mse),
                             opt(r.val_mse_std, fmt_mse),
                             opt(r.val_trend_acc_mean, fmt_acc),
@@ -198,12 +327,16 @@ impl Summary {
             PenaltyEffect::Computed(t) => t,
         };
         let mut blocks = vec![Block::Para(
-            "For each ok trial with λ > 0, the difference to the ok trial with λ = 0 and \
-             otherwise identical settings, seed included: d_val_mse = val_mse(λ) − val_mse(0), \
-             and d_val_trend_acc likewise. Rows group the pairs by λ and the other axes, pooling \
-             seeds; n is the number of pairs, and the interval is the 95 % t-interval over seeds, \
-             mean ± t(0.975, n−1)·sd/√n (\"n=1\" where one pair allows none). A negative \
-             d_val_mse or a positive d_val_trend_acc favours the penalty."
+            "Each ok trial with λ > 0 is paired with the ok trial with λ = 0 and otherwise \
+             identical settings, seed included. mse_ratio is the geometric mean over pairs of \
+             val_mse(λ) / val_mse(0), with its 95 % interval (a t-interval on the logs, \
+             mean ± t(0.975, n−1)·sd/√n, exponentiated): below 1 the penalty lowered the \
+             error. One trial a hundred times off moves it by a factor of 100^(1/n), where it \
+             would move a mean difference by its whole size. median_d_mse is the median of \
+             val_mse(λ) − val_mse(0); mse_wins and acc_wins are the shares of pairs where λ > 0 \
+             did better (an accuracy tie counts half); d_acc is the mean difference in trend \
+             accuracy with its interval. unstable counts pairs with an unstable trial on either \
+             side. \"n=1\" marks a row where one pair allows no interval."
                 .into(),
         )];
         if table.rows.is_empty() {
@@ -211,7 +344,14 @@ impl Summary {
                 "No pair could be formed, so the table is empty.".into(),
             ));
         } else {
-            blocks.push(Block::Table(penalty_text_table(table)));
+            blocks.push(Block::Para(
+                "Headline: each λ against λ = 0, every other setting pooled.".into(),
+            ));
+            blocks.push(Block::Table(penalty_text_table(&[], &table.headline)));
+            blocks.push(Block::Para(
+                "By λ and every other axis, seeds pooled:".into(),
+            ));
+            blocks.push(Block::Table(penalty_text_table(&table.other_axes, &table.rows)));
         }
         blocks.push(Block::Para(if table.unpaired == 0 {
             "Every ok trial with λ > 0 had its λ = 0 partner.".to_string()
@@ -229,8 +369,9 @@ impl Summary {
     fn best_section(&self) -> Section {
         let mut blocks = vec![Block::Para(
             "Ok trials grouped by every setting except the seed: the group with the lowest mean \
-             final validation MSE and the group with the highest mean trend accuracy (means over \
-             seeds), beside the persistence and OLS baselines at the same window."
+             validation MSE and the group with the highest mean trend accuracy (means over \
+             seeds), beside every baseline at the same window. Only validation chooses; the \
+             test figures, measured once after training, are shown here and nowhere else."
                 .into(),
         )];
         let by_mse = self.best_by(BestBy::LowestValMse);
@@ -266,34 +407,119 @@ impl Summary {
                 cell(by_acc, &value),
             ]);
         }
-        type Getter = fn(&BestRow) -> String;
-        let figures: [(&str, Getter); 7] = [
-            ("seeds", |b| b.n_seeds.to_string()),
-            ("val_mse", |b| opt(b.val_mse_mean, fmt_mse)),
-            ("val_trend_acc", |b| opt(b.val_trend_acc_mean, fmt_acc)),
-            ("persistence val_mse", |b| {
-                opt(b.persistence.map(|p| p.val_mse), fmt_mse)
-            }),
-            ("persistence val_trend_acc", |b| {
-                opt(b.persistence.map(|p| p.val_trend_acc), fmt_acc)
-            }),
-            ("ols val_mse", |b| opt(b.ols.map(|p| p.val_mse), fmt_mse)),
-            ("ols val_trend_acc", |b| {
-                opt(b.ols.map(|p| p.val_trend_acc), fmt_acc)
-            }),
+        type Getter = Box<dyn Fn(&BestRow) -> String>;
+        let mut figures: Vec<(String, Getter)> = vec![
+            ("seeds".into(), Box::new(|b| b.n_seeds.to_string())),
+            ("unstable seeds".into(), Box::new(|b| b.unstable.to_string())),
+            ("val_mse".into(), Box::new(|b| opt(b.val_mse_mean, fmt_mse))),
+            (
+                "val_trend_acc".into(),
+                Box::new(|b| opt(b.val_trend_acc_mean, fmt_acc)),
+            ),
         ];
+        if self.tested {
+            figures.push(("test_mse".into(), Box::new(|b| opt(b.test_mse_mean, fmt_mse))));
+            figures.push((
+                "test_trend_acc".into(),
+                Box::new(|b| opt(b.test_trend_acc_mean, fmt_acc)),
+            ));
+        }
+        let mut names: Vec<String> = Vec::new();
+        for b in by_mse.iter().chain(by_acc.iter()) {
+            for f in &b.baselines {
+                if !names.contains(&f.name) {
+                    names.push(f.name.clone());
+                }
+            }
+        }
+        for name in names {
+            type Pick = fn(&BaselineFigures) -> Option<f64>;
+            let mut parts: Vec<(&str, Pick, fn(f64) -> String)> = vec![
+                ("val_mse", |f| f.val_mse, fmt_mse),
+                ("val_trend_acc", |f| f.val_trend_acc, fmt_acc),
+            ];
+            if self.tested {
+                parts.push(("test_mse", |f| f.test_mse, fmt_mse));
+                parts.push(("test_trend_acc", |f| f.test_trend_acc, fmt_acc));
+            }
+            for (what, pick, f) in parts {
+                let n = name.clone();
+                figures.push((
+                    format!("{name} {what}"),
+                    Box::new(move |b| opt(b.baseline(&n).and_then(pick), f)),
+                ));
+            }
+        }
         for (name, get) in figures {
-            rows.push(vec![
-                name.to_string(),
-                cell(by_mse, &get),
-                cell(by_acc, &get),
-            ]);
+            rows.push(vec![name, cell(by_mse, &get), cell(by_acc, &get)]);
         }
         TextTable { columns, rows }
     }
 
+    /// The best settings' own figures and every baseline's at their window, one column per
+    /// best setting: the terminal's short form of the best table.
+    pub(crate) fn best_compact_table(&self) -> Option<TextTable> {
+        let by_mse = self.best_by(BestBy::LowestValMse);
+        let by_acc = self.best_by(BestBy::HighestValTrendAcc);
+        let first = by_mse.or(by_acc)?;
+        let mut heads = Vec::new();
+        if let Some(b) = by_mse {
+            heads.push(("best by mse", b));
+        }
+        if let Some(b) = by_acc {
+            heads.push(("best by acc", b));
+        }
+        // The figures as rows: val and (with test samples) test.
+        let mut figure_cols = vec![
+            column("", "", false),
+            column("val_mse", "val_mse", true),
+            column("val_acc", "val_acc", true),
+        ];
+        if self.tested {
+            figure_cols.push(column("test_mse", "test_mse", true));
+            figure_cols.push(column("test_acc", "test_acc", true));
+        }
+        let tested = self.tested;
+        let line = |name: String, v: [Option<f64>; 4]| {
+            let mut cells = vec![name, opt(v[0], fmt_mse), opt(v[1], fmt_acc)];
+            if tested {
+                cells.push(opt(v[2], fmt_mse));
+                cells.push(opt(v[3], fmt_acc));
+            }
+            cells
+        };
+        let mut rows = Vec::new();
+        for (h, b) in &heads {
+            rows.push(line(
+                format!("{h} ({} seeds)", b.n_seeds),
+                [b.val_mse_mean, b.val_trend_acc_mean, b.test_mse_mean, b.test_trend_acc_mean],
+            ));
+        }
+        for f in &first.baselines {
+            rows.push(line(
+                f.name.clone(),
+                [f.val_mse, f.val_trend_acc, f.test_mse, f.test_trend_acc],
+            ));
+        }
+        Some(TextTable {
+            columns: figure_cols,
+            rows,
+        })
+    }
+
+    /// The headline penalty table, when there is one.
+    pub(crate) fn headline_table(&self) -> Option<TextTable> {
+        match &self.penalty {
+            PenaltyEffect::Computed(t) if !t.headline.is_empty() => {
+                Some(penalty_text_table(&[], &t.headline))
+            }
+            _ => None,
+        }
+    }
+
     fn sections(&self) -> Vec<Section> {
-        let mut sections = self.axis_sections();
+        let mut sections = vec![self.verdict_section()];
+        sections.extend(self.axis_sections());
         sections.push(self.penalty_section());
         sections.push(self.best_section());
         sections
@@ -308,48 +534,69 @@ fn is_numeric_setting(name: &str) -> bool {
     )
 }
 
-fn penalty_text_table(t: &PenaltyTable) -> TextTable {
+fn penalty_text_table(other_axes: &[String], rows: &[PenaltyRow]) -> TextTable {
     let mut columns = vec![column("lambda", "lambda", true)];
-    for a in &t.other_axes {
+    for a in other_axes {
         columns.push(column(a, a, is_numeric_setting(a)));
     }
     columns.push(column("n", "n", true));
-    // Each difference, then its interval: as bounds in Markdown, as a ± half-width in the
-    // terminal.
-    for (header, short) in [("d_val_mse", "d_mse"), ("d_val_trend_acc", "d_acc")] {
-        columns.push(column(header, short, true));
-        columns.push(ColumnSpec {
-            show: Show::Markdown,
-            ..column("95% CI", "", false)
-        });
-        columns.push(ColumnSpec {
-            show: Show::Terminal,
-            ..column("", "±95%", true)
-        });
-    }
-    let rows = t
-        .rows
+    // Each effect, then its interval: as bounds in Markdown, as a ± half-width or bounds in
+    // the terminal.
+    columns.push(column("mse_ratio", "ratio", true));
+    columns.push(column("95% CI", "95% CI", false));
+    columns.push(column("median_d_mse", "med_d_mse", true));
+    columns.push(column("mse_wins", "wins", true));
+    columns.push(column("d_acc", "d_acc", true));
+    columns.push(ColumnSpec {
+        show: Show::Markdown,
+        ..column("95% CI", "", false)
+    });
+    columns.push(ColumnSpec {
+        show: Show::Terminal,
+        ..column("", "±95%", true)
+    });
+    columns.push(column("acc_wins", "wins", true));
+    columns.push(column("unstable", "unst", true));
+    let ratio = |x: f64| format!("{x:.3}");
+    let share = |x: f64| format!("{:.0} %", x * 100.0);
+    let rows = rows
         .iter()
         .map(|r| {
             let mut cells = vec![fmt_setting_float(r.lambda)];
             cells.extend(r.others.iter().map(|v| v.to_string()));
             cells.push(r.n.to_string());
-            for (iv, f) in [
-                (&r.d_val_mse, fmt_mse as fn(f64) -> String),
-                (&r.d_val_trend_acc, fmt_acc),
-            ] {
-                cells.push(signed(f(iv.mean)));
-                cells.push(interval_cell(iv.low(), iv.high(), r.n, f));
-                cells.push(
-                    iv.half_width
-                        .map(|h| format!("±{}", f(h)))
-                        .unwrap_or_else(|| format!("n={}", r.n)),
-                );
-            }
+            let (mid, lo, hi) = r.mse_ratio();
+            cells.push(if r.log_mse_ratio.mean.is_finite() {
+                ratio(mid)
+            } else {
+                String::new()
+            });
+            cells.push(interval_cell(lo, hi, r.n, ratio));
+            cells.push(r.median_d_val_mse.map(|m| signed(fmt_mse(m))).unwrap_or_default());
+            cells.push(r.mse_wins.map(share).unwrap_or_default());
+            let iv = &r.d_val_trend_acc;
+            cells.push(signed(fmt_acc(iv.mean)));
+            cells.push(interval_cell(iv.low(), iv.high(), r.n, fmt_acc));
+            cells.push(
+                iv.half_width
+                    .map(|h| format!("±{}", fmt_acc(h)))
+                    .unwrap_or_else(|| format!("n={}", r.n)),
+            );
+            cells.push(r.acc_wins.map(share).unwrap_or_default());
+            cells.push(r.unstable.to_string());
             cells
         })
         .collect();
     TextTable { columns, rows }
+}
+
+/// A p-value as people read it: three significant digits, tiny ones as a bound.
+pub(crate) fn fmt_p(p: f64) -> String {
+    if p < 1e-4 {
+        "< 0.0001".into()
+    } else {
+        format!("{p:.3}")
+    }
 }
 
 /// The items joined by commas, or `none` when there are none.

@@ -7,7 +7,7 @@ use polars::prelude::{AnyValue, Column, DataFrame, IntoColumn, Series};
 use crate::error::{Context, Result};
 use crate::report::stats::Interval;
 use crate::report::summary::{
-    BaselineFigures, BestRow, PenaltyEffect, PenaltyRow, PenaltyTable, SettingValue, Summary,
+    BaselineFigures, BestRow, PenaltyEffect, PenaltyRow, SettingValue, Summary,
 };
 use crate::report::tables::{self, SettingKind, setting_kind};
 
@@ -33,6 +33,10 @@ impl Summary {
                     rows.iter().map(|r| r.diverged as i64).collect::<Vec<_>>(),
                 ),
                 Column::new(
+                    "unstable".into(),
+                    rows.iter().map(|r| r.unstable as i64).collect::<Vec<_>>(),
+                ),
+                Column::new(
                     "val_mse_mean".into(),
                     rows.iter().map(|r| r.val_mse_mean).collect::<Vec<_>>(),
                 ),
@@ -55,9 +59,12 @@ impl Summary {
             keep.push(name);
         }
         if let PenaltyEffect::Computed(t) = &self.penalty {
-            let mut df = penalty_frame(t)?;
+            let mut df = penalty_frame(&t.other_axes, &t.rows)?;
             crate::store::write_csv(&out.join("penalty_effect.csv"), &mut df)?;
             keep.push("penalty_effect.csv".into());
+            let mut df = penalty_frame(&[], &t.headline)?;
+            crate::store::write_csv(&out.join("penalty_headline.csv"), &mut df)?;
+            keep.push("penalty_headline.csv".into());
         }
         let mut best = best_frame(&self.best)?;
         crate::store::write_csv(&out.join("best.csv"), &mut best)?;
@@ -76,7 +83,9 @@ fn remove_stale(out: &Path, keep: &[String]) -> Result<()> {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let ours =
-            (name.starts_with("axis_") && name.ends_with(".csv")) || name == "penalty_effect.csv";
+            (name.starts_with("axis_") && name.ends_with(".csv"))
+            || name == "penalty_effect.csv"
+            || name == "penalty_headline.csv";
         if ours && !keep.contains(&name) {
             std::fs::remove_file(entry.path())
                 .with_context(|| format!("cannot remove the stale {}", entry.path().display()))?;
@@ -103,13 +112,12 @@ fn setting_column(name: &str, values: &[&SettingValue]) -> Result<Column> {
     Ok(Series::from_any_values_and_dtype(name.into(), &cells, &kind.dtype(), true)?.into_column())
 }
 
-fn penalty_frame(t: &PenaltyTable) -> Result<DataFrame> {
-    let rows = &t.rows;
+fn penalty_frame(other_axes: &[String], rows: &[PenaltyRow]) -> Result<DataFrame> {
     let mut columns = vec![Column::new(
         "lambda".into(),
         rows.iter().map(|r| r.lambda).collect::<Vec<_>>(),
     )];
-    for (i, axis) in t.other_axes.iter().enumerate() {
+    for (i, axis) in other_axes.iter().enumerate() {
         let values: Vec<&SettingValue> = rows.iter().map(|r| &r.others[i]).collect();
         columns.push(setting_column(axis, &values)?);
     }
@@ -117,12 +125,34 @@ fn penalty_frame(t: &PenaltyTable) -> Result<DataFrame> {
         "n".into(),
         rows.iter().map(|r| r.n as i64).collect::<Vec<_>>(),
     ));
+    let ratio = |f: fn((f64, Option<f64>, Option<f64>)) -> Option<f64>| {
+        rows.iter()
+            .map(|r| {
+                r.log_mse_ratio
+                    .mean
+                    .is_finite()
+                    .then(|| f(r.mse_ratio()))
+                    .flatten()
+            })
+            .collect::<Vec<_>>()
+    };
+    columns.push(Column::new("mse_ratio".into(), ratio(|r| Some(r.0))));
+    columns.push(Column::new("mse_ratio_ci_low".into(), ratio(|r| r.1)));
+    columns.push(Column::new("mse_ratio_ci_high".into(), ratio(|r| r.2)));
+    columns.push(Column::new(
+        "median_d_val_mse".into(),
+        rows.iter().map(|r| r.median_d_val_mse).collect::<Vec<_>>(),
+    ));
+    columns.push(Column::new(
+        "mse_wins".into(),
+        rows.iter().map(|r| r.mse_wins).collect::<Vec<_>>(),
+    ));
     for (prefix, get) in [
         (
-            "d_val_mse",
-            (|r| &r.d_val_mse) as fn(&PenaltyRow) -> &Interval,
+            "d_val_trend_acc",
+            (|r| &r.d_val_trend_acc) as fn(&PenaltyRow) -> &Interval,
         ),
-        ("d_val_trend_acc", |r| &r.d_val_trend_acc),
+        ("d_val_mse", |r| &r.d_val_mse),
     ] {
         columns.push(Column::new(
             format!("{prefix}_mean").into(),
@@ -140,7 +170,17 @@ fn penalty_frame(t: &PenaltyTable) -> Result<DataFrame> {
             format!("{prefix}_ci_high").into(),
             rows.iter().map(|r| get(r).high()).collect::<Vec<_>>(),
         ));
+        if prefix == "d_val_trend_acc" {
+            columns.push(Column::new(
+                "acc_wins".into(),
+                rows.iter().map(|r| r.acc_wins).collect::<Vec<_>>(),
+            ));
+        }
     }
+    columns.push(Column::new(
+        "unstable".into(),
+        rows.iter().map(|r| r.unstable as i64).collect::<Vec<_>>(),
+    ));
     Ok(DataFrame::new_infer_height(columns)?)
 }
 
@@ -177,26 +217,77 @@ fn best_frame(best: &[BestRow]) -> Result<DataFrame> {
             .map(|b| b.val_trend_acc_mean)
             .collect::<Vec<_>>(),
     ));
-    for (prefix, get) in [
-        (
-            "persistence",
-            (|b| b.persistence) as fn(&BestRow) -> Option<BaselineFigures>,
-        ),
-        ("ols", |b| b.ols),
-    ] {
+    columns.push(Column::new(
+        "unstable".into(),
+        best.iter().map(|b| b.unstable as i64).collect::<Vec<_>>(),
+    ));
+    // Test figures only with test samples: beside the settings validation chose.
+    let tested = best
+        .iter()
+        .any(|b| b.test_mse_mean.is_some() || b.baselines.iter().any(|f| f.test_mse.is_some()));
+    if tested {
         columns.push(Column::new(
-            format!("{prefix}_val_mse").into(),
-            best.iter()
-                .map(|b| get(b).map(|f| f.val_mse))
-                .collect::<Vec<_>>(),
+            "test_mse_mean".into(),
+            best.iter().map(|b| b.test_mse_mean).collect::<Vec<_>>(),
         ));
         columns.push(Column::new(
-            format!("{prefix}_val_trend_acc").into(),
+            "test_trend_acc_mean".into(),
             best.iter()
-                .map(|b| get(b).map(|f| f.val_trend_acc))
+                .map(|b| b.test_trend_acc_mean)
                 .collect::<Vec<_>>(),
         ));
     }
+    let mut names: Vec<&str> = Vec::new();
+    for b in best {
+        for f in &b.baselines {
+            if !names.contains(&f.name.as_str()) {
+                names.push(&f.name);
+            }
+        }
+    }
+    type Pick = fn(&BaselineFigures) -> Option<f64>;
+    let mut parts: Vec<(&str, Pick)> = vec![
+        ("val_mse", |f| f.val_mse),
+        ("val_trend_acc", |f| f.val_trend_acc),
+    ];
+    if tested {
+        parts.push(("test_mse", |f| f.test_mse));
+        parts.push(("test_trend_acc", |f| f.test_trend_acc));
+    }
+    for name in names {
+        for (what, pick) in &parts {
+            columns.push(Column::new(
+                format!("{name}_{what}").into(),
+                best.iter()
+                    .map(|b| b.baseline(name).and_then(pick))
+                    .collect::<Vec<_>>(),
+            ));
+        }
+    }
+    // The significance test against the best baseline, on the evaluation split.
+    let sig = |f: fn(&crate::report::summary::Significance) -> Option<f64>| {
+        best.iter()
+            .map(|b| b.significance.as_ref().and_then(f))
+            .collect::<Vec<_>>()
+    };
+    columns.push(Column::new(
+        "compared_with".into(),
+        best.iter()
+            .map(|b| b.significance.as_ref().map(|s| s.baseline.clone()))
+            .collect::<Vec<_>>(),
+    ));
+    columns.push(Column::new(
+        "eval_split".into(),
+        best.iter()
+            .map(|b| b.significance.as_ref().map(|s| s.split.clone()))
+            .collect::<Vec<_>>(),
+    ));
+    columns.push(Column::new("eval_setting".into(), sig(|s| Some(s.setting))));
+    columns.push(Column::new(
+        "eval_baseline".into(),
+        sig(|s| Some(s.baseline_value)),
+    ));
+    columns.push(Column::new("p_value".into(), sig(|s| s.p_value)));
     let df = DataFrame::new_infer_height(columns)?;
     if df.height() != best.len() {
         crate::fail!(

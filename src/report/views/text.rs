@@ -1,6 +1,8 @@
 //! The summary as text: `summary.md` (Markdown) and the terminal view (laid out by
 //! `comfy-table`, which measures display width, within [`TERMINAL_WIDTH`] columns).
 
+use std::path::Path;
+
 use comfy_table::presets::NOTHING;
 use comfy_table::{CellAlignment, ContentArrangement, Table, TableComponent};
 
@@ -181,27 +183,63 @@ impl Summary {
         out
     }
 
-    /// The same content for a terminal: aligned columns, shorter headers, nothing wider than
-    /// [`TERMINAL_WIDTH`].
-    pub fn terminal(&self) -> String {
+    /// What a terminal shows after a sweep or a report: a screenful, not every table. The
+    /// counts, the verdict (the settings validation chose, against the baselines, with test
+    /// figures and significance), the headline penalty effects, and where the files are.
+    /// Nothing wider than [`TERMINAL_WIDTH`]; the full tables are in `summary.md` and
+    /// `report.html`.
+    pub fn terminal(&self, dir: &Path) -> String {
         let max = TERMINAL_WIDTH;
-        let (header, sections) = self.document();
-        let render = |out: &mut String, blocks: &[Block]| {
-            for block in blocks {
-                out.push('\n');
-                match block {
-                    Block::Para(p) => out.push_str(&wrap(p, max)),
-                    Block::Table(t) => out.push_str(&t.terminal(max)),
-                }
-            }
-        };
+        let (header, _) = self.document();
         let mut out = title("Sweep summary", '=', max);
-        render(&mut out, &header);
-        for section in sections {
-            out.push('\n');
-            out.push_str(&title(&section.heading, '-', max));
-            render(&mut out, &section.blocks);
+        // The counts and any warning about missing figures; the settings lists are in the
+        // files.
+        for block in &header {
+            if let Block::Para(p) = block
+                && !p.starts_with("Fixed settings:")
+                && !p.starts_with("Axes:")
+            {
+                out.push('\n');
+                out.push_str(&wrap(p, max));
+            }
         }
+        let verdict = self.verdict();
+        if !verdict.is_empty() {
+            out.push('\n');
+            out.push_str(&title("Verdict", '-', max));
+            for v in &verdict {
+                out.push('\n');
+                out.push_str(&wrap(v, max));
+            }
+        }
+        if let Some(t) = self.best_compact_table() {
+            out.push('\n');
+            out.push_str(&title("Best settings (chosen on validation)", '-', max));
+            out.push('\n');
+            out.push_str(&t.terminal(max));
+        }
+        if let Some(t) = self.headline_table() {
+            out.push('\n');
+            out.push_str(&title("Penalty effect, each λ against λ = 0", '-', max));
+            out.push('\n');
+            out.push_str(&t.terminal(max));
+            out.push('\n');
+            out.push_str(&wrap(
+                "ratio: geometric mean of val_mse(λ)/val_mse(0) over pairs (below 1: λ helped); \
+                 wins: share of pairs where λ did better.",
+                max,
+            ));
+        }
+        out.push('\n');
+        out.push_str(&wrap(
+            &format!(
+                "Every table: {}. Figures: {}. Data: trials.parquet, epochs.parquet, \
+                 predictions.parquet, baselines.csv.",
+                dir.join("summary.md").display(),
+                dir.join("report.html").display()
+            ),
+            max,
+        ));
         out
     }
 }
