@@ -142,6 +142,23 @@ fn mistakes_in_the_grid_and_flags_are_refused_naming_the_culprit() {
             &["lamda", "did you mean \"lambda\"", "[train]"],
         ),
         case(
+            "best_metric_epoch_without_validation_names_both_keys",
+            grid()
+                .set("train", "metric_epoch", "\"best\"")
+                .set("data", "val_fraction", "0.0"),
+            &["metric_epoch", "val_fraction", "\"final\""],
+        ),
+        case(
+            "a_misspelt_metric_epoch_lists_the_choices",
+            grid().set("grid", "metric_epoch", "[\"final\", \"bset\"]"),
+            &["metric_epoch", "\"best\"", "bset"],
+        ),
+        case(
+            "a_season_of_zero_is_refused",
+            grid().set("data", "season", "0"),
+            &["season", "≥ 1", "found 0"],
+        ),
+        case(
             "unknown_key_in_the_grid_table_suggests_the_closest",
             grid().set("grid", "ephocs", "[1, 2]"),
             &["ephocs", "did you mean \"epochs\"", "[grid]"],

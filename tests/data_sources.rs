@@ -365,6 +365,7 @@ fn features_join_the_windowed_input() {
         val_fraction: 0.0,
         test_fraction: 0.0,
         scale: Scale::None,
+        season: None,
     };
     let d = Dataset::build(&s, 3, &spec).unwrap();
     assert_eq!(d.n_inputs, 9);
@@ -387,6 +388,7 @@ fn features_join_the_windowed_input() {
         val_fraction: 0.0,
         test_fraction: 0.0,
         scale: Scale::Zscore,
+        season: None,
     };
     let d = Dataset::build(&s, 3, &spec).unwrap();
     let row = d.train.inputs(0..1);

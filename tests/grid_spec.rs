@@ -156,7 +156,7 @@ fn a_grid_without_axes_is_one_trial_with_all_defaults() {
         })
     );
     let fixed = spec.fixed();
-    assert_eq!(fixed.len(), 10);
+    assert_eq!(fixed.len(), 11);
     assert_eq!(fixed[0], ("window", SettingValue::Int(16)));
     assert!(fixed.contains(&("loss", SettingValue::Str("trend".into()))));
     assert!(fixed.contains(&("lambda", SettingValue::Float(0.001))));
@@ -191,7 +191,8 @@ fn fixed_settings_in_train_data_and_scalar_grid_entries_apply_to_every_trial() {
         SplitSpec {
             val_fraction: 0.2,
             test_fraction: 0.1,
-            scale: Scale::None
+            scale: Scale::None,
+            season: None,
         }
     );
     assert!(spec.fixed().contains(&("epochs", SettingValue::Int(4))));

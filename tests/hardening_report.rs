@@ -9,7 +9,7 @@ use std::process::Output;
 
 use polars::prelude::*;
 use proptest::prelude::*;
-use trendsweep::config::{Activation, LossKind, TrainConfig};
+use trendsweep::config::{Activation, LossKind, MetricEpoch, TrainConfig};
 use trendsweep::store::records::{
     BaselineRow, EpochMetrics, TrialRecord, TrialResult, TrialStatus,
 };
@@ -222,6 +222,11 @@ fn trial_record() -> impl Strategy<Value = TrialRecord> {
                 loss,
                 activation,
                 shuffle,
+                metric_epoch: if seed % 2 == 0 {
+                    MetricEpoch::Final
+                } else {
+                    MetricEpoch::Best
+                },
             },
         );
     let result = (
@@ -247,6 +252,9 @@ fn trial_record() -> impl Strategy<Value = TrialRecord> {
                     wall_seconds,
                     steps,
                     steps_per_second,
+                    test_mse: None,
+                    test_trend_acc: None,
+                    eval_predictions: Vec::new(),
                 }
             },
         );
@@ -294,16 +302,19 @@ proptest! {
     #[test]
     fn every_baseline_row_round_trips_through_the_csv(
         rows in proptest::collection::vec(
-            (prop_oneof![Just("ols"), Just("persistence")], 1usize..100_000, any_f64(),
-             proptest::option::of(any_f64()), proptest::option::of(any_f64())),
+            (prop_oneof![Just("ols"), Just("persistence"), Just("majority_direction")],
+             1usize..100_000, proptest::option::of(any_f64()),
+             proptest::option::of(any_f64()), proptest::option::of(any_f64()),
+             proptest::option::of((any_f64(), any_f64()))),
             0..4,
         )
     ) {
         // One row per (window, baseline), as a sweep writes them.
         let mut rows: Vec<BaselineRow> = rows
             .into_iter()
-            .map(|(b, window, train_mse, val_mse, val_trend_acc)| BaselineRow {
+            .map(|(b, window, train_mse, val_mse, val_trend_acc, test)| BaselineRow {
                 baseline: b.to_string(), window, train_mse, val_mse, val_trend_acc,
+                test_mse: test.map(|t| t.0), test_trend_acc: test.map(|t| t.1),
             })
             .collect();
         rows.sort_by(|a, b| a.window.cmp(&b.window).then_with(|| a.baseline.cmp(&b.baseline)));
@@ -314,8 +325,10 @@ proptest! {
         prop_assert_eq!(read.len(), rows.len());
         for (r, w) in read.iter().zip(&rows) {
             prop_assert!(
-                r.baseline == w.baseline && r.window == w.window && same(r.train_mse, w.train_mse)
-                    && same_opt(r.val_mse, w.val_mse) && same_opt(r.val_trend_acc, w.val_trend_acc),
+                r.baseline == w.baseline && r.window == w.window && same_opt(r.train_mse, w.train_mse)
+                    && same_opt(r.val_mse, w.val_mse) && same_opt(r.val_trend_acc, w.val_trend_acc)
+                    && same_opt(r.test_mse, w.test_mse)
+                    && same_opt(r.test_trend_acc, w.test_trend_acc),
                 "wrote {:?}\nread {:?}", w, r
             );
         }
@@ -440,7 +453,8 @@ fn a_merged_directory_is_a_results_directory_like_any_other() {
     seeds.dedup();
     assert_eq!(seeds, [0, 1, 2, 3]);
     assert_eq!(read_parquet(&m.join("epochs.parquet")).height(), 8 * 3);
-    assert_eq!(read_csv(&m.join("baselines.csv")).height(), 2);
+    // persistence, drift, ols and majority_direction (no season is set).
+    assert_eq!(read_csv(&m.join("baselines.csv")).height(), 4);
     assert_eq!(trendsweep::store::read_journal(&m).unwrap().len(), 8);
     let summary = std::fs::read(m.join("summary.md")).unwrap();
     assert!(String::from_utf8_lossy(&summary).contains("8 trials"));
@@ -525,7 +539,7 @@ fn baselines_of_every_window_run_stay() {
         .iter()
         .map(|w| w.unwrap())
         .collect();
-    assert_eq!(windows, [8, 8, 12, 12]);
+    assert_eq!(windows, [8, 8, 8, 8, 12, 12, 12, 12]);
     // Window 8's rows are those of the first run, to the byte.
     let both = std::fs::read_to_string(out.join("baselines.csv")).unwrap();
     for line in first.lines().skip(1) {

@@ -68,6 +68,7 @@ fn record(li: usize, bi: usize, seed: u64) -> TrialRecord {
             loss: LossKind::Trend,
             activation: Activation::Linear,
             shuffle: true,
+            metric_epoch: Default::default(),
         },
         result: TrialResult {
             status: TrialStatus::Ok,
@@ -77,6 +78,9 @@ fn record(li: usize, bi: usize, seed: u64) -> TrialRecord {
             wall_seconds: 1.5,
             steps: 300,
             steps_per_second: 200.0,
+            test_mse: None,
+            test_trend_acc: None,
+            eval_predictions: Vec::new(),
         },
     }
 }
@@ -107,6 +111,9 @@ fn degraded_grid() -> Vec<TrialRecord> {
                 wall_seconds: 0.1,
                 steps: 0,
                 steps_per_second: 0.0,
+                test_mse: None,
+                test_trend_acc: None,
+                eval_predictions: Vec::new(),
             };
         } else if r.trial_id == trial_id(2, 1, 2) {
             r.result.status = TrialStatus::Diverged;
@@ -122,9 +129,11 @@ fn baselines() -> Vec<BaselineRow> {
     let row = |baseline: &str, window, val_mse: f64, val_trend_acc: f64| BaselineRow {
         baseline: baseline.into(),
         window,
-        train_mse: val_mse * 0.9,
+        train_mse: Some(val_mse * 0.9),
         val_mse: Some(val_mse),
         val_trend_acc: Some(val_trend_acc),
+        test_mse: None,
+        test_trend_acc: None,
     };
     // Deliberately unsorted, and with another window that must not be picked.
     vec![
@@ -379,7 +388,8 @@ fn axes_and_fixed_settings_are_inferred() {
             "epochs=3",
             "loss=trend",
             "activation=linear",
-            "shuffle=true"
+            "shuffle=true",
+            "metric_epoch=final"
         ]
     );
     let tables: Vec<&str> = s.axis_tables.iter().map(|t| t.axis.as_str()).collect();
@@ -537,18 +547,21 @@ fn best_settings_are_the_expected_groups_with_their_baselines() {
     assert_eq!(by_mse.n_seeds, 3);
     close_opt(by_mse.val_mse_mean, mean(&VAL_MSE[1][0]));
     close_opt(by_mse.val_trend_acc_mean, mean(&VAL_ACC[1][0]));
-    let p = by_mse.persistence.unwrap();
-    let o = by_mse.ols.unwrap();
+    let p = by_mse.baseline("persistence").unwrap();
+    let o = by_mse.baseline("ols").unwrap();
     assert_eq!(
         (p.val_mse, p.val_trend_acc, o.val_mse, o.val_trend_acc),
-        (1.5, 0.5, 1.2, 0.55)
+        (Some(1.5), Some(0.5), Some(1.2), Some(0.55))
     );
+    // Baselines listed in table order, whatever the file's order.
+    let names: Vec<&str> = by_mse.baselines.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, ["persistence", "ols"]);
 
     let by_acc = s.best_by(BestBy::HighestValTrendAcc).unwrap();
     assert_eq!(by_acc.setting("lambda"), Some(&SettingValue::Float(0.1)));
     assert_eq!(by_acc.setting("batch_size"), Some(&SettingValue::Int(1)));
     close_opt(by_acc.val_trend_acc_mean, 0.67);
-    assert_eq!(by_acc.persistence, by_mse.persistence);
+    assert_eq!(by_acc.baselines, by_mse.baselines);
 }
 
 #[test]
@@ -617,6 +630,7 @@ fn summary_files_are_written_and_stale_ones_removed() {
             "lambda",
             "trials",
             "diverged",
+            "unstable",
             "val_mse_mean",
             "val_mse_std",
             "val_trend_acc_mean",
@@ -647,7 +661,7 @@ fn summary_files_are_written_and_stale_ones_removed() {
 #[test]
 fn terminal_text_fits_in_100_columns() {
     let (_dir, s) = summary_of(&degraded_grid());
-    let text = s.terminal();
+    let text = s.terminal(std::path::Path::new("results/x"));
     for line in text.lines() {
         assert!(
             line.chars().count() <= 100,
@@ -655,7 +669,15 @@ fn terminal_text_fits_in_100_columns() {
             line.chars().count()
         );
     }
-    assert!(text.contains("d_mse"), "{text}");
+    assert!(text.contains("ratio"), "{text}");
+    // A screenful: the verdict and the headline, not every table.
+    assert!(
+        text.lines().count() <= 60,
+        "{} lines:\n{text}",
+        text.lines().count()
+    );
+    assert!(!text.contains("By batch_size"), "{text}");
+    assert!(text.contains("results/x/summary.md"), "{text}");
 
     // Many axes make the penalty table too wide for aligned columns.
     let mut wide = grid();
@@ -668,7 +690,7 @@ fn terminal_text_fits_in_100_columns() {
     }
     let (_dir, s) = summary_of(&wide);
     assert!(s.axes.len() >= 7, "{:?}", s.axes);
-    let text = s.terminal();
+    let text = s.terminal(std::path::Path::new("results/x"));
     for line in text.lines() {
         assert!(
             line.chars().count() <= 100,
@@ -771,4 +793,143 @@ fn t_quantiles_match_published_values() {
     }
     close(report::t_975(1), T_975_DF1);
     close(report::t_975(2), T_975_DF2);
+}
+
+/// The headline effect of each λ: (mean log ratio, half-width of its interval).
+fn headline(s: &Summary) -> Vec<(f64, f64, f64)> {
+    let t = s.penalty_table().expect("a penalty table");
+    t.headline
+        .iter()
+        .map(|r| {
+            (
+                r.lambda,
+                r.log_mse_ratio.mean,
+                r.log_mse_ratio.half_width.expect("an interval"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn one_planted_unstable_trial_moves_no_headline_effect_beyond_its_interval() {
+    let (_clean_dir, clean) = summary_of(&grid());
+    let before = headline(&clean);
+    assert_eq!(before.len(), LAMBDAS.len() - 1);
+    assert_eq!(clean.counts.unstable, 0);
+
+    // One λ = 0 trial whose last epoch jumps to 100 times its partners' MSE while its best
+    // epoch stays where it was.
+    let mut planted = grid();
+    let id = trial_id(0, 0, 1);
+    let r = planted.iter_mut().find(|r| r.trial_id == id).unwrap();
+    let last = r.result.curve.last_mut().unwrap();
+    last.val_mse = Some(100.0 * VAL_MSE[1][0][1]);
+    r.result.best_epoch = Some(2);
+    let (_dir, s) = summary_of(&planted);
+    let after = headline(&s);
+    assert_eq!(s.counts.unstable, 1, "the planted trial is flagged");
+    for ((lambda, b, _), (_, a, half)) in before.iter().zip(&after) {
+        assert!(
+            (a - b).abs() < *half,
+            "λ = {lambda}: the headline moved from {b} to {a}, beyond its half-width {half}"
+        );
+    }
+    // Every table it touches counts it.
+    let t = s.penalty_table().unwrap();
+    assert!(
+        t.headline.iter().all(|r| r.unstable == 1),
+        "{:?}",
+        t.headline
+    );
+    assert_eq!(
+        t.rows.iter().map(|r| r.unstable).sum::<usize>(),
+        LAMBDAS.len() - 1
+    );
+    let lambda_table = s.axis_table("lambda").unwrap();
+    assert_eq!(lambda_table.rows[0].unstable, 1);
+    assert_eq!(lambda_table.rows[1].unstable, 0);
+    // The mean difference, by contrast, carries the whole jump.
+    let moved =
+        t.headline[0].d_val_mse.mean - clean.penalty_table().unwrap().headline[0].d_val_mse.mean;
+    assert!(moved < -5.0, "mean difference moved by {moved}");
+}
+
+#[test]
+fn ratio_median_and_win_share_match_hand_computation() {
+    let (_dir, s) = summary_of(&grid());
+    let t = s.penalty_table().unwrap();
+    // λ = 0.01 at batch 1: pairs (0.90/1.00, 1.05/1.10, 0.85/0.90).
+    let row = t
+        .rows
+        .iter()
+        .find(|r| r.lambda == 0.01 && r.others[0] == SettingValue::Int(1))
+        .unwrap();
+    let logs = [0.9f64 / 1.0, 1.05 / 1.10, 0.85 / 0.90].map(f64::ln);
+    close(row.log_mse_ratio.mean, mean(&logs));
+    close(row.log_mse_ratio.sd.unwrap(), sd(&logs));
+    close(row.mse_ratio().0, mean(&logs).exp());
+    close_opt(row.median_d_val_mse, -0.05);
+    close_opt(row.mse_wins, 1.0);
+    // Accuracy ties count half.
+    let d_acc: Vec<f64> = (0..3)
+        .map(|k| VAL_ACC[1][0][k] - VAL_ACC[0][0][k])
+        .collect();
+    let wins = d_acc
+        .iter()
+        .map(|d| {
+            if *d > 0.0 {
+                1.0
+            } else if *d == 0.0 {
+                0.5
+            } else {
+                0.0
+            }
+        })
+        .sum::<f64>()
+        / 3.0;
+    close_opt(row.acc_wins, wins);
+}
+
+#[test]
+fn test_figures_never_choose_the_best_setting() {
+    // Give every trial test figures; the group that is worst on validation is best on test.
+    let mut records = grid();
+    for r in &mut records {
+        let worst = r.config.lambda == 0.1 && r.config.batch_size == 8;
+        let val = r.result.last().unwrap().val_mse.unwrap();
+        r.result.test_mse = Some(if worst { 0.001 } else { val * 3.0 });
+        r.result.test_trend_acc = Some(if worst { 0.99 } else { 0.3 });
+    }
+    let (dir, s) = summary_of(&records);
+    assert!(s.tested);
+    for b in &s.best {
+        assert!(
+            !(b.setting("lambda") == Some(&SettingValue::Float(0.1))
+                && b.setting("batch_size") == Some(&SettingValue::Int(8))),
+            "{:?} chose the setting that is only best on test",
+            b.by
+        );
+        let t = b.test_mse_mean.unwrap();
+        assert!(
+            t > 0.1,
+            "the test figure shown is the chosen setting's own: {t}"
+        );
+    }
+    s.write(dir.path()).unwrap();
+    let best = read_csv(&dir.path().join("best.csv"));
+    let columns = names(&best);
+    assert!(
+        columns.contains(&"test_mse_mean".to_string()),
+        "{columns:?}"
+    );
+
+    // Without test figures the columns are absent, and the summary says why.
+    let (dir, s) = summary_of(&grid());
+    assert!(!s.tested);
+    s.write(dir.path()).unwrap();
+    let columns = names(&read_csv(&dir.path().join("best.csv")));
+    assert!(!columns.iter().any(|c| c.contains("test")), "{columns:?}");
+    let trials = read_parquet(&dir.path().join("trials.parquet"));
+    assert!(!names(&trials).iter().any(|c| c.starts_with("test_")));
+    assert!(s.markdown().contains("test_fraction = 0"));
 }

@@ -24,6 +24,9 @@ fn record(trial: &Trial) -> TrialRecord {
             wall_seconds: 1.0,
             steps: 10,
             steps_per_second: 10.0,
+            test_mse: None,
+            test_trend_acc: None,
+            eval_predictions: Vec::new(),
         },
     }
 }

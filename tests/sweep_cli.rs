@@ -4,6 +4,8 @@
 
 mod common;
 
+use polars::prelude::{IntoLazy, col, lit};
+
 use common::{
     EPOCH_COLUMNS, OUTCOME_COLUMNS, TRIAL_COLUMNS, bin, names, read_csv, read_parquet, root,
     run_in, run_ok as trendsweep, strings,
@@ -50,8 +52,11 @@ fn sweep_writes_every_output_and_report_rebuilds_the_summary() {
     assert_eq!(names(&epochs), EPOCH_COLUMNS);
 
     let baselines = read_csv(&dir.join("baselines.csv"));
-    assert_eq!(baselines.height(), 2);
-    assert_eq!(strings(&baselines, "baseline"), ["ols", "persistence"]);
+    assert_eq!(baselines.height(), 4);
+    assert_eq!(
+        strings(&baselines, "baseline"),
+        ["drift", "majority_direction", "ols", "persistence"]
+    );
 
     // One paired row per λ > 0 (one value) and batch size (two values).
     let penalty = read_csv(&dir.join("penalty_effect.csv"));
@@ -186,7 +191,11 @@ fn progress_in_a_log_is_plain_lines_and_quiet_prints_only_the_tables() {
         quiet_err.is_empty(),
         "--quiet must print nothing but the tables: {quiet_err}"
     );
-    assert_eq!(quiet_out, stdout, "the tables are the same either way");
+    assert_eq!(
+        quiet_out.replace("/quiet/", "/loud/"),
+        stdout,
+        "the summary is the same either way"
+    );
 }
 
 #[test]
@@ -317,4 +326,79 @@ fn a_sweep_frees_its_data_and_leaves_the_tables_to_the_report() {
     assert_eq!(built.dir, out);
     assert_eq!(built.summary.counts.total, outcome.total);
     assert!(out.join("trials.parquet").is_file() && out.join("report.html").is_file());
+}
+
+/// A sweep with test samples and a season: every trial is tested once, the direction
+/// baselines appear, and the best settings are tested against the best baseline.
+#[test]
+fn held_out_test_baselines_and_significance_reach_every_table() {
+    let scene = common::Scene::new();
+    let grid = common::Grid::tiny()
+        .set("data", "length", "400")
+        .set("data", "test_fraction", "0.2")
+        .set("data", "season", "20")
+        .set("train", "epochs", "4")
+        .set("grid", "metric_epoch", "[\"final\", \"best\"]")
+        .set("grid", "lambda", "[0.0, 0.5]")
+        .set("grid", "seed", "[0, 1, 2]");
+    let out = scene.sweep(&grid);
+    scene.assert_trained(&out);
+    let dir = scene.out();
+    let trials = read_parquet(&dir.join("trials.parquet"));
+    assert_eq!(trials.height(), 12);
+    for c in ["test_mse", "test_trend_acc", "unstable", "final_val_mse"] {
+        assert!(names(&trials).contains(&c.to_string()), "{c} missing");
+    }
+    assert_eq!(trials.column("test_mse").unwrap().null_count(), 0);
+    // With metric_epoch = "best" the trial's figures are its best epoch's.
+    let df = trials
+        .clone()
+        .lazy()
+        .filter(col("metric_epoch").eq(lit("best")))
+        .select([col("val_mse"), col("best_val_mse")])
+        .collect()
+        .unwrap();
+    let (v, b) = (
+        df.column("val_mse").unwrap().f64().unwrap(),
+        df.column("best_val_mse").unwrap().f64().unwrap(),
+    );
+    assert_eq!(df.height(), 6);
+    for (v, b) in v.iter().zip(b.iter()) {
+        assert_eq!(v, b);
+    }
+
+    let baselines = read_csv(&dir.join("baselines.csv"));
+    let got = strings(&baselines, "baseline");
+    for b in [
+        "persistence",
+        "drift",
+        "seasonal_naive",
+        "ols",
+        "majority_direction",
+    ] {
+        assert!(got.contains(&b.to_string()), "{b} missing from {got:?}");
+    }
+    assert!(names(&baselines).contains(&"test_mse".to_string()));
+
+    // Every trial's forecasts of every test sample.
+    let eval = read_parquet(&dir.join("evaluation.parquet"));
+    let predictions = read_parquet(&dir.join("predictions.parquet"));
+    assert!(eval.height() > 0);
+    assert_eq!(predictions.height(), 12 * eval.height());
+    assert_eq!(strings(&eval, "split")[0], "test");
+
+    let best = read_csv(&dir.join("best.csv"));
+    let p = best.column("p_value").unwrap().f64().unwrap();
+    assert_eq!(p.len(), 2);
+    for p in p.iter() {
+        let p = p.expect("a p-value");
+        assert!((0.0..=1.0).contains(&p), "{p}");
+    }
+    let md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+    assert!(md.contains("Diebold–Mariano"), "{md}");
+    assert!(md.contains("McNemar"), "{md}");
+    // The terminal gets the verdict, not every table.
+    let text = common::stdout(&out);
+    assert!(text.contains("Verdict"), "{text}");
+    assert!(text.lines().count() < 60, "{text}");
 }

@@ -205,6 +205,7 @@ fn ar2_dataset(window: usize) -> Dataset {
             val_fraction: 0.15,
             test_fraction: 0.0,
             scale: Scale::Zscore,
+            season: None,
         },
     )
     .unwrap()
@@ -229,6 +230,7 @@ fn linear_model_reaches_the_least_squares_floor() {
         loss: LossKind::Mse,
         activation: Activation::Linear,
         shuffle: true,
+        metric_epoch: Default::default(),
     };
     let result = train(&data, &cfg);
     assert_eq!(result.status, TrialStatus::Ok);

@@ -25,6 +25,7 @@ pub fn dataset(window: usize, length: usize) -> Dataset {
         val_fraction: 0.15,
         test_fraction: 0.0,
         scale: Scale::Zscore,
+        season: None,
     };
     Dataset::build(&series, window, &split).expect("the bench series is long enough")
 }

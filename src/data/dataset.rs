@@ -98,9 +98,7 @@ impl Split {
     /// The series value `lag` steps before sample `i`'s target, in series units; `None`
     /// before the series starts.
     pub fn y_lag_raw(&self, i: usize, lag: usize) -> Option<f64> {
-        (self.first + i)
-            .checked_sub(lag)
-            .map(|t| self.cols.raw[t])
+        (self.first + i).checked_sub(lag).map(|t| self.cols.raw[t])
     }
 }
 
@@ -391,6 +389,7 @@ mod tests {
             val_fraction: 0.2,
             test_fraction: 0.0,
             scale: Scale::None,
+            season: None,
         };
         let d = Dataset::build(&s, 4, &spec).unwrap();
         assert_eq!(d.train.len() + d.val.len(), 26);
@@ -414,6 +413,7 @@ mod tests {
             val_fraction: 0.25,
             test_fraction: 0.0,
             scale: Scale::Zscore,
+            season: None,
         };
         let d = Dataset::build(&s, 2, &spec).unwrap();
         // 23 samples: 17 train → rows 0..19, alternating 0/1 over 19 rows.
@@ -432,6 +432,7 @@ mod tests {
             val_fraction: 0.0,
             test_fraction: 0.0,
             scale: Scale::None,
+            season: None,
         };
         let d = Dataset::build(&s, 3, &spec).unwrap();
         assert_eq!(d.n_inputs, 6);
@@ -455,6 +456,7 @@ mod tests {
                     val_fraction: vf,
                     test_fraction: tf,
                     scale: Scale::None,
+                    season: None,
                 };
                 for n in 0..60 {
                     let s = series((0..n).map(|v| v as f64).collect());

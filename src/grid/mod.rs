@@ -292,7 +292,8 @@ mod tests {
             epochs: 30,
             ..TrainConfig::default()
         };
-        assert_eq!(trial_id(16, &grid_first), "aa1cc4e67f5e");
+        // Changed once, when metric_epoch joined the settings.
+        assert_eq!(trial_id(16, &grid_first), "43ec8bfaf7bc");
         let changed = TrainConfig {
             n_dense: 7,
             lambda: 1e-5,
@@ -303,6 +304,7 @@ mod tests {
             loss: crate::config::LossKind::Mse,
             activation: crate::config::Activation::Tanh,
             shuffle: false,
+            metric_epoch: crate::config::MetricEpoch::Best,
         };
         assert_eq!(
             canonical_text(5, &changed),

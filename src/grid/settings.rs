@@ -515,6 +515,7 @@ mod tests {
             loss: LossKind::Mse,
             activation: Activation::Tanh,
             shuffle: false,
+            metric_epoch: MetricEpoch::Best,
         };
         let mut window = 5;
         let (mut w2, mut c2) = (DEFAULT_WINDOW, TrainConfig::default());
@@ -642,7 +643,7 @@ mod tests {
                 cases.push((format!("{data}[grid]\n{} = [\"zzz\"]\n", s.name), names));
             }
         }
-        assert_eq!(cases.len(), 5);
+        assert_eq!(cases.len(), 6);
         for (text, names) in cases {
             let err = crate::grid::GridSpec::parse(&text, std::path::Path::new("g.toml"))
                 .unwrap_err()

@@ -251,3 +251,91 @@ pub fn ols_train_floor(data: &Dataset) -> f64 {
     let (mse, _) = Forecasters::new(data).figures("ols", &data.train);
     mse.expect("a dataset has training samples")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Scale, SplitSpec};
+    use crate::data::Series;
+
+    /// Twelve values; window 2 makes ten samples: five to train (targets at positions 2–6),
+    /// two to validate (7, 8) and three to test (9, 10, 11).
+    fn data(season: Option<usize>) -> Dataset {
+        let values = vec![
+            10.0, 12.0, 11.0, 13.0, 15.0, 14.0, 16.0, 18.0, 17.0, 19.0, 21.0, 20.0,
+        ];
+        let series = Series {
+            origin: "hand".into(),
+            name: "y".into(),
+            values: values.into(),
+            features: vec![],
+        };
+        let split = SplitSpec {
+            val_fraction: 0.25,
+            test_fraction: 0.25,
+            scale: Scale::None,
+            season,
+        };
+        Dataset::build(&series, 2, &split).unwrap()
+    }
+
+    fn row<'a>(rows: &'a [BaselineRow], name: &str) -> &'a BaselineRow {
+        rows.iter().find(|r| r.baseline == name).unwrap()
+    }
+
+    #[track_caller]
+    fn close(got: Option<f64>, want: f64) {
+        let got = got.unwrap();
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+    }
+
+    #[test]
+    fn baselines_on_a_series_worked_by_hand() {
+        let d = data(Some(3));
+        assert_eq!((d.train.len(), d.val.len(), d.test.len()), (5, 2, 3));
+        let rows = baselines(&d);
+        let names: Vec<&str> = rows.iter().map(|r| r.baseline.as_str()).collect();
+        assert_eq!(names, BASELINE_NAMES);
+        // Test targets 19, 21, 20 after 17, 19, 21 (and 18, 17, 19 before those).
+        // Persistence: errors 2, 2, −1; it never predicts a move, so it never matches one.
+        close(row(&rows, "persistence").test_mse, 3.0);
+        close(row(&rows, "persistence").test_trend_acc, 0.0);
+        // Drift forecasts 16, 21, 23: errors 3, 0, −3; only the middle move is right.
+        close(row(&rows, "drift").test_mse, 6.0);
+        close(row(&rows, "drift").test_trend_acc, 1.0 / 3.0);
+        // Seasonal naive (season 3) forecasts 16, 18, 17: errors 3, 3, 3; only the fall is
+        // called.
+        close(row(&rows, "seasonal_naive").test_mse, 9.0);
+        close(row(&rows, "seasonal_naive").test_trend_acc, 1.0 / 3.0);
+        // Training moves: down, up, up, down, up: the majority is up, which the test moves
+        // (up, up, down) follow twice and validation's (up, down) once.
+        let majority = row(&rows, "majority_direction");
+        assert_eq!(majority.test_mse, None);
+        assert_eq!(majority.train_mse, None);
+        close(majority.test_trend_acc, 2.0 / 3.0);
+        close(majority.val_trend_acc, 0.5);
+        // Seasonal naive cannot forecast the first training target (no value 3 steps back).
+        // Training targets 13, 15, 14, 16 against 10, 12, 11, 13 (positions 0–3): 3 off each.
+        close(row(&rows, "seasonal_naive").train_mse, 9.0);
+    }
+
+    #[test]
+    fn seasonal_naive_needs_a_season() {
+        let rows = baselines(&data(None));
+        assert!(rows.iter().all(|r| r.baseline != "seasonal_naive"));
+        assert_eq!(rows.len(), BASELINE_NAMES.len() - 1);
+        let e = evaluation_samples(&data(None));
+        assert!(e.forecasts.iter().all(|(n, _)| *n != "seasonal_naive"));
+    }
+
+    #[test]
+    fn evaluation_samples_are_the_test_split_with_each_forecast() {
+        let e = evaluation_samples(&data(Some(3)));
+        assert_eq!(e.split, "test");
+        assert_eq!(e.y_true, [19.0, 21.0, 20.0]);
+        assert_eq!(e.y_last, [17.0, 19.0, 21.0]);
+        let drift = &e.forecasts.iter().find(|(n, _)| *n == "drift").unwrap().1;
+        assert_eq!(drift, &[Some(16.0), Some(21.0), Some(23.0)]);
+        assert_eq!(e.majority_sign, 1);
+    }
+}

@@ -4,8 +4,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::{
-    DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, LazyFrame, NULL, ParquetReader, SerReader,
-    SortMultipleOptions, UnionArgs, UniqueKeepStrategy, col, cols, concat, lit,
+    DataFrame, DataType, Expr, IntoLazy, JoinArgs, JoinType, LazyFrame, NULL, ParquetReader,
+    SerReader, SortMultipleOptions, UnionArgs, UniqueKeepStrategy, col, cols, concat, lit,
 };
 
 use super::tables::{
@@ -114,9 +114,9 @@ fn read_optional(path: &Path) -> Result<Option<DataFrame>> {
         return Ok(None);
     }
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    Ok(Some(ParquetReader::new(file).finish().with_context(|| {
-        format!("cannot read {}", path.display())
-    })?))
+    Ok(Some(ParquetReader::new(file).finish().with_context(
+        || format!("cannot read {}", path.display()),
+    )?))
 }
 
 fn epoch_columns() -> Vec<Expr> {
@@ -229,9 +229,13 @@ pub(crate) fn load(dirs: &[PathBuf]) -> Result<Loaded> {
     };
     let predictions = if predictions.len() == dirs.len() {
         Some(
-            merge(predictions, &["trial_id", "sample"], &["trial_id", "sample"])?
-                .collect()
-                .context("cannot merge the predictions tables")?,
+            merge(
+                predictions,
+                &["trial_id", "sample"],
+                &["trial_id", "sample"],
+            )?
+            .collect()
+            .context("cannot merge the predictions tables")?,
         )
     } else {
         None

@@ -20,7 +20,9 @@ use crate::error::{Context, Result};
 pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
     // Test columns only when there were test samples: an empty column would read as a
     // measurement of nothing.
-    let tested = rows.iter().any(|r| r.test_mse.is_some() || r.test_trend_acc.is_some());
+    let tested = rows
+        .iter()
+        .any(|r| r.test_mse.is_some() || r.test_trend_acc.is_some());
     let mut sorted: Vec<&BaselineRow> = rows.iter().collect();
     sorted.sort_by(|a, b| {
         a.window
@@ -227,9 +229,9 @@ pub fn write_evaluation(dir: &Path, windows: &[EvaluationSamples]) -> Result<()>
         .flatten()
         .and_then(|f| ParquetReader::new(f).finish().ok());
     if let Some(old) = old {
-        let theirs = windows
-            .iter()
-            .fold(lit(true), |keep, w| keep.and(col("window").neq(lit(w.window as i64))));
+        let theirs = windows.iter().fold(lit(true), |keep, w| {
+            keep.and(col("window").neq(lit(w.window as i64)))
+        });
         let others = old
             .lazy()
             .filter(theirs)

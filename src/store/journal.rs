@@ -431,6 +431,9 @@ mod tests {
                 wall_seconds: 0.0,
                 steps: 0,
                 steps_per_second: 0.0,
+                test_mse: None,
+                test_trend_acc: None,
+                eval_predictions: Vec::new(),
             },
         };
         serde_json::to_string(&record).unwrap()

@@ -104,7 +104,10 @@ impl TrialResult {
     /// Whether the last epoch's validation MSE is more than [`UNSTABLE_RATIO`] times the
     /// trial's best: training found a good model and then left it.
     pub fn unstable(&self) -> bool {
-        match (self.last().and_then(|m| m.val_mse), self.best().and_then(|m| m.val_mse)) {
+        match (
+            self.last().and_then(|m| m.val_mse),
+            self.best().and_then(|m| m.val_mse),
+        ) {
             (Some(last), Some(best)) => last > UNSTABLE_RATIO * best,
             _ => false,
         }

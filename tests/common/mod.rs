@@ -333,7 +333,7 @@ impl Scene {
 // What a sweep writes.
 
 /// The columns of trials.parquet and trials.csv, in order.
-pub const TRIAL_COLUMNS: [&str; 23] = [
+pub const TRIAL_COLUMNS: [&str; 26] = [
     "trial_id",
     "window",
     "n_dense",
@@ -345,6 +345,7 @@ pub const TRIAL_COLUMNS: [&str; 23] = [
     "loss",
     "activation",
     "shuffle",
+    "metric_epoch",
     "status",
     "message",
     "epochs_run",
@@ -352,6 +353,8 @@ pub const TRIAL_COLUMNS: [&str; 23] = [
     "train_mse",
     "val_mse",
     "val_trend_acc",
+    "final_val_mse",
+    "unstable",
     "best_epoch",
     "best_val_mse",
     "best_val_trend_acc",
@@ -360,10 +363,11 @@ pub const TRIAL_COLUMNS: [&str; 23] = [
 ];
 
 /// The files `trendsweep report DIR` rebuilds from a directory's journal.
-pub const REBUILT_FILES: [&str; 5] = [
+pub const REBUILT_FILES: [&str; 6] = [
     "trials.parquet",
     "trials.csv",
     "epochs.parquet",
+    "predictions.parquet",
     "summary.md",
     "report.html",
 ];
@@ -380,7 +384,7 @@ pub const EPOCH_COLUMNS: [&str; 6] = [
 
 /// A trial's figures, which must not depend on how the sweep ran (threads, interruptions,
 /// shards): trials.parquet's columns but the settings and the timings.
-pub const OUTCOME_COLUMNS: [&str; 8] = [
+pub const OUTCOME_COLUMNS: [&str; 10] = [
     "trial_id",
     "status",
     "epochs_run",
@@ -388,6 +392,8 @@ pub const OUTCOME_COLUMNS: [&str; 8] = [
     "train_mse",
     "val_mse",
     "val_trend_acc",
+    "final_val_mse",
+    "unstable",
     "best_epoch",
 ];
 

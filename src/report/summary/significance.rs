@@ -7,7 +7,7 @@
 
 use polars::prelude::{DataFrame, Expr, IntoLazy, col, lit};
 
-use super::{BestBy, BestRow, Significance, SettingValue, ok_expr};
+use super::{BestBy, BestRow, SettingValue, Significance, ok_expr};
 use crate::error::Result;
 use crate::model::loss::sign;
 use crate::report::stats::{diebold_mariano, mcnemar_exact};
@@ -54,10 +54,9 @@ pub(super) fn against_best_baseline(
         return Ok(None);
     };
 
-    let group = row
-        .settings
-        .iter()
-        .fold(ok_expr(), |e, (name, v)| e.and(col(name.as_str()).eq(literal(v))));
+    let group = row.settings.iter().fold(ok_expr(), |e, (name, v)| {
+        e.and(col(name.as_str()).eq(literal(v)))
+    });
     let ids = trials
         .clone()
         .lazy()

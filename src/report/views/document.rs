@@ -2,7 +2,9 @@
 //! every view renders: `summary.md`, the terminal and the HTML page say the same things.
 
 use crate::report::render::{fmt_acc, fmt_mse, fmt_setting_float, signed};
-use crate::report::summary::{BaselineFigures, BestBy, BestRow, PenaltyEffect, PenaltyRow, Summary};
+use crate::report::summary::{
+    BaselineFigures, BestBy, BestRow, PenaltyEffect, PenaltyRow, Summary,
+};
 use crate::report::tables::{SettingKind, setting_kind};
 
 fn opt(value: Option<f64>, f: fn(f64) -> String) -> String {
@@ -175,13 +177,12 @@ impl Summary {
                 ));
                 continue;
             };
-            let p = sig
-                .p_value
-                .map(fmt_p)
-                .unwrap_or_else(|| "undefined".into());
+            let p = sig.p_value.map(fmt_p).unwrap_or_else(|| "undefined".into());
             let (test, is_sig) = match by {
                 BestBy::LowestValMse => ("Diebold–Mariano", sig.p_value.is_some_and(|p| p < 0.05)),
-                BestBy::HighestValTrendAcc => ("exact McNemar", sig.p_value.is_some_and(|p| p < 0.05)),
+                BestBy::HighestValTrendAcc => {
+                    ("exact McNemar", sig.p_value.is_some_and(|p| p < 0.05))
+                }
             };
             let better = match by {
                 BestBy::LowestValMse => sig.setting < sig.baseline_value,
@@ -351,7 +352,10 @@ impl Summary {
             blocks.push(Block::Para(
                 "By λ and every other axis, seeds pooled:".into(),
             ));
-            blocks.push(Block::Table(penalty_text_table(&table.other_axes, &table.rows)));
+            blocks.push(Block::Table(penalty_text_table(
+                &table.other_axes,
+                &table.rows,
+            )));
         }
         blocks.push(Block::Para(if table.unpaired == 0 {
             "Every ok trial with λ > 0 had its λ = 0 partner.".to_string()
@@ -410,7 +414,10 @@ impl Summary {
         type Getter = Box<dyn Fn(&BestRow) -> String>;
         let mut figures: Vec<(String, Getter)> = vec![
             ("seeds".into(), Box::new(|b| b.n_seeds.to_string())),
-            ("unstable seeds".into(), Box::new(|b| b.unstable.to_string())),
+            (
+                "unstable seeds".into(),
+                Box::new(|b| b.unstable.to_string()),
+            ),
             ("val_mse".into(), Box::new(|b| opt(b.val_mse_mean, fmt_mse))),
             (
                 "val_trend_acc".into(),
@@ -418,7 +425,10 @@ impl Summary {
             ),
         ];
         if self.tested {
-            figures.push(("test_mse".into(), Box::new(|b| opt(b.test_mse_mean, fmt_mse))));
+            figures.push((
+                "test_mse".into(),
+                Box::new(|b| opt(b.test_mse_mean, fmt_mse)),
+            ));
             figures.push((
                 "test_trend_acc".into(),
                 Box::new(|b| opt(b.test_trend_acc_mean, fmt_acc)),
@@ -492,7 +502,12 @@ impl Summary {
         for (h, b) in &heads {
             rows.push(line(
                 format!("{h} ({} seeds)", b.n_seeds),
-                [b.val_mse_mean, b.val_trend_acc_mean, b.test_mse_mean, b.test_trend_acc_mean],
+                [
+                    b.val_mse_mean,
+                    b.val_trend_acc_mean,
+                    b.test_mse_mean,
+                    b.test_trend_acc_mean,
+                ],
             ));
         }
         for f in &first.baselines {
@@ -572,7 +587,11 @@ fn penalty_text_table(other_axes: &[String], rows: &[PenaltyRow]) -> TextTable {
                 String::new()
             });
             cells.push(interval_cell(lo, hi, r.n, ratio));
-            cells.push(r.median_d_val_mse.map(|m| signed(fmt_mse(m))).unwrap_or_default());
+            cells.push(
+                r.median_d_val_mse
+                    .map(|m| signed(fmt_mse(m)))
+                    .unwrap_or_default(),
+            );
             cells.push(r.mse_wins.map(share).unwrap_or_default());
             let iv = &r.d_val_trend_acc;
             cells.push(signed(fmt_acc(iv.mean)));

@@ -82,8 +82,7 @@ fn remove_stale(out: &Path, keep: &[String]) -> Result<()> {
     for entry in std::fs::read_dir(out).with_context(|| format!("cannot list {}", out.display()))? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let ours =
-            (name.starts_with("axis_") && name.ends_with(".csv"))
+        let ours = (name.starts_with("axis_") && name.ends_with(".csv"))
             || name == "penalty_effect.csv"
             || name == "penalty_headline.csv";
         if ours && !keep.contains(&name) {
