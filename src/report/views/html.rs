@@ -75,11 +75,17 @@ figure { margin: 12px 0 8px; }
 figure svg { display: block; width: 100%; height: auto; border: 1px solid #e2e2e2; }
 figcaption { font-size: 0.9em; color: #444; margin-top: 6px; }
 .note { background: #f5f5f5; border-left: 4px solid #888; padding: 8px 12px; }
-.wrap { overflow-x: auto; }
-table { border-collapse: collapse; font-size: 0.86em; margin: 6px 0 16px; font-variant-numeric: tabular-nums; }
-th, td { padding: 3px 9px; border-bottom: 1px solid #e0e0e0; text-align: left; white-space: nowrap; }
+.wrap { overflow-x: auto; margin: 6px 0 16px; scrollbar-width: auto; scrollbar-color: #9a9a9a #ececec; }
+.wrap::-webkit-scrollbar { height: 12px; }
+.wrap::-webkit-scrollbar-track { background: #ececec; }
+.wrap::-webkit-scrollbar-thumb { background: #9a9a9a; border-radius: 6px; }
+table { border-collapse: collapse; font-size: 0.86em; margin: 0 0 4px; font-variant-numeric: tabular-nums; }
+th, td { padding: 3px 8px; border-bottom: 1px solid #e0e0e0; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; font-weight: 600; }
+td.num { white-space: nowrap; }
 .num { text-align: right; }
+.wrap th:first-child, .wrap td:first-child { position: sticky; left: 0; z-index: 1; box-shadow: inset -1px 0 #d0d0d0; }
+.wrap td:first-child { background: #fff; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
