@@ -327,11 +327,13 @@ impl Axis {
         }
     }
 
-    /// -1 below the axis, 1 above it, 0 on it.
+    /// -1 below the axis, 1 above it, 0 on it. A value at an end stays on the axis even
+    /// when a trip through the logarithm has moved the end by an ulp.
     fn side(&self, v: f64) -> i32 {
-        if v < self.lo {
+        let tol = (self.hi - self.lo).abs() * 1e-9;
+        if v < self.lo - tol {
             -1
-        } else if v > self.hi {
+        } else if v > self.hi + tol {
             1
         } else {
             0
@@ -1665,6 +1667,9 @@ mod tests {
         assert_eq!(axis.side(13_900.0), 1);
         assert_eq!(axis.side(120.0), 0);
         assert_eq!(axis.side(-5.0), -1);
+        // The ends of a log scale with no margin, which pass through ln and exp, are on it.
+        let log_scale = Axis::fit(0.09683, 12.14, 0.0, true, 2);
+        assert_eq!((log_scale.side(0.09683), log_scale.side(12.14)), (0, 0));
         // An off-scale value is drawn just inside the frame, an on-scale one where it is.
         assert!(axis.inset(13_900.0) < axis.hi && axis.inset(13_900.0) > 139.0);
         assert!(axis.inset(-5.0) > axis.lo && axis.inset(-5.0) < 100.0);
