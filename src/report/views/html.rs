@@ -83,6 +83,8 @@ table { border-collapse: collapse; font-size: 0.86em; margin: 0 0 4px; font-vari
 th, td { padding: 3px 8px; border-bottom: 1px solid #e0e0e0; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; font-weight: 600; }
 td.num { white-space: nowrap; }
+table.wide { font-size: 0.8em; }
+table.wide th, table.wide td { padding: 3px 6px; }
 .num { text-align: right; }
 .wrap th:first-child, .wrap td:first-child { position: sticky; left: 0; z-index: 1; box-shadow: inset -1px 0 #d0d0d0; }
 .wrap td:first-child { background: #fff; }
@@ -94,6 +96,14 @@ code { font-size: 0.92em; }
 
 fn num(right: bool) -> Option<&'static str> {
     right.then_some("num")
+}
+
+/// Tables with this many columns or more are set smaller, so that at the page's width
+/// their cells fit on one line more often.
+const WIDE_TABLE: usize = 8;
+
+fn wide(t: &HtmlTable) -> Option<&'static str> {
+    (t.heads.len() >= WIDE_TABLE).then_some("wide")
 }
 
 fn block(b: &Block) -> Markup {
@@ -109,7 +119,7 @@ fn block(b: &Block) -> Markup {
             },
             Block::Heading(text) => h3 { (text) },
             Block::Para(text) => p { (text) },
-            Block::Table(t) => div.wrap { table {
+            Block::Table(t) => div.wrap { table class=[wide(t)] {
                 thead { tr { @for (head, right) in &t.heads { th class=[num(*right)] { (head) } } } }
                 tbody {
                     @for row in &t.rows {
