@@ -283,7 +283,7 @@ fn full_grid_gives_every_figure() {
     let tradeoff = std::fs::read_to_string(out.join("tradeoff.svg")).unwrap();
     assert_eq!(circles(&tradeoff), groups);
     assert!(tradeoff.contains("persistence") && tradeoff.contains("OLS"));
-    assert!(tradeoff.contains("<polygon"), "persistence is a triangle");
+    assert!(tradeoff.contains("<polygon"), "persistence is a diamond");
     assert!(tradeoff.contains("validation MSE (series units²)"));
     assert!(tradeoff.contains("trend-match accuracy (fraction)"));
 

@@ -58,12 +58,14 @@ pub struct EpochPoint {
     pub val_trend_acc: f64,
 }
 
+/// One baseline's validation figures. Either may be missing: a baseline that only predicts a
+/// direction (say `majority_direction`) has an accuracy but no MSE.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BaselinePoint {
     pub name: String,
     pub window: u64,
-    pub val_mse: f64,
-    pub val_trend_acc: f64,
+    pub val_mse: Option<f64>,
+    pub val_trend_acc: Option<f64>,
 }
 
 /// Ok trials sharing every setting but the seed, with their means over seeds. Only trials
@@ -269,28 +271,34 @@ fn groups(data: &Loaded) -> Result<Vec<Group>> {
 }
 
 fn baseline_points(baselines: &DataFrame) -> Result<Vec<BaselinePoint>> {
-    // A baseline is a point on the validation plots: none without validation.
-    let df = baselines
-        .clone()
-        .lazy()
-        .filter(
-            col("val_mse")
-                .is_not_null()
-                .and(col("val_trend_acc").is_not_null()),
-        )
-        .collect()?;
-    let names = df.column("baseline")?.str()?;
-    let windows = df.column("window")?.i64()?;
-    (0..df.height())
-        .map(|i| {
-            Ok(BaselinePoint {
-                name: names.get(i).unwrap_or_default().to_string(),
-                window: windows.get(i).unwrap_or_default() as u64,
-                val_mse: get_f64(&df, "val_mse", i)?.unwrap_or(f64::NAN),
-                val_trend_acc: get_f64(&df, "val_trend_acc", i)?.unwrap_or(f64::NAN),
-            })
+    // A baseline is a mark on the validation plots, so it needs at least one validation
+    // figure. A column that is absent altogether reads as missing in every row.
+    let figure = |name: &str| -> Result<Vec<Option<f64>>> {
+        Ok(match baselines.column(name) {
+            Ok(c) => c
+                .cast(&polars::prelude::DataType::Float64)?
+                .f64()?
+                .iter()
+                .map(|v| v.filter(|v| v.is_finite()))
+                .collect(),
+            Err(_) => vec![None; baselines.height()],
         })
-        .collect()
+    };
+    let (mse, acc) = (figure("val_mse")?, figure("val_trend_acc")?);
+    let names = baselines.column("baseline")?.str()?;
+    let windows = baselines
+        .column("window")?
+        .cast(&polars::prelude::DataType::Int64)?;
+    let windows = windows.i64()?;
+    Ok((0..baselines.height())
+        .filter(|&i| mse[i].is_some() || acc[i].is_some())
+        .map(|i| BaselinePoint {
+            name: names.get(i).unwrap_or_default().to_string(),
+            window: windows.get(i).unwrap_or_default() as u64,
+            val_mse: mse[i],
+            val_trend_acc: acc[i],
+        })
+        .collect())
 }
 
 fn heatmap(

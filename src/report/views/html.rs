@@ -75,11 +75,19 @@ figure { margin: 12px 0 8px; }
 figure svg { display: block; width: 100%; height: auto; border: 1px solid #e2e2e2; }
 figcaption { font-size: 0.9em; color: #444; margin-top: 6px; }
 .note { background: #f5f5f5; border-left: 4px solid #888; padding: 8px 12px; }
-.wrap { overflow-x: auto; }
-table { border-collapse: collapse; font-size: 0.86em; margin: 6px 0 16px; font-variant-numeric: tabular-nums; }
-th, td { padding: 3px 9px; border-bottom: 1px solid #e0e0e0; text-align: left; white-space: nowrap; }
+.wrap { overflow-x: auto; margin: 6px 0 16px; scrollbar-width: auto; scrollbar-color: #9a9a9a #ececec; }
+.wrap::-webkit-scrollbar { height: 12px; }
+.wrap::-webkit-scrollbar-track { background: #ececec; }
+.wrap::-webkit-scrollbar-thumb { background: #9a9a9a; border-radius: 6px; }
+table { border-collapse: collapse; font-size: 0.86em; margin: 0 0 4px; font-variant-numeric: tabular-nums; }
+th, td { padding: 3px 8px; border-bottom: 1px solid #e0e0e0; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; font-weight: 600; }
+td.num { white-space: nowrap; }
+table.wide { font-size: 0.8em; }
+table.wide th, table.wide td { padding: 3px 6px; }
 .num { text-align: right; }
+.wrap th:first-child, .wrap td:first-child { position: sticky; left: 0; z-index: 1; box-shadow: inset -1px 0 #d0d0d0; }
+.wrap td:first-child { background: #fff; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
@@ -88,6 +96,14 @@ code { font-size: 0.92em; }
 
 fn num(right: bool) -> Option<&'static str> {
     right.then_some("num")
+}
+
+/// Tables with this many columns or more are set smaller, so that at the page's width
+/// their cells fit on one line more often.
+const WIDE_TABLE: usize = 8;
+
+fn wide(t: &HtmlTable) -> Option<&'static str> {
+    (t.heads.len() >= WIDE_TABLE).then_some("wide")
 }
 
 fn block(b: &Block) -> Markup {
@@ -103,7 +119,7 @@ fn block(b: &Block) -> Markup {
             },
             Block::Heading(text) => h3 { (text) },
             Block::Para(text) => p { (text) },
-            Block::Table(t) => div.wrap { table {
+            Block::Table(t) => div.wrap { table class=[wide(t)] {
                 thead { tr { @for (head, right) in &t.heads { th class=[num(*right)] { (head) } } } }
                 tbody {
                     @for row in &t.rows {
@@ -285,7 +301,7 @@ fn tradeoff_section(summary: &Summary, colours: &LambdaColours) -> Result<Sectio
         ));
     }
     let front = pareto_front(groups);
-    let svg = plots::tradeoff_svg(groups, &front, &figures.baselines, colours)?;
+    let (svg, off) = plots::tradeoff_svg(groups, &front, &figures.baselines, colours)?;
     let seeds: Vec<usize> = groups.iter().map(|g| g.trial_ids.len()).collect();
     let (lo, hi) = (
         seeds.iter().min().copied().unwrap_or(0),
@@ -297,10 +313,25 @@ fn tradeoff_section(summary: &Summary, colours: &LambdaColours) -> Result<Sectio
         format!("{lo} to {hi} seeds")
     };
     let baselines = if figures.baselines.is_empty() {
-        "No baselines.csv was found, so no baseline is marked."
+        "No baselines.csv was found, so no baseline is marked.".to_string()
     } else {
-        "The triangle is the persistence baseline (the next value equals the last one) and the \
-         square the OLS baseline (a linear fit on the window), at the same validation split."
+        let mut text = "Black marks are the baselines at the same validation split (the legend \
+                        names their shapes; persistence predicts the last value again, OLS fits \
+                        a line on the window); a baseline with only an accuracy or only an MSE \
+                        is a dashed grey line at its value. Baselines do not set the axes."
+            .to_string();
+        if off.baselines > 0 {
+            text.push_str(&format!(
+                " {} off the scale, drawn as an arrow at the edge with {} in the label.",
+                plural(off.baselines, "baseline lies", "baselines lie"),
+                if off.baselines == 1 {
+                    "its value"
+                } else {
+                    "their values"
+                }
+            ));
+        }
+        text
     };
     let front_text = if front.len() >= 2 {
         format!(
@@ -315,9 +346,10 @@ fn tradeoff_section(summary: &Summary, colours: &LambdaColours) -> Result<Sectio
     };
     let caption = format!(
         "Each circle is one setting group (every setting except the seed) at its mean over the \
-         ok trials ({seeds}); {} drawn, coloured by λ. Better is up and to the left. \
+         ok trials ({seeds}); {} drawn, coloured by λ. Better is up and to the left.{} \
          {front_text} {baselines}",
         plural(groups.len(), "group", "groups"),
+        plots::off_scale_sentence(off.groups, ("point", "points")),
     );
     let axes: Vec<&str> = summary
         .axes
@@ -407,8 +439,8 @@ fn heatmap_section(summary: &Summary) -> Result<Section> {
         (Metric::Acc, "heatmap_acc.svg", "trend-match accuracy"),
         (Metric::Mse, "heatmap_mse.svg", "validation MSE"),
     ] {
-        let (svg, log) = plots::heatmap_svg(heatmap, metric)?;
-        let direction = match (metric, log) {
+        let (svg, scale) = plots::heatmap_svg(heatmap, metric)?;
+        let direction = match (metric, scale.log) {
             (Metric::Acc, _) => "higher is better".to_string(),
             (Metric::Mse, false) => "lower is better, so the colour scale is reversed".to_string(),
             (Metric::Mse, true) => format!(
@@ -417,9 +449,20 @@ fn heatmap_section(summary: &Summary) -> Result<Section> {
                 plots::COLOUR_LOG_RATIO
             ),
         };
+        let beyond = match scale.clamped {
+            0 => String::new(),
+            n => format!(
+                " {} beyond the colour scale, which the bulk of the cells set: {} the colour \
+                 of the end {} and {} framed, with ▲ (above) or ▼ (below) before the true value.",
+                plural(n, "cell lies", "cells lie"),
+                if n == 1 { "it takes" } else { "they take" },
+                if n == 1 { "it passes" } else { "they pass" },
+                if n == 1 { "is" } else { "are" },
+            ),
+        };
         let caption = format!(
-            "Mean final {what} of the ok trials in each cell, pooling {}. {split}Brighter is \
-             better in both heatmaps ({direction}); one colour scale spans all panels.",
+            "Mean final {what} of the ok trials in each cell, pooling {}. {split}Lighter is \
+             better in both heatmaps ({direction}); one colour scale spans all panels.{beyond}",
             pooled.join(", ")
         );
         blocks.push(figure(svg, file, caption));
@@ -452,7 +495,7 @@ fn penalty_section(summary: &Summary, colours: &LambdaColours) -> Result<Section
                 .into(),
         ));
     }
-    let svg = plots::penalty_svg(pooled, colours)?;
+    let (svg, off) = plots::penalty_svg(pooled, colours)?;
     let others = if table.other_axes.is_empty() {
         "(there is no other axis)".to_string()
     } else {
@@ -464,7 +507,8 @@ fn penalty_section(summary: &Summary, colours: &LambdaColours) -> Result<Section
          and the bar its 95 % t-interval (mean ± t(0.975, n−1)·sd/√n over the n pairs). The grey \
          rings are the penalty table's rows (one per combination of the other axes, mean over \
          seeds): pooling mixes settings whose effects may differ, and the rings show how much. \
-         Below zero on the left or above zero on the right favours the penalty."
+         Below zero on the left or above zero on the right favours the penalty.{}",
+        plots::off_scale_sentence(off, ("penalty-table row", "penalty-table rows"))
     );
     let ci = |iv: &Interval, f: fn(f64) -> String| match (iv.low(), iv.high()) {
         (Some(l), Some(h)) => format!("[{}, {}]", f(l), f(h)),
@@ -522,7 +566,7 @@ fn curves_section(summary: &Summary) -> Result<Section> {
         ));
     }
     let best = best_with_partners(groups, CURVE_SETTINGS);
-    let colours = plots::category_colours(best.len().max(2));
+    let colours = plots::rank_colours(best.len());
     let mut specs = Vec::new();
     let mut items = Vec::new();
     // Partners already drawn, with the index of their curve, so a partner shared by two best
@@ -572,7 +616,7 @@ fn curves_section(summary: &Summary) -> Result<Section> {
             partner_text
         ));
     }
-    let svg = plots::curves_svg(&specs)?;
+    let (svg, off) = plots::curves_svg(&specs)?;
     let partners = if specs.iter().any(|s| s.dashed) {
         " (solid) and, dashed in the same colour and marker, the setting with λ = 0 and \
          otherwise the same values"
@@ -581,8 +625,10 @@ fn curves_section(summary: &Summary) -> Result<Section> {
     };
     let caption = format!(
         "Validation MSE (top) and trend-match accuracy (bottom) after each epoch, mean over \
-         seeds, for the {} by mean final validation MSE{partners}.",
-        plural(best.len(), "best setting", "best settings")
+         seeds, for the {} by mean final validation MSE{partners}. The colours stand for \
+         the ranks, not for λ.{}",
+        plural(best.len(), "best setting", "best settings"),
+        plots::off_scale_sentence(off, ("point", "points"))
     );
     Ok(section(
         id,

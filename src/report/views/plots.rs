@@ -34,17 +34,7 @@ pub const VIRIDIS: [(u8, u8, u8); 9] = [
 
 /// Viridis at `t` in [0, 1].
 pub fn viridis(t: f64) -> RGBColor {
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.5
-    };
-    let x = t * (VIRIDIS.len() - 1) as f64;
-    let i = (x.floor() as usize).min(VIRIDIS.len() - 2);
-    let f = x - i as f64;
-    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
-    let mix = |p: u8, q: u8| (p as f64 + (q as f64 - p as f64) * f).round() as u8;
-    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    interpolate(&VIRIDIS, t)
 }
 
 /// The last stop of viridis is a yellow that all but vanishes on white, so categories that
@@ -62,13 +52,68 @@ pub fn category_colours(n: usize) -> Vec<RGBColor> {
     }
 }
 
-/// Whether text on this fill needs to be light: viridis is dark below about its middle.
-fn dark_fill(t: f64) -> bool {
-    t < 0.55
+/// ColorBrewer's YlOrBr at nine points, light yellow to dark brown: the heatmaps' scale.
+/// Viridis stands for λ wherever λ is coloured, so the heatmaps, whose colours stand for a
+/// metric, take a palette of their own.
+pub const YLORBR: [(u8, u8, u8); 9] = [
+    (255, 255, 229),
+    (255, 247, 188),
+    (254, 227, 145),
+    (254, 196, 79),
+    (254, 153, 41),
+    (236, 112, 20),
+    (204, 76, 2),
+    (153, 52, 4),
+    (102, 37, 6),
+];
+
+/// Linear interpolation in a table of colour stops at `t` in [0, 1].
+fn interpolate(stops: &[(u8, u8, u8)], t: f64) -> RGBColor {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
+    let x = t * (stops.len() - 1) as f64;
+    let i = (x.floor() as usize).min(stops.len() - 2);
+    let f = x - i as f64;
+    let (a, b) = (stops[i], stops[i + 1]);
+    let mix = |p: u8, q: u8| (p as f64 + (q as f64 - p as f64) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// The heatmap colour of a cell that is `better` (0 worst, 1 best): light is better.
+pub fn heat_colour(better: f64) -> RGBColor {
+    interpolate(&YLORBR, 1.0 - better)
+}
+
+/// Whether text on a heatmap fill needs to be light: YlOrBr turns dark past about 0.6.
+fn dark_fill(better: f64) -> bool {
+    1.0 - better > 0.6
+}
+
+/// Colours of the learning curves' ranks: the Okabe–Ito set without its greens and yellow,
+/// which viridis' middle and end come close to, so a rank colour is never read as a λ.
+pub const RANK_COLOURS: [RGBColor; 5] = [
+    RGBColor(213, 94, 0),
+    RGBColor(0, 114, 178),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+];
+
+/// `n` colours for the ranks of the learning curves, repeating past five.
+pub fn rank_colours(n: usize) -> Vec<RGBColor> {
+    (0..n)
+        .map(|i| RANK_COLOURS[i % RANK_COLOURS.len()])
+        .collect()
 }
 
 const INK: RGBColor = RGBColor(34, 34, 34);
 const MUTED: RGBColor = RGBColor(110, 110, 110);
+/// Baselines are reference marks, black wherever they are drawn; their reference lines grey.
+const BASELINE_INK: RGBColor = RGBColor(0, 0, 0);
+const BASELINE_LINE: RGBColor = RGBColor(120, 120, 120);
 const GRID_BOLD: RGBColor = RGBColor(215, 215, 215);
 const EMPTY_CELL: RGBColor = RGBColor(225, 225, 225);
 
@@ -102,9 +147,78 @@ pub const LOG_RATIO: f64 = 30.0;
 /// finely than position does.
 pub const COLOUR_LOG_RATIO: f64 = 3.0;
 
-/// Whether positive values spanning `lo..=hi` need a log scale.
-pub fn wants_log(lo: f64, hi: f64) -> bool {
-    lo > 0.0 && hi.is_finite() && hi / lo > LOG_RATIO
+/// Whether `lo..=hi` are positive, finite and further apart than a factor `ratio`.
+fn spans(lo: f64, hi: f64, ratio: f64) -> bool {
+    lo > 0.0 && lo.is_finite() && hi.is_finite() && hi / lo > ratio
+}
+
+/// The range an axis or colour scale takes from the values it plots, and whether it is
+/// logarithmic. Values outside `lo..=hi` are off the scale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Fit {
+    pub lo: f64,
+    pub hi: f64,
+    pub log: bool,
+}
+
+/// From this many values on, a set's core is its 10th to 90th percentile; a smaller set's
+/// core is its quartiles, since a tenth of a handful of values is no value at all.
+const ROBUST_MIN: usize = 10;
+
+/// The percentile `q` (in [0, 1]) of sorted, non-empty values, interpolating linearly.
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let x = q * (sorted.len() - 1) as f64;
+    let i = x.floor() as usize;
+    let j = (i + 1).min(sorted.len() - 1);
+    sorted[i] + (sorted[j] - sorted[i]) * (x - i as f64)
+}
+
+/// A scale that a few wild values cannot stretch. The set's core is its 10th–90th
+/// percentile, which up to a tenth of the values on either side cannot move (its quartiles
+/// below [`ROBUST_MIN`] values). The scale takes in every value up to one core width beyond
+/// the core (three interquartile ranges beyond the quartiles for a small set, Tukey's "far
+/// out"), so a set without outliers is shown whole: for normal data the fence lies near four
+/// standard deviations out. A value past the fence is off the scale. The fence is measured
+/// in log space when the core itself spans more than [`LOG_RATIO`] (there a factor, not a
+/// difference, says how far out a value is), and the scale is logarithmic when `allow_log`
+/// and the kept values span more than `log_ratio`. Sets of one or two values, and sets whose
+/// core has no width, are shown whole: nothing in them says what an outlier would be.
+pub(crate) fn robust_fit(
+    values: impl IntoIterator<Item = f64>,
+    allow_log: bool,
+    log_ratio: f64,
+) -> Fit {
+    let mut v: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    let (Some(&first), Some(&last)) = (v.first(), v.last()) else {
+        return Fit {
+            lo: f64::NAN,
+            hi: f64::NAN,
+            log: false,
+        };
+    };
+    let (q, reach) = if v.len() >= ROBUST_MIN {
+        (0.10, 1.0)
+    } else {
+        (0.25, 3.0)
+    };
+    let (c_lo, c_hi) = (percentile(&v, q), percentile(&v, 1.0 - q));
+    let log_space = allow_log && first > 0.0 && spans(c_lo, c_hi, LOG_RATIO);
+    let t = |x: f64| if log_space { x.ln() } else { x };
+    let width = t(c_hi) - t(c_lo);
+    let (mut lo, mut hi) = (first, last);
+    if v.len() > 2 && width > 0.0 {
+        let fence = (t(c_lo) - reach * width)..=(t(c_hi) + reach * width);
+        let inside = |x: &&f64| fence.contains(&t(**x));
+        if let (Some(a), Some(b)) = (v.iter().find(inside), v.iter().rfind(inside)) {
+            (lo, hi) = (*a, *b);
+        }
+    }
+    Fit {
+        lo,
+        hi,
+        log: allow_log && spans(lo, hi, log_ratio),
+    }
 }
 
 /// A numeric axis, linear or logarithmic, whose ticks are exactly the given values.
@@ -203,6 +317,77 @@ impl Axis {
     fn span(&self) -> f64 {
         self.hi - self.lo
     }
+
+    /// The value at `t` of the way from `lo` to `hi`.
+    fn at_fraction(&self, t: f64) -> f64 {
+        if self.log {
+            (self.lo.ln() + (self.hi.ln() - self.lo.ln()) * t).exp()
+        } else {
+            self.lo + (self.hi - self.lo) * t
+        }
+    }
+
+    /// -1 below the axis, 1 above it, 0 on it. A value at an end stays on the axis even
+    /// when a trip through the logarithm has moved the end by an ulp.
+    fn side(&self, v: f64) -> i32 {
+        let tol = (self.hi - self.lo).abs() * 1e-9;
+        if v < self.lo - tol {
+            -1
+        } else if v > self.hi + tol {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// `v` if it is on the axis; otherwise the point just inside the frame on its side, where
+    /// an off-scale mark is drawn.
+    fn inset(&self, v: f64) -> f64 {
+        match self.side(v) {
+            -1 => self.at_fraction(0.025),
+            1 => self.at_fraction(0.975),
+            _ => v,
+        }
+    }
+}
+
+/// A triangle pointing along (`dx`, `dy`) in pixels (y down): the mark of a value off the
+/// scale, drawn at the edge it lies beyond.
+fn arrow_shape(dx: i32, dy: i32) -> Vec<(i32, i32)> {
+    let len = ((dx * dx + dy * dy) as f64).sqrt().max(1.0);
+    let (ux, uy) = (dx as f64 / len, dy as f64 / len);
+    let p = |along: f64, across: f64| {
+        (
+            (ux * along - uy * across).round() as i32,
+            (uy * along + ux * across).round() as i32,
+        )
+    };
+    vec![p(8.0, 0.0), p(-5.0, 6.0), p(-5.0, -6.0)]
+}
+
+fn draw_arrow<CT: CoordTranslate>(
+    area: &DrawingArea<SVGBackend<'_>, CT>,
+    at: CT::From,
+    (dx, dy): (i32, i32),
+    colour: RGBColor,
+) -> Result<()> {
+    area.draw(&(EmptyElement::at(at) + Polygon::new(arrow_shape(dx, dy), colour.filled())))?;
+    Ok(())
+}
+
+/// The sentence a caption carries when marks are off the scale, or nothing.
+pub(crate) fn off_scale_sentence(n: usize, what: (&str, &str)) -> String {
+    match n {
+        0 => String::new(),
+        1 => format!(
+            " 1 {} is off the scale, drawn as an arrow at the edge.",
+            what.0
+        ),
+        n => format!(
+            " {n} {} are off the scale, drawn as arrows at the edge.",
+            what.1
+        ),
+    }
 }
 
 impl Ranged for Axis {
@@ -283,28 +468,6 @@ fn fmt_cell(v: f64, accuracy: bool) -> String {
     }
 }
 
-/// The range an axis shows: the groups' range, stretched to take in baselines only as far as
-/// 1.5 times the groups' span (with `floor` as the least span). A baseline beyond that is
-/// drawn at the edge with its value in its label: taking it in would squash the groups, which
-/// are what the plot compares, into a sliver.
-fn reach(g_lo: f64, g_hi: f64, b_lo: f64, b_hi: f64, floor: f64) -> (f64, f64) {
-    if !g_lo.is_finite() {
-        return (b_lo, b_hi);
-    }
-    let span = (g_hi - g_lo).max(floor).max(f64::MIN_POSITIVE);
-    let lo = if b_lo.is_finite() {
-        g_lo.min(b_lo.max(g_lo - 1.5 * span))
-    } else {
-        g_lo
-    };
-    let hi = if b_hi.is_finite() {
-        g_hi.max(b_hi.min(g_hi + 1.5 * span))
-    } else {
-        g_hi
-    };
-    (lo, hi)
-}
-
 /// `lo..hi` widened by a margin, and made non-empty, so marks at the extremes are not cut by
 /// the frame.
 fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
@@ -359,49 +522,122 @@ fn lambda_label(l: f64) -> String {
     format!("λ = {}", fmt_setting_float(l))
 }
 
-/// Where a marker's label goes, in pixel offsets from the marker.
-struct LabelPlacement {
-    anchor: (i32, i32),
-    h: HPos,
-    halo: [(i32, i32); 2],
+/// A label's box in pixels, corners `(x0, y0)` to `(x1, y1)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LabelBox {
+    pub x0: i32,
+    pub y0: i32,
+    pub x1: i32,
+    pub y1: i32,
 }
 
-/// Puts a label of estimated width `w` right of, left of, above or below the marker at
-/// `at` (in that order of preference), choosing the side that covers the fewest points and
-/// stays inside the plotting area.
-fn place_label(
-    at: (i32, i32),
-    w: i32,
+impl LabelBox {
+    pub fn overlaps(&self, o: &LabelBox) -> bool {
+        self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
+    }
+
+    fn inside(&self, area: &LabelBox) -> bool {
+        self.x0 >= area.x0 && self.x1 <= area.x1 && self.y0 >= area.y0 && self.y1 <= area.y1
+    }
+
+    /// Whether a mark of radius 5 at `p` reaches into the box.
+    fn covers(&self, (x, y): (i32, i32)) -> bool {
+        x >= self.x0 - 5 && x <= self.x1 + 5 && y >= self.y0 - 5 && y <= self.y1 + 5
+    }
+}
+
+/// Height of a label's box: 13 px text with a little room above and below.
+const LABEL_H: i32 = 18;
+
+/// The box a 13 px label of `text` needs. SVG text is measured only by the viewer, so the
+/// width is an estimate from the number of characters, on the generous side.
+fn label_width(text: &str) -> i32 {
+    (text.chars().count() as f64 * 13.0 * 0.58).ceil() as i32 + 8
+}
+
+/// Places one label per mark, so that no two labels overlap: each mark is `(at, width)` in
+/// pixels. Labels are placed in order; each takes, of the boxes right of, left of, above and
+/// below its mark, each shifted up or down in steps of a few pixels, the one that overlaps no
+/// label placed before it, stays inside `area`, leaves its own mark uncovered, covers the
+/// fewest of `points` and of the other marks, and lies nearest its mark. A box overlapping an earlier one is taken only if
+/// every box does, which needs more labels than the area has rows for.
+pub(crate) fn place_labels(
+    marks: &[((i32, i32), i32)],
     points: &[(i32, i32)],
-    (xr, yr): (&Range<i32>, &Range<i32>),
-) -> LabelPlacement {
-    let candidates = [
-        ((12, 0), HPos::Left, [(9, -10), (w + 15, 10)]),
-        ((-12, 0), HPos::Right, [(-w - 15, -10), (-9, 10)]),
-        (
-            (0, -21),
-            HPos::Center,
-            [(-w / 2 - 3, -31), (w / 2 + 3, -11)],
-        ),
-        ((0, 21), HPos::Center, [(-w / 2 - 3, 11), (w / 2 + 3, 31)]),
-    ];
-    let cost = |halo: &[(i32, i32); 2]| -> usize {
-        let (x0, y0) = (at.0 + halo[0].0, at.1 + halo[0].1);
-        let (x1, y1) = (at.0 + halo[1].0, at.1 + halo[1].1);
-        let outside = x0 < xr.start || x1 > xr.end || y0 < yr.start || y1 > yr.end;
-        // A point's radius counts: one whose edge reaches into the box is covered too.
-        let covered = points
-            .iter()
-            .filter(|(px, py)| *px >= x0 - 5 && *px <= x1 + 5 && *py >= y0 - 5 && *py <= y1 + 5)
-            .count();
-        covered + if outside { 10_000 } else { 0 }
-    };
-    let (anchor, h, halo) = candidates
-        .iter()
-        .min_by_key(|(_, _, halo)| cost(halo))
-        .copied()
-        .expect("there are candidates");
-    LabelPlacement { anchor, h, halo }
+    area: LabelBox,
+) -> Vec<LabelBox> {
+    // Shifts go in small steps, so that labels of marks at slightly different heights
+    // still stack tightly.
+    let step = 4;
+    let max_shift = ((area.y1 - area.y0) / step).max(1);
+    let mut placed: Vec<LabelBox> = Vec::with_capacity(marks.len());
+    for (m, &((x, y), w)) in marks.iter().enumerate() {
+        let sides = [
+            (x + 10, y - LABEL_H / 2),
+            (x - 10 - w, y - LABEL_H / 2),
+            (x - w / 2, y - 10 - LABEL_H),
+            (x - w / 2, y + 10),
+        ];
+        let mut best: Option<(u64, LabelBox)> = None;
+        for shift in 0..=max_shift {
+            for sign in [1, -1] {
+                if shift == 0 && sign == -1 {
+                    continue;
+                }
+                for (side, &(x0, y0)) in sides.iter().enumerate() {
+                    let y0 = y0 + sign * shift * step;
+                    let b = LabelBox {
+                        x0,
+                        y0,
+                        x1: x0 + w,
+                        y1: y0 + LABEL_H,
+                    };
+                    let overlaps = placed.iter().filter(|p| p.overlaps(&b)).count() as u64;
+                    let outside = u64::from(!b.inside(&area));
+                    let hides_own = u64::from(b.covers((x, y)));
+                    let covered = points.iter().filter(|p| b.covers(**p)).count()
+                        + marks
+                            .iter()
+                            .enumerate()
+                            .filter(|(k, (p, _))| *k != m && b.covers(*p))
+                            .count();
+                    let cost = overlaps * 1_000_000_000
+                        + outside * 10_000_000
+                        + hides_own * 1_000_000
+                        + covered as u64 * 40
+                        + (shift * step) as u64 * 2
+                        + side as u64;
+                    if best.is_none_or(|(c, _)| cost < c) {
+                        best = Some((cost, b));
+                    }
+                }
+            }
+        }
+        placed.push(best.expect("there are candidates").1);
+    }
+    placed
+}
+
+/// Draws `text` in the box `b` (backend pixels) with a pale ground, and a thin leader to the
+/// mark at `at` when the box was moved away from it.
+fn draw_label(root: &Area<'_>, b: LabelBox, at: (i32, i32), text: &str) -> Result<()> {
+    let (cx, cy) = (at.0.clamp(b.x0, b.x1), at.1.clamp(b.y0, b.y1));
+    if (cx - at.0).abs() + (cy - at.1).abs() > 16 {
+        root.draw(&PathElement::new(
+            vec![at, (cx, cy)],
+            ShapeStyle::from(&MUTED).stroke_width(1),
+        ))?;
+    }
+    root.draw(&Rectangle::new(
+        [(b.x0, b.y0), (b.x1, b.y1)],
+        WHITE.mix(0.75).filled(),
+    ))?;
+    root.draw(&Text::new(
+        text.to_string(),
+        (b.x0 + 4, (b.y0 + b.y1) / 2),
+        text_style(13.0, HPos::Left, VPos::Center),
+    ))?;
+    Ok(())
 }
 
 /// A filled square centred on a pixel offset, for markers that must not be circles.
@@ -441,36 +677,83 @@ fn svg_page<T>(
     Ok((finish(svg), value))
 }
 
-/// The trade-off scatter: one circle per setting group and nothing else drawn as a circle,
-/// so the points can be counted in the SVG.
+/// A baseline's name as a label shows it.
+fn baseline_name(name: &str) -> String {
+    match name {
+        "ols" => "OLS".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// A baseline's mark at `at`: black, its shape telling the baselines apart; never a circle,
+/// which stands for a setting group, nor a triangle, which stands for a value off the scale.
+fn draw_baseline_mark<CT: CoordTranslate>(
+    area: &DrawingArea<SVGBackend<'_>, CT>,
+    at: CT::From,
+    name: &str,
+) -> Result<()> {
+    let ink = BASELINE_INK;
+    let stroke = ShapeStyle::from(&ink).stroke_width(2);
+    let diamond = vec![(0, -7), (7, 0), (0, 7), (-7, 0)];
+    let bar = |a: (i32, i32), b: (i32, i32)| {
+        PathElement::new(vec![a, b], ShapeStyle::from(&ink).stroke_width(3))
+    };
+    match name {
+        "persistence" => {
+            area.draw(&(EmptyElement::at(at) + Polygon::new(diamond, ink.filled())))?
+        }
+        "ols" => area.draw(&(EmptyElement::at(at) + square(6, ink.filled())))?,
+        "drift" => {
+            area.draw(&(EmptyElement::at(at) + bar((-6, -6), (6, 6)) + bar((-6, 6), (6, -6))))?
+        }
+        "seasonal_naive" => {
+            area.draw(&(EmptyElement::at(at) + bar((-7, 0), (7, 0)) + bar((0, -7), (0, 7))))?
+        }
+        "majority_direction" => area.draw(&(EmptyElement::at(at) + square(6, stroke)))?,
+        _ => {
+            let mut closed = diamond.clone();
+            closed.push(diamond[0]);
+            area.draw(&(EmptyElement::at(at) + PathElement::new(closed, stroke)))?
+        }
+    }
+    Ok(())
+}
+
+/// What the trade-off scatter left off its scale: setting groups and baselines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct TradeoffOffScale {
+    pub groups: usize,
+    pub baselines: usize,
+}
+
+/// Off-scale group points get a label with their value while there are at most this many;
+/// past that the caption's count has to do.
+const LABELLED_ARROWS: usize = 4;
+
+/// The trade-off scatter: one circle per setting group on the scale and nothing else drawn
+/// as a circle, so the points can be counted in the SVG. The axes come from the groups alone
+/// ([`robust_fit`]); a group off the scale is a triangle at the edge pointing towards its
+/// value, in its λ colour. Baselines never set the scale: one on it is a black mark, one off
+/// it an arrow at the edge whose label gives its value; a baseline with only an accuracy (or
+/// only an MSE) is a dashed grey line across the plot at that value, labelled with its name.
 pub(crate) fn tradeoff_svg(
     groups: &[Group],
     front: &[&Group],
     baselines: &[BaselinePoint],
     colours: &LambdaColours,
-) -> Result<String> {
-    let (svg, ()) = svg_page(HEIGHT, |root| {
+) -> Result<(String, TradeoffOffScale)> {
+    svg_page(HEIGHT, |root| {
         let body = root.titled(
             "Validation MSE against trend-match accuracy, one circle per setting group",
             font(16.0).color(&INK),
         )?;
         let (plot, legend) = body.split_horizontally(WIDTH as i32 - 180);
 
-        let (gx_lo, gx_hi) = min_max(groups.iter().map(|g| g.val_mse));
-        let (bx_lo, bx_hi) = min_max(baselines.iter().map(|b| b.val_mse));
-        let (gy_lo, gy_hi) = min_max(groups.iter().map(|g| g.val_trend_acc));
-        let (by_lo, by_hi) = min_max(baselines.iter().map(|b| b.val_trend_acc));
-        let log = wants_log(gx_lo.min(bx_lo), gx_hi.max(bx_hi));
-        let x_axis = if log {
-            Axis::fit(gx_lo.min(bx_lo), gx_hi.max(bx_hi), 0.06, true, 7)
-        } else {
-            let (lo, hi) = reach(gx_lo, gx_hi, bx_lo, bx_hi, gx_hi.abs() * 0.5);
-            Axis::fit(lo, hi, 0.06, false, 7)
-        };
-        let (lo, hi) = reach(gy_lo, gy_hi, by_lo, by_hi, 0.1);
-        let y_axis = Axis::fit(lo, hi, 0.08, false, 8);
-        let (x_lo, x_hi) = (x_axis.lo, x_axis.hi);
-        let (y_lo, y_hi) = (y_axis.lo, y_axis.hi);
+        let x_fit = robust_fit(groups.iter().map(|g| g.val_mse), true, LOG_RATIO);
+        let y_fit = robust_fit(groups.iter().map(|g| g.val_trend_acc), false, LOG_RATIO);
+        let log = x_fit.log;
+        let x_axis = Axis::fit(x_fit.lo, x_fit.hi, 0.06, log, 7);
+        let y_axis = Axis::fit(y_fit.lo, y_fit.hi, 0.08, false, 8);
         let (x_span, y_span) = (x_axis.span(), y_axis.span());
         let x_desc = if log {
             "validation MSE (series units², log scale)"
@@ -483,7 +766,7 @@ pub(crate) fn tradeoff_svg(
             .margin_right(24)
             .x_label_area_size(52)
             .y_label_area_size(72)
-            .build_cartesian_2d(x_axis.clone(), y_axis)?;
+            .build_cartesian_2d(x_axis.clone(), y_axis.clone())?;
         chart
             .configure_mesh()
             .x_desc(x_desc)
@@ -494,10 +777,31 @@ pub(crate) fn tradeoff_svg(
             .axis_desc_style(font(14.0).color(&INK))
             .bold_line_style(GRID_BOLD)
             .draw()?;
+        // Where a value pair is drawn, and which way it is off the scale (pixels, y down).
+        let locate = |x: f64, y: f64| {
+            (
+                (x_axis.inset(x), y_axis.inset(y)),
+                (x_axis.side(x), -y_axis.side(y)),
+            )
+        };
+        // What is off the scale, in words, for a label.
+        let off_words = |x: Option<f64>, y: Option<f64>| -> Vec<String> {
+            let mut w = Vec::new();
+            if let Some(x) = x.filter(|x| x_axis.side(*x) != 0) {
+                w.push(format!("MSE {}", fmt_tick(x)));
+            }
+            if let Some(y) = y.filter(|y| y_axis.side(*y) != 0) {
+                w.push(format!("accuracy {}", fmt_tick(y)));
+            }
+            w
+        };
 
+        let (on, off): (Vec<&Group>, Vec<&Group>) = groups
+            .iter()
+            .partition(|g| x_axis.side(g.val_mse) == 0 && y_axis.side(g.val_trend_acc) == 0);
         // Translucent, so overlapping groups still show as two; the front goes on top, or
         // the points crowded near it would hide it.
-        chart.draw_series(groups.iter().map(|g| {
+        chart.draw_series(on.iter().map(|g| {
             Circle::new(
                 (g.val_mse, g.val_trend_acc),
                 5,
@@ -506,9 +810,19 @@ pub(crate) fn tradeoff_svg(
         }))?;
         if front.len() >= 2 {
             chart.draw_series(LineSeries::new(
-                front.iter().map(|g| (g.val_mse, g.val_trend_acc)),
+                front.iter().map(|g| locate(g.val_mse, g.val_trend_acc).0),
                 ShapeStyle::from(&INK).stroke_width(2),
             ))?;
+        }
+        // Labels to place: the mark's pixel and the text.
+        let mut labels: Vec<((i32, i32), String)> = Vec::new();
+        for g in &off {
+            let (pos, dir) = locate(g.val_mse, g.val_trend_acc);
+            draw_arrow(chart.plotting_area(), pos, dir, colours.of(g.lambda()))?;
+            if off.len() <= LABELLED_ARROWS {
+                let words = off_words(Some(g.val_mse), Some(g.val_trend_acc));
+                labels.push((chart.backend_coord(&pos), words.join(", ")));
+            }
         }
 
         let several_windows = baselines
@@ -517,69 +831,92 @@ pub(crate) fn tradeoff_svg(
             .collect::<std::collections::BTreeSet<_>>()
             .len()
             > 1;
-        // Where the group points fall on screen, so baseline labels can avoid them.
-        let point_px: Vec<(i32, i32)> = groups
-            .iter()
-            .map(|g| chart.backend_coord(&(g.val_mse, g.val_trend_acc)))
-            .collect();
         let (px_range, py_range) = chart.plotting_area().get_pixel_range();
-        // An off-scale baseline sits just inside the frame, not on the axis line.
-        let inset = |lo: f64, hi: f64| (lo + (hi - lo) * 0.025, hi - (hi - lo) * 0.025);
-        let (x_in_lo, x_in_hi) = inset(x_lo, x_hi);
-        let (y_in_lo, y_in_hi) = inset(y_lo, y_hi);
+        let mut off_baselines = 0;
+        let mut line_names: Vec<&str> = Vec::new();
+        let mut mark_names: Vec<&str> = Vec::new();
         for b in baselines {
-            let off_x = b.val_mse > x_hi || b.val_mse < x_lo;
-            let off_y = b.val_trend_acc > y_hi || b.val_trend_acc < y_lo;
-            let x = if off_x {
-                b.val_mse.clamp(x_in_lo, x_in_hi)
-            } else {
-                b.val_mse
-            };
-            let y = if off_y {
-                b.val_trend_acc.clamp(y_in_lo, y_in_hi)
-            } else {
-                b.val_trend_acc
-            };
-            let mut label = if b.name == "ols" {
-                "OLS".to_string()
-            } else {
-                b.name.clone()
-            };
+            let mut label = baseline_name(&b.name);
             if several_windows {
                 label.push_str(&format!(" (window {})", b.window));
             }
-            let mut off = Vec::new();
-            if off_x {
-                off.push(format!("MSE {}", fmt_tick(b.val_mse)));
-            }
-            if off_y {
-                off.push(format!("accuracy {}", fmt_tick(b.val_trend_acc)));
-            }
-            if !off.is_empty() {
-                label.push_str(&format!(" ({}, off the scale)", off.join(", ")));
-            }
-            let pos = (x, y);
-            let at = chart.backend_coord(&pos);
-            // SVG text is measured only by the viewer, so the label's box is an estimate.
-            let w = (label.chars().count() as f64 * 13.0 * 0.56).ceil() as i32;
-            let placement = place_label(at, w, &point_px, (&px_range, &py_range));
-            let style = INK.filled();
-            // A pale box behind the label keeps it readable where it still crosses points.
-            let halo = Rectangle::new(placement.halo, WHITE.mix(0.7).filled());
-            let label_el = Text::new(
-                label,
-                placement.anchor,
-                text_style(13.0, placement.h, VPos::Center),
-            );
-            if b.name == "persistence" {
-                chart.draw_series(std::iter::once(
-                    EmptyElement::at(pos) + halo + TriangleMarker::new((0, 0), 8, style) + label_el,
-                ))?;
-            } else {
-                chart.draw_series(std::iter::once(
-                    EmptyElement::at(pos) + halo + square(6, style) + label_el,
-                ))?;
-            }
+            let at = match (b.val_mse, b.val_trend_acc) {
+                (Some(x), Some(y)) => {
+                    let (pos, dir) = locate(x, y);
+                    let words = off_words(Some(x), Some(y));
+                    if words.is_empty() {
+                        draw_baseline_mark(chart.plotting_area(), pos, &b.name)?;
+                        if !mark_names.contains(&b.name.as_str()) {
+                            mark_names.push(&b.name);
+                        }
+                    } else {
+                        off_baselines += 1;
+                        draw_arrow(chart.plotting_area(), pos, dir, BASELINE_INK)?;
+                        label.push_str(&format!(": {}, off the scale", words.join(", ")));
+                    }
+                    chart.backend_coord(&pos)
+                }
+                (x, y) => {
+                    // One figure only: a reference line across the plot at it.
+                    let horizontal = y.is_some();
+                    let (v, axis) = if horizontal {
+                        (y.unwrap_or_default(), &y_axis)
+                    } else {
+                        (x.unwrap_or_default(), &x_axis)
+                    };
+                    let what = if horizontal { "accuracy" } else { "MSE" };
+                    let inset = axis.inset(v);
+                    let (from, to, end) = if horizontal {
+                        let end = (x_axis.at_fraction(0.975), inset);
+                        ((x_axis.lo, inset), (x_axis.hi, inset), end)
+                    } else {
+                        let end = (inset, y_axis.at_fraction(0.975));
+                        ((inset, y_axis.lo), (inset, y_axis.hi), end)
+                    };
+                    if axis.side(v) == 0 {
+                        chart.draw_series(DashedLineSeries::new(
+                            [from, to],
+                            7,
+                            5,
+                            ShapeStyle::from(&BASELINE_LINE).stroke_width(2),
+                        ))?;
+                        label.push_str(&format!(": {what} {}", fmt_tick(v)));
+                        if !line_names.contains(&b.name.as_str()) {
+                            line_names.push(&b.name);
+                        }
+                    } else {
+                        off_baselines += 1;
+                        let dir = if horizontal {
+                            (0, -axis.side(v))
+                        } else {
+                            (axis.side(v), 0)
+                        };
+                        draw_arrow(chart.plotting_area(), end, dir, BASELINE_INK)?;
+                        label.push_str(&format!(": {what} {}, off the scale", fmt_tick(v)));
+                    }
+                    chart.backend_coord(&end)
+                }
+            };
+            labels.push((at, label));
+        }
+        // Every label placed at once, so none lands on another; group points are obstacles.
+        let point_px: Vec<(i32, i32)> = on
+            .iter()
+            .map(|g| chart.backend_coord(&(g.val_mse, g.val_trend_acc)))
+            .collect();
+        let marks: Vec<((i32, i32), i32)> =
+            labels.iter().map(|(at, t)| (*at, label_width(t))).collect();
+        let area = LabelBox {
+            x0: px_range.start,
+            y0: py_range.start,
+            x1: px_range.end,
+            y1: py_range.end,
+        };
+        for (b, (at, text)) in place_labels(&marks, &point_px, area)
+            .into_iter()
+            .zip(&labels)
+        {
+            draw_label(root, b, *at, text)?;
         }
 
         let mut y = 30;
@@ -617,32 +954,43 @@ pub(crate) fn tradeoff_svg(
             )?;
             y += 22;
         }
-        if baselines.iter().any(|b| b.name == "persistence") {
+        for name in mark_names {
             draw_legend_row(
                 &legend,
                 y,
-                |a, p| {
-                    a.draw(&TriangleMarker::new(p, 8, INK.filled()))?;
-                    Ok(())
-                },
-                "persistence",
+                |a, p| draw_baseline_mark(a, p, name),
+                &baseline_name(name),
             )?;
             y += 22;
         }
-        if baselines.iter().any(|b| b.name != "persistence") {
+        for name in line_names {
             draw_legend_row(
                 &legend,
                 y,
-                |a, p| {
-                    a.draw(&(EmptyElement::at(p) + square(6, INK.filled())))?;
+                |a, (px, py)| {
+                    a.draw(&PathElement::new(
+                        vec![(px - 10, py), (px + 10, py)],
+                        ShapeStyle::from(&BASELINE_LINE).stroke_width(2),
+                    ))?;
                     Ok(())
                 },
-                "OLS",
+                &baseline_name(name),
+            )?;
+            y += 22;
+        }
+        if !off.is_empty() || off_baselines > 0 {
+            draw_legend_row(
+                &legend,
+                y,
+                |a, p| draw_arrow(a, p, (1, 0), MUTED),
+                "off the scale",
             )?;
         }
-        Ok(())
-    })?;
-    Ok(svg)
+        Ok(TradeoffOffScale {
+            groups: off.len(),
+            baselines: off_baselines,
+        })
+    })
 }
 
 /// Which metric a figure shows, with the words and direction that go with it.
@@ -690,24 +1038,28 @@ const MAX_CELL_W: i32 = 150;
 /// Colours run from dark (worse) to bright (better) for both metrics, so the two heatmaps
 /// read the same way even though one is better low and the other better high. Returns the
 /// SVG and whether the MSE colours had to go logarithmic.
-pub(crate) fn heatmap_svg(heatmap: &Heatmap, metric: Metric) -> Result<(String, bool)> {
+pub(crate) fn heatmap_svg(heatmap: &Heatmap, metric: Metric) -> Result<(String, HeatScale)> {
     let (lambdas, batches) = (&heatmap.lambdas, &heatmap.batches);
     let facet = heatmap.facet.as_ref();
     let n_panels = heatmap.cells.len();
     let cells = &heatmap.cells;
-    let (lo, hi) = min_max(
+    let fit = robust_fit(
         cells
             .iter()
             .flatten()
             .flatten()
             .filter_map(|c| metric.of_cell(c)),
+        metric == Metric::Mse,
+        COLOUR_LOG_RATIO,
     );
-    let log = metric == Metric::Mse && lo > 0.0 && hi / lo > COLOUR_LOG_RATIO;
+    let (lo, hi, log) = (fit.lo, fit.hi, fit.log);
     let scale = Axis::fit(lo, hi, 0.0, log, 2);
+    // A cell beyond the scale takes the colour of the end it passes.
     let better = |v: f64| -> f64 {
-        let t = scale.fraction(v);
+        let t = scale.fraction(v).clamp(0.0, 1.0);
         if metric == Metric::Acc { t } else { 1.0 - t }
     };
+    let mut clamped = 0;
 
     let n_p = n_panels as i32;
     let n_cols = lambdas.len().max(1) as i32;
@@ -764,15 +1116,32 @@ pub(crate) fn heatmap_svg(heatmap: &Heatmap, metric: Metric) -> Result<(String, 
                 for (ci, v) in row.iter().enumerate() {
                     let x = x0 + ci as i32 * cell_w;
                     let rect = [(x + 1, y + 1), (x + cell_w - 1, y + cell_h - 1)];
-                    let (fill, label, light) = match (metric.of_cell(v), v.trials) {
+                    let value = metric.of_cell(v);
+                    let beyond = value.map_or(0, |v| scale.side(v));
+                    let (fill, label, light) = match (value, v.trials) {
                         (Some(v), _) => {
                             let t = better(v);
-                            (viridis(t), fmt_cell(v, metric == Metric::Acc), dark_fill(t))
+                            let text = fmt_cell(v, metric == Metric::Acc);
+                            let text = match beyond {
+                                1 => format!("▲ {text}"),
+                                -1 => format!("▼ {text}"),
+                                _ => text,
+                            };
+                            (heat_colour(t), text, dark_fill(t))
                         }
                         (None, 0) => (EMPTY_CELL, "not run".to_string(), false),
                         (None, _) => (EMPTY_CELL, "no ok trial".to_string(), false),
                     };
                     root.draw(&Rectangle::new(rect, fill.filled()))?;
+                    if beyond != 0 {
+                        // Off the colour scale: an inked frame inside the cell.
+                        clamped += 1;
+                        let frame = if light { WHITE } else { INK };
+                        root.draw(&Rectangle::new(
+                            [(x + 4, y + 4), (x + cell_w - 4, y + cell_h - 4)],
+                            frame.stroke_width(2),
+                        ))?;
+                    }
                     let ink = if light { WHITE } else { INK };
                     root.draw(&Text::new(
                         label,
@@ -828,7 +1197,7 @@ pub(crate) fn heatmap_svg(heatmap: &Heatmap, metric: Metric) -> Result<(String, 
             // One pixel of overlap: abutting rectangles leave anti-aliased seams.
             root.draw(&Rectangle::new(
                 [(bx, ya), (bx + 16, yb + 1)],
-                viridis(t0).filled(),
+                heat_colour(t0).filled(),
             ))?;
         }
         root.draw(&Rectangle::new(
@@ -867,31 +1236,56 @@ pub(crate) fn heatmap_svg(heatmap: &Heatmap, metric: Metric) -> Result<(String, 
                 .color(&MUTED)
                 .pos(Pos::new(HPos::Center, VPos::Center)),
         ))?;
-        Ok(log)
+        if clamped > 0 {
+            root.draw(&Text::new(
+                "▲▼ off the bar",
+                (bx - 6, by1 + 34),
+                font(12.0)
+                    .color(&MUTED)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
+        Ok(HeatScale { log, clamped })
     })
 }
 
+/// How a heatmap's colour scale came out: logarithmic or not, and how many cells lie beyond
+/// it (drawn in the colour of the end they pass, framed, with ▲ or ▼ before their value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeatScale {
+    pub log: bool,
+    pub clamped: usize,
+}
+
+/// One panel of the penalty figure; returns how many of its table rows are off the scale.
+/// The scale comes from the rows through [`robust_fit`], widened to take in zero, the line
+/// everything is compared with, and every pooled mean and interval end: those are what the
+/// figure reports, and an interval that an outlying pair widens is wide in truth.
 fn penalty_panel(
     area: &Area<'_>,
     pooled: &[PooledPenalty],
     colours: &LambdaColours,
     metric: Metric,
-) -> Result<()> {
+) -> Result<usize> {
     let k = pooled.len();
     let get = |p: &PooledPenalty| match metric {
         Metric::Mse => (p.d_val_mse, p.row_mse.clone()),
         Metric::Acc => (p.d_val_trend_acc, p.row_acc.clone()),
     };
-    let mut values = vec![0.0];
+    let mut rows = Vec::new();
+    let mut shown = vec![0.0];
     for p in pooled {
-        let (iv, rows) = get(p);
-        values.push(iv.mean);
-        values.extend(iv.low());
-        values.extend(iv.high());
-        values.extend(rows);
+        let (iv, r) = get(p);
+        shown.push(iv.mean);
+        shown.extend(iv.low());
+        shown.extend(iv.high());
+        rows.extend(r);
     }
-    let (lo, hi) = min_max(values);
+    let fit = robust_fit(rows, false, LOG_RATIO);
+    shown.extend([fit.lo, fit.hi]);
+    let (lo, hi) = min_max(shown);
     let y_axis = Axis::fit(lo, hi, 0.08, false, 8);
+    let mut off = 0;
     let y_span = y_axis.span();
     let x_lo = -0.6;
     let x_hi = k as f64 - 0.4;
@@ -911,7 +1305,7 @@ fn penalty_panel(
         .y_label_area_size(76)
         .build_cartesian_2d(
             Axis::fixed(x_lo, x_hi, (0..k).map(|i| i as f64).collect()),
-            y_axis,
+            y_axis.clone(),
         )?;
     let desc = match metric {
         Metric::Mse => "Δ validation MSE vs λ = 0 (series units²)",
@@ -940,46 +1334,90 @@ fn penalty_panel(
         let c = colours.of(p.lambda);
         // The pooled rows to the right of the interval, spread so equal means stay visible.
         let m = rows.len();
-        chart.draw_series(rows.iter().enumerate().map(|(j, r)| {
+        for (j, r) in rows.iter().enumerate() {
             let dx = if m > 1 {
                 0.14 * j as f64 / (m - 1) as f64
             } else {
                 0.07
             };
-            Circle::new((x + 0.16 + dx, *r), 3, MUTED.stroke_width(1))
-        }))?;
+            let at = (x + 0.16 + dx, y_axis.inset(*r));
+            match y_axis.side(*r) {
+                0 => {
+                    chart.draw_series(std::iter::once(Circle::new(
+                        at,
+                        3,
+                        MUTED.stroke_width(1),
+                    )))?;
+                }
+                side => {
+                    off += 1;
+                    draw_arrow(chart.plotting_area(), at, (0, -side), MUTED)?;
+                }
+            }
+        }
         let xi = x - 0.05;
         if let (Some(l), Some(h)) = (iv.low(), iv.high()) {
             let stroke = ShapeStyle::from(&c).stroke_width(3);
             chart.draw_series(std::iter::once(PathElement::new(
-                vec![(xi, l), (xi, h)],
+                vec![(xi, y_axis.inset(l)), (xi, y_axis.inset(h))],
                 stroke,
             )))?;
             for end in [l, h] {
-                chart.draw_series(std::iter::once(
-                    EmptyElement::at((xi, end)) + PathElement::new(vec![(-8, 0), (8, 0)], stroke),
-                ))?;
+                match y_axis.side(end) {
+                    0 => {
+                        chart.draw_series(std::iter::once(
+                            EmptyElement::at((xi, end))
+                                + PathElement::new(vec![(-8, 0), (8, 0)], stroke),
+                        ))?;
+                    }
+                    side => {
+                        off += 1;
+                        draw_arrow(
+                            chart.plotting_area(),
+                            (xi, y_axis.inset(end)),
+                            (0, -side),
+                            c,
+                        )?;
+                    }
+                }
             }
         }
-        chart.draw_series(std::iter::once(
-            EmptyElement::at((xi, iv.mean)) + square(6, c.filled()),
-        ))?;
+        match y_axis.side(iv.mean) {
+            0 => {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((xi, iv.mean)) + square(6, c.filled()),
+                ))?;
+            }
+            side => {
+                off += 1;
+                draw_arrow(
+                    chart.plotting_area(),
+                    (xi, y_axis.inset(iv.mean)),
+                    (0, -side),
+                    c,
+                )?;
+            }
+        }
     }
-    Ok(())
+    Ok(off)
 }
 
 /// The penalty effect per λ: pooled mean difference to λ = 0 with its 95 % t-interval
 /// (coloured square and bar), the table rows it pools (small grey rings), and the zero line.
-pub(crate) fn penalty_svg(pooled: &[PooledPenalty], colours: &LambdaColours) -> Result<String> {
-    let (svg, ()) = svg_page(HEIGHT, |root| {
+/// Returns the SVG and how many marks are off the scale.
+pub(crate) fn penalty_svg(
+    pooled: &[PooledPenalty],
+    colours: &LambdaColours,
+) -> Result<(String, usize)> {
+    svg_page(HEIGHT, |root| {
         let body = root.titled(
             "Change from λ = 0, paired by seed and settings (pooled mean, 95 % interval)",
             font(16.0).color(&INK),
         )?;
         let (body, key) = body.split_vertically(HEIGHT as i32 - 60);
         let (left, right) = body.split_horizontally(WIDTH as i32 / 2);
-        penalty_panel(&left, pooled, colours, Metric::Mse)?;
-        penalty_panel(&right, pooled, colours, Metric::Acc)?;
+        let off = penalty_panel(&left, pooled, colours, Metric::Mse)?
+            + penalty_panel(&right, pooled, colours, Metric::Acc)?;
         key.draw(&(EmptyElement::at((40, 14)) + square(6, MUTED.filled())))?;
         key.draw(&PathElement::new(
             vec![(40, 2), (40, 26)],
@@ -1009,9 +1447,8 @@ pub(crate) fn penalty_svg(pooled: &[PooledPenalty], colours: &LambdaColours) -> 
             (530, 14),
             text_style(13.0, HPos::Left, VPos::Center),
         ))?;
-        Ok(())
-    })?;
-    Ok(svg)
+        Ok(off)
+    })
 }
 
 /// One learning curve: whose it is and how it is drawn.
@@ -1050,19 +1487,23 @@ fn draw_marker<CT: CoordTranslate>(
     Ok(())
 }
 
-fn curve_panel(area: &Area<'_>, curves: &[CurveSpec], metric: Metric) -> Result<()> {
+/// One panel of the learning curves; returns how many of its points are off the scale
+/// (drawn as arrows at the edge, with the line running along the edge there).
+fn curve_panel(area: &Area<'_>, curves: &[CurveSpec], metric: Metric) -> Result<usize> {
     let (e_lo, e_hi) = min_max(
         curves
             .iter()
             .flat_map(|c| c.points.iter().map(|p| p.epoch as f64)),
     );
-    let (v_lo, v_hi) = min_max(
+    let fit = robust_fit(
         curves
             .iter()
             .flat_map(|c| c.points.iter().map(|p| metric.of_point(p))),
+        metric == Metric::Mse,
+        LOG_RATIO,
     );
-    let log = metric == Metric::Mse && wants_log(v_lo, v_hi);
-    let y_axis = Axis::fit(v_lo, v_hi, 0.08, log, 6);
+    let log = fit.log;
+    let y_axis = Axis::fit(fit.lo, fit.hi, 0.08, log, 6);
     let y_span = y_axis.span();
     let y_desc = if log {
         "validation MSE (series units², log scale)"
@@ -1083,7 +1524,7 @@ fn curve_panel(area: &Area<'_>, curves: &[CurveSpec], metric: Metric) -> Result<
         .margin_right(24)
         .x_label_area_size(44)
         .y_label_area_size(76)
-        .build_cartesian_2d(Axis::fixed(x_lo, x_hi, ticks), y_axis)?;
+        .build_cartesian_2d(Axis::fixed(x_lo, x_hi, ticks), y_axis.clone())?;
     chart
         .configure_mesh()
         .x_desc("epoch")
@@ -1099,11 +1540,12 @@ fn curve_panel(area: &Area<'_>, curves: &[CurveSpec], metric: Metric) -> Result<
     // tell the shapes apart without hiding the lines.
     let marker_step = epochs.div_ceil(12).max(1) as u64;
     let e_first = e_lo.max(0.0) as u64;
+    let mut off = 0;
     for c in curves {
         let pts: Vec<(f64, f64)> = c
             .points
             .iter()
-            .map(|p| (p.epoch as f64, metric.of_point(p)))
+            .map(|p| (p.epoch as f64, y_axis.inset(metric.of_point(p))))
             .collect();
         let line = ShapeStyle::from(&c.colour).stroke_width(2);
         if c.dashed {
@@ -1111,23 +1553,27 @@ fn curve_panel(area: &Area<'_>, curves: &[CurveSpec], metric: Metric) -> Result<
         } else {
             chart.draw_series(LineSeries::new(pts.clone(), line))?;
         }
-        for p in c
-            .points
-            .iter()
-            .filter(|p| (p.epoch - e_first).is_multiple_of(marker_step))
-        {
-            draw_marker(
-                chart.plotting_area(),
-                (p.epoch as f64, metric.of_point(p)),
-                c,
-            )?;
+        for p in &c.points {
+            let v = metric.of_point(p);
+            let at = (p.epoch as f64, y_axis.inset(v));
+            match y_axis.side(v) {
+                0 if (p.epoch - e_first).is_multiple_of(marker_step) => {
+                    draw_marker(chart.plotting_area(), at, c)?;
+                }
+                0 => {}
+                side => {
+                    off += 1;
+                    draw_arrow(chart.plotting_area(), at, (0, -side), c.colour)?;
+                }
+            }
         }
     }
-    Ok(())
+    Ok(off)
 }
 
 /// Learning curves, MSE above accuracy, sharing one legend below them.
-pub(crate) fn curves_svg(curves: &[CurveSpec]) -> Result<String> {
+/// Returns the SVG and how many points are off the scale in the two panels together.
+pub(crate) fn curves_svg(curves: &[CurveSpec]) -> Result<(String, usize)> {
     let title = if curves.iter().any(|c| c.dashed) {
         "Learning curves, mean over seeds: best settings (solid) and their λ = 0 partners (dashed)"
     } else {
@@ -1137,12 +1583,12 @@ pub(crate) fn curves_svg(curves: &[CurveSpec]) -> Result<String> {
     let legend_h = 16 + legend_rows * 22;
     let panel_h = 300;
     let height = 30 + 2 * panel_h + legend_h;
-    let (svg, ()) = svg_page(height, |root| {
+    svg_page(height, |root| {
         let body = root.titled(title, font(15.0).color(&INK))?;
         let (top, rest) = body.split_vertically(panel_h as i32);
         let (bottom, legend) = rest.split_vertically(panel_h as i32);
-        curve_panel(&top, curves, Metric::Mse)?;
-        curve_panel(&bottom, curves, Metric::Acc)?;
+        let off =
+            curve_panel(&top, curves, Metric::Mse)? + curve_panel(&bottom, curves, Metric::Acc)?;
         // One row per curve, each partner under its best setting: a column of full-width
         // rows never truncates a long description of settings.
         for (row, c) in curves.iter().enumerate() {
@@ -1169,9 +1615,8 @@ pub(crate) fn curves_svg(curves: &[CurveSpec]) -> Result<String> {
                 text_style(13.0, HPos::Left, VPos::Center),
             ))?;
         }
-        Ok(())
-    })?;
-    Ok(svg)
+        Ok(off)
+    })
 }
 
 #[cfg(test)]
@@ -1204,9 +1649,179 @@ mod tests {
             [0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0]
         );
         assert_eq!(log_ticks(0.9, 60.0), [1.0, 2.0, 5.0, 10.0, 20.0, 50.0]);
-        assert!(wants_log(0.07, 10523.0));
-        assert!(!wants_log(240000.0, 800000.0));
-        assert!(!wants_log(-1.0, 100.0));
+        assert!(spans(0.07, 10523.0, LOG_RATIO));
+        assert!(!spans(240000.0, 800000.0, LOG_RATIO));
+        assert!(!spans(-1.0, 100.0, LOG_RATIO));
+        assert!(!spans(0.0, 100.0, LOG_RATIO));
+        assert!(!spans(1.0, f64::INFINITY, LOG_RATIO));
+    }
+
+    #[test]
+    fn a_wild_value_does_not_stretch_the_range() {
+        // 40 ordinary values from 100 to 139 and one a hundred times larger.
+        let mut v: Vec<f64> = (0..40).map(|i| 100.0 + i as f64).collect();
+        v.push(13_900.0);
+        let fit = robust_fit(v.iter().copied(), true, LOG_RATIO);
+        assert_eq!((fit.lo, fit.hi, fit.log), (100.0, 139.0, false));
+        let axis = Axis::fit(fit.lo, fit.hi, 0.06, fit.log, 7);
+        assert_eq!(axis.side(13_900.0), 1);
+        assert_eq!(axis.side(120.0), 0);
+        assert_eq!(axis.side(-5.0), -1);
+        // The ends of a log scale with no margin, which pass through ln and exp, are on it.
+        let log_scale = Axis::fit(0.09683, 12.14, 0.0, true, 2);
+        assert_eq!((log_scale.side(0.09683), log_scale.side(12.14)), (0, 0));
+        // An off-scale value is drawn just inside the frame, an on-scale one where it is.
+        assert!(axis.inset(13_900.0) < axis.hi && axis.inset(13_900.0) > 139.0);
+        assert!(axis.inset(-5.0) > axis.lo && axis.inset(-5.0) < 100.0);
+        assert_eq!(axis.inset(120.0), 120.0);
+        // Without the wild value everything is kept: a clean set is shown whole.
+        let clean = robust_fit(v[..40].iter().copied(), true, LOG_RATIO);
+        assert_eq!((clean.lo, clean.hi), (100.0, 139.0));
+        // Low outliers go too.
+        let mut low = v[..40].to_vec();
+        low.push(-5000.0);
+        assert_eq!(robust_fit(low, false, LOG_RATIO).lo, 100.0);
+    }
+
+    #[test]
+    fn ranges_spanning_decades_turn_logarithmic() {
+        // Values spread evenly over four decades: nothing is an outlier in log terms.
+        let v: Vec<f64> = (0..=40).map(|i| 10f64.powf(i as f64 / 10.0)).collect();
+        let fit = robust_fit(v.iter().copied(), true, LOG_RATIO);
+        assert_eq!((fit.lo, fit.hi), (1.0, 10_000.0));
+        assert!(fit.log);
+        // The same values where a log scale is not allowed (say a difference) stay linear,
+        // and a linear fence then drops none of them either, the largest being within reach.
+        assert!(!robust_fit(v.iter().copied(), false, LOG_RATIO).log);
+        // A log scale needs positive values.
+        let signed = [-1.0, 0.5, 2.0, 100.0, 300.0];
+        let fit = robust_fit(signed, true, LOG_RATIO);
+        assert!(!fit.log && fit.lo == -1.0 && fit.hi == 300.0, "{fit:?}");
+        // One wild value does not turn a narrow set logarithmic.
+        let mut narrow: Vec<f64> = (0..30).map(|i| 200_000.0 + 1000.0 * i as f64).collect();
+        narrow.push(2.0e7);
+        let fit = robust_fit(narrow, true, LOG_RATIO);
+        assert!(!fit.log && fit.hi == 229_000.0, "{fit:?}");
+    }
+
+    #[test]
+    fn small_sets_are_shown_whole_unless_a_value_is_far_out() {
+        let few = [1.0, 2.0, 3.0, 4.0, 8.0];
+        assert_eq!(robust_fit(few, false, LOG_RATIO).hi, 8.0);
+        let wild = [1.0, 1.1, 1.2, 1.3, 1.4, 100.0];
+        assert_eq!(robust_fit(wild, false, LOG_RATIO).hi, 1.4);
+        // Two values, or a core without width, say nothing about outliers.
+        assert_eq!(robust_fit([1.0, 1000.0], false, LOG_RATIO).hi, 1000.0);
+        assert_eq!(
+            robust_fit([5.0, 5.0, 5.0, 5.0, 9.0], false, LOG_RATIO).hi,
+            9.0
+        );
+        let none = robust_fit(std::iter::empty(), true, LOG_RATIO);
+        assert!(none.lo.is_nan() && !none.log);
+        // Non-finite values are ignored.
+        let fit = robust_fit([1.0, f64::NAN, 2.0, f64::INFINITY], true, LOG_RATIO);
+        assert_eq!((fit.lo, fit.hi), (1.0, 2.0));
+    }
+
+    fn assert_apart(boxes: &[LabelBox], area: LabelBox) {
+        for (i, a) in boxes.iter().enumerate() {
+            assert!(a.inside(&area), "label {i} leaves the plot: {a:?}");
+            for (j, b) in boxes.iter().enumerate().skip(i + 1) {
+                assert!(!a.overlaps(b), "labels {i} and {j} overlap: {a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn two_windows_of_a_baseline_get_separate_labels() {
+        let area = LabelBox {
+            x0: 84,
+            y0: 40,
+            x1: 600,
+            y1: 430,
+        };
+        // Persistence at two windows: almost the same place on screen.
+        let texts = ["persistence (window 8)", "persistence (window 16)"];
+        let marks: Vec<((i32, i32), i32)> = [(300, 200), (303, 204)]
+            .into_iter()
+            .zip(texts)
+            .map(|(at, t)| (at, label_width(t)))
+            .collect();
+        let boxes = place_labels(&marks, &[], area);
+        assert_apart(&boxes, area);
+        // Each label stays beside its own mark, which it leaves uncovered.
+        for (b, (at, _)) in boxes.iter().zip(&marks) {
+            assert!(!b.covers(*at), "{b:?} hides {at:?}");
+            assert!((b.y0 - at.1).abs() < 60, "{b:?} strays from {at:?}");
+        }
+    }
+
+    #[test]
+    fn many_baselines_at_one_spot_still_get_separate_labels() {
+        let area = LabelBox {
+            x0: 84,
+            y0: 40,
+            x1: 600,
+            y1: 430,
+        };
+        // Five baselines at four windows, all piled where the plot is crowded with points.
+        let names = [
+            "persistence",
+            "OLS",
+            "drift",
+            "seasonal naive",
+            "majority direction",
+        ];
+        let mut marks = Vec::new();
+        for (n, name) in names.iter().enumerate() {
+            for w in [4, 8, 16, 32] {
+                let text = format!("{name} (window {w})");
+                marks.push(((340 + n as i32, 380 - w / 4), label_width(&text)));
+            }
+        }
+        let points: Vec<(i32, i32)> = (0..60).map(|i| (300 + i, 360 + i % 7)).collect();
+        let boxes = place_labels(&marks, &points, area);
+        assert_eq!(boxes.len(), 20);
+        assert_apart(&boxes, area);
+        // And marks at the corners, where some sides fall outside.
+        let corners = [(86, 42), (598, 42), (86, 428), (598, 428)];
+        let marks: Vec<_> = corners
+            .iter()
+            .map(|c| (*c, label_width("OLS (window 16)")))
+            .collect();
+        assert_apart(&place_labels(&marks, &[], area), area);
+    }
+
+    #[test]
+    fn arrows_point_off_the_scale() {
+        // The tip lies in the direction given, the base behind it.
+        let right = arrow_shape(1, 0);
+        assert_eq!(right[0], (8, 0));
+        assert!(right[1..].iter().all(|p| p.0 < 0));
+        let up = arrow_shape(0, -1);
+        assert_eq!(up[0], (0, -8));
+        let diagonal = arrow_shape(1, 1);
+        assert!(diagonal[0].0 > 0 && diagonal[0].1 > 0);
+    }
+
+    #[test]
+    fn colours_keep_one_meaning() {
+        // The ranks of the curves use none of the λ colours, whatever the number of λ.
+        for n in 1..8 {
+            let lambdas = category_colours(n);
+            for r in rank_colours(5) {
+                for l in &lambdas {
+                    let d = (r.0 as i32 - l.0 as i32).abs()
+                        + (r.1 as i32 - l.1 as i32).abs()
+                        + (r.2 as i32 - l.2 as i32).abs();
+                    assert!(d > 60, "rank colour {r:?} is close to λ colour {l:?}");
+                }
+            }
+        }
+        // The heatmap runs light (better) to dark (worse).
+        let luma = |c: RGBColor| 0.299 * c.0 as f64 + 0.587 * c.1 as f64 + 0.114 * c.2 as f64;
+        assert!(luma(heat_colour(1.0)) > luma(heat_colour(0.5)));
+        assert!(luma(heat_colour(0.5)) > luma(heat_colour(0.0)));
     }
 
     #[test]
