@@ -596,7 +596,7 @@ fn markdown_is_byte_identical_across_runs_and_journal_orders() {
         "18 trials: 18 ok, 0 diverged, 0 failed.",
         concat!(
             "Fixed settings: window = 16, n_dense = 32, learning_rate = 0.001, epochs = 3, ",
-            "loss = trend, activation = linear, shuffle = true."
+            "loss = trend, activation = linear, shuffle = true, metric_epoch = final."
         ),
         "## By lambda",
         "## By batch_size",

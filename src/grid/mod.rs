@@ -309,9 +309,9 @@ mod tests {
         assert_eq!(
             canonical_text(5, &changed),
             "window=5;n_dense=7;lambda=1e-5;batch_size=3;learning_rate=0.5;epochs=4;\
-             loss=mse;activation=tanh;shuffle=false;seed=9"
+             loss=mse;activation=tanh;shuffle=false;metric_epoch=best;seed=9"
         );
-        assert_eq!(trial_id(5, &changed), "e85c9723d6fc");
+        assert_eq!(trial_id(5, &changed), "de13712d75c1");
     }
 
     #[test]

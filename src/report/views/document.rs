@@ -216,7 +216,7 @@ impl Summary {
             };
             out.push(format!(
                 "On {metric}, the best setting by validation ({settings}) {verb} the best \
-                 baseline, {baseline}, on {n} {split} samples: {by_how_much}; {test} p = {p}.",
+                 baseline, {baseline}, on {n} {split} samples: {by_how_much}; {test} p {p}.",
                 baseline = sig.baseline,
                 n = sig.n,
                 split = sig.split,
@@ -609,12 +609,12 @@ fn penalty_text_table(other_axes: &[String], rows: &[PenaltyRow]) -> TextTable {
     TextTable { columns, rows }
 }
 
-/// A p-value as people read it: three significant digits, tiny ones as a bound.
+/// A p-value as people read it, with its relation: "= 0.047", or a bound for tiny ones.
 pub(crate) fn fmt_p(p: f64) -> String {
     if p < 1e-4 {
         "< 0.0001".into()
     } else {
-        format!("{p:.3}")
+        format!("= {p:.3}")
     }
 }
 
