@@ -444,7 +444,8 @@ impl Summary {
         }
         for name in names {
             type Pick = fn(&BaselineFigures) -> Option<f64>;
-            let mut parts: Vec<(&str, Pick, fn(f64) -> String)> = vec![
+            type Format = fn(f64) -> String;
+            let mut parts: Vec<(&str, Pick, Format)> = vec![
                 ("val_mse", |f| f.val_mse, fmt_mse),
                 ("val_trend_acc", |f| f.val_trend_acc, fmt_acc),
             ];

@@ -124,7 +124,8 @@ fn penalty_frame(other_axes: &[String], rows: &[PenaltyRow]) -> Result<DataFrame
         "n".into(),
         rows.iter().map(|r| r.n as i64).collect::<Vec<_>>(),
     ));
-    let ratio = |f: fn((f64, Option<f64>, Option<f64>)) -> Option<f64>| {
+    type Ratio = (f64, Option<f64>, Option<f64>);
+    let ratio = |f: fn(Ratio) -> Option<f64>| {
         rows.iter()
             .map(|r| {
                 r.log_mse_ratio
