@@ -183,6 +183,10 @@ fn normal_equations_floor(data: &Dataset) -> f64 {
 }
 
 fn ar2_dataset(window: usize) -> Dataset {
+    ar2_split(window, 0.0)
+}
+
+fn ar2_split(window: usize, test_fraction: f64) -> Dataset {
     let values = generate(&Synthetic {
         kind: SyntheticKind::Ar2,
         length: 3000,
@@ -203,7 +207,7 @@ fn ar2_dataset(window: usize) -> Dataset {
         window,
         &SplitSpec {
             val_fraction: 0.15,
-            test_fraction: 0.0,
+            test_fraction,
             scale: Scale::Zscore,
             season: None,
         },
@@ -436,4 +440,51 @@ fn trend_accuracy_counts_matching_directions_with_ties() {
     let (mse, acc) = mse_and_trend_accuracy(samples.into_iter());
     assert!((acc - 0.5).abs() < 1e-12);
     assert!((mse - (0.25 + 2.25 + 0.0 + 0.04) / 4.0).abs() < 1e-12);
+}
+
+/// The held-out pass scores the model the figures describe: the last epoch's, or with
+/// `metric_epoch = "best"` the best epoch's weights, exactly those a run stopped there has.
+#[test]
+fn the_test_pass_scores_the_metric_epochs_model() {
+    let data = ar2_split(8, 0.15);
+    // A step size that wanders, so the best epoch is not the last.
+    let cfg = TrainConfig {
+        n_dense: 8,
+        lambda: 0.0,
+        batch_size: 4,
+        learning_rate: 0.05,
+        seed: 3,
+        epochs: 8,
+        ..TrainConfig::default()
+    };
+    let (last, model) = trendsweep::model::train::train_with_model(&data, &cfg);
+    assert_eq!(last.status, TrialStatus::Ok);
+    let (mse, acc) = trendsweep::model::train::evaluate(
+        &model,
+        &Cpu::default(),
+        &data.test,
+        &data.target_scaler,
+    );
+    assert_eq!(last.test_mse, Some(mse));
+    assert_eq!(last.test_trend_acc, Some(acc));
+    assert_eq!(last.eval_predictions.len(), data.test.len());
+
+    let best = train(
+        &data,
+        &TrainConfig {
+            metric_epoch: trendsweep::config::MetricEpoch::Best,
+            ..cfg.clone()
+        },
+    );
+    let k = best.best_epoch.expect("a best epoch");
+    assert!(
+        k < cfg.epochs,
+        "the best epoch should not be the last here: {k}"
+    );
+    assert_eq!(best.curve, last.curve, "the setting changes no training");
+    let stopped = train(&data, &TrainConfig { epochs: k, ..cfg });
+    assert_eq!(best.test_mse, stopped.test_mse);
+    assert_eq!(best.test_trend_acc, stopped.test_trend_acc);
+    assert_eq!(best.eval_predictions, stopped.eval_predictions);
+    assert_ne!(best.test_mse, last.test_mse);
 }

@@ -13,7 +13,7 @@ use polars::prelude::{
 };
 
 pub use self::figures::{
-    BaselinePoint, EpochPoint, Figures, Group, HeatCell, Heatmap, PooledPenalty,
+    BaselinePoint, Effect, EpochPoint, Figures, Group, HeatCell, Heatmap, PooledPenalty,
 };
 pub(crate) use self::figures::{best_with_partners, group_settings, pareto_front};
 use super::load::{self, Loaded};
@@ -196,6 +196,8 @@ pub struct BestRow {
     /// Against the best baseline by this row's metric, when the evaluation samples and the
     /// trials' forecasts are on disk.
     pub significance: Option<Significance>,
+    /// The same test against every baseline that can take it, in table order.
+    pub comparisons: Vec<Significance>,
 }
 
 impl BestRow {
@@ -382,8 +384,22 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
     let mut best = best_rows(trials, baselines)?;
     if let (Some(evaluation), Some(predictions)) = (&data.evaluation, &data.predictions) {
         for row in &mut best {
-            row.significance =
-                significance::against_best_baseline(row, trials, evaluation, predictions)?;
+            let mut comparisons = Vec::new();
+            for b in &row.baselines {
+                comparisons.extend(significance::compare(
+                    row,
+                    &b.name,
+                    trials,
+                    evaluation,
+                    predictions,
+                )?);
+            }
+            let best_name = significance::best_baseline(row).map(str::to_string);
+            row.significance = comparisons
+                .iter()
+                .find(|c| Some(&c.baseline) == best_name.as_ref())
+                .cloned();
+            row.comparisons = comparisons;
         }
     }
     let figures = figures::figures(data, &values, &axes, &penalty, validated)?;
@@ -683,6 +699,7 @@ fn best_rows(trials: &DataFrame, baselines: &DataFrame) -> Result<Vec<BestRow>> 
             unstable: get_count(&df, "unstable", 0)?,
             baselines: baselines_at(baselines, window)?,
             significance: None,
+            comparisons: Vec::new(),
         });
     }
     Ok(best)

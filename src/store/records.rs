@@ -291,3 +291,55 @@ pub mod opt_float {
         deserializer.deserialize_any(OptVisitor)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(val: &[f64], best_epoch: Option<usize>) -> TrialResult {
+        TrialResult {
+            status: TrialStatus::Ok,
+            message: None,
+            curve: val
+                .iter()
+                .enumerate()
+                .map(|(i, v)| EpochMetrics {
+                    epoch: i + 1,
+                    train_loss: 1.0,
+                    train_mse: 1.0,
+                    val_mse: Some(*v),
+                    val_trend_acc: Some(0.5 + i as f64 / 100.0),
+                })
+                .collect(),
+            best_epoch,
+            wall_seconds: 0.0,
+            steps: 0,
+            steps_per_second: 0.0,
+            test_mse: None,
+            test_trend_acc: None,
+            eval_predictions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn unstable_means_the_last_epoch_is_over_ten_times_the_best() {
+        assert!(result(&[2.0, 1.0, 10.5], Some(2)).unstable());
+        assert!(!result(&[2.0, 1.0, 10.0], Some(2)).unstable());
+        assert!(!result(&[2.0, 1.0, 1.5], Some(2)).unstable());
+        // Without validation figures nothing is flagged.
+        let mut none = result(&[1.0], None);
+        none.curve[0].val_mse = None;
+        assert!(!none.unstable());
+    }
+
+    #[test]
+    fn the_metric_epoch_picks_the_last_or_the_best() {
+        let r = result(&[2.0, 1.0, 3.0], Some(2));
+        assert_eq!(r.metric(MetricEpoch::Final).unwrap().epoch, 3);
+        assert_eq!(r.metric(MetricEpoch::Best).unwrap().epoch, 2);
+        // A best epoch outside the curve (a hand-edited record) falls back to the last.
+        let odd = result(&[2.0, 1.0], Some(9));
+        assert_eq!(odd.best(), None);
+        assert_eq!(odd.metric(MetricEpoch::Best).unwrap().epoch, 2);
+    }
+}

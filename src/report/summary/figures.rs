@@ -414,14 +414,50 @@ pub(crate) fn best_with_partners(groups: &[Group], n: usize) -> Vec<(&Group, Opt
         .collect()
 }
 
-/// One λ's paired differences pooled over the other axes: the penalty table's rows, merged.
+/// An effect and its 95 % interval, on the scale a figure draws it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Effect {
+    pub mean: f64,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+}
+
+impl Effect {
+    pub fn low(&self) -> Option<f64> {
+        self.low
+    }
+    pub fn high(&self) -> Option<f64> {
+        self.high
+    }
+    fn of(iv: &Interval) -> Effect {
+        Effect {
+            mean: iv.mean,
+            low: iv.low(),
+            high: iv.high(),
+        }
+    }
+    /// A mean log ratio and its interval as a percentage change: 100·(eˣ − 1).
+    fn percent_of_log(iv: &Interval) -> Effect {
+        let pct = |x: f64| 100.0 * x.exp_m1();
+        Effect {
+            mean: pct(iv.mean),
+            low: iv.low().map(pct),
+            high: iv.high().map(pct),
+        }
+    }
+}
+
+/// One λ's paired effects pooled over the other axes: the headline row, with the penalty
+/// table's rows it pools.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PooledPenalty {
     pub lambda: f64,
     pub n: usize,
-    pub d_val_mse: Interval,
-    pub d_val_trend_acc: Interval,
-    /// The per-row means that were pooled, in table order.
+    /// The change in validation MSE from λ = 0, in percent: the geometric-mean ratio less
+    /// one, so one wild pair cannot carry it.
+    pub mse_change: Effect,
+    pub d_val_trend_acc: Effect,
+    /// The per-row values that were pooled, in table order (MSE as percent changes).
     pub row_mse: Vec<f64>,
     pub row_acc: Vec<f64>,
 }
@@ -462,25 +498,33 @@ fn pooled_penalty(table: &PenaltyTable) -> Vec<PooledPenalty> {
         })
         .filter_map(|idx| {
             let rows: Vec<_> = idx.iter().map(|&i| &table.rows[i]).collect();
-            let mse: Vec<_> = rows
+            let mse_rows = rows
                 .iter()
-                .filter(|r| r.d_val_mse.mean.is_finite())
-                .map(|r| (r.n, r.d_val_mse.mean, r.d_val_mse.sd))
-                .collect();
+                .filter(|r| r.log_mse_ratio.mean.is_finite())
+                .count();
             let acc: Vec<_> = rows
                 .iter()
                 .filter(|r| r.d_val_trend_acc.mean.is_finite())
                 .map(|r| (r.n, r.d_val_trend_acc.mean, r.d_val_trend_acc.sd))
                 .collect();
-            if mse.is_empty() && acc.is_empty() {
+            if mse_rows == 0 && acc.is_empty() {
                 return None;
             }
+            let lambda = rows[0].lambda;
+            let headline = table
+                .headline
+                .iter()
+                .find(|h| h.lambda.total_cmp(&lambda).is_eq())?;
             Some(PooledPenalty {
-                lambda: rows[0].lambda,
+                lambda,
                 n: rows.iter().map(|r| r.n).sum(),
-                d_val_mse: pool(&mse),
-                d_val_trend_acc: pool(&acc),
-                row_mse: mse.iter().map(|p| p.1).collect(),
+                mse_change: Effect::percent_of_log(&headline.log_mse_ratio),
+                d_val_trend_acc: Effect::of(&pool(&acc)),
+                row_mse: rows
+                    .iter()
+                    .filter(|r| r.log_mse_ratio.mean.is_finite())
+                    .map(|r| 100.0 * r.log_mse_ratio.mean.exp_m1())
+                    .collect(),
                 row_acc: acc.iter().map(|p| p.1).collect(),
             })
         })

@@ -25,16 +25,9 @@ fn f64s(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
     Ok(df.column(name)?.f64()?.iter().collect())
 }
 
-/// The test of `row` against the best baseline by its metric, or `None` when something it
-/// needs is missing (no baseline with the figure, no forecasts on disk for the window).
-pub(super) fn against_best_baseline(
-    row: &BestRow,
-    trials: &DataFrame,
-    evaluation: &DataFrame,
-    predictions: &DataFrame,
-) -> Result<Option<Significance>> {
-    // The best baseline on validation: a test on held-out samples against a baseline
-    // chosen on them would favour the baseline.
+/// The best baseline on validation by `row`'s metric: a test on held-out samples against a
+/// baseline chosen on them would favour the baseline.
+pub(super) fn best_baseline(row: &BestRow) -> Option<&str> {
     let baseline = match row.by {
         BestBy::LowestValMse => row
             .baselines
@@ -47,7 +40,20 @@ pub(super) fn against_best_baseline(
             .filter_map(|b| b.val_trend_acc.map(|v| (-v, b)))
             .min_by(|a, b| a.0.total_cmp(&b.0)),
     };
-    let Some((_, baseline)) = baseline else {
+    baseline.map(|(_, b)| b.name.as_str())
+}
+
+/// The test of `row` against baseline `name` by the row's metric (Diebold–Mariano for MSE,
+/// exact McNemar for accuracy), or `None` when something it needs is missing (a baseline
+/// without forecasts, no forecasts on disk for the window).
+pub(super) fn compare(
+    row: &BestRow,
+    name: &str,
+    trials: &DataFrame,
+    evaluation: &DataFrame,
+    predictions: &DataFrame,
+) -> Result<Option<Significance>> {
+    let Some(baseline) = row.baseline(name) else {
         return Ok(None);
     };
     let Some(SettingValue::Int(window)) = row.setting("window") else {

@@ -86,6 +86,9 @@ impl TextTable {
     }
 }
 
+/// The heading of the verdict's section, which the page lifts to its top.
+pub(crate) const VERDICT: &str = "Verdict";
+
 pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -240,8 +243,79 @@ impl Summary {
         }
     }
 
+    /// The best settings against every baseline, on the evaluation split: one row per
+    /// baseline, the MSE test for the best setting by MSE and the accuracy test for the best
+    /// by accuracy.
+    fn comparisons_table(&self) -> Option<TextTable> {
+        let by_mse = self.best_by(BestBy::LowestValMse);
+        let by_acc = self.best_by(BestBy::HighestValTrendAcc);
+        let mut names: Vec<&str> = Vec::new();
+        for row in by_mse.iter().chain(by_acc.iter()) {
+            for c in &row.comparisons {
+                if !names.contains(&c.baseline.as_str()) {
+                    names.push(&c.baseline);
+                }
+            }
+        }
+        if names.is_empty() {
+            return None;
+        }
+        let find = |row: Option<&BestRow>, name: &str| {
+            row.and_then(|r| r.comparisons.iter().find(|c| c.baseline == name).cloned())
+        };
+        let p_cell = |c: &Option<crate::report::summary::Significance>| {
+            c.as_ref()
+                .and_then(|c| c.p_value)
+                .map(|p| fmt_p(p).trim_start_matches("= ").to_string())
+                .unwrap_or_default()
+        };
+        let rows = names
+            .iter()
+            .map(|name| {
+                let m = find(by_mse, name);
+                let a = find(by_acc, name);
+                vec![
+                    name.to_string(),
+                    m.as_ref().map(|c| fmt_mse(c.setting)).unwrap_or_default(),
+                    m.as_ref()
+                        .map(|c| fmt_mse(c.baseline_value))
+                        .unwrap_or_default(),
+                    p_cell(&m),
+                    a.as_ref().map(|c| fmt_acc(c.setting)).unwrap_or_default(),
+                    a.as_ref()
+                        .map(|c| fmt_acc(c.baseline_value))
+                        .unwrap_or_default(),
+                    p_cell(&a),
+                ]
+            })
+            .collect();
+        Some(TextTable {
+            columns: vec![
+                column("baseline", "baseline", false),
+                column("best-by-mse setting's MSE", "set mse", true),
+                column("baseline's MSE", "base mse", true),
+                column("Diebold–Mariano p", "DM p", true),
+                column("best-by-acc setting's accuracy", "set acc", true),
+                column("baseline's accuracy", "base acc", true),
+                column("McNemar p", "McN p", true),
+            ],
+            rows,
+        })
+    }
+
     fn verdict_section(&self) -> Section {
         let mut blocks: Vec<Block> = self.verdict().into_iter().map(Block::Para).collect();
+        if let Some(t) = self.comparisons_table() {
+            let split = self
+                .best
+                .iter()
+                .find_map(|b| b.significance.as_ref().map(|s| s.split.clone()))
+                .unwrap_or_else(|| "evaluation".into());
+            blocks.push(Block::Para(format!(
+                "Against every baseline, on the {split} samples:"
+            )));
+            blocks.push(Block::Table(t));
+        }
         if blocks.is_empty() {
             blocks.push(Block::Para(format!(
                 "{}, so there is no best setting to test.",
@@ -259,7 +333,7 @@ impl Summary {
             ));
         }
         Section {
-            heading: "Verdict".into(),
+            heading: VERDICT.into(),
             blocks,
         }
     }

@@ -14,9 +14,9 @@ use super::document::{self, plural};
 use super::plots::{self, CurveSpec, LambdaColours, Metric};
 use crate::error::{Context, Result};
 use crate::report::render::{fmt_acc, fmt_mse, fmt_setting_float};
-use crate::report::stats::Interval;
 use crate::report::summary::{
-    Group, PenaltyEffect, SettingValue, Summary, best_with_partners, group_settings, pareto_front,
+    Effect, Group, PenaltyEffect, SettingValue, Summary, best_with_partners, group_settings,
+    pareto_front,
 };
 use crate::store::write_atomically;
 
@@ -503,21 +503,25 @@ fn penalty_section(summary: &Summary, colours: &LambdaColours) -> Result<Section
     };
     let caption = format!(
         "Each λ > 0 trial is paired with the λ = 0 trial that has the same other settings and \
-         seed. For each λ, the square is the mean difference over all its pairs, pooling {others}, \
-         and the bar its 95 % t-interval (mean ± t(0.975, n−1)·sd/√n over the n pairs). The grey \
-         rings are the penalty table's rows (one per combination of the other axes, mean over \
-         seeds): pooling mixes settings whose effects may differ, and the rings show how much. \
-         Below zero on the left or above zero on the right favours the penalty.{}",
+         seed. For each λ, pooling {others}, the square on the left is the change in validation \
+         MSE as a geometric mean over all its pairs (the ratio val_mse(λ)/val_mse(0), as a \
+         percentage), so one wild pair moves it by a factor of at most its ratio to the power \
+         1/n; on the right, the mean difference in trend accuracy. The bars are 95 % \
+         t-intervals over the n pairs (on the log ratios for MSE). The grey rings are the \
+         penalty table's rows (one per combination of the other axes, over seeds): pooling \
+         mixes settings whose effects may differ, and the rings show how much. Below zero on \
+         the left or above zero on the right favours the penalty.{}",
         plots::off_scale_sentence(off, ("penalty-table row", "penalty-table rows"))
     );
-    let ci = |iv: &Interval, f: fn(f64) -> String| match (iv.low(), iv.high()) {
+    let pct = |x: f64| format!("{}{:.1} %", if x < 0.0 { "−" } else { "+" }, x.abs());
+    let ci = |iv: &Effect, f: &dyn Fn(f64) -> String| match (iv.low(), iv.high()) {
         (Some(l), Some(h)) => format!("[{}, {}]", f(l), f(h)),
         _ => "one pair: none".into(),
     };
     let heads = [
         ("λ", true),
         ("pairs", true),
-        ("Δ val_mse", true),
+        ("val_mse change", true),
         ("95% CI", false),
         ("Δ val_trend_acc", true),
         ("95% CI", false),
@@ -530,10 +534,10 @@ fn penalty_section(summary: &Summary, colours: &LambdaColours) -> Result<Section
             vec![
                 (fmt_setting_float(p.lambda), true),
                 (p.n.to_string(), true),
-                (fmt_mse(p.d_val_mse.mean), true),
-                (ci(&p.d_val_mse, fmt_mse), false),
+                (pct(p.mse_change.mean), true),
+                (ci(&p.mse_change, &pct), false),
                 (fmt_acc(p.d_val_trend_acc.mean), true),
-                (ci(&p.d_val_trend_acc, fmt_acc), false),
+                (ci(&p.d_val_trend_acc, &fmt_acc), false),
             ]
         })
         .collect();
@@ -638,9 +642,9 @@ fn curves_section(summary: &Summary) -> Result<Section> {
 }
 
 /// The summary's paragraphs and tables, from the same document `summary.md` is made of.
-fn tables_section(summary: &Summary) -> Section {
-    let (header, sections) = summary.document();
-    let convert = |block: document::Block| match block {
+/// A document block as the page shows it.
+fn convert(block: document::Block) -> Block {
+    match block {
         document::Block::Para(p) => Block::Para(p),
         document::Block::Table(t) => {
             let (heads, rows) = t.view(true);
@@ -657,9 +661,29 @@ fn tables_section(summary: &Summary) -> Section {
                 heads: heads.iter().map(|(h, num)| (h.to_string(), *num)).collect(),
             })
         }
-    };
+    }
+}
+
+/// The summary's verdict, first on the page: the settings chosen on validation against the
+/// baselines, with the significance tests.
+fn verdict_section(summary: &Summary) -> Section {
+    let (_, sections) = summary.document();
+    let blocks = sections
+        .into_iter()
+        .find(|s| s.heading == document::VERDICT)
+        .map(|s| s.blocks.into_iter().map(convert).collect())
+        .unwrap_or_default();
+    section("verdict", "Verdict", blocks)
+}
+
+fn tables_section(summary: &Summary) -> Section {
+    let (header, sections) = summary.document();
     let mut blocks: Vec<Block> = header.into_iter().map(convert).collect();
-    for s in sections {
+    // The verdict has its own section at the top.
+    for s in sections
+        .into_iter()
+        .filter(|s| s.heading != document::VERDICT)
+    {
         blocks.push(Block::Heading(s.heading));
         blocks.extend(s.blocks.into_iter().map(convert));
     }
@@ -699,6 +723,7 @@ pub fn write_html(out: &Path, dirs: &[PathBuf], summary: &Summary) -> Result<()>
     let colours = LambdaColours::new(lambdas);
     let sections = vec![
         run_section(summary),
+        verdict_section(summary),
         tradeoff_section(summary, &colours)?,
         heatmap_section(summary)?,
         penalty_section(summary, &colours)?,

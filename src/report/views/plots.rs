@@ -1269,7 +1269,7 @@ fn penalty_panel(
 ) -> Result<usize> {
     let k = pooled.len();
     let get = |p: &PooledPenalty| match metric {
-        Metric::Mse => (p.d_val_mse, p.row_mse.clone()),
+        Metric::Mse => (p.mse_change, p.row_mse.clone()),
         Metric::Acc => (p.d_val_trend_acc, p.row_acc.clone()),
     };
     let mut rows = Vec::new();
@@ -1308,7 +1308,7 @@ fn penalty_panel(
             y_axis.clone(),
         )?;
     let desc = match metric {
-        Metric::Mse => "Δ validation MSE vs λ = 0 (series units²)",
+        Metric::Mse => "validation MSE vs λ = 0 (% change, geometric mean)",
         Metric::Acc => "Δ trend-match accuracy vs λ = 0 (fraction)",
     };
     chart
@@ -1411,7 +1411,7 @@ pub(crate) fn penalty_svg(
 ) -> Result<(String, usize)> {
     svg_page(HEIGHT, |root| {
         let body = root.titled(
-            "Change from λ = 0, paired by seed and settings (pooled mean, 95 % interval)",
+            "Change from λ = 0, paired by seed and settings (95 % intervals)",
             font(16.0).color(&INK),
         )?;
         let (body, key) = body.split_vertically(HEIGHT as i32 - 60);
