@@ -37,7 +37,7 @@ pub struct SweepArgs {
     /// Worker threads [default: all cores].
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Print only the final tables.
+    /// Print only the closing summary (the verdict and the headline effects), no progress.
     #[arg(long)]
     pub quiet: bool,
     /// Refuse grids with more trials than this.

@@ -30,7 +30,7 @@ pub struct SweepOptions {
     pub out: PathBuf,
     /// Worker threads for trials.
     pub threads: usize,
-    /// Print only the final tables.
+    /// Print only the closing summary, no progress.
     pub quiet: bool,
     /// Refuse grids with more trials than this.
     pub max_trials: u128,
