@@ -1308,7 +1308,7 @@ fn penalty_panel(
             y_axis.clone(),
         )?;
     let desc = match metric {
-        Metric::Mse => "validation MSE vs λ = 0 (% change, geometric mean)",
+        Metric::Mse => "val MSE vs λ = 0 (% change)",
         Metric::Acc => "Δ trend-match accuracy vs λ = 0 (fraction)",
     };
     chart
