@@ -116,7 +116,8 @@ impl Summary {
             c.failed,
             if c.unstable > 0 {
                 format!(
-                    " {} of the ok ones {} unstable: final validation MSE over {}× {} own best;                      every table counts them.",
+                    " {} of the ok ones {} unstable: final validation MSE over {}× {} own best; \
+                     every table counts them.",
                     c.unstable,
                     if c.unstable == 1 { "is" } else { "are" },
                     crate::store::records::UNSTABLE_RATIO,

@@ -461,7 +461,7 @@ fn heatmap_section(summary: &Summary) -> Result<Section> {
             ),
         };
         let caption = format!(
-            "Mean final {what} of the ok trials in each cell, pooling {}. {split}Lighter is \
+            "Mean {what} of the ok trials in each cell, pooling {}. {split}Lighter is \
              better in both heatmaps ({direction}); one colour scale spans all panels.{beyond}",
             pooled.join(", ")
         );
