@@ -347,8 +347,9 @@ impl Summary {
                     "Each row pools every trial with this {axis}, across all other settings and \
                      seeds. \"diverged\" counts trials that did not finish (diverged or failed), \
                      \"unstable\" the ok ones whose final validation MSE is over ten times \
-                     their best; the means and sample standard deviations (blank with fewer than two) of the \
-                     final validation MSE and trend accuracy are over the ok trials.",
+                     their best; the means and sample standard deviations (blank with fewer \
+                     than two) of the validation MSE and trend accuracy, at each trial's \
+                     metric_epoch, are over the ok trials.",
                     axis = t.axis
                 );
                 let columns = vec![
