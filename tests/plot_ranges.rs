@@ -183,7 +183,7 @@ fn one_wild_trial_does_not_set_the_scales() {
     );
     let caption = html
         .split("<figcaption>")
-        .find(|c| c.starts_with("Mean final validation MSE"))
+        .find(|c| c.starts_with("Mean validation MSE"))
         .expect("the MSE heatmap's caption");
     assert!(
         caption.contains("1 cell lies beyond the colour scale"),

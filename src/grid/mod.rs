@@ -19,8 +19,8 @@ use crate::error::{Result, bad_input};
 
 pub use plan::plan_text;
 pub use settings::{
-    DEFAULT_WINDOW, SETTING_NAMES, SETTINGS, Setting, SettingKind, SettingValue, fmt_setting_float,
-    setting,
+    ADDED_LATER, DEFAULT_WINDOW, SETTING_NAMES, SETTINGS, Setting, SettingKind, SettingValue,
+    fmt_setting_float, setting,
 };
 
 /// A parsed and validated grid file. Everything a sweep needs to plan, run and label its
@@ -216,11 +216,16 @@ fn product(factors: impl IntoIterator<Item = u128>) -> u128 {
 }
 
 /// The text a trial id hashes: every setting in canonical order as `name=value`, joined by
-/// `;`, values in their grid text (floats with `{:?}`, exact and round-trip). A test pins ids,
-/// so a change here that would refile existing results under new ids cannot pass unnoticed.
+/// `;`, values in their grid text (floats with `{:?}`, exact and round-trip), except that a
+/// setting of [`ADDED_LATER`] at its default is left out. A test pins ids, so a change here
+/// that would refile existing results under new ids cannot pass unnoticed.
 pub fn canonical_text(window: usize, config: &TrainConfig) -> String {
+    let defaults = TrainConfig::default();
     SETTINGS
         .iter()
+        .filter(|s| {
+            !ADDED_LATER.contains(&s.name) || s.read(window, config) != s.read(window, &defaults)
+        })
         .map(|s| format!("{}={}", s.name, s.read(window, config).grid_text()))
         .collect::<Vec<_>>()
         .join(";")
@@ -263,8 +268,24 @@ mod tests {
             .split(';')
             .map(|kv| kv.split('=').next().unwrap())
             .collect();
-        assert_eq!(keys, SETTING_NAMES);
+        let first: Vec<&str> = SETTING_NAMES
+            .into_iter()
+            .filter(|n| !ADDED_LATER.contains(n))
+            .collect();
+        assert_eq!(
+            keys, first,
+            "settings added later are left out at their default"
+        );
         assert!(text.contains("lambda=0.001;"), "{text}");
+        let best = TrainConfig {
+            metric_epoch: crate::config::MetricEpoch::Best,
+            ..TrainConfig::default()
+        };
+        let text = canonical_text(16, &best);
+        assert!(text.contains(";metric_epoch=best;"), "{text}");
+        for name in ADDED_LATER {
+            assert!(SETTING_NAMES.contains(&name), "{name} is not a setting");
+        }
     }
 
     #[test]
@@ -292,8 +313,7 @@ mod tests {
             epochs: 30,
             ..TrainConfig::default()
         };
-        // Changed once, when metric_epoch joined the settings.
-        assert_eq!(trial_id(16, &grid_first), "43ec8bfaf7bc");
+        assert_eq!(trial_id(16, &grid_first), "aa1cc4e67f5e");
         let changed = TrainConfig {
             n_dense: 7,
             lambda: 1e-5,

@@ -94,6 +94,11 @@ pub const SETTING_NAMES: [&str; SETTINGS.len()] = {
     names
 };
 
+/// Settings added after trial ids were first handed out. Each enters a trial's id only when
+/// it differs from its default, so results made before it existed keep their ids: a rerun
+/// resumes them instead of training every trial again under a new id.
+pub const ADDED_LATER: [&str; 1] = ["metric_epoch"];
+
 /// The window used when neither `[data]` nor `[grid]` gives one. The other settings' defaults
 /// are `TrainConfig::default()`.
 pub const DEFAULT_WINDOW: usize = 16;
