@@ -125,7 +125,7 @@ pub struct Figures {
     pub groups: Vec<Group>,
     /// Whether every directory had `epochs.parquet`, so the groups have curves.
     pub has_epochs: bool,
-    /// Baselines with both validation figures, sorted by window and name.
+    /// Baselines with a validation MSE or trend accuracy (or both), sorted by window and name.
     pub baselines: Vec<BaselinePoint>,
     /// `None` when λ or batch size has a single value, or nothing was validated.
     pub heatmap: Option<Heatmap>,
