@@ -63,6 +63,25 @@ impl LossKind {
 }
 
 choice! {
+/// What the penalty's sum over a batch is divided by.
+#[derive(Default)]
+pub enum PenaltyMean {
+    /// The batch size, as Keras averages any per-sample loss: with a batch of 32, one
+    /// penalised sample weighs 1/32.
+    #[default]
+    Batch,
+    /// The number of penalised samples in the batch (none penalised: no penalty), so a
+    /// penalised sample's weight does not shrink as the batch grows.
+    Mismatched,
+}
+}
+
+impl PenaltyMean {
+    /// Every way, for loops over them; a test keeps it equal to the declared variants.
+    pub const ALL: [PenaltyMean; 2] = [PenaltyMean::Batch, PenaltyMean::Mismatched];
+}
+
+choice! {
 /// The function between the hidden layer and the output layer.
 #[derive(Default)]
 pub enum Activation {
@@ -102,6 +121,10 @@ pub struct TrainConfig {
     pub seed: u64,
     pub epochs: usize,
     pub loss: LossKind,
+    /// How the penalty is averaged: over the batch, or over the batch's penalised samples.
+    /// Journals written before the setting existed read as `batch`.
+    #[serde(default)]
+    pub penalty_mean: PenaltyMean,
     pub activation: Activation,
     pub shuffle: bool,
     /// Which epoch's model the trial's figures describe: its last (as Keras reports) or its
@@ -120,6 +143,7 @@ impl Default for TrainConfig {
             seed: 0,
             epochs: 10,
             loss: LossKind::Trend,
+            penalty_mean: PenaltyMean::Batch,
             activation: Activation::Linear,
             shuffle: true,
             metric_epoch: MetricEpoch::Final,
@@ -258,6 +282,7 @@ mod tests {
         names_agree::<Missing>();
         names_agree::<SyntheticKind>();
         names_agree::<MetricEpoch>();
+        names_agree::<PenaltyMean>();
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use dfdx::prelude::*;
 use serde::Deserialize;
-use trendsweep::config::LossKind;
+use trendsweep::config::{LossKind, PenaltyMean};
 use trendsweep::model::{Matrix, loss};
 
 #[derive(Deserialize)]
@@ -86,7 +86,14 @@ fn dfdx_loss_matches_tensorflow() {
         let n = c.y_true.len();
         for kind in LossKind::ALL {
             let p: Matrix = dev.tensor_from_vec(c.y_pred.clone(), (n, 1));
-            let out = loss::loss(kind, c.lambda as f32, p.leaky_trace(), &c.y_true, &c.y_last);
+            let out = loss::loss(
+                kind,
+                c.lambda as f32,
+                PenaltyMean::Batch,
+                p.leaky_trace(),
+                &c.y_true,
+                &c.y_last,
+            );
             let value = out.value() as f64;
             let grad = out.backward().get(&p).as_vec();
             let (want, want_grad) = expected(c, kind);
@@ -110,7 +117,14 @@ fn reference_loss_matches_tensorflow() {
     };
     for (i, c) in cases().iter().enumerate() {
         for kind in LossKind::ALL {
-            let (value, grad) = loss::reference(kind, c.lambda, &c.y_true, &c.y_pred, &c.y_last);
+            let (value, grad) = loss::reference(
+                kind,
+                c.lambda,
+                PenaltyMean::Batch,
+                &c.y_true,
+                &c.y_pred,
+                &c.y_last,
+            );
             let (want, want_grad) = expected(c, kind);
             worst.check(value, want, &format!("case {i} {kind:?} value"));
             for (j, (g, w)) in grad.iter().zip(want_grad).enumerate() {
@@ -130,9 +144,33 @@ fn the_kinds_disagree_where_they_should() {
     // the three kinds give three different values somewhere.
     let cs = cases();
     let differs = cs.iter().filter(|c| c.lambda > 0.0).any(|c| {
-        let t = loss::reference(LossKind::Trend, c.lambda, &c.y_true, &c.y_pred, &c.y_last).0;
-        let s = loss::reference(LossKind::Seed, c.lambda, &c.y_true, &c.y_pred, &c.y_last).0;
-        let m = loss::reference(LossKind::Mse, c.lambda, &c.y_true, &c.y_pred, &c.y_last).0;
+        let t = loss::reference(
+            LossKind::Trend,
+            c.lambda,
+            PenaltyMean::Batch,
+            &c.y_true,
+            &c.y_pred,
+            &c.y_last,
+        )
+        .0;
+        let s = loss::reference(
+            LossKind::Seed,
+            c.lambda,
+            PenaltyMean::Batch,
+            &c.y_true,
+            &c.y_pred,
+            &c.y_last,
+        )
+        .0;
+        let m = loss::reference(
+            LossKind::Mse,
+            c.lambda,
+            PenaltyMean::Batch,
+            &c.y_true,
+            &c.y_pred,
+            &c.y_last,
+        )
+        .0;
         t != s && s != m && t != m
     });
     assert!(differs);

@@ -9,7 +9,7 @@ use std::process::Output;
 
 use polars::prelude::*;
 use proptest::prelude::*;
-use trendsweep::config::{Activation, LossKind, MetricEpoch, TrainConfig};
+use trendsweep::config::{Activation, LossKind, MetricEpoch, PenaltyMean, TrainConfig};
 use trendsweep::store::records::{
     BaselineRow, EpochMetrics, TrialRecord, TrialResult, TrialStatus,
 };
@@ -226,6 +226,11 @@ fn trial_record() -> impl Strategy<Value = TrialRecord> {
                     MetricEpoch::Final
                 } else {
                     MetricEpoch::Best
+                },
+                penalty_mean: if seed % 3 == 0 {
+                    PenaltyMean::Mismatched
+                } else {
+                    PenaltyMean::Batch
                 },
             },
         );

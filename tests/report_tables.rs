@@ -69,6 +69,7 @@ fn record(li: usize, bi: usize, seed: u64) -> TrialRecord {
             activation: Activation::Linear,
             shuffle: true,
             metric_epoch: Default::default(),
+            penalty_mean: Default::default(),
         },
         result: TrialResult {
             status: TrialStatus::Ok,
@@ -387,6 +388,7 @@ fn axes_and_fixed_settings_are_inferred() {
             "learning_rate=0.001",
             "epochs=3",
             "loss=trend",
+            "penalty_mean=batch",
             "activation=linear",
             "shuffle=true",
             "metric_epoch=final"
@@ -596,7 +598,8 @@ fn markdown_is_byte_identical_across_runs_and_journal_orders() {
         "18 trials: 18 ok, 0 diverged, 0 failed.",
         concat!(
             "Fixed settings: window = 16, n_dense = 32, learning_rate = 0.001, epochs = 3, ",
-            "loss = trend, activation = linear, shuffle = true, metric_epoch = final."
+            "loss = trend, penalty_mean = batch, activation = linear, shuffle = true, ",
+            "metric_epoch = final."
         ),
         "## By lambda",
         "## By batch_size",

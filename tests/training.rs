@@ -5,7 +5,7 @@ use dfdx::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use trendsweep::config::{
-    Activation, LossKind, Scale, SplitSpec, Synthetic, SyntheticKind, TrainConfig,
+    Activation, LossKind, PenaltyMean, Scale, SplitSpec, Synthetic, SyntheticKind, TrainConfig,
 };
 use trendsweep::data::{Dataset, Series, generate};
 use trendsweep::model::baselines::ols_train_floor;
@@ -56,7 +56,10 @@ fn model_gradients_match_finite_differences() {
     let (n_in, h, batch) = (5, 7, 6);
     let lambda = 0.3;
     for (case, act) in Activation::ALL.into_iter().enumerate() {
-        for kind in LossKind::ALL {
+        for (kind, mean) in LossKind::ALL
+            .into_iter()
+            .flat_map(|k| PenaltyMean::ALL.map(|m| (k, m)))
+        {
             let mut rng = ChaCha8Rng::seed_from_u64(100 + case as u64);
             let mut params = Model::new(&dev, n_in, h, act, &mut rng).parameters();
             // Biases away from zero so every parameter's gradient is exercised.
@@ -84,26 +87,36 @@ fn model_gradients_match_finite_differences() {
                 .collect();
 
             let xt = dev.tensor_from_vec(Model::augment(&x, n_in), (batch, n_in + 1));
-            let out = loss::loss(kind, lambda, model.forward(xt.leaky_trace()), &y, &last);
+            let out = loss::loss(
+                kind,
+                lambda,
+                mean,
+                model.forward(xt.leaky_trace()),
+                &y,
+                &last,
+            );
             let grads = out.backward();
             let tape_grad = model.unfold(
                 &grads.get(&model.k1).as_vec(),
                 &grads.get(&model.k2).as_vec(),
             );
 
-            let (_, ref_grad_p) = loss::reference(kind, lambda as f64, &y, &p0, &last);
-            // The mask the reference used: weight λ where the gradient has a penalty part.
-            let weights: Vec<f64> = (0..batch)
+            let (_, ref_grad_p) = loss::reference(kind, lambda as f64, mean, &y, &p0, &last);
+            // The mask the reference used: where the gradient has a penalty part.
+            let mask: Vec<bool> = (0..batch)
                 .map(|i| {
                     let mse_part = 2.0 * (p0[i] as f64 - y[i] as f64) / batch as f64;
-                    if (ref_grad_p[i] - mse_part).abs() > 1e-9 {
-                        lambda as f64
-                    } else {
-                        0.0
-                    }
+                    (ref_grad_p[i] - mse_part).abs() > 1e-9
                 })
                 .collect();
-            let penalised = weights.iter().filter(|&&w| w > 0.0).count();
+            let penalised = mask.iter().filter(|&&m| m).count();
+            // Each penalised sample's weight inside the batch mean: λ, or λ·n/m when the
+            // penalty is averaged over the m penalised samples only.
+            let weight = match mean {
+                PenaltyMean::Batch => lambda as f64,
+                PenaltyMean::Mismatched => lambda as f64 * batch as f64 / penalised.max(1) as f64,
+            };
+            let weights: Vec<f64> = mask.iter().map(|&m| if m { weight } else { 0.0 }).collect();
             let expected_penalised = if kind == LossKind::Mse { 0 } else { batch / 2 };
             assert_eq!(penalised, expected_penalised, "{kind:?}: {weights:?}");
             let params: Vec<f64> = model.parameters().iter().map(|&v| v as f64).collect();
@@ -119,7 +132,7 @@ fn model_gradients_match_finite_differences() {
                 let err = (tg as f64 - fd).abs();
                 assert!(
                     err <= 1e-4 + 1e-3 * fd.abs(),
-                    "{act:?} {kind:?} parameter {k}: tape {tg}, finite difference {fd}"
+                    "{act:?} {kind:?} {mean:?} parameter {k}: tape {tg}, finite difference {fd}"
                 );
             }
         }
@@ -235,6 +248,7 @@ fn linear_model_reaches_the_least_squares_floor() {
         activation: Activation::Linear,
         shuffle: true,
         metric_epoch: Default::default(),
+        penalty_mean: Default::default(),
     };
     let result = train(&data, &cfg);
     assert_eq!(result.status, TrialStatus::Ok);
@@ -487,4 +501,36 @@ fn the_test_pass_scores_the_metric_epochs_model() {
     assert_eq!(best.test_trend_acc, stopped.test_trend_acc);
     assert_eq!(best.eval_predictions, stopped.eval_predictions);
     assert_ne!(best.test_mse, last.test_mse);
+}
+
+/// With one sample a batch, the penalised count is the batch size whenever there is a
+/// penalty, so both ways of averaging train bit for bit the same; with larger batches they
+/// differ.
+#[test]
+fn penalty_means_agree_at_batch_one_and_differ_above() {
+    let data = ar2_dataset(4);
+    let cfg = TrainConfig {
+        n_dense: 4,
+        lambda: 0.5,
+        batch_size: 1,
+        learning_rate: 1e-3,
+        seed: 2,
+        epochs: 2,
+        ..TrainConfig::default()
+    };
+    let mismatched = |cfg: &TrainConfig| TrainConfig {
+        penalty_mean: PenaltyMean::Mismatched,
+        ..cfg.clone()
+    };
+    let a = train(&data, &cfg);
+    let b = train(&data, &mismatched(&cfg));
+    assert_eq!(a.curve, b.curve);
+    let wide = TrainConfig {
+        batch_size: 16,
+        ..cfg
+    };
+    assert_ne!(
+        train(&data, &wide).curve,
+        train(&data, &mismatched(&wide)).curve
+    );
 }

@@ -325,6 +325,7 @@ mod tests {
             activation: crate::config::Activation::Tanh,
             shuffle: false,
             metric_epoch: crate::config::MetricEpoch::Best,
+            penalty_mean: crate::config::PenaltyMean::Batch,
         };
         assert_eq!(
             canonical_text(5, &changed),

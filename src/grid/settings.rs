@@ -12,7 +12,7 @@ use polars::prelude::DataType;
 use serde::Serialize;
 use strum::VariantNames;
 
-use crate::config::{Activation, LossKind, MetricEpoch, TrainConfig};
+use crate::config::{Activation, LossKind, MetricEpoch, PenaltyMean, TrainConfig};
 
 /// One trial setting.
 pub struct Setting {
@@ -77,6 +77,7 @@ pub const SETTINGS: &[Setting] = &[
     train_setting!(learning_rate, Rule::PositiveF32, Float),
     train_setting!(epochs, EPOCHS_RULE, Int),
     train_setting!(loss, Rule::Choice(LossKind::VARIANTS), Choice),
+    train_setting!(penalty_mean, Rule::Choice(PenaltyMean::VARIANTS), Choice),
     train_setting!(activation, Rule::Choice(Activation::VARIANTS), Choice),
     train_setting!(shuffle, Rule::Bool, Bool),
     train_setting!(metric_epoch, Rule::Choice(MetricEpoch::VARIANTS), Choice),
@@ -97,7 +98,7 @@ pub const SETTING_NAMES: [&str; SETTINGS.len()] = {
 /// Settings added after trial ids were first handed out. Each enters a trial's id only when
 /// it differs from its default, so results made before it existed keep their ids: a rerun
 /// resumes them instead of training every trial again under a new id.
-pub const ADDED_LATER: [&str; 1] = ["metric_epoch"];
+pub const ADDED_LATER: [&str; 2] = ["metric_epoch", "penalty_mean"];
 
 /// The window used when neither `[data]` nor `[grid]` gives one. The other settings' defaults
 /// are `TrainConfig::default()`.
@@ -521,6 +522,7 @@ mod tests {
             activation: Activation::Tanh,
             shuffle: false,
             metric_epoch: MetricEpoch::Best,
+            penalty_mean: PenaltyMean::Mismatched,
         };
         let mut window = 5;
         let (mut w2, mut c2) = (DEFAULT_WINDOW, TrainConfig::default());
@@ -648,7 +650,7 @@ mod tests {
                 cases.push((format!("{data}[grid]\n{} = [\"zzz\"]\n", s.name), names));
             }
         }
-        assert_eq!(cases.len(), 6);
+        assert_eq!(cases.len(), 7);
         for (text, names) in cases {
             let err = crate::grid::GridSpec::parse(&text, std::path::Path::new("g.toml"))
                 .unwrap_err()

@@ -6,7 +6,7 @@
 use dfdx::prelude::*;
 
 use super::{Matrix, Taped};
-use crate::config::LossKind;
+use crate::config::{LossKind, PenaltyMean};
 
 /// Direction of a change: 1, −1, or 0 for no change (so a zero trend matches only a zero trend).
 pub fn sign<F: Into<f64>>(v: F) -> i8 {
@@ -61,7 +61,18 @@ impl BatchLoss {
 /// `k = c·(y − y_last) − c²/4`, so the loss is `mean((p − a)²) + mean(k)`: three ops on the
 /// tape instead of eight, no split tape, and `mean(k)`, which has no gradient, added on the
 /// host. The golden file and the finite-difference tests check it against the direct form.
-pub fn loss(kind: LossKind, lambda: f32, p: Matrix<Taped>, y: &[f32], y_last: &[f32]) -> BatchLoss {
+///
+/// With `PenaltyMean::Mismatched` the penalty's sum is divided by the number `m` of
+/// penalised samples instead of the batch size `n`: the same as weighing each penalised
+/// sample by `λ·n/m` inside the batch mean. `Batch` leaves λ exactly as it was.
+pub fn loss(
+    kind: LossKind,
+    lambda: f32,
+    mean: PenaltyMean,
+    p: Matrix<Taped>,
+    y: &[f32],
+    y_last: &[f32],
+) -> BatchLoss {
     let n = p.shape().0;
     let dev = p.device().clone();
     if kind == LossKind::Mse || lambda == 0.0 {
@@ -72,6 +83,19 @@ pub fn loss(kind: LossKind, lambda: f32, p: Matrix<Taped>, y: &[f32], y_last: &[
         };
     }
     let pv = p.as_vec();
+    let lambda = match mean {
+        PenaltyMean::Batch => lambda,
+        PenaltyMean::Mismatched => {
+            let m = (0..n)
+                .filter(|&i| penalised(kind, y[i], pv[i], y_last[i]))
+                .count();
+            if m == 0 {
+                lambda
+            } else {
+                lambda * n as f32 / m as f32
+            }
+        }
+    };
     let mut centre = Vec::with_capacity(n);
     let mut offset = 0.0f64;
     for i in 0..n {
@@ -96,11 +120,21 @@ pub fn loss(kind: LossKind, lambda: f32, p: Matrix<Taped>, y: &[f32], y_last: &[
 pub fn reference(
     kind: LossKind,
     lambda: f64,
+    mean: PenaltyMean,
     y: &[f32],
     p: &[f32],
     y_last: &[f32],
 ) -> (f64, Vec<f64>) {
     let n = y.len() as f64;
+    // The penalty's divisor: the batch, or the penalised samples (the sum over none is 0).
+    let m = (0..y.len())
+        .filter(|&i| penalised(kind, y[i], p[i], y_last[i]))
+        .count()
+        .max(1) as f64;
+    let lambda = match mean {
+        PenaltyMean::Batch => lambda,
+        PenaltyMean::Mismatched => lambda * n / m,
+    };
     let mut value = 0.0;
     let mut grad = Vec::with_capacity(y.len());
     for i in 0..y.len() {
@@ -132,9 +166,10 @@ mod tests {
     fn trend_penalises_the_wrong_direction_and_seed_the_right_one() {
         // y rises from 1 to 2; p = 0.5 falls: wrong direction.
         let (y, p, l) = ([2.0f32], [0.5f32], [1.0f32]);
-        let (trend, _) = reference(LossKind::Trend, 0.1, &y, &p, &l);
-        let (seed, _) = reference(LossKind::Seed, 0.1, &y, &p, &l);
-        let (mse, _) = reference(LossKind::Mse, 0.1, &y, &p, &l);
+        let b = PenaltyMean::Batch;
+        let (trend, _) = reference(LossKind::Trend, 0.1, b, &y, &p, &l);
+        let (seed, _) = reference(LossKind::Seed, 0.1, b, &y, &p, &l);
+        let (mse, _) = reference(LossKind::Mse, 0.1, b, &y, &p, &l);
         assert!((mse - 2.25).abs() < 1e-12);
         assert!((trend - (2.25 + 0.1 * 0.5)).abs() < 1e-12);
         assert!((seed - 2.25).abs() < 1e-12);
@@ -147,16 +182,60 @@ mod tests {
         let p = [0.2f32, -0.1, 0.9, 0.1];
         let l = [0.5f32, 0.0, 0.3, 0.3];
         for kind in LossKind::ALL {
-            let pt: Matrix = dev.tensor_from_vec(p.to_vec(), (4, 1));
-            let out = loss(kind, 0.7, pt.leaky_trace(), &y, &l);
-            let value = out.value() as f64;
-            let grads = out.backward();
-            let g = grads.get(&pt).as_vec();
-            let (rv, rg) = reference(kind, 0.7, &y, &p, &l);
-            assert!((value - rv).abs() < 1e-6, "{kind:?}: {value} vs {rv}");
-            for (a, b) in g.iter().zip(&rg) {
-                assert!((*a as f64 - b).abs() < 1e-6, "{kind:?}: {g:?} vs {rg:?}");
+            for mean in PenaltyMean::ALL {
+                let pt: Matrix = dev.tensor_from_vec(p.to_vec(), (4, 1));
+                let out = loss(kind, 0.7, mean, pt.leaky_trace(), &y, &l);
+                let value = out.value() as f64;
+                let grads = out.backward();
+                let g = grads.get(&pt).as_vec();
+                let (rv, rg) = reference(kind, 0.7, mean, &y, &p, &l);
+                assert!(
+                    (value - rv).abs() < 1e-6,
+                    "{kind:?} {mean:?}: {value} vs {rv}"
+                );
+                for (a, b) in g.iter().zip(&rg) {
+                    assert!(
+                        (*a as f64 - b).abs() < 1e-6,
+                        "{kind:?} {mean:?}: {g:?} vs {rg:?}"
+                    );
+                }
             }
+        }
+    }
+
+    /// A batch of four with one wrong direction: the batch mean weighs its penalty 1/4, the
+    /// mismatched mean 1/1. Worked by hand.
+    #[test]
+    fn the_mismatched_mean_divides_by_the_penalised_count() {
+        let dev = Cpu::default();
+        let l = [1.0f32; 4];
+        let y = [2.0f32, 2.0, 0.0, 0.0];
+        // Sample 0 falls where the truth rises (|p − y_last| = 0.5); the others agree.
+        let p = [0.5f32, 3.0, 0.5, 0.5];
+        let mse = (2.25 + 1.0 + 0.25 + 0.25) / 4.0;
+        for (mean, value, grad0) in [
+            (PenaltyMean::Batch, mse + 0.2 * 0.5 / 4.0, -0.75 - 0.2 / 4.0),
+            (PenaltyMean::Mismatched, mse + 0.2 * 0.5, -0.75 - 0.2),
+        ] {
+            let (rv, rg) = reference(LossKind::Trend, 0.2, mean, &y, &p, &l);
+            assert!((rv - value).abs() < 1e-12, "{mean:?}: {rv} vs {value}");
+            assert!(
+                (rg[0] - grad0).abs() < 1e-12,
+                "{mean:?}: {} vs {grad0}",
+                rg[0]
+            );
+            let pt: Matrix = dev.tensor_from_vec(p.to_vec(), (4, 1));
+            let out = loss(LossKind::Trend, 0.2, mean, pt.leaky_trace(), &y, &l);
+            assert!((out.value() as f64 - value).abs() < 1e-6);
+            let g = out.backward().get(&pt).as_vec();
+            assert!((g[0] as f64 - grad0).abs() < 1e-6, "{mean:?}: {g:?}");
+        }
+        // Nobody penalised: both means are the squared error alone.
+        let agree = [3.0f32, 3.0, 0.5, 0.5];
+        let plain = (1.0 + 1.0 + 0.25 + 0.25) / 4.0;
+        for mean in PenaltyMean::ALL {
+            let (rv, _) = reference(LossKind::Trend, 0.2, mean, &y, &agree, &l);
+            assert!((rv - plain).abs() < 1e-12, "{mean:?}: {rv}");
         }
     }
 }

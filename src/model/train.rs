@@ -10,7 +10,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
-use crate::config::{LossKind, MetricEpoch, TrainConfig};
+use crate::config::{LossKind, MetricEpoch, PenaltyMean, TrainConfig};
 use crate::data::{Dataset, Scaler, Split};
 use crate::model::{Adam, Model, loss};
 use crate::store::records::{EpochMetrics, TrialResult, TrialStatus};
@@ -98,6 +98,7 @@ pub struct Learner {
     adam: Adam,
     loss: LossKind,
     lambda: f32,
+    penalty_mean: PenaltyMean,
     xb: Vec<f32>,
     yb: Vec<f32>,
     lb: Vec<f32>,
@@ -119,6 +120,7 @@ impl Learner {
             adam,
             loss: cfg.loss,
             lambda: cfg.lambda as f32,
+            penalty_mean: cfg.penalty_mean,
             xb: Vec::with_capacity(batch * (n_inputs + 1)),
             yb: Vec::with_capacity(batch),
             lb: Vec::with_capacity(batch),
@@ -154,7 +156,14 @@ impl Learner {
         lap(0);
         let p = self.model.forward(self.adam.trace(x));
         lap(1);
-        let l = loss::loss(self.loss, self.lambda, p, &self.yb, &self.lb);
+        let l = loss::loss(
+            self.loss,
+            self.lambda,
+            self.penalty_mean,
+            p,
+            &self.yb,
+            &self.lb,
+        );
         let value = l.value();
         lap(2);
         let grads = l.backward();

@@ -333,7 +333,7 @@ impl Scene {
 // What a sweep writes.
 
 /// The columns of trials.parquet and trials.csv, in order.
-pub const TRIAL_COLUMNS: [&str; 26] = [
+pub const TRIAL_COLUMNS: [&str; 27] = [
     "trial_id",
     "window",
     "n_dense",
@@ -343,6 +343,7 @@ pub const TRIAL_COLUMNS: [&str; 26] = [
     "seed",
     "epochs",
     "loss",
+    "penalty_mean",
     "activation",
     "shuffle",
     "metric_epoch",
