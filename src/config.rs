@@ -131,6 +131,10 @@ pub struct TrainConfig {
     /// best by validation MSE. Journals written before the setting existed read as `final`.
     #[serde(default)]
     pub metric_epoch: MetricEpoch,
+    /// Early stopping: end the trial once its validation MSE has not improved for this many
+    /// epochs (0: never). Journals written before the setting existed read as 0.
+    #[serde(default)]
+    pub patience: usize,
 }
 
 impl Default for TrainConfig {
@@ -147,6 +151,7 @@ impl Default for TrainConfig {
             activation: Activation::Linear,
             shuffle: true,
             metric_epoch: MetricEpoch::Final,
+            patience: 0,
         }
     }
 }

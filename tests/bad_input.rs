@@ -154,6 +154,18 @@ fn mistakes_in_the_grid_and_flags_are_refused_naming_the_culprit() {
             &["metric_epoch", "\"best\"", "bset"],
         ),
         case(
+            "patience_without_validation_names_both_keys",
+            grid()
+                .set("train", "patience", "3")
+                .set("data", "val_fraction", "0.0"),
+            &["patience", "val_fraction"],
+        ),
+        case(
+            "a_negative_patience_is_refused",
+            grid().set("train", "patience", "-1"),
+            &["patience", "≥ 0", "-1"],
+        ),
+        case(
             "a_season_of_zero_is_refused",
             grid().set("data", "season", "0"),
             &["season", "≥ 1", "found 0"],

@@ -156,7 +156,7 @@ fn a_grid_without_axes_is_one_trial_with_all_defaults() {
         })
     );
     let fixed = spec.fixed();
-    assert_eq!(fixed.len(), 12);
+    assert_eq!(fixed.len(), 13);
     assert_eq!(fixed[0], ("window", SettingValue::Int(16)));
     assert!(fixed.contains(&("loss", SettingValue::Str("trend".into()))));
     assert!(fixed.contains(&("lambda", SettingValue::Float(0.001))));

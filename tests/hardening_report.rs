@@ -232,6 +232,7 @@ fn trial_record() -> impl Strategy<Value = TrialRecord> {
                 } else {
                     PenaltyMean::Batch
                 },
+                patience: (seed % 4) as usize,
             },
         );
     let result = (

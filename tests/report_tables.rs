@@ -70,6 +70,7 @@ fn record(li: usize, bi: usize, seed: u64) -> TrialRecord {
             shuffle: true,
             metric_epoch: Default::default(),
             penalty_mean: Default::default(),
+            patience: 0,
         },
         result: TrialResult {
             status: TrialStatus::Ok,
@@ -391,7 +392,8 @@ fn axes_and_fixed_settings_are_inferred() {
             "penalty_mean=batch",
             "activation=linear",
             "shuffle=true",
-            "metric_epoch=final"
+            "metric_epoch=final",
+            "patience=0"
         ]
     );
     let tables: Vec<&str> = s.axis_tables.iter().map(|t| t.axis.as_str()).collect();
@@ -599,7 +601,7 @@ fn markdown_is_byte_identical_across_runs_and_journal_orders() {
         concat!(
             "Fixed settings: window = 16, n_dense = 32, learning_rate = 0.001, epochs = 3, ",
             "loss = trend, penalty_mean = batch, activation = linear, shuffle = true, ",
-            "metric_epoch = final."
+            "metric_epoch = final, patience = 0."
         ),
         "## By lambda",
         "## By batch_size",

@@ -249,6 +249,7 @@ fn linear_model_reaches_the_least_squares_floor() {
         shuffle: true,
         metric_epoch: Default::default(),
         penalty_mean: Default::default(),
+        patience: 0,
     };
     let result = train(&data, &cfg);
     assert_eq!(result.status, TrialStatus::Ok);
@@ -533,4 +534,51 @@ fn penalty_means_agree_at_batch_one_and_differ_above() {
         train(&data, &wide).curve,
         train(&data, &mismatched(&wide)).curve
     );
+}
+
+/// Early stopping ends a trial after `patience` epochs without a lower validation MSE: its
+/// curve is the unstopped run's, cut at that epoch, and it ends ok.
+#[test]
+fn patience_cuts_the_curve_where_validation_stops_improving() {
+    let data = ar2_dataset(8);
+    let cfg = TrainConfig {
+        n_dense: 8,
+        lambda: 0.0,
+        batch_size: 4,
+        learning_rate: 0.05,
+        seed: 3,
+        epochs: 25,
+        ..TrainConfig::default()
+    };
+    let full = train(&data, &cfg);
+    for patience in [1, 2, 3] {
+        // Where the unstopped curve first goes `patience` epochs without a new low.
+        let mut low = f64::INFINITY;
+        let mut at = 0;
+        let mut stop = cfg.epochs;
+        for m in &full.curve {
+            let v = m.val_mse.unwrap();
+            if v < low {
+                low = v;
+                at = m.epoch;
+            }
+            if m.epoch - at >= patience {
+                stop = m.epoch;
+                break;
+            }
+        }
+        let early = train(
+            &data,
+            &TrainConfig {
+                patience,
+                ..cfg.clone()
+            },
+        );
+        assert_eq!(early.status, TrialStatus::Ok);
+        assert_eq!(early.epochs_run(), stop, "patience {patience}");
+        assert_eq!(early.curve[..], full.curve[..stop]);
+        if patience == 1 {
+            assert!(stop < cfg.epochs, "the example should stop early");
+        }
+    }
 }

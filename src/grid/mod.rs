@@ -326,6 +326,7 @@ mod tests {
             shuffle: false,
             metric_epoch: crate::config::MetricEpoch::Best,
             penalty_mean: crate::config::PenaltyMean::Batch,
+            patience: 0,
         };
         assert_eq!(
             canonical_text(5, &changed),

@@ -81,6 +81,7 @@ pub const SETTINGS: &[Setting] = &[
     train_setting!(activation, Rule::Choice(Activation::VARIANTS), Choice),
     train_setting!(shuffle, Rule::Bool, Bool),
     train_setting!(metric_epoch, Rule::Choice(MetricEpoch::VARIANTS), Choice),
+    train_setting!(patience, Rule::AnyUnsigned, Int),
     train_setting!(seed, Rule::AnyUnsigned, Int),
 ];
 
@@ -98,7 +99,7 @@ pub const SETTING_NAMES: [&str; SETTINGS.len()] = {
 /// Settings added after trial ids were first handed out. Each enters a trial's id only when
 /// it differs from its default, so results made before it existed keep their ids: a rerun
 /// resumes them instead of training every trial again under a new id.
-pub const ADDED_LATER: [&str; 2] = ["metric_epoch", "penalty_mean"];
+pub const ADDED_LATER: [&str; 3] = ["metric_epoch", "penalty_mean", "patience"];
 
 /// The window used when neither `[data]` nor `[grid]` gives one. The other settings' defaults
 /// are `TrainConfig::default()`.
@@ -523,6 +524,7 @@ mod tests {
             shuffle: false,
             metric_epoch: MetricEpoch::Best,
             penalty_mean: PenaltyMean::Mismatched,
+            patience: 6,
         };
         let mut window = 5;
         let (mut w2, mut c2) = (DEFAULT_WINDOW, TrainConfig::default());

@@ -295,6 +295,17 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
                     .iter()
                     .any(|v| *v == SettingValue::Str(MetricEpoch::Best.name().into()))
         });
+    let patience_wanted = config.patience > 0
+        || axes
+            .iter()
+            .any(|a| a.name == "patience" && a.values.iter().any(|v| *v != SettingValue::Int(0)));
+    if patience_wanted && split.val_fraction == 0.0 {
+        return Err(ctx.fail(
+            "patience stops a trial when its validation MSE stops improving, but [data] \
+             val_fraction = 0 leaves no validation samples; set val_fraction above 0 or \
+             patience = 0",
+        ));
+    }
     if best_epoch_wanted && split.val_fraction == 0.0 {
         return Err(ctx.fail(
             "metric_epoch = \"best\" picks each trial's epoch by validation MSE, but [data] \

@@ -194,6 +194,8 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
     let mut step_seconds = 0.0;
     // With `metric_epoch = "best"`, the weights of the best epoch so far, for the test pass.
     let mut best_model: Option<(f64, Model)> = None;
+    // For early stopping: the lowest validation MSE so far and the epoch it was reached.
+    let mut lowest: Option<(f64, usize)> = None;
     'epochs: for epoch in 1..=cfg.epochs {
         if cfg.shuffle {
             order.shuffle(&mut order_rng);
@@ -239,6 +241,11 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
         {
             best_model = Some((v, model.snapshot(dev)));
         }
+        if let Some(v) = val.map(|v| v.0).filter(|v| v.is_finite())
+            && lowest.is_none_or(|(b, _)| v < b)
+        {
+            lowest = Some((v, epoch));
+        }
         curve.push(EpochMetrics {
             epoch,
             train_loss: loss_sum / batches.max(1) as f64,
@@ -246,6 +253,14 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             val_mse: val.map(|v| v.0),
             val_trend_acc: val.map(|v| v.1),
         });
+        // Early stopping: no improvement for `patience` epochs. The trial ends ok; its
+        // `epochs_run` and `best_epoch` say where it stopped and why.
+        if cfg.patience > 0
+            && let Some((_, at)) = lowest
+            && epoch - at >= cfg.patience
+        {
+            break;
+        }
     }
     // Chosen by validation only: without a validation split there is no best epoch.
     let best_epoch = curve

@@ -333,7 +333,7 @@ impl Scene {
 // What a sweep writes.
 
 /// The columns of trials.parquet and trials.csv, in order.
-pub const TRIAL_COLUMNS: [&str; 27] = [
+pub const TRIAL_COLUMNS: [&str; 28] = [
     "trial_id",
     "window",
     "n_dense",
@@ -347,6 +347,7 @@ pub const TRIAL_COLUMNS: [&str; 27] = [
     "activation",
     "shuffle",
     "metric_epoch",
+    "patience",
     "status",
     "message",
     "epochs_run",
