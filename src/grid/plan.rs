@@ -31,7 +31,10 @@ pub fn plan_text(spec: &GridSpec, first_n: usize, total_steps: Option<u128>) -> 
             format!("validation {}", split.val_fraction),
             format!("test {}", split.test_fraction),
             format!("scale {}", split.scale.name()),
-        ],
+        ]
+        .into_iter()
+        .chain(split.season.map(|s| format!("season {s}")))
+        .collect::<Vec<_>>(),
     );
     let count = spec.trial_count();
     out.field("trials", &[count_text(count)]);
