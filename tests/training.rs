@@ -582,3 +582,53 @@ fn patience_cuts_the_curve_where_validation_stops_improving() {
         }
     }
 }
+
+/// However long the evaluation split, a trial keeps its forecasts of the last
+/// `MAX_EVALUATION_SAMPLES` only, the same samples `evaluation_samples` describes.
+#[test]
+fn forecasts_kept_for_the_tests_are_capped_at_the_last_samples() {
+    use trendsweep::data::MAX_EVALUATION_SAMPLES;
+    use trendsweep::model::baselines::evaluation_samples;
+    let values = generate(&Synthetic {
+        kind: SyntheticKind::Sine,
+        length: 30_000,
+        noise: 0.1,
+        period: 50.0,
+        phi: [0.0, 0.0],
+        drift: 0.0,
+        seed: 4,
+    });
+    let series = Series {
+        origin: "sine".into(),
+        name: "value".into(),
+        values: values.into(),
+        features: vec![],
+    };
+    let split = SplitSpec {
+        val_fraction: 0.1,
+        test_fraction: 0.25,
+        scale: Scale::Zscore,
+        season: None,
+    };
+    let data = Dataset::build(&series, 4, &split).unwrap();
+    assert!(data.test.len() > MAX_EVALUATION_SAMPLES);
+    let cfg = TrainConfig {
+        n_dense: 2,
+        batch_size: 512,
+        epochs: 1,
+        ..TrainConfig::default()
+    };
+    let result = train(&data, &cfg);
+    assert_eq!(result.eval_predictions.len(), MAX_EVALUATION_SAMPLES);
+    let samples = evaluation_samples(&data);
+    assert_eq!(samples.y_true.len(), MAX_EVALUATION_SAMPLES);
+    // The last samples of the test split, in order.
+    let first = data.test.len() - MAX_EVALUATION_SAMPLES;
+    assert_eq!(samples.y_true[0], data.test.y_raw(first));
+    assert_eq!(
+        *samples.y_true.last().unwrap(),
+        data.test.y_raw(data.test.len() - 1)
+    );
+    // The test figures still cover every test sample.
+    assert!(result.test_mse.is_some());
+}

@@ -117,7 +117,19 @@ pub struct Dataset {
     pub season: Option<usize>,
 }
 
+/// The most evaluation samples the significance tests use: the last ones of the split. Every
+/// trial keeps its forecast of each, so this bounds what a trial adds to the journal (about
+/// 100 kB) however long the series; the tests have ample power long before it.
+pub const MAX_EVALUATION_SAMPLES: usize = 5000;
+
 impl Dataset {
+    /// The samples of [`Dataset::evaluation_split`] the significance tests use: its last
+    /// [`MAX_EVALUATION_SAMPLES`] at most.
+    pub fn evaluation_range(&self) -> Range<usize> {
+        let n = self.evaluation_split().len();
+        n.saturating_sub(MAX_EVALUATION_SAMPLES)..n
+    }
+
     /// The split the significance tests use: test when it has samples, else validation.
     pub fn evaluation_split(&self) -> &Split {
         if self.test.is_empty() {

@@ -219,18 +219,20 @@ pub fn baselines(data: &Dataset) -> Vec<BaselineRow> {
         .collect()
 }
 
-/// Every sample of `data`'s evaluation split (test, else validation) with each baseline's
-/// forecast of it, for the significance tests.
+/// The samples of `data`'s evaluation split (test, else validation) the significance tests
+/// use ([`Dataset::evaluation_range`]), with each baseline's forecast of them.
 pub fn evaluation_samples(data: &Dataset) -> EvaluationSamples {
     let f = Forecasters::new(data);
     let split = data.evaluation_split();
+    let range = data.evaluation_range();
     let mut inputs = Vec::with_capacity(data.n_inputs);
     let forecasts = f
         .names()
         .into_iter()
         .filter(|n| *n != "majority_direction")
         .map(|name| {
-            let values = (0..split.len())
+            let values = range
+                .clone()
                 .map(|i| f.forecast(name, split, i, &mut inputs))
                 .collect();
             (name, values)
@@ -239,8 +241,8 @@ pub fn evaluation_samples(data: &Dataset) -> EvaluationSamples {
     EvaluationSamples {
         window: data.window,
         split: data.evaluation_split_name(),
-        y_true: (0..split.len()).map(|i| split.y_raw(i)).collect(),
-        y_last: (0..split.len()).map(|i| split.y_last_raw(i)).collect(),
+        y_true: range.clone().map(|i| split.y_raw(i)).collect(),
+        y_last: range.map(|i| split.y_last_raw(i)).collect(),
         forecasts,
         majority_sign: f.majority,
     }

@@ -2,6 +2,7 @@
 //! every epoch. A pure function of its settings and the data, so it can run on any
 //! thread, in any order, in any process, and give the same numbers.
 
+use std::ops::Range;
 use std::time::Instant;
 
 use dfdx::prelude::*;
@@ -62,12 +63,18 @@ pub fn evaluate(model: &Model, dev: &Cpu, split: &Split, scaler: &Scaler) -> (f6
     }))
 }
 
-/// The model's forecasts of every sample of `split`, in series units.
-pub fn predictions(model: &Model, dev: &Cpu, split: &Split, scaler: &Scaler) -> Vec<f64> {
+/// The model's forecasts of the samples `range` of `split`, in series units.
+pub fn predictions(
+    model: &Model,
+    dev: &Cpu,
+    split: &Split,
+    range: Range<usize>,
+    scaler: &Scaler,
+) -> Vec<f64> {
     const ROWS: usize = 4096;
-    let mut out = Vec::with_capacity(split.len());
-    for start in (0..split.len()).step_by(ROWS) {
-        let end = (start + ROWS).min(split.len());
+    let mut out = Vec::with_capacity(range.len());
+    for start in range.clone().step_by(ROWS) {
+        let end = (start + ROWS).min(range.end);
         let pred = model.predict_rows(dev, &split.inputs(start..end));
         out.extend(pred.into_iter().map(|p| scaler.unscale(p as f64)));
     }
@@ -280,7 +287,13 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
         if !data.test.is_empty() {
             test = Some(evaluate(model, dev, &data.test, scaler));
         }
-        eval_predictions = predictions(model, dev, data.evaluation_split(), scaler);
+        eval_predictions = predictions(
+            model,
+            dev,
+            data.evaluation_split(),
+            data.evaluation_range(),
+            scaler,
+        );
     }
     let result = TrialResult {
         status,

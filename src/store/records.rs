@@ -72,8 +72,9 @@ pub struct TrialResult {
     pub test_mse: Option<f64>,
     #[serde(default, with = "opt_float", skip_serializing_if = "Option::is_none")]
     pub test_trend_acc: Option<f64>,
-    /// The same model's forecasts (series units) of every sample of the evaluation split:
-    /// test when there are test samples, else validation. The significance tests against
+    /// The same model's forecasts (series units) of the evaluation samples: the last
+    /// [`MAX_EVALUATION_SAMPLES`](crate::data::MAX_EVALUATION_SAMPLES) at most of the test
+    /// samples, or of the validation samples without test ones. The significance tests against
     /// the baselines pair them sample by sample. Empty when the trial did not finish.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub eval_predictions: Vec<f64>,
