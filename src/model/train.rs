@@ -199,10 +199,11 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
     let mut message = None;
     let mut steps = 0u64;
     let mut step_seconds = 0.0;
-    // With `metric_epoch = "best"`, the weights of the best epoch so far, for the test pass.
-    let mut best_model: Option<(f64, Model)> = None;
-    // For early stopping: the lowest validation MSE so far and the epoch it was reached.
+    // The lowest finite validation MSE so far and its epoch (the first, on a tie): the best
+    // epoch, and what early stopping measures from.
     let mut lowest: Option<(f64, usize)> = None;
+    // With `metric_epoch = "best"`, that epoch's weights, for the test pass.
+    let mut best_model: Option<Model> = None;
     'epochs: for epoch in 1..=cfg.epochs {
         if cfg.shuffle {
             order.shuffle(&mut order_rng);
@@ -242,16 +243,13 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
             ));
             break;
         }
-        if cfg.metric_epoch == MetricEpoch::Best
-            && let Some(v) = val.map(|v| v.0).filter(|v| v.is_finite())
-            && best_model.as_ref().is_none_or(|(b, _)| v < *b)
-        {
-            best_model = Some((v, model.snapshot(dev)));
-        }
         if let Some(v) = val.map(|v| v.0).filter(|v| v.is_finite())
             && lowest.is_none_or(|(b, _)| v < b)
         {
             lowest = Some((v, epoch));
+            if cfg.metric_epoch == MetricEpoch::Best {
+                best_model = Some(model.snapshot(dev));
+            }
         }
         curve.push(EpochMetrics {
             epoch,
@@ -270,18 +268,11 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
         }
     }
     // Chosen by validation only: without a validation split there is no best epoch.
-    let best_epoch = curve
-        .iter()
-        .filter_map(|m| m.val_mse.filter(|v| v.is_finite()).map(|v| (v, m.epoch)))
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, epoch)| epoch);
+    let best_epoch = lowest.map(|(_, epoch)| epoch);
     // The held-out pass, once, with the model the figures describe: selection never sees it.
     let (mut test, mut eval_predictions) = (None, Vec::new());
     if status == TrialStatus::Ok {
-        let model = match (cfg.metric_epoch, &best_model) {
-            (MetricEpoch::Best, Some((_, m))) => m,
-            _ => &learner.model,
-        };
+        let model = best_model.as_ref().unwrap_or(&learner.model);
         let dev = &learner.dev;
         let scaler = &data.target_scaler;
         if !data.test.is_empty() {

@@ -200,6 +200,19 @@ pub struct BestRow {
     pub comparisons: Vec<Significance>,
 }
 
+/// The baselines beside `rows`, each once, in the order the rows list them.
+pub(crate) fn baseline_names<'a>(rows: impl IntoIterator<Item = &'a BestRow>) -> Vec<&'a str> {
+    let mut names: Vec<&str> = Vec::new();
+    for row in rows {
+        for f in &row.baselines {
+            if !names.contains(&f.name.as_str()) {
+                names.push(&f.name);
+            }
+        }
+    }
+    names
+}
+
 impl BestRow {
     pub fn baseline(&self, name: &str) -> Option<&BaselineFigures> {
         self.baselines.iter().find(|b| b.name == name)
@@ -384,15 +397,14 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
     let mut best = best_rows(trials, baselines)?;
     if let (Some(evaluation), Some(predictions)) = (&data.evaluation, &data.predictions) {
         for row in &mut best {
+            let Some(forecasts) =
+                significance::RowForecasts::gather(row, trials, evaluation, predictions)?
+            else {
+                continue;
+            };
             let mut comparisons = Vec::new();
             for b in &row.baselines {
-                comparisons.extend(significance::compare(
-                    row,
-                    &b.name,
-                    trials,
-                    evaluation,
-                    predictions,
-                )?);
+                comparisons.extend(significance::compare(row, &b.name, &forecasts)?);
             }
             let best_name = significance::best_baseline(row).map(str::to_string);
             row.significance = comparisons

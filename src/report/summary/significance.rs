@@ -43,85 +43,116 @@ pub(super) fn best_baseline(row: &BestRow) -> Option<&str> {
     baseline.map(|(_, b)| b.name.as_str())
 }
 
+/// A best row's evaluation samples and its seeds' forecasts of them: gathered once, then
+/// paired with each baseline in turn.
+pub(super) struct RowForecasts {
+    samples: DataFrame,
+    split: String,
+    y_true: Vec<Option<f64>>,
+    y_last: Vec<Option<f64>>,
+    /// Per seed (trial), its forecast of each sample.
+    seeds: Vec<Vec<Option<f64>>>,
+}
+
+impl RowForecasts {
+    /// `None` when there is nothing to pair: no evaluation samples for the row's window, or
+    /// no trials of the row's settings.
+    pub(super) fn gather(
+        row: &BestRow,
+        trials: &DataFrame,
+        evaluation: &DataFrame,
+        predictions: &DataFrame,
+    ) -> Result<Option<RowForecasts>> {
+        let Some(SettingValue::Int(window)) = row.setting("window") else {
+            return Ok(None);
+        };
+        let group = row.settings.iter().fold(ok_expr(), |e, (name, v)| {
+            e.and(col(name.as_str()).eq(literal(v)))
+        });
+        let ids = trials
+            .clone()
+            .lazy()
+            .filter(group)
+            .select([col("trial_id")])
+            .collect()?;
+        let ids: Vec<String> = ids
+            .column("trial_id")?
+            .str()?
+            .iter()
+            .flatten()
+            .map(str::to_string)
+            .collect();
+        let samples = evaluation
+            .clone()
+            .lazy()
+            .filter(col("window").eq(lit(*window as i64)))
+            .collect()?;
+        let n = samples.height();
+        if n == 0 || ids.is_empty() {
+            return Ok(None);
+        }
+        let split = samples
+            .column("split")?
+            .str()?
+            .get(0)
+            .unwrap_or("test")
+            .to_string();
+        let mut seeds: Vec<Vec<Option<f64>>> = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let df = predictions
+                .clone()
+                .lazy()
+                .filter(col("trial_id").eq(lit(id.clone())))
+                .collect()?;
+            let mut forecast = vec![None; n];
+            let sample = df.column("sample")?.i64()?;
+            let prediction = df.column("prediction")?.f64()?;
+            for (s, p) in sample.iter().zip(prediction.iter()) {
+                if let (Some(s), Some(p)) = (s, p)
+                    && let Some(slot) = usize::try_from(s).ok().and_then(|s| forecast.get_mut(s))
+                {
+                    *slot = Some(p);
+                }
+            }
+            seeds.push(forecast);
+        }
+        Ok(Some(RowForecasts {
+            y_true: f64s(&samples, "y_true")?,
+            y_last: f64s(&samples, "y_last")?,
+            samples,
+            split,
+            seeds,
+        }))
+    }
+}
+
 /// The test of `row` against baseline `name` by the row's metric (Diebold–Mariano for MSE,
-/// exact McNemar for accuracy), or `None` when something it needs is missing (a baseline
-/// without forecasts, no forecasts on disk for the window).
+/// exact McNemar for accuracy), or `None` when the baseline cannot take it (no forecasts, or
+/// no sample both forecast).
 pub(super) fn compare(
     row: &BestRow,
     name: &str,
-    trials: &DataFrame,
-    evaluation: &DataFrame,
-    predictions: &DataFrame,
+    forecasts: &RowForecasts,
 ) -> Result<Option<Significance>> {
     let Some(baseline) = row.baseline(name) else {
         return Ok(None);
     };
-    let Some(SettingValue::Int(window)) = row.setting("window") else {
-        return Ok(None);
-    };
-
-    let group = row.settings.iter().fold(ok_expr(), |e, (name, v)| {
-        e.and(col(name.as_str()).eq(literal(v)))
-    });
-    let ids = trials
-        .clone()
-        .lazy()
-        .filter(group)
-        .select([col("trial_id")])
-        .collect()?;
-    let ids: Vec<String> = ids
-        .column("trial_id")?
-        .str()?
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect();
-
-    let samples = evaluation
-        .clone()
-        .lazy()
-        .filter(col("window").eq(lit(*window as i64)))
-        .collect()?;
+    let RowForecasts {
+        samples,
+        split,
+        y_true,
+        y_last,
+        seeds,
+    } = forecasts;
+    let split = split.clone();
     let n = samples.height();
-    if n == 0 || ids.is_empty() {
-        return Ok(None);
-    }
-    let split = samples
-        .column("split")?
-        .str()?
-        .get(0)
-        .unwrap_or("test")
-        .to_string();
-    let y_true = f64s(&samples, "y_true")?;
-    let y_last = f64s(&samples, "y_last")?;
-
-    // Each seed's forecasts, by sample.
-    let mut seeds: Vec<Vec<Option<f64>>> = Vec::with_capacity(ids.len());
-    for id in &ids {
-        let df = predictions
-            .clone()
-            .lazy()
-            .filter(col("trial_id").eq(lit(id.clone())))
-            .collect()?;
-        let mut forecast = vec![None; n];
-        let sample = df.column("sample")?.i64()?;
-        let prediction = df.column("prediction")?.f64()?;
-        for (s, p) in sample.iter().zip(prediction.iter()) {
-            if let (Some(s), Some(p)) = (s, p)
-                && let Some(slot) = usize::try_from(s).ok().and_then(|s| forecast.get_mut(s))
-            {
-                *slot = Some(p);
-            }
-        }
-        seeds.push(forecast);
-    }
 
     let test = match row.by {
         BestBy::LowestValMse => {
             if samples.column(&baseline.name).is_err() {
                 return Ok(None);
             }
-            let base = f64s(&samples, &baseline.name)?;
+            let base = f64s(samples, &baseline.name)?;
             let mut d = Vec::with_capacity(n);
             let (mut model_se, mut base_se) = (0.0, 0.0);
             for t in 0..n {
@@ -157,7 +188,7 @@ pub(super) fn compare(
             let base: Option<Vec<Option<f64>>> = samples
                 .column(&baseline.name)
                 .ok()
-                .map(|_| f64s(&samples, &baseline.name))
+                .map(|_| f64s(samples, &baseline.name))
                 .transpose()?;
             let majority = samples.column("majority_sign")?.i64()?.get(0);
             let (mut only_model, mut only_base, mut model_hits, mut base_hits, mut k) =

@@ -3,7 +3,7 @@
 
 use crate::report::render::{fmt_acc, fmt_mse, fmt_setting_float, signed};
 use crate::report::summary::{
-    BaselineFigures, BestBy, BestRow, PenaltyEffect, PenaltyRow, Summary,
+    BaselineFigures, BestBy, BestRow, PenaltyEffect, PenaltyRow, Summary, baseline_names,
 };
 use crate::report::tables::{SettingKind, setting_kind};
 
@@ -510,15 +510,7 @@ impl Summary {
                 Box::new(|b| opt(b.test_trend_acc_mean, fmt_acc)),
             ));
         }
-        let mut names: Vec<String> = Vec::new();
-        for b in by_mse.iter().chain(by_acc.iter()) {
-            for f in &b.baselines {
-                if !names.contains(&f.name) {
-                    names.push(f.name.clone());
-                }
-            }
-        }
-        for name in names {
+        for name in baseline_names(by_mse.into_iter().chain(by_acc)) {
             type Pick = fn(&BaselineFigures) -> Option<f64>;
             type Format = fn(f64) -> String;
             let mut parts: Vec<(&str, Pick, Format)> = vec![
@@ -530,7 +522,7 @@ impl Summary {
                 parts.push(("test_trend_acc", |f| f.test_trend_acc, fmt_acc));
             }
             for (what, pick, f) in parts {
-                let n = name.clone();
+                let n = name.to_string();
                 figures.push((
                     format!("{name} {what}"),
                     Box::new(move |b| opt(b.baseline(&n).and_then(pick), f)),

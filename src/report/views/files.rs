@@ -7,7 +7,7 @@ use polars::prelude::{AnyValue, Column, DataFrame, IntoColumn, Series};
 use crate::error::{Context, Result};
 use crate::report::stats::Interval;
 use crate::report::summary::{
-    BaselineFigures, BestRow, PenaltyEffect, PenaltyRow, SettingValue, Summary,
+    BaselineFigures, BestRow, PenaltyEffect, PenaltyRow, SettingValue, Summary, baseline_names,
 };
 use crate::report::tables::{self, SettingKind, setting_kind};
 
@@ -66,7 +66,7 @@ impl Summary {
             crate::store::write_csv(&out.join("penalty_headline.csv"), &mut df)?;
             keep.push("penalty_headline.csv".into());
         }
-        let mut best = best_frame(&self.best)?;
+        let mut best = best_frame(&self.best, self.tested)?;
         crate::store::write_csv(&out.join("best.csv"), &mut best)?;
         let md = self.markdown();
         crate::store::write_atomically(&out.join("summary.md"), |f| {
@@ -184,7 +184,8 @@ fn penalty_frame(other_axes: &[String], rows: &[PenaltyRow]) -> Result<DataFrame
     Ok(DataFrame::new_infer_height(columns)?)
 }
 
-fn best_frame(best: &[BestRow]) -> Result<DataFrame> {
+/// The best rows; with `tested`, their test figures and the baselines' beside them.
+fn best_frame(best: &[BestRow], tested: bool) -> Result<DataFrame> {
     let mut columns = vec![Column::new(
         "criterion".into(),
         best.iter().map(|b| b.by.name()).collect::<Vec<_>>(),
@@ -222,9 +223,6 @@ fn best_frame(best: &[BestRow]) -> Result<DataFrame> {
         best.iter().map(|b| b.unstable as i64).collect::<Vec<_>>(),
     ));
     // Test figures only with test samples: beside the settings validation chose.
-    let tested = best
-        .iter()
-        .any(|b| b.test_mse_mean.is_some() || b.baselines.iter().any(|f| f.test_mse.is_some()));
     if tested {
         columns.push(Column::new(
             "test_mse_mean".into(),
@@ -237,14 +235,7 @@ fn best_frame(best: &[BestRow]) -> Result<DataFrame> {
                 .collect::<Vec<_>>(),
         ));
     }
-    let mut names: Vec<&str> = Vec::new();
-    for b in best {
-        for f in &b.baselines {
-            if !names.contains(&f.name.as_str()) {
-                names.push(&f.name);
-            }
-        }
-    }
+    let names = baseline_names(best);
     type Pick = fn(&BaselineFigures) -> Option<f64>;
     let mut parts: Vec<(&str, Pick)> = vec![
         ("val_mse", |f| f.val_mse),
