@@ -423,18 +423,7 @@ mod tests {
             trial_id: "abc".into(),
             window: 4,
             config: crate::config::TrainConfig::default(),
-            result: crate::store::records::TrialResult {
-                status: crate::store::records::TrialStatus::Failed,
-                message: Some("x".into()),
-                curve: vec![],
-                best_epoch: None,
-                wall_seconds: 0.0,
-                steps: 0,
-                steps_per_second: 0.0,
-                test_mse: None,
-                test_trend_acc: None,
-                eval_predictions: Vec::new(),
-            },
+            result: crate::store::records::TrialResult::failed("x".into()),
         };
         serde_json::to_string(&record).unwrap()
     }

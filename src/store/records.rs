@@ -81,6 +81,22 @@ pub struct TrialResult {
 }
 
 impl TrialResult {
+    /// A trial that failed before any epoch finished, with why.
+    pub fn failed(message: String) -> TrialResult {
+        TrialResult {
+            status: TrialStatus::Failed,
+            message: Some(message),
+            curve: Vec::new(),
+            best_epoch: None,
+            wall_seconds: 0.0,
+            steps: 0,
+            steps_per_second: 0.0,
+            test_mse: None,
+            test_trend_acc: None,
+            eval_predictions: Vec::new(),
+        }
+    }
+
     pub fn epochs_run(&self) -> usize {
         self.curve.len()
     }

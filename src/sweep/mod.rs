@@ -164,18 +164,7 @@ pub fn run_trial(trial: &Trial, data: &Dataset) -> TrialRecord {
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "the trial panicked".into());
-        TrialResult {
-            status: TrialStatus::Failed,
-            message: Some(message),
-            curve: vec![],
-            best_epoch: None,
-            wall_seconds: 0.0,
-            steps: 0,
-            steps_per_second: 0.0,
-            test_mse: None,
-            test_trend_acc: None,
-            eval_predictions: Vec::new(),
-        }
+        TrialResult::failed(message)
     });
     TrialRecord {
         trial_id: trial.id.clone(),
