@@ -170,6 +170,129 @@ pub enum MetricEpoch {
 }
 
 choice! {
+/// How a sweep picks the configurations it trains.
+#[derive(Default)]
+pub enum Strategy {
+    /// Every combination of the `[grid]` lists, in order.
+    #[default]
+    Grid,
+    /// Configurations drawn independently from the `[grid]` lists and distributions.
+    Random,
+    /// Tree-structured Parzen estimator: random at first, then drawn where earlier
+    /// configurations scored well.
+    Tpe,
+}
+}
+
+choice! {
+/// What a search optimises: one of the tables' validation metrics at `metric_epoch`.
+pub enum Objective {
+    ValMse,
+    ValTrendAcc,
+}
+}
+
+impl Objective {
+    /// Lower is better for MSE, higher for accuracy.
+    pub fn minimise(self) -> bool {
+        self == Objective::ValMse
+    }
+    /// The value as a loss: the objective itself, or its negation when higher is better.
+    pub fn as_loss(self, value: f64) -> f64 {
+        if self.minimise() { value } else { -value }
+    }
+}
+
+choice! {
+/// How a sweep stops configurations that are doing poorly before their last epoch.
+#[derive(Default)]
+pub enum PruneStrategy {
+    #[default]
+    None,
+    /// Successive halving: at each rung, the bottom `1 - 1/reduction_factor` of a
+    /// generation's configurations stop.
+    Asha,
+    /// A configuration stops at a rung when it is worse than the median of the earlier
+    /// configurations there.
+    Median,
+}
+}
+
+/// The `[search]` table: how configurations are chosen, and how many.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchSpec {
+    pub strategy: Strategy,
+    /// Configurations to try (each trained once per seed). For `grid`, every grid point.
+    pub configs: usize,
+    /// Configurations proposed together; the next generation sees every earlier one's
+    /// results. `usize::MAX` for a grid without `generation`: the whole grid is one.
+    pub generation: usize,
+    /// The search's own seed (not a training seed).
+    pub seed: u64,
+    /// One objective, or two for a Pareto search.
+    pub objectives: Vec<Objective>,
+    /// TPE's independent random configurations before it models the results.
+    pub startup: usize,
+    /// How many of the best configurations to retrain on fresh seeds after the search.
+    pub confirm: usize,
+    /// The fresh seeds each of them is retrained on.
+    pub confirm_seeds: usize,
+}
+
+impl Default for SearchSpec {
+    fn default() -> Self {
+        SearchSpec {
+            strategy: Strategy::Grid,
+            configs: 0,
+            generation: usize::MAX,
+            seed: 0,
+            objectives: vec![Objective::ValMse],
+            startup: 10,
+            confirm: 0,
+            confirm_seeds: 10,
+        }
+    }
+}
+
+/// The `[prune]` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PruneSpec {
+    pub strategy: PruneStrategy,
+    /// The first rung's epoch.
+    pub min_epochs: usize,
+    /// η: rungs at `min_epochs · η^k` epochs; ASHA keeps the best `1/η` at each.
+    pub reduction_factor: usize,
+}
+
+impl Default for PruneSpec {
+    fn default() -> Self {
+        PruneSpec {
+            strategy: PruneStrategy::None,
+            min_epochs: 3,
+            reduction_factor: 3,
+        }
+    }
+}
+
+impl PruneSpec {
+    /// The epochs pruning decisions are made at, for trials of `epochs` epochs: every
+    /// `min_epochs · η^k` below `epochs` (a decision at the last epoch would save nothing).
+    /// Empty without pruning.
+    pub fn rungs(&self, epochs: usize) -> Vec<usize> {
+        let mut rungs = Vec::new();
+        if self.strategy == PruneStrategy::None {
+            return rungs;
+        }
+        let mut at = self.min_epochs.max(1);
+        while at < epochs {
+            rungs.push(at);
+            at = at.saturating_mul(self.reduction_factor.max(2));
+        }
+        rungs
+    }
+}
+
+choice! {
 /// What to do with empty cells, NaN or null in the series.
 #[derive(Default)]
 pub enum Missing {
@@ -288,6 +411,9 @@ mod tests {
         names_agree::<SyntheticKind>();
         names_agree::<MetricEpoch>();
         names_agree::<PenaltyMean>();
+        names_agree::<Strategy>();
+        names_agree::<Objective>();
+        names_agree::<PruneStrategy>();
     }
 
     #[test]
@@ -306,5 +432,21 @@ mod tests {
         assert_eq!(Scale::VARIANTS, ["zscore", "none"]);
         assert_eq!(Missing::VARIANTS, ["error", "drop", "interpolate"]);
         assert_eq!(SyntheticKind::VARIANTS, ["sine", "ar2", "random_walk"]);
+        assert_eq!(Strategy::VARIANTS, ["grid", "random", "tpe"]);
+        assert_eq!(Objective::VARIANTS, ["val_mse", "val_trend_acc"]);
+        assert_eq!(PruneStrategy::VARIANTS, ["none", "asha", "median"]);
+    }
+
+    #[test]
+    fn rungs_are_min_epochs_times_powers_of_eta_below_the_last_epoch() {
+        let asha = PruneSpec {
+            strategy: PruneStrategy::Asha,
+            min_epochs: 3,
+            reduction_factor: 3,
+        };
+        assert_eq!(asha.rungs(30), vec![3, 9, 27]);
+        assert_eq!(asha.rungs(27), vec![3, 9]);
+        assert_eq!(asha.rungs(3), Vec::<usize>::new());
+        assert_eq!(PruneSpec::default().rungs(30), Vec::<usize>::new());
     }
 }

@@ -19,5 +19,6 @@ pub mod grid;
 mod memory;
 pub mod model;
 pub mod report;
+pub mod search;
 pub mod store;
 pub mod sweep;

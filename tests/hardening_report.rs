@@ -270,6 +270,7 @@ fn trial_record() -> impl Strategy<Value = TrialRecord> {
             window,
             config,
             result,
+            search: None,
         },
     )
 }

@@ -84,6 +84,7 @@ fn record(li: usize, bi: usize, seed: u64) -> TrialRecord {
             test_trend_acc: None,
             eval_predictions: Vec::new(),
         },
+        search: None,
     }
 }
 

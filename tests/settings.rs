@@ -28,6 +28,7 @@ fn record(trial: &Trial) -> TrialRecord {
             test_trend_acc: None,
             eval_predictions: Vec::new(),
         },
+        search: None,
     }
 }
 

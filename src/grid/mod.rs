@@ -6,6 +6,7 @@
 //! grid is edited.
 
 mod plan;
+pub mod ranges;
 mod settings;
 mod spec;
 mod suggest;
@@ -14,7 +15,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::config::{Source, SplitSpec, TrainConfig};
+use crate::search::{Dim, Point};
+
+use crate::config::{PruneSpec, SearchSpec, Source, SplitSpec, Strategy, TrainConfig};
 use crate::error::{Result, bad_input};
 
 pub use plan::plan_text;
@@ -39,6 +42,12 @@ pub struct GridSpec {
     pub text: String,
     /// Axes in canonical order; each holds at least one distinct value.
     axes: Vec<Axis>,
+    /// Settings drawn from a distribution by a search, in canonical order.
+    ranges: Vec<ranges::Range>,
+    /// How configurations are chosen (`[search]`); a plain grid without the table.
+    pub search: SearchSpec,
+    /// How poor configurations are stopped early (`[prune]`).
+    pub prune: PruneSpec,
     /// Every non-axis setting (given or default); axis values are written over these.
     base_window: usize,
     base_config: TrainConfig,
@@ -129,6 +138,20 @@ impl GridSpec {
         product(self.axes.iter().map(|a| a.values.len() as u128))
     }
 
+    /// The trials a sweep of this file trains at most: every grid trial, or for a search
+    /// its configurations times the seeds plus the confirmation trials. Saturates.
+    pub fn planned_trials(&self) -> u128 {
+        if !self.is_search() {
+            return self.trial_count();
+        }
+        let seeds = self.seeds().len() as u128;
+        let confirm =
+            (self.search.confirm as u128).saturating_mul(self.search.confirm_seeds as u128);
+        self.config_count()
+            .saturating_mul(seeds)
+            .saturating_add(confirm)
+    }
+
     /// Builds trial `index` (0-based) without touching any other trial.
     ///
     /// # Panics
@@ -196,9 +219,12 @@ impl GridSpec {
 
     /// The values an integer setting takes across the grid: its axis, or its one fixed value.
     pub fn int_values(&self, name: &str) -> Vec<u64> {
-        let values = match self.axis(name) {
-            Some(axis) => axis.values.clone(),
-            None => vec![settings::named(name).read(self.base_window, &self.base_config)],
+        let range = self.ranges.iter().find(|r| r.name == name);
+        let values = match (self.axis(name), range) {
+            (Some(axis), _) => axis.values.clone(),
+            // A drawn setting's two ends: the memory check sizes the largest.
+            (None, Some(r)) => vec![r.value(r.low), r.value(r.high)],
+            (None, None) => vec![settings::named(name).read(self.base_window, &self.base_config)],
         };
         values
             .into_iter()
@@ -207,6 +233,161 @@ impl GridSpec {
                 other => unreachable!("{name} holds {other:?}"),
             })
             .collect()
+    }
+}
+
+/// One configuration of a search: every setting but the seed, which varies over the
+/// configuration's replicates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Its coordinates in [`GridSpec::space`]: a list's index, or a range's value.
+    pub point: Point,
+    pub window: usize,
+    /// The settings, with the seed of the first replicate.
+    pub config: TrainConfig,
+}
+
+impl GridSpec {
+    /// Whether the file asks for more than enumerating the grid: another strategy, a
+    /// Pareto objective, pruning or confirmation.
+    pub fn is_search(&self) -> bool {
+        self.search != SearchSpec::default() || self.prune != PruneSpec::default()
+    }
+
+    /// The settings drawn from distributions.
+    pub fn ranges(&self) -> &[ranges::Range] {
+        &self.ranges
+    }
+
+    /// The search space: one dimension per setting that varies, except `seed`, in
+    /// canonical order, with their names.
+    pub fn space(&self) -> Vec<(&'static str, Dim)> {
+        SETTINGS
+            .iter()
+            .filter(|s| s.name != "seed")
+            .filter_map(|s| {
+                if let Some(axis) = self.axis(s.name) {
+                    Some((
+                        s.name,
+                        Dim::Choice {
+                            n: axis.values.len(),
+                        },
+                    ))
+                } else {
+                    self.ranges
+                        .iter()
+                        .find(|r| r.name == s.name)
+                        .map(|r| (s.name, r.dim()))
+                }
+            })
+            .collect()
+    }
+
+    /// The configuration at a point of [`GridSpec::space`].
+    pub fn config_at(&self, point: &[f64]) -> Config {
+        let mut window = self.base_window;
+        let mut config = self.base_config.clone();
+        for ((name, _), &x) in self.space().iter().zip(point) {
+            let value = match self.axis(name) {
+                Some(axis) => axis.values[x as usize].clone(),
+                None => self
+                    .ranges
+                    .iter()
+                    .find(|r| r.name == *name)
+                    .expect("a space dimension is an axis or a range")
+                    .value(x),
+            };
+            settings::named(name).write(&value, &mut window, &mut config);
+        }
+        config.seed = self.seeds()[0];
+        // The point as the settings hold it (a range's value after rounding), so equal
+        // settings are equal points.
+        let point = self
+            .space()
+            .iter()
+            .zip(point)
+            .map(|((name, dim), &x)| match dim {
+                Dim::Choice { .. } => x,
+                Dim::Range { .. } => settings::named(name)
+                    .read(window, &config)
+                    .as_f64()
+                    .expect("a range is numeric"),
+            })
+            .collect();
+        Config {
+            point,
+            window,
+            config,
+        }
+    }
+
+    /// The replicates every configuration is trained on: the `seed` axis, or the one seed.
+    pub fn seeds(&self) -> Vec<u64> {
+        self.int_values("seed")
+    }
+
+    /// The seeds confirmation retrains on: the first `confirm_seeds` integers that are not
+    /// search seeds, so no confirmed figure reuses a draw the search saw.
+    pub fn fresh_seeds(&self) -> Vec<u64> {
+        let used = self.seeds();
+        (0u64..)
+            .filter(|s| !used.contains(s))
+            .take(self.search.confirm_seeds)
+            .collect()
+    }
+
+    /// Every configuration of the grid in trial order (the lists' indices, last fastest).
+    pub fn grid_configs(&self) -> Vec<Config> {
+        let lens: Vec<usize> = self
+            .space()
+            .iter()
+            .map(|(_, d)| match d {
+                Dim::Choice { n } => *n,
+                Dim::Range { .. } => unreachable!("a grid strategy has no ranges"),
+            })
+            .collect();
+        let count: usize = lens.iter().product();
+        (0..count)
+            .map(|mut index| {
+                let mut point = vec![0.0; lens.len()];
+                for (i, len) in lens.iter().enumerate().rev() {
+                    point[i] = (index % len) as f64;
+                    index /= len;
+                }
+                self.config_at(&point)
+            })
+            .collect()
+    }
+
+    /// The trials of a configuration, one per seed.
+    pub fn trials_of(&self, config: &Config, seeds: &[u64]) -> Vec<Trial> {
+        seeds
+            .iter()
+            .map(|&seed| {
+                let settings = TrainConfig {
+                    seed,
+                    ..config.config.clone()
+                };
+                Trial {
+                    id: trial_id(config.window, &settings),
+                    window: config.window,
+                    config: settings,
+                }
+            })
+            .collect()
+    }
+
+    /// How many configurations a search tries before confirmation.
+    pub fn config_count(&self) -> u128 {
+        match self.search.strategy {
+            Strategy::Grid => product(
+                self.axes
+                    .iter()
+                    .filter(|a| a.name != "seed")
+                    .map(|a| a.values.len() as u128),
+            ),
+            _ => self.search.configs as u128,
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
 
 use super::{GridSpec, SETTING_NAMES, Trial};
-use crate::config::{Source, SyntheticKind};
+use crate::config::{PruneStrategy, Source, Strategy, SyntheticKind};
 
 /// Terminals and review tools commonly show 100 columns; longer lines wrap unreadably.
 const WIDTH: usize = 100;
@@ -36,6 +36,10 @@ pub fn plan_text(spec: &GridSpec, first_n: usize, total_steps: Option<u128>) -> 
         .chain(split.season.map(|s| format!("season {s}")))
         .collect::<Vec<_>>(),
     );
+    if spec.is_search() {
+        search_fields(&mut out, spec, first_n);
+        return out.text;
+    }
     let count = spec.trial_count();
     out.field("trials", &[count_text(count)]);
 
@@ -97,6 +101,140 @@ pub fn plan_text(spec: &GridSpec, first_n: usize, total_steps: Option<u128>) -> 
         );
     }
     out.text
+}
+
+/// The plan of a search: how configurations are chosen, the space they come from, what is
+/// fixed, and the first configurations where they are known before training (grid and
+/// random search, and TPE's random start).
+fn search_fields(out: &mut Lines, spec: &GridSpec, first_n: usize) {
+    let search = &spec.search;
+    let seeds = spec.seeds();
+    let configs = spec.config_count();
+    let mut how = vec![format!("{}", search.strategy.name())];
+    how.push(format!("{} configurations", count_text(configs)));
+    if search.strategy != Strategy::Grid || search.generation != usize::MAX {
+        how.push(format!("{} per generation", search.generation));
+    }
+    if search.strategy == Strategy::Tpe {
+        how.push(format!("the first {} random", search.startup));
+    }
+    how.push(format!("search seed {}", search.seed));
+    out.field("search", &how);
+    let objectives: Vec<&str> = search.objectives.iter().map(|o| o.name()).collect();
+    out.field(
+        "objective",
+        &[if objectives.len() > 1 {
+            format!("{} (a Pareto search)", objectives.join(" and "))
+        } else {
+            objectives[0].to_string()
+        }],
+    );
+    let epochs = spec.int_values("epochs").into_iter().max().unwrap_or(0) as usize;
+    let prune = &spec.prune;
+    out.field(
+        "prune",
+        &match prune.strategy {
+            PruneStrategy::None => vec!["none: every trial trains all its epochs".to_string()],
+            strategy => {
+                let rungs = prune.rungs(epochs);
+                vec![
+                    strategy.name().to_string(),
+                    format!(
+                        "rungs at epochs {}",
+                        rungs
+                            .iter()
+                            .map(|r| r.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    format!("reduction factor {}", prune.reduction_factor),
+                ]
+            }
+        },
+    );
+    let seed_text: Vec<String> = seeds.iter().map(|s| s.to_string()).collect();
+    out.field(
+        "seeds",
+        &[format!(
+            "{} per configuration: {}",
+            seeds.len(),
+            seed_text.join(", ")
+        )],
+    );
+    if search.confirm > 0 {
+        let fresh: Vec<String> = spec.fresh_seeds().iter().map(|s| s.to_string()).collect();
+        out.field(
+            "confirm",
+            &[format!(
+                "the best {} retrained on {} fresh seeds: {}",
+                search.confirm,
+                fresh.len(),
+                fresh.join(", ")
+            )],
+        );
+    }
+    out.field(
+        "trials",
+        &[format!("at most {}", count_text(spec.planned_trials()))],
+    );
+    let space = spec.space();
+    out.field("space", &[format!("{} settings", space.len())]);
+    let pad = space
+        .iter()
+        .map(|(n, _)| n.chars().count() + 4)
+        .max()
+        .unwrap_or(0)
+        .max(LABEL);
+    for (name, _) in &space {
+        let values: Vec<String> = match spec.axis(name) {
+            Some(axis) => axis.values.iter().map(|v| v.grid_text()).collect(),
+            None => spec
+                .ranges()
+                .iter()
+                .filter(|r| r.name == *name)
+                .map(|r| r.grid_text())
+                .collect(),
+        };
+        out.field_padded(&format!("  {name}"), pad, &values);
+    }
+    let mut fixed: Vec<String> = spec
+        .fixed()
+        .iter()
+        .filter(|(n, _)| spec.ranges().iter().all(|r| r.name != *n))
+        .map(|(n, v)| format!("{n} = {}", v.grid_text()))
+        .collect();
+    if fixed.is_empty() {
+        fixed.push("none".into());
+    }
+    out.field("fixed", &fixed);
+
+    let known = match search.strategy {
+        Strategy::Grid | Strategy::Random => configs,
+        Strategy::Tpe => search.startup.min(search.configs) as u128,
+    };
+    let shown = (first_n as u128).min(known) as usize;
+    if shown == 0 {
+        return;
+    }
+    out.push(match search.strategy {
+        Strategy::Tpe => {
+            format!("first {shown} configurations (random; TPE draws the rest from their results):")
+        }
+        _ => format!("first {shown} of {} configurations:", count_text(configs)),
+    });
+    for (i, config) in crate::sweep::search::planned_configs(spec, shown)
+        .iter()
+        .enumerate()
+    {
+        let parts: Vec<String> = space
+            .iter()
+            .map(|(n, _)| {
+                let v = super::settings::named(n).read(config.window, &config.config);
+                format!("{n}={}", v.grid_text())
+            })
+            .collect();
+        out.field(&format!("  #{i}"), &parts);
+    }
 }
 
 /// What to print for a trial: only the settings that vary, since the rest are listed once

@@ -7,17 +7,31 @@ use std::str::FromStr;
 
 use strum::VariantNames;
 
+use super::ranges::{DistKind, Range};
 use super::settings::{
-    self, DEFAULT_WINDOW, Home, Rule, SETTING_NAMES, SETTINGS, Setting, SettingValue, found,
+    self, DEFAULT_WINDOW, Home, Rule, SETTING_NAMES, SETTINGS, Setting, SettingKind, SettingValue,
+    found,
 };
 use super::suggest;
 use super::{Axis, GridSpec};
 use crate::config::{
-    DataFile, MetricEpoch, Missing, Source, SplitSpec, Synthetic, SyntheticKind, TrainConfig,
+    DataFile, MetricEpoch, Missing, Objective, PruneSpec, PruneStrategy, SearchSpec, Source,
+    SplitSpec, Strategy, Synthetic, SyntheticKind, TrainConfig,
 };
 use crate::error::{Error, Result, bad_input};
 
-const TOP_KEYS: [&str; 4] = ["name", "data", "train", "grid"];
+const TOP_KEYS: [&str; 6] = ["name", "data", "train", "grid", "search", "prune"];
+const SEARCH_KEYS: [&str; 8] = [
+    "strategy",
+    "configs",
+    "generation",
+    "seed",
+    "objective",
+    "startup",
+    "confirm",
+    "confirm_seeds",
+];
+const PRUNE_KEYS: [&str; 3] = ["strategy", "min_epochs", "reduction_factor"];
 const FILE_KEYS: [&str; 7] = [
     "path",
     "column",
@@ -207,10 +221,12 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
             return Err(ctx.fail(format!("{key}: not a top-level key; {home}")));
         }
         let msg = if value.is_table() {
-            let tables = ["data", "train", "grid"];
+            let tables = ["data", "train", "grid", "search", "prune"];
             match suggest::closest(key, &tables) {
                 Some(near) => format!("[{key}]: unknown table; did you mean [{near}]?"),
-                None => format!("[{key}]: unknown table; valid tables: [data], [train], [grid]"),
+                None => format!(
+                    "[{key}]: unknown table; valid tables: [data], [train], [grid], [search], [prune]"
+                ),
             }
         } else {
             format!(
@@ -233,6 +249,8 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
     let data = sub_table(&ctx, &top, "data")?;
     let train = sub_table(&ctx, &top, "train")?;
     let grid = sub_table(&ctx, &top, "grid")?;
+    let search_table = sub_table(&ctx, &top, "search")?;
+    let prune_table = sub_table(&ctx, &top, "prune")?;
 
     let empty = toml::Table::new();
     let data_table = data.unwrap_or(&empty);
@@ -249,6 +267,7 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
     let split = parse_split(&ctx, data_table)?;
 
     let mut axes = Vec::new();
+    let mut ranges = Vec::new();
     let mut window = DEFAULT_WINDOW;
     let mut config = TrainConfig::default();
     for setting in SETTINGS {
@@ -268,6 +287,10 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
             }
             (Some(toml::Value::Array(items)), None) => {
                 axes.push(parse_axis(&ctx, setting, items, window, &config)?);
+                None
+            }
+            (Some(toml::Value::Table(dist)), None) => {
+                ranges.push(parse_range(&ctx, setting, dist)?);
                 None
             }
             (Some(value), None) => Some(ctx.check(&format!("[grid] {name}"), rule, value)?),
@@ -314,6 +337,17 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
         ));
     }
 
+    let search = parse_search(&ctx, search_table, &axes, &ranges)?;
+    let prune = parse_prune(&ctx, prune_table, &search)?;
+    if (search.strategy != Strategy::Grid || prune.strategy != PruneStrategy::None)
+        && split.val_fraction == 0.0
+    {
+        return Err(ctx.fail(
+            "a search and pruning compare configurations by their validation figures, but \
+             [data] val_fraction = 0 leaves no validation samples; set val_fraction above 0",
+        ));
+    }
+
     Ok(GridSpec {
         file: file.to_path_buf(),
         name,
@@ -321,6 +355,9 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<GridSpec> {
         split,
         text: text.to_owned(),
         axes,
+        ranges,
+        search,
+        prune,
         base_window: window,
         base_config: config,
     })
@@ -650,4 +687,244 @@ fn parse_axis(
         values.push(value);
     }
     Ok(Axis { name, values })
+}
+
+/// A `[grid]` setting given as `{ kind = [low, high] }`. Floats take `uniform` and
+/// `log_uniform`, counts `int_uniform` and `int_log_uniform`; `window` (each value needs its
+/// own dataset), `seed` (the replicates every configuration is trained on) and choices take
+/// lists only.
+fn parse_range(ctx: &Ctx, setting: &Setting, dist: &toml::Table) -> Result<Range> {
+    let name = setting.name;
+    let loc = format!("[grid] {name}");
+    let kinds: &[DistKind] = match (name, setting.kind()) {
+        ("window", _) => {
+            return Err(ctx.fail(format!(
+                "{loc}: takes a list only (each window needs its own dataset); give the windows to try, e.g. [8, 16, 32]"
+            )));
+        }
+        ("seed", _) => {
+            return Err(ctx.fail(format!(
+                "{loc}: takes a list only: seeds are the replicates every configuration is trained on, e.g. [0, 1, 2]"
+            )));
+        }
+        (_, SettingKind::Float) => &[DistKind::Uniform, DistKind::LogUniform],
+        (_, SettingKind::Int) => &[DistKind::IntUniform, DistKind::IntLogUniform],
+        _ => {
+            return Err(ctx.fail(format!(
+                "{loc}: a distribution needs a numeric setting; list the values to try instead, e.g. {name} = [...]"
+            )));
+        }
+    };
+    let valid = kinds.iter().map(|k| k.name()).collect::<Vec<_>>();
+    let shape = || format!("{{ {} = [low, high] }}", valid.join(" | "));
+    if dist.len() != 1 {
+        return Err(ctx.fail(format!(
+            "{loc}: expected one distribution, {}, or a list of values",
+            shape()
+        )));
+    }
+    let (key, bounds) = dist.iter().next().expect("one entry");
+    let Some(kind) = DistKind::parse(key).filter(|k| kinds.contains(k)) else {
+        let why = match DistKind::parse(key) {
+            Some(_) => format!("{key} does not suit this setting"),
+            None => "unknown distribution".into(),
+        };
+        return Err(ctx.fail(format!(
+            "{loc}: {why}; expected {}{}",
+            shape(),
+            suggest::closest(key, &valid)
+                .map(|near| format!("; did you mean \"{near}\"?"))
+                .unwrap_or_default()
+        )));
+    };
+    let dloc = format!("{loc} {}", kind.name());
+    let (low, high) = match bounds {
+        toml::Value::Array(items) if items.len() == 2 => {
+            let end = |i: usize| -> Result<f64> {
+                let v = ctx.check(&format!("{dloc}[{i}]"), setting.rule, &items[i])?;
+                Ok(v.as_f64().expect("a numeric setting"))
+            };
+            (end(0)?, end(1)?)
+        }
+        other => {
+            return Err(ctx.fail(format!(
+                "{dloc}: expected [low, high], found {}",
+                match other {
+                    toml::Value::Array(items) => format!("an array of {} values", items.len()),
+                    v => found(v),
+                }
+            )));
+        }
+    };
+    if low >= high {
+        return Err(ctx.fail(format!(
+            "{dloc}: low {} must be less than high {}",
+            fmt_bound(low),
+            fmt_bound(high)
+        )));
+    }
+    if kind.log() && low <= 0.0 {
+        return Err(ctx.fail(format!(
+            "{dloc}: a log scale needs low > 0, found {}; use {} or a positive low",
+            fmt_bound(low),
+            if kind.int() { "int_uniform" } else { "uniform" }
+        )));
+    }
+    Ok(Range {
+        name,
+        kind,
+        low,
+        high,
+    })
+}
+
+fn fmt_bound(x: f64) -> String {
+    settings::fmt_setting_float(x)
+}
+
+/// A positive integer under `[search]` or `[prune]`.
+fn count(ctx: &Ctx, loc: &str, value: &toml::Value, min: u64, max: u64) -> Result<usize> {
+    match value {
+        toml::Value::Integer(i) if *i >= min as i64 && *i as u64 <= max => Ok(*i as usize),
+        other => Err(ctx.fail(format!(
+            "{loc}: expected an integer from {min} to {max}, found {}",
+            found(other)
+        ))),
+    }
+}
+
+/// The `[search]` table, checked against the grid it searches.
+fn parse_search(
+    ctx: &Ctx,
+    table: Option<&toml::Table>,
+    axes: &[Axis],
+    ranges: &[Range],
+) -> Result<SearchSpec> {
+    let mut spec = SearchSpec::default();
+    let Some(table) = table else {
+        if let Some(r) = ranges.first() {
+            return Err(ctx.fail(format!(
+                "[grid] {}: a distribution needs a search; add [search] with strategy = \"random\" or \"tpe\", or give a list of values to try every one",
+                r.name
+            )));
+        }
+        return Ok(spec);
+    };
+    ctx.known_keys("[search]", table, &SEARCH_KEYS)?;
+    if let Some(v) = table.get("strategy") {
+        spec.strategy = ctx.choice("[search] strategy", v)?;
+    }
+    let grid = spec.strategy == Strategy::Grid;
+    if grid {
+        if let Some(r) = ranges.first() {
+            return Err(ctx.fail(format!(
+                "[grid] {}: a distribution cannot be enumerated by strategy = \"grid\"; give a list of values, or use strategy = \"random\" or \"tpe\"",
+                r.name
+            )));
+        }
+        for key in ["configs", "startup"] {
+            if table.contains_key(key) {
+                return Err(ctx.fail(format!(
+                    "[search] {key}: does not apply to strategy = \"grid\", which trains every grid point; remove it, or use strategy = \"random\" or \"tpe\""
+                )));
+            }
+        }
+    } else {
+        spec.generation = 8;
+        spec.confirm = 5;
+        spec.configs = 20;
+        let searched = axes.iter().any(|a| a.name != "seed") || !ranges.is_empty();
+        if !searched {
+            return Err(ctx.fail(format!(
+                "[search] strategy = \"{}\": nothing to search; give [grid] a list or a distribution for at least one setting besides seed",
+                spec.strategy.name()
+            )));
+        }
+    }
+    if spec.strategy != Strategy::Tpe && table.contains_key("startup") {
+        return Err(ctx.fail(
+            "[search] startup: applies to strategy = \"tpe\" only (its random configurations before it models the results)",
+        ));
+    }
+    const MAX_CONFIGS: u64 = 1_000_000;
+    if let Some(v) = table.get("configs") {
+        spec.configs = count(ctx, "[search] configs", v, 1, MAX_CONFIGS)?;
+    }
+    if let Some(v) = table.get("generation") {
+        spec.generation = count(ctx, "[search] generation", v, 1, MAX_CONFIGS)?;
+    }
+    if let Some(v) = table.get("seed") {
+        spec.seed = ctx.int("[search] seed", Rule::AnyUnsigned, v)?;
+    }
+    if let Some(v) = table.get("startup") {
+        spec.startup = count(ctx, "[search] startup", v, 1, MAX_CONFIGS)?;
+    }
+    if let Some(v) = table.get("confirm") {
+        spec.confirm = count(ctx, "[search] confirm", v, 0, MAX_CONFIGS)?;
+    }
+    if let Some(v) = table.get("confirm_seeds") {
+        spec.confirm_seeds = count(ctx, "[search] confirm_seeds", v, 1, 10_000)?;
+    }
+    if let Some(v) = table.get("objective") {
+        spec.objectives = match v {
+            toml::Value::Array(items) if (1..=2).contains(&items.len()) => {
+                let mut objectives = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let o: Objective = ctx.choice(
+                        &format!("[search] objective, value {} of {}", i + 1, items.len()),
+                        item,
+                    )?;
+                    if objectives.contains(&o) {
+                        return Err(ctx.fail(format!(
+                            "[search] objective: \"{}\" is listed twice; give one objective, or two different ones for a Pareto search",
+                            o.name()
+                        )));
+                    }
+                    objectives.push(o);
+                }
+                objectives
+            }
+            toml::Value::Array(items) => {
+                return Err(ctx.fail(format!(
+                    "[search] objective: expected one objective or a list of two (a Pareto search), found an array of {} values",
+                    items.len()
+                )));
+            }
+            other => vec![ctx.choice("[search] objective", other)?],
+        };
+    }
+    if !table.contains_key("confirm") {
+        spec.confirm = spec.confirm.min(spec.configs);
+    }
+    if !grid && spec.confirm > spec.configs {
+        return Err(ctx.fail(format!(
+            "[search] confirm = {}: more than configs = {}; confirm retrains the best of the configurations tried",
+            spec.confirm, spec.configs
+        )));
+    }
+    Ok(spec)
+}
+
+/// The `[prune]` table.
+fn parse_prune(ctx: &Ctx, table: Option<&toml::Table>, search: &SearchSpec) -> Result<PruneSpec> {
+    let mut spec = PruneSpec::default();
+    let Some(table) = table else {
+        return Ok(spec);
+    };
+    ctx.known_keys("[prune]", table, &PRUNE_KEYS)?;
+    if let Some(v) = table.get("strategy") {
+        spec.strategy = ctx.choice("[prune] strategy", v)?;
+    }
+    if let Some(v) = table.get("min_epochs") {
+        spec.min_epochs = count(ctx, "[prune] min_epochs", v, 1, 100_000)?;
+    }
+    if let Some(v) = table.get("reduction_factor") {
+        spec.reduction_factor = count(ctx, "[prune] reduction_factor", v, 2, 1_000)?;
+    }
+    if spec.strategy != PruneStrategy::None && search.objectives.len() > 1 {
+        return Err(ctx.fail(
+            "[prune] strategy: pruning ranks configurations by one objective, but [search] objective lists two (a Pareto search); use one objective or strategy = \"none\"",
+        ));
+    }
+    Ok(spec)
 }

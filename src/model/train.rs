@@ -183,75 +183,131 @@ impl Learner {
 
 /// As [`train`], also returning the final model (for tests and benchmarks).
 pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Model) {
-    let started = Instant::now();
-    let mut learner = Learner::new(data.n_inputs, cfg);
-    let mut order_rng = ChaCha8Rng::seed_from_u64(derived_seed(&[&"order", &cfg.seed]));
-    let train = &data.train;
-    let n = train.len();
-    let batch = cfg.batch_size.max(1);
-    // u32 halves the one per-sample array a trial holds; shuffling draws the same
-    // positions whatever the element type, so the order is that of a usize index.
-    let n32 = u32::try_from(n).expect("fewer than 2^32 training samples");
-    let mut order: Vec<u32> = (0..n32).collect();
+    let mut run = TrialRun::new(data, cfg);
+    run.advance(data, cfg.epochs);
+    run.finish(data, false)
+}
 
-    let mut curve = Vec::with_capacity(cfg.epochs);
-    let mut status = TrialStatus::Ok;
-    let mut message = None;
-    let mut steps = 0u64;
-    let mut step_seconds = 0.0;
-    // The lowest finite validation MSE so far and its epoch (the first, on a tie): the best
-    // epoch, and what early stopping measures from.
-    let mut lowest: Option<(f64, usize)> = None;
-    // With `metric_epoch = "best"`, that epoch's weights, for the test pass.
-    let mut best_model: Option<Model> = None;
-    'epochs: for epoch in 1..=cfg.epochs {
+/// A trial part-way through training, so that a search can train it to one epoch, decide,
+/// and go on: [`TrialRun::advance`] trains up to an epoch, [`TrialRun::finish`] ends it.
+/// Training in parts runs exactly the steps [`train`] runs in one go, so the numbers are the
+/// same bit for bit, whichever thread runs each part.
+pub struct TrialRun {
+    cfg: TrainConfig,
+    learner: Learner,
+    order_rng: ChaCha8Rng,
+    order: Vec<u32>,
+    curve: Vec<EpochMetrics>,
+    status: TrialStatus,
+    message: Option<String>,
+    /// No further epoch will run: the last epoch is done, or it diverged, or it stopped early.
+    ended: bool,
+    steps: u64,
+    step_seconds: f64,
+    wall_seconds: f64,
+    /// The lowest finite validation MSE so far and its epoch (the first, on a tie): the best
+    /// epoch, and what early stopping measures from.
+    lowest: Option<(f64, usize)>,
+    /// With `metric_epoch = "best"`, that epoch's weights, for the test pass.
+    best_model: Option<Model>,
+}
+
+impl TrialRun {
+    /// A trial with no epoch trained yet.
+    pub fn new(data: &Dataset, cfg: &TrainConfig) -> TrialRun {
+        let started = Instant::now();
+        let learner = Learner::new(data.n_inputs, cfg);
+        let order_rng = ChaCha8Rng::seed_from_u64(derived_seed(&[&"order", &cfg.seed]));
+        // u32 halves the one per-sample array a trial holds; shuffling draws the same
+        // positions whatever the element type, so the order is that of a usize index.
+        let n32 = u32::try_from(data.train.len()).expect("fewer than 2^32 training samples");
+        TrialRun {
+            cfg: cfg.clone(),
+            learner,
+            order_rng,
+            order: (0..n32).collect(),
+            curve: Vec::with_capacity(cfg.epochs),
+            status: TrialStatus::Ok,
+            message: None,
+            ended: cfg.epochs == 0,
+            steps: 0,
+            step_seconds: 0.0,
+            wall_seconds: started.elapsed().as_secs_f64(),
+            lowest: None,
+            best_model: None,
+        }
+    }
+
+    /// The epochs trained so far, with their figures.
+    pub fn curve(&self) -> &[EpochMetrics] {
+        &self.curve
+    }
+
+    /// Whether no further epoch will run.
+    pub fn ended(&self) -> bool {
+        self.ended
+    }
+
+    /// Trains epochs until `epoch` (1-based, inclusive) has been trained, or the trial ends
+    /// first (its last epoch, divergence, early stopping).
+    pub fn advance(&mut self, data: &Dataset, epoch: usize) {
+        let started = Instant::now();
+        while !self.ended && self.curve.len() < epoch.min(self.cfg.epochs) {
+            self.epoch(data);
+        }
+        self.wall_seconds += started.elapsed().as_secs_f64();
+    }
+
+    fn epoch(&mut self, data: &Dataset) {
+        let cfg = &self.cfg;
+        let epoch = self.curve.len() + 1;
+        let train = &data.train;
+        let batch = cfg.batch_size.max(1);
         if cfg.shuffle {
-            order.shuffle(&mut order_rng);
+            self.order.shuffle(&mut self.order_rng);
         }
         let epoch_start = Instant::now();
         let mut loss_sum = 0.0f64;
         let mut batches = 0usize;
-        for chunk in order.chunks(batch) {
-            let value = learner.step(train, chunk);
-            steps += 1;
+        for chunk in self.order.chunks(batch) {
+            let value = self.learner.step(train, chunk);
+            self.steps += 1;
             if !value.is_finite() {
-                step_seconds += epoch_start.elapsed().as_secs_f64();
-                status = TrialStatus::Diverged;
-                message = Some(format!(
-                    "loss became {value} at epoch {epoch}, step {steps}"
+                self.step_seconds += epoch_start.elapsed().as_secs_f64();
+                self.diverged(format!(
+                    "loss became {value} at epoch {epoch}, step {}",
+                    self.steps
                 ));
-                break 'epochs;
+                return;
             }
             loss_sum += value as f64;
             batches += 1;
         }
-        step_seconds += epoch_start.elapsed().as_secs_f64();
-        let (model, dev) = (&learner.model, &learner.dev);
+        self.step_seconds += epoch_start.elapsed().as_secs_f64();
+        let (model, dev) = (&self.learner.model, &self.learner.dev);
         if !model.is_finite() {
-            status = TrialStatus::Diverged;
-            message = Some(format!("a weight became non-finite during epoch {epoch}"));
-            break;
+            self.diverged(format!("a weight became non-finite during epoch {epoch}"));
+            return;
         }
         let (train_mse, _) = evaluate(model, dev, train, &data.target_scaler);
         // No validation samples (val_fraction = 0): no validation figures, rather than NaN.
         let val =
             (!data.val.is_empty()).then(|| evaluate(model, dev, &data.val, &data.target_scaler));
         if !train_mse.is_finite() {
-            status = TrialStatus::Diverged;
-            message = Some(format!(
+            self.diverged(format!(
                 "training predictions became non-finite at epoch {epoch}"
             ));
-            break;
+            return;
         }
         if let Some(v) = val.map(|v| v.0).filter(|v| v.is_finite())
-            && lowest.is_none_or(|(b, _)| v < b)
+            && self.lowest.is_none_or(|(b, _)| v < b)
         {
-            lowest = Some((v, epoch));
+            self.lowest = Some((v, epoch));
             if cfg.metric_epoch == MetricEpoch::Best {
-                best_model = Some(model.snapshot(dev));
+                self.best_model = Some(model.snapshot(dev));
             }
         }
-        curve.push(EpochMetrics {
+        self.curve.push(EpochMetrics {
             epoch,
             train_loss: loss_sum / batches.max(1) as f64,
             train_mse,
@@ -260,47 +316,66 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
         });
         // Early stopping: no improvement for `patience` epochs. The trial ends ok; its
         // `epochs_run` and `best_epoch` say where it stopped and why.
-        if cfg.patience > 0
-            && let Some((_, at)) = lowest
-            && epoch - at >= cfg.patience
-        {
-            break;
+        let stalled = cfg.patience > 0
+            && self
+                .lowest
+                .is_some_and(|(_, at)| epoch - at >= cfg.patience);
+        if stalled || epoch >= cfg.epochs {
+            self.ended = true;
         }
     }
-    // Chosen by validation only: without a validation split there is no best epoch.
-    let best_epoch = lowest.map(|(_, epoch)| epoch);
-    // The held-out pass, once, with the model the figures describe: selection never sees it.
-    let (mut test, mut eval_predictions) = (None, Vec::new());
-    if status == TrialStatus::Ok {
-        let model = best_model.as_ref().unwrap_or(&learner.model);
-        let dev = &learner.dev;
-        let scaler = &data.target_scaler;
-        if !data.test.is_empty() {
-            test = Some(evaluate(model, dev, &data.test, scaler));
-        }
-        eval_predictions = predictions(
-            model,
-            dev,
-            data.evaluation_split(),
-            data.evaluation_range(),
-            scaler,
-        );
+
+    fn diverged(&mut self, message: String) {
+        self.status = TrialStatus::Diverged;
+        self.message = Some(message);
+        self.ended = true;
     }
-    let result = TrialResult {
-        status,
-        message,
-        curve,
-        best_epoch,
-        test_mse: test.map(|t| t.0),
-        test_trend_acc: test.map(|t| t.1),
-        eval_predictions,
-        wall_seconds: started.elapsed().as_secs_f64(),
-        steps,
-        steps_per_second: if step_seconds > 0.0 {
-            steps as f64 / step_seconds
-        } else {
-            0.0
-        },
-    };
-    (result, learner.model)
+
+    /// Ends the trial: as it stands, or with `pruned` as stopped by a search's pruning
+    /// (no held-out pass then: a pruned trial is never chosen). Returns its result and its
+    /// final model.
+    pub fn finish(mut self, data: &Dataset, pruned: bool) -> (TrialResult, Model) {
+        let started = Instant::now();
+        if pruned && self.status == TrialStatus::Ok && !self.ended {
+            self.status = TrialStatus::Pruned;
+            self.message = Some(format!("pruned after epoch {}", self.curve.len()));
+        }
+        // Chosen by validation only: without a validation split there is no best epoch.
+        let best_epoch = self.lowest.map(|(_, epoch)| epoch);
+        // The held-out pass, once, with the model the figures describe: selection never
+        // sees it.
+        let (mut test, mut eval_predictions) = (None, Vec::new());
+        if self.status == TrialStatus::Ok {
+            let model = self.best_model.as_ref().unwrap_or(&self.learner.model);
+            let dev = &self.learner.dev;
+            let scaler = &data.target_scaler;
+            if !data.test.is_empty() {
+                test = Some(evaluate(model, dev, &data.test, scaler));
+            }
+            eval_predictions = predictions(
+                model,
+                dev,
+                data.evaluation_split(),
+                data.evaluation_range(),
+                scaler,
+            );
+        }
+        let result = TrialResult {
+            status: self.status,
+            message: self.message,
+            curve: self.curve,
+            best_epoch,
+            test_mse: test.map(|t| t.0),
+            test_trend_acc: test.map(|t| t.1),
+            eval_predictions,
+            wall_seconds: self.wall_seconds + started.elapsed().as_secs_f64(),
+            steps: self.steps,
+            steps_per_second: if self.step_seconds > 0.0 {
+                self.steps as f64 / self.step_seconds
+            } else {
+                0.0
+            },
+        };
+        (result, self.learner.model)
+    }
 }

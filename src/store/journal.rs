@@ -424,6 +424,7 @@ mod tests {
             window: 4,
             config: crate::config::TrainConfig::default(),
             result: crate::store::records::TrialResult::failed("x".into()),
+            search: None,
         };
         serde_json::to_string(&record).unwrap()
     }

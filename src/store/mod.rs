@@ -302,11 +302,12 @@ pub fn open_for_sweep(
 }
 
 /// The ids of the trials `dir`'s journals hold a result for; with `ok_only`, only those that
-/// trained to the end (diverged and failed ones count as not done).
+/// ended as planned (diverged and failed ones count as not done; pruned ones are done).
 pub fn done_trials(dir: &Path, ok_only: bool) -> Result<HashSet<String>> {
+    use crate::store::records::TrialStatus;
     Ok(read_journal(dir)?
         .into_iter()
-        .filter(|r| !ok_only || r.result.status == crate::store::records::TrialStatus::Ok)
+        .filter(|r| !ok_only || matches!(r.result.status, TrialStatus::Ok | TrialStatus::Pruned))
         .map(|r| r.trial_id)
         .collect())
 }
@@ -323,6 +324,10 @@ pub fn missing_trials(dir: &Path) -> Result<Option<(usize, MissingByShard)>> {
         return Ok(None);
     };
     let spec = GridSpec::parse(&text, &grid)?;
+    if spec.is_search() {
+        // Which trials a search trains depends on its results: only a sweep can tell.
+        return Ok(None);
+    }
     let done = done_trials(dir, false)?;
     let shard_count = journal_files(dir)?
         .iter()

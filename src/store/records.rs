@@ -16,6 +16,9 @@ pub enum TrialStatus {
     Diverged,
     /// The trial panicked; the message says why.
     Failed,
+    /// A search's pruning stopped it early for scoring poorly at a rung; the epochs it
+    /// trained are kept. Finished: a rerun, even with `--retry-failed`, leaves it.
+    Pruned,
 }
 
 impl TrialStatus {
@@ -24,6 +27,7 @@ impl TrialStatus {
             TrialStatus::Ok => "ok",
             TrialStatus::Diverged => "diverged",
             TrialStatus::Failed => "failed",
+            TrialStatus::Pruned => "pruned",
         }
     }
 }
@@ -146,6 +150,21 @@ pub struct TrialRecord {
     pub window: usize,
     pub config: TrainConfig,
     pub result: TrialResult,
+    /// Where a search's trial belongs: its configuration and generation. Absent for a grid
+    /// without `[search]` or `[prune]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchTag>,
+}
+
+/// A search trial's place in the search: the configuration it replicates (numbered in the
+/// order the search proposed them), the generation that proposed it, and whether it is a
+/// confirmation run on a fresh seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchTag {
+    pub config: usize,
+    pub generation: usize,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confirm: bool,
 }
 
 /// A baseline's figures on one dataset split (one per window, since windows change the

@@ -5,6 +5,7 @@
 
 pub mod interrupt;
 mod progress;
+pub mod search;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -61,6 +62,8 @@ pub struct SweepOutcome {
     pub remaining: usize,
     pub diverged: usize,
     pub failed: usize,
+    /// Stopped early by a search's pruning.
+    pub pruned: usize,
     /// Ctrl-C stopped the sweep before every trial ran.
     pub interrupted: bool,
     pub seconds: f64,
@@ -117,7 +120,7 @@ pub fn check_memory(spec: &GridSpec, prepared: &Prepared, threads: usize) -> Res
             *v = vec![v.iter().copied().max().unwrap_or(1)];
         }
     }
-    let per_shape = (spec.trial_count() / shapes).max(1);
+    let per_shape = (spec.planned_trials() / shapes).max(1);
     let mut configs = Vec::new();
     for &window in &windows {
         for &n_dense in &values[0] {
@@ -171,13 +174,66 @@ pub fn run_trial(trial: &Trial, data: &Dataset) -> TrialRecord {
         window: trial.window,
         config: trial.config.clone(),
         result,
+        search: None,
+    }
+}
+
+/// The worker threads of a sweep, each a one-thread rayon pool, with the way to the journal
+/// and the progress display.
+pub(crate) struct Workers<'a> {
+    pools: Vec<rayon::ThreadPool>,
+    journal: mpsc::Sender<TrialRecord>,
+    progress: &'a Progress,
+}
+
+impl Workers<'_> {
+    /// Runs `job` on every item, the workers taking the next item as they come free, and
+    /// returns the results in item order. Items not started because of an interruption
+    /// give `None`.
+    pub(crate) fn map<T: Sync, R: Send>(
+        &self,
+        items: &[T],
+        job: impl Fn(&T) -> R + Sync,
+    ) -> Vec<Option<R>> {
+        let results: Vec<std::sync::Mutex<Option<R>>> =
+            items.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for pool in self.pools.iter().take(items.len()) {
+                let (next, results, job) = (&next, &results, &job);
+                scope.spawn(move || {
+                    while !crate::sweep::interrupt::requested() {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(item) = items.get(i) else {
+                            break;
+                        };
+                        let out = pool.install(|| job(item));
+                        *results[i].lock().expect("a result slot") = Some(out);
+                    }
+                });
+            }
+        });
+        results
+            .into_iter()
+            .map(|m| m.into_inner().expect("a result slot"))
+            .collect()
+    }
+
+    /// Hands a finished trial to the journal writer. False once the writer has gone (after
+    /// an I/O error, which it reports itself).
+    pub(crate) fn record(&self, record: TrialRecord) -> bool {
+        self.journal.send(record).is_ok()
+    }
+
+    pub(crate) fn progress(&self) -> &Progress {
+        self.progress
     }
 }
 
 /// Refuses options no sweep can run with; needs neither the data nor the results directory,
 /// so it answers before either is touched.
 pub fn check_options(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
-    let total = spec.trial_count();
+    let total = spec.planned_trials();
     if total > opts.max_trials {
         return Err(bad_input(format!(
             "{}: the grid has {total} trials, more than --max-trials {}; shrink an axis or raise --max-trials",
@@ -192,6 +248,7 @@ pub fn check_options(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
             opts.threads
         )));
     }
+    search::check_shard(spec, opts)?;
     if opts.fresh && opts.shard.is_some() {
         return Err(bad_input(
             "--fresh with --shard: other shards share the results directory; start over with another --out",
@@ -264,20 +321,39 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
         .collect();
     store::write_evaluation(&opts.out, &samples)?;
 
-    let done = store::done_trials(&opts.out, opts.retry_failed)?;
     let mine = |t: &Trial| opts.shard.is_none_or(|s| s.contains(&t.id));
-    let total = spec.trials().filter(|t| mine(t)).count();
-    let todo: Vec<Trial> = spec
-        .trials()
-        .filter(|t| mine(t) && !done.contains(&t.id))
-        .collect();
-    let already_done = total - todo.len();
+    let (total, todo, known) = if spec.is_search() {
+        // A search needs the results themselves: later generations are drawn from them.
+        let known: std::collections::HashMap<String, TrialRecord> = store::read_journal(&opts.out)?
+            .into_iter()
+            .filter(|r| {
+                !opts.retry_failed
+                    || matches!(r.result.status, TrialStatus::Ok | TrialStatus::Pruned)
+            })
+            .map(|r| (r.trial_id.clone(), r))
+            .collect();
+        let total = usize::try_from(spec.planned_trials()).unwrap_or(usize::MAX);
+        (total, Vec::new(), known)
+    } else {
+        let done = store::done_trials(&opts.out, opts.retry_failed)?;
+        let total = spec.trials().filter(|t| mine(t)).count();
+        let todo: Vec<Trial> = spec
+            .trials()
+            .filter(|t| mine(t) && !done.contains(&t.id))
+            .collect();
+        (total, todo, Default::default())
+    };
+    let already_done = if spec.is_search() {
+        known.len()
+    } else {
+        total - todo.len()
+    };
 
-    let progress = Progress::new(todo.len(), already_done, opts.quiet);
+    let progress = Progress::new(total.saturating_sub(already_done), already_done, opts.quiet);
     let (tx, rx) = mpsc::channel::<TrialRecord>();
     let writer_progress = progress.clone();
-    let writer = std::thread::spawn(move || -> Result<(usize, usize, usize)> {
-        let (mut written, mut diverged, mut failed) = (0, 0, 0);
+    let writer = std::thread::spawn(move || -> Result<[usize; 4]> {
+        let (mut written, mut diverged, mut failed, mut pruned) = (0, 0, 0, 0);
         for record in rx {
             journal.append(&record)?;
             written += 1;
@@ -285,11 +361,12 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
                 TrialStatus::Ok => {}
                 TrialStatus::Diverged => diverged += 1,
                 TrialStatus::Failed => failed += 1,
+                TrialStatus::Pruned => pruned += 1,
             }
             writer_progress.finished(&record);
         }
         journal.sync()?;
-        Ok((written, diverged, failed))
+        Ok([written, diverged, failed, pruned])
     });
 
     // Each worker is a one-thread rayon pool fed from a shared counter. dfdx's matmul hands
@@ -297,41 +374,40 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
     // products across workers that are busy with trials of their own. The benchmarks
     // measure two n_dense 512 trials sharing a 2-thread pool at 10-20 % fewer steps/s each
     // than a trial on a pool of its own; with one thread per pool each product stays put.
-    let workers: Vec<rayon::ThreadPool> = (0..opts.threads.min(todo.len()))
+    let pools: Vec<rayon::ThreadPool> = (0..opts.threads.min(total.max(1)))
         .map(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
         .collect::<Result<_, _>>()
         .context("starting the worker threads")?;
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for worker in &workers {
-            let (tx, next, todo, prepared, progress) =
-                (tx.clone(), &next, &todo, &prepared, &progress);
-            scope.spawn(move || {
-                while !crate::sweep::interrupt::requested() {
-                    let Some(trial) = todo.get(next.fetch_add(1, Ordering::SeqCst)) else {
-                        break;
-                    };
-                    let data = &prepared.datasets[&trial.window];
-                    progress.started();
-                    let record = worker.install(|| run_trial(trial, data));
-                    // The writer only goes away after an I/O error, which it reports itself.
-                    if tx.send(record).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
+    let workers = Workers {
+        pools,
+        journal: tx,
+        progress: &progress,
+    };
+    let searched = if spec.is_search() {
+        search::run(spec, &prepared, opts, known, &workers)
+    } else {
+        workers.map(&todo, |trial| {
+            let data = &prepared.datasets[&trial.window];
+            progress.started();
+            let record = run_trial(trial, data);
+            workers.record(record);
+        });
+        Ok(())
+    };
+    let tx = workers.journal;
     drop(tx);
-    let (trained, diverged, failed) = writer.join().expect("the journal writer does not panic")?;
+    let [trained, diverged, failed, pruned] =
+        writer.join().expect("the journal writer does not panic")?;
+    searched?;
     progress.finish();
     Ok(SweepOutcome {
         total,
         already_done,
         trained,
-        remaining: todo.len() - trained,
+        remaining: total.saturating_sub(already_done + trained),
         diverged,
         failed,
+        pruned,
         interrupted: crate::sweep::interrupt::requested(),
         seconds: started.elapsed().as_secs_f64(),
         lock,

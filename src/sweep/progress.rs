@@ -25,6 +25,7 @@ struct Inner {
     started: AtomicUsize,
     diverged: AtomicUsize,
     failed: AtomicUsize,
+    pruned: AtomicUsize,
     steps: AtomicUsize,
     begun: Instant,
     last_line: Mutex<Instant>,
@@ -55,6 +56,7 @@ impl Progress {
             started: AtomicUsize::new(0),
             diverged: AtomicUsize::new(0),
             failed: AtomicUsize::new(0),
+            pruned: AtomicUsize::new(0),
             steps: AtomicUsize::new(0),
             begun: Instant::now(),
             last_line: Mutex::new(Instant::now()),
@@ -77,6 +79,9 @@ impl Progress {
             TrialStatus::Failed => {
                 self.0.failed.fetch_add(1, Ordering::Relaxed);
             }
+            TrialStatus::Pruned => {
+                self.0.pruned.fetch_add(1, Ordering::Relaxed);
+            }
         }
         self.0.done.fetch_add(1, Ordering::Relaxed);
         self.refresh(false);
@@ -87,11 +92,17 @@ impl Progress {
         let done = i.done.load(Ordering::Relaxed);
         let running = i.started.load(Ordering::Relaxed).saturating_sub(done);
         let secs = i.begun.elapsed().as_secs_f64().max(1e-9);
+        let pruned = i.pruned.load(Ordering::Relaxed);
         format!(
-            "{running} running, {:.0} steps/s, {} diverged, {} failed",
+            "{running} running, {:.0} steps/s, {} diverged, {} failed{}",
             i.steps.load(Ordering::Relaxed) as f64 / secs,
             i.diverged.load(Ordering::Relaxed),
-            i.failed.load(Ordering::Relaxed)
+            i.failed.load(Ordering::Relaxed),
+            if pruned > 0 {
+                format!(", {pruned} pruned")
+            } else {
+                String::new()
+            }
         )
     }
 

@@ -1,0 +1,621 @@
+//! Running a search: configurations proposed a generation at a time (grid order, random or
+//! TPE), each trained once per seed, pruned at rungs, and the best retrained on fresh seeds.
+//!
+//! Reproducible by construction. Proposals depend only on the search seed and the results
+//! of earlier generations, never on which trial finished first. Pruning trains a
+//! generation's trials in lockstep to each rung and decides from the complete rung, in
+//! configuration order. A rerun replays the same decisions from the journal: finished trials
+//! give their curves, unfinished ones are trained again from the start (training is a pure
+//! function of the settings), so a search killed at any moment ends as an uninterrupted one.
+
+use std::collections::HashMap;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::{SweepOptions, Workers, run_trial};
+use crate::config::{MetricEpoch, Objective, PruneStrategy, Strategy};
+use crate::data::Dataset;
+use crate::error::{Result, bad_input};
+use crate::grid::{Config, GridSpec, Trial};
+use crate::model::train::{TrialRun, derived_seed};
+use crate::search::{Dim, Point, pareto, sample_uniform, tpe};
+use crate::store::records::{EpochMetrics, SearchTag, TrialRecord, TrialResult, TrialStatus};
+
+use super::Prepared;
+
+/// How many times a proposal that repeats an earlier configuration is drawn again before
+/// the generation goes without it.
+const REDRAWS: usize = 100;
+
+/// The median rule prunes only once this many earlier configurations reached the rung,
+/// so the first few are never stopped by a median of one or two.
+pub const MEDIAN_STARTUP: usize = 5;
+
+/// Refuses `--shard` for searches whose trials depend on other trials' results.
+pub(super) fn check_shard(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
+    let Some(shard) = opts.shard else {
+        return Ok(());
+    };
+    let why = if spec.search.strategy == Strategy::Tpe {
+        Some(
+            "TPE draws each generation from the results of the ones before, so no shard \
+             can know its trials in advance",
+        )
+    } else if spec.prune.strategy != PruneStrategy::None {
+        Some("pruning compares configurations at each rung, which needs every shard's results")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(bad_input(format!(
+            "{}: --shard {shard}: {why}; run the search in one process (it uses every \
+             --threads you give it), or shard a random search without [prune]",
+            spec.file.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A configuration proposed by the search, with the trials that replicate it.
+struct Proposed {
+    config: Config,
+    generation: usize,
+    trials: Vec<Trial>,
+}
+
+/// Runs the search `spec` describes, sending every finished trial to the journal.
+pub(super) fn run(
+    spec: &GridSpec,
+    prepared: &Prepared,
+    opts: &SweepOptions,
+    mut known: HashMap<String, TrialRecord>,
+    workers: &Workers,
+) -> Result<()> {
+    let seeds = spec.seeds();
+    let dims: Vec<Dim> = spec.space().into_iter().map(|(_, d)| d).collect();
+    let total = usize::try_from(spec.config_count()).unwrap_or(usize::MAX);
+    let size = spec.search.generation.clamp(1, total.max(1));
+    let grid = (spec.search.strategy == Strategy::Grid).then(|| spec.grid_configs());
+    // Without TPE or pruning no generation waits for another: all are trained as one batch,
+    // which keeps every worker busy. The tags still name each configuration's generation.
+    let lockstep =
+        spec.search.strategy == Strategy::Tpe || spec.prune.strategy != PruneStrategy::None;
+    let mine = |t: &Trial| opts.shard.is_none_or(|s| s.contains(&t.id));
+
+    let mut proposed: Vec<Proposed> = Vec::new();
+    let mut generation = 0;
+    let mut pending: Vec<usize> = Vec::new();
+    while proposed.len() < total && !super::interrupt::requested() {
+        let first = proposed.len();
+        let wanted = size.min(total - first);
+        let history = history(spec, &proposed, &known);
+        let mut added = 0;
+        for slot in 0..wanted {
+            let index = first + slot;
+            let config = match &grid {
+                Some(all) => Some(all[index].clone()),
+                None => propose(spec, &dims, index, &history, &proposed),
+            };
+            let Some(config) = config else {
+                continue;
+            };
+            let trials = spec.trials_of(&config, &seeds);
+            proposed.push(Proposed {
+                config,
+                generation,
+                trials,
+            });
+            pending.push(proposed.len() - 1);
+            added += 1;
+        }
+        generation += 1;
+        if lockstep || proposed.len() >= total || added == 0 {
+            train_generation(
+                spec, prepared, &proposed, &pending, &mut known, workers, &mine,
+            )?;
+            pending.clear();
+        }
+        if added == 0 {
+            // Every draw repeated an earlier configuration: a small space is exhausted.
+            break;
+        }
+    }
+    if super::interrupt::requested() || spec.search.confirm == 0 {
+        return Ok(());
+    }
+    if opts.shard.is_some() {
+        if !opts.quiet {
+            errln!(
+                "confirmation of the best {} configurations runs once every shard is done: \
+                 run the same sweep without --shard",
+                spec.search.confirm
+            );
+        }
+        return Ok(());
+    }
+    confirm(spec, prepared, &proposed, &mut known, workers)
+}
+
+/// The finished configurations' points and objective values (as losses), in proposal order.
+fn history(
+    spec: &GridSpec,
+    proposed: &[Proposed],
+    known: &HashMap<String, TrialRecord>,
+) -> Vec<(Point, Vec<f64>)> {
+    proposed
+        .iter()
+        .map(|p| {
+            let value = config_losses(spec, &p.trials, known)
+                .unwrap_or_else(|| vec![f64::INFINITY; spec.search.objectives.len()]);
+            (p.config.point.clone(), value)
+        })
+        .collect()
+}
+
+/// A configuration's objectives as losses (lower is better): the mean over its seeds at
+/// each trial's metric epoch. `None` unless every seed trained to the end (`ok`).
+pub fn config_losses(
+    spec: &GridSpec,
+    trials: &[Trial],
+    known: &HashMap<String, TrialRecord>,
+) -> Option<Vec<f64>> {
+    let records: Vec<&TrialRecord> = trials
+        .iter()
+        .map(|t| known.get(&t.id))
+        .collect::<Option<_>>()?;
+    if records.is_empty() || records.iter().any(|r| r.result.status != TrialStatus::Ok) {
+        return None;
+    }
+    spec.search
+        .objectives
+        .iter()
+        .map(|&o| {
+            let values: Vec<f64> = records
+                .iter()
+                .map(|r| objective(r.result.metric(r.config.metric_epoch), o))
+                .collect::<Option<_>>()?;
+            let mean = values.iter().sum::<f64>() / values.len() as f64;
+            mean.is_finite().then_some(o.as_loss(mean))
+        })
+        .collect()
+}
+
+fn objective(m: Option<&EpochMetrics>, o: Objective) -> Option<f64> {
+    let m = m?;
+    match o {
+        Objective::ValMse => m.val_mse,
+        Objective::ValTrendAcc => m.val_trend_acc,
+    }
+}
+
+/// The rng configuration `index` is drawn with: from the search seed and the index alone,
+/// so random search proposes the same configurations whatever the generation size, and
+/// TPE's startup configurations are random search's.
+fn config_rng(spec: &GridSpec, index: usize) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(derived_seed(&[&"search", &spec.search.seed, &index]))
+}
+
+/// Proposes configuration `index`, or `None` when every draw repeated an earlier one.
+fn propose(
+    spec: &GridSpec,
+    dims: &[Dim],
+    index: usize,
+    history: &[(Point, Vec<f64>)],
+    proposed: &[Proposed],
+) -> Option<Config> {
+    let mut rng = config_rng(spec, index);
+    let modelled =
+        spec.search.strategy == Strategy::Tpe && index >= spec.search.startup && history.len() >= 2;
+    let options = tpe::TpeOptions::default();
+    for _ in 0..REDRAWS {
+        let point = if modelled {
+            tpe::suggest(dims, history, &options, &mut rng)
+        } else {
+            sample_uniform(dims, &mut rng)
+        };
+        let config = spec.config_at(&point);
+        let repeat = proposed
+            .iter()
+            .any(|p| p.config.window == config.window && p.config.config == config.config);
+        if !repeat {
+            return Some(config);
+        }
+    }
+    None
+}
+
+/// The first `n` configurations the search proposes when they do not depend on results:
+/// a grid's in order, a random search's, or TPE's random start. As the sweep proposes them.
+pub fn planned_configs(spec: &GridSpec, n: usize) -> Vec<Config> {
+    if spec.search.strategy == Strategy::Grid {
+        return spec.grid_configs().into_iter().take(n).collect();
+    }
+    let n = match spec.search.strategy {
+        Strategy::Tpe => n.min(spec.search.startup),
+        _ => n,
+    };
+    let dims: Vec<Dim> = spec.space().into_iter().map(|(_, d)| d).collect();
+    let mut proposed: Vec<Proposed> = Vec::new();
+    let mut index = 0;
+    while proposed.len() < n && index < n.saturating_mul(2) + REDRAWS {
+        if let Some(config) = propose(spec, &dims, index, &[], &proposed) {
+            proposed.push(Proposed {
+                trials: Vec::new(),
+                generation: 0,
+                config,
+            });
+        }
+        index += 1;
+    }
+    proposed.into_iter().map(|p| p.config).collect()
+}
+
+/// One trial's place in a generation while it trains.
+enum Slot {
+    /// Finished before (in the journal) or during this run.
+    Done(Box<TrialRecord>),
+    /// Not started.
+    Waiting,
+    Running(Box<TrialRun>),
+}
+
+/// Trains the configurations `indices` of `proposed`: to the end, or with pruning rung by
+/// rung in lockstep.
+fn train_generation(
+    spec: &GridSpec,
+    prepared: &Prepared,
+    proposed: &[Proposed],
+    indices: &[usize],
+    known: &mut HashMap<String, TrialRecord>,
+    workers: &Workers,
+    mine: &(dyn Fn(&Trial) -> bool + Sync),
+) -> Result<()> {
+    let size = spec.search.generation.max(1);
+    let tag = |config: usize, confirm: bool| SearchTag {
+        config,
+        generation: if confirm {
+            config / size
+        } else {
+            proposed[config].generation
+        },
+        confirm,
+    };
+    let mut slots: Vec<(usize, &Trial, Slot)> = Vec::new();
+    for &c in indices {
+        for trial in proposed[c].trials.iter().filter(|t| mine(t)) {
+            let slot = match known.get(&trial.id) {
+                Some(r) => Slot::Done(Box::new(r.clone())),
+                None => Slot::Waiting,
+            };
+            slots.push((c, trial, slot));
+        }
+    }
+    let epochs = slots
+        .iter()
+        .map(|(_, t, _)| t.config.epochs)
+        .max()
+        .unwrap_or(0);
+    let rungs = spec.prune.rungs(epochs);
+    if rungs.is_empty() {
+        // No pruning: each trial trains to its end on whichever worker is free.
+        let todo: Vec<(usize, &Trial)> = slots
+            .iter()
+            .filter(|(_, _, s)| matches!(s, Slot::Waiting))
+            .map(|(c, t, _)| (*c, *t))
+            .collect();
+        let done = workers.map(&todo, |(c, trial)| {
+            workers.progress().started();
+            let data = &prepared.datasets[&trial.window];
+            let mut record = run_trial(trial, data);
+            record.search = Some(tag(*c, false));
+            workers.record(record.clone());
+            record
+        });
+        for record in done.into_iter().flatten() {
+            known.insert(record.trial_id.clone(), record);
+        }
+        return Ok(());
+    }
+
+    let mut alive: Vec<usize> = indices.to_vec();
+    for &rung in rungs.iter().chain(std::iter::once(&epochs)) {
+        // Bring every trial of a configuration still alive to this rung.
+        let mut work: Vec<(usize, &Trial, std::sync::Mutex<Slot>)> = Vec::new();
+        let mut rest = Vec::new();
+        for (c, trial, slot) in slots.drain(..) {
+            if alive.contains(&c) && !matches!(slot, Slot::Done(_)) {
+                work.push((c, trial, std::sync::Mutex::new(slot)));
+            } else {
+                rest.push((c, trial, slot));
+            }
+        }
+        let stepped = workers.map(&work, |(c, trial, slot)| {
+            let data = &prepared.datasets[&trial.window];
+            let mut slot = slot.lock().expect("one worker per slot");
+            let mut run = match std::mem::replace(&mut *slot, Slot::Waiting) {
+                Slot::Running(run) => run,
+                Slot::Waiting => {
+                    workers.progress().started();
+                    Box::new(TrialRun::new(data, &trial.config))
+                }
+                Slot::Done(r) => unreachable!("{} is done", r.trial_id),
+            };
+            run.advance(data, rung);
+            if run.ended() {
+                let (result, _) = run.finish(data, false);
+                let record = tagged(trial, result, tag(*c, false));
+                workers.record(record.clone());
+                Slot::Done(Box::new(record))
+            } else {
+                Slot::Running(run)
+            }
+        });
+        if super::interrupt::requested() {
+            return Ok(());
+        }
+        for ((c, trial, _), slot) in work.into_iter().zip(stepped) {
+            let slot = slot.expect("not interrupted");
+            if let Slot::Done(r) = &slot {
+                known.insert(r.trial_id.clone(), (**r).clone());
+            }
+            rest.push((c, trial, slot));
+        }
+        slots = rest;
+        if rung == epochs {
+            break;
+        }
+
+        // Decide from the complete rung, in configuration order.
+        let value = |c: usize| -> f64 {
+            let per_trial: Vec<f64> = slots
+                .iter()
+                .filter(|(sc, _, _)| *sc == c)
+                .map(|(_, trial, slot)| match slot {
+                    Slot::Done(r) => {
+                        rung_value(spec, &r.result.curve, r.result.status, rung, trial)
+                    }
+                    Slot::Running(run) => {
+                        rung_value(spec, run.curve(), TrialStatus::Ok, rung, trial)
+                    }
+                    Slot::Waiting => f64::INFINITY,
+                })
+                .collect();
+            mean_or_worst(&per_trial)
+        };
+        let values: Vec<(usize, f64)> = alive.iter().map(|&c| (c, value(c))).collect();
+        let stop = match spec.prune.strategy {
+            PruneStrategy::Asha => asha(&values, spec.prune.reduction_factor),
+            PruneStrategy::Median => {
+                let earlier = |c: usize| -> Vec<f64> {
+                    (0..c)
+                        .filter_map(|e| {
+                            let losses: Vec<f64> = proposed[e]
+                                .trials
+                                .iter()
+                                .map(|t| {
+                                    let r = known.get(&t.id).map(|r| &r.result);
+                                    let running = slots.iter().find_map(|(_, st, s)| match s {
+                                        Slot::Running(run) if st.id == t.id => Some(run.curve()),
+                                        _ => None,
+                                    });
+                                    let curve = r.map(|r| r.curve.as_slice()).or(running)?;
+                                    // Only configurations that trained to this rung count.
+                                    (curve.len() >= rung)
+                                        .then(|| rung_value(spec, curve, TrialStatus::Ok, rung, t))
+                                })
+                                .collect::<Option<_>>()?;
+                            Some(mean_or_worst(&losses))
+                        })
+                        .collect()
+                };
+                median_rule(&values, earlier)
+            }
+            PruneStrategy::None => Vec::new(),
+        };
+        for (c, trial, slot) in slots.iter_mut() {
+            if !stop.contains(c) {
+                continue;
+            }
+            if let Slot::Running(_) = slot {
+                let Slot::Running(run) = std::mem::replace(slot, Slot::Waiting) else {
+                    unreachable!()
+                };
+                let data = &prepared.datasets[&trial.window];
+                let (result, _) = run.finish(data, true);
+                let record = tagged(trial, result, tag(*c, false));
+                workers.record(record.clone());
+                known.insert(record.trial_id.clone(), record.clone());
+                *slot = Slot::Done(Box::new(record));
+            }
+        }
+        alive.retain(|c| !stop.contains(c));
+    }
+    Ok(())
+}
+
+fn tagged(trial: &Trial, result: TrialResult, tag: SearchTag) -> TrialRecord {
+    TrialRecord {
+        trial_id: trial.id.clone(),
+        window: trial.window,
+        config: trial.config.clone(),
+        result,
+        search: Some(tag),
+    }
+}
+
+/// The mean, or the worst value when any is not finite (a diverged seed sinks its
+/// configuration).
+fn mean_or_worst(values: &[f64]) -> f64 {
+    if values.is_empty() || values.iter().any(|v| !v.is_finite()) {
+        return f64::INFINITY;
+    }
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// A trial's objective (as a loss) at `rung` epochs, from its curve: the figure its metric
+/// epoch would give had it stopped there. A trial that diverged before the rung is the
+/// worst; one that stopped early (patience) keeps its last figures.
+pub fn rung_value(
+    spec: &GridSpec,
+    curve: &[EpochMetrics],
+    status: TrialStatus,
+    rung: usize,
+    trial: &Trial,
+) -> f64 {
+    if curve.len() < rung && matches!(status, TrialStatus::Diverged | TrialStatus::Failed) {
+        return f64::INFINITY;
+    }
+    let upto = &curve[..rung.min(curve.len())];
+    let at = match trial.config.metric_epoch {
+        MetricEpoch::Final => upto.last(),
+        MetricEpoch::Best => {
+            let mut best: Option<&EpochMetrics> = None;
+            for m in upto {
+                if let Some(v) = m.val_mse.filter(|v| v.is_finite())
+                    && best.and_then(|b| b.val_mse).is_none_or(|b| v < b)
+                {
+                    best = Some(m);
+                }
+            }
+            best.or(upto.last())
+        }
+    };
+    let o = spec.search.objectives[0];
+    objective(at, o)
+        .filter(|v| v.is_finite())
+        .map_or(f64::INFINITY, |v| o.as_loss(v))
+}
+
+/// Successive halving at one rung: of the configurations' values (losses), all but the
+/// best `max(1, n / η)` stop. Ties go to the earlier configuration.
+pub fn asha(values: &[(usize, f64)], reduction_factor: usize) -> Vec<usize> {
+    let keep = (values.len() / reduction_factor.max(2)).max(1);
+    let mut order: Vec<&(usize, f64)> = values.iter().collect();
+    order.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    let mut stop: Vec<usize> = order.iter().skip(keep).map(|(c, _)| *c).collect();
+    stop.sort_unstable();
+    stop
+}
+
+/// The median rule at one rung: a configuration stops when its value is worse than the
+/// median of the earlier configurations' values at the rung (`earlier(c)`), once there are
+/// [`MEDIAN_STARTUP`] of them.
+pub fn median_rule(values: &[(usize, f64)], earlier: impl Fn(usize) -> Vec<f64>) -> Vec<usize> {
+    values
+        .iter()
+        .filter(|(c, v)| {
+            let mut before = earlier(*c);
+            if before.len() < MEDIAN_STARTUP {
+                return false;
+            }
+            before.sort_by(f64::total_cmp);
+            let n = before.len();
+            let median = if n % 2 == 1 {
+                before[n / 2]
+            } else {
+                (before[n / 2 - 1] + before[n / 2]) / 2.0
+            };
+            *v > median
+        })
+        .map(|(c, _)| *c)
+        .collect()
+}
+
+/// The configurations confirmation retrains: the best `confirm` finished ones by the
+/// search-time objective (Pareto order for two objectives), best first.
+pub fn confirm_choice(losses: &[Option<Vec<f64>>], confirm: usize) -> Vec<usize> {
+    let finished: Vec<usize> = (0..losses.len()).filter(|&i| losses[i].is_some()).collect();
+    let values: Vec<Vec<f64>> = finished
+        .iter()
+        .map(|&i| losses[i].clone().expect("finished"))
+        .collect();
+    let order: Vec<usize> = if values.first().is_some_and(|v| v.len() > 1) {
+        pareto::order(&values)
+    } else {
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&a, &b| values[a][0].total_cmp(&values[b][0]).then(a.cmp(&b)));
+        order
+    };
+    order
+        .into_iter()
+        .take(confirm)
+        .map(|i| finished[i])
+        .collect()
+}
+
+/// Retrains the best configurations on fresh seeds.
+fn confirm(
+    spec: &GridSpec,
+    prepared: &Prepared,
+    proposed: &[Proposed],
+    known: &mut HashMap<String, TrialRecord>,
+    workers: &Workers,
+) -> Result<()> {
+    let losses: Vec<Option<Vec<f64>>> = proposed
+        .iter()
+        .map(|p| config_losses(spec, &p.trials, known))
+        .collect();
+    let fresh = spec.fresh_seeds();
+    let size = spec.search.generation.max(1);
+    let todo: Vec<(usize, Trial)> = confirm_choice(&losses, spec.search.confirm)
+        .into_iter()
+        .flat_map(|c| {
+            spec.trials_of(&proposed[c].config, &fresh)
+                .into_iter()
+                .map(move |t| (c, t))
+        })
+        .filter(|(_, t)| !known.contains_key(&t.id))
+        .collect();
+    let done = workers.map(&todo, |(c, trial)| {
+        workers.progress().started();
+        let data: &Dataset = &prepared.datasets[&trial.window];
+        let mut record = run_trial(trial, data);
+        record.search = Some(SearchTag {
+            config: *c,
+            generation: c / size,
+            confirm: true,
+        });
+        workers.record(record.clone());
+        record
+    });
+    for record in done.into_iter().flatten() {
+        known.insert(record.trial_id.clone(), record);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asha_keeps_the_best_third_and_at_least_one() {
+        let values: Vec<(usize, f64)> = [5.0, 1.0, 4.0, 2.0, 9.0, 3.0, 8.0, 7.0]
+            .into_iter()
+            .enumerate()
+            .collect();
+        // 8 / 3 = 2 kept: configurations 1 (1.0) and 3 (2.0).
+        assert_eq!(asha(&values, 3), vec![0, 2, 4, 5, 6, 7]);
+        assert_eq!(asha(&values[..2], 3), vec![0]);
+        // A tie keeps the earlier configuration.
+        assert_eq!(asha(&[(4, 1.0), (2, 1.0), (3, 2.0)], 3), vec![3, 4]);
+        assert!(asha(&[(0, f64::INFINITY)], 3).is_empty());
+    }
+
+    #[test]
+    fn the_median_rule_waits_for_five_earlier_configurations() {
+        let values = [(3, 10.0), (6, 10.0), (7, 2.0)];
+        let earlier = |c: usize| -> Vec<f64> { (0..c).map(|e| e as f64 * 2.0).collect() };
+        // Config 3 has three earlier values: never stopped. Config 6: earlier 0,2,4,6,8,10,
+        // median 5, 10 > 5 stops. Config 7: median 6, 2 < 6 goes on.
+        assert_eq!(median_rule(&values, earlier), vec![6]);
+    }
+
+    #[test]
+    fn confirmation_takes_the_best_finished_configurations() {
+        let losses = vec![Some(vec![3.0]), None, Some(vec![1.0]), Some(vec![2.0])];
+        assert_eq!(confirm_choice(&losses, 2), vec![2, 3]);
+        assert_eq!(confirm_choice(&losses, 9), vec![2, 3, 0]);
+    }
+}

@@ -1,0 +1,457 @@
+//! Searches are reproducible: the same grid file gives the same trials, pruning decisions
+//! and numbers on one thread or two, after a `kill -9` and a rerun, and (for a random
+//! search) split over shards; pruning stops exactly the configurations its rule names; bad
+//! `[search]`, `[prune]` and distribution input is refused naming the key.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use polars::prelude::*;
+use serde_json::Value;
+use trendsweep::grid::GridSpec;
+use trendsweep::sweep::search::planned_configs;
+
+use common::{
+    OUTCOME_COLUMNS, assert_refused, journal_records, read_parquet, signal, snapshot, spawn_sweep,
+    stderr, sweep, write,
+};
+
+const DATA: &str = r#"
+[data]
+kind = "sine"
+length = 400
+noise = 0.2
+period = 40.0
+seed = 1
+window = 8
+"#;
+
+/// TPE with successive halving: rungs at epochs 1 and 3 of 9, two seeds, two confirmed.
+fn tpe_grid(dir: &Path) -> PathBuf {
+    write(
+        dir,
+        "tpe.toml",
+        format!(
+            r#"name = "tpe"
+{DATA}
+[train]
+epochs = 9
+
+[search]
+strategy = "tpe"
+configs = 12
+generation = 4
+startup = 4
+seed = 3
+confirm = 2
+confirm_seeds = 2
+
+[grid]
+learning_rate = {{ log_uniform = [1e-3, 1e-1] }}
+lambda = {{ uniform = [0.0, 1.0] }}
+n_dense = {{ int_log_uniform = [2, 16] }}
+batch_size = [8, 32]
+seed = [0, 1]
+
+[prune]
+strategy = "asha"
+min_epochs = 1
+reduction_factor = 3
+"#
+        ),
+    )
+}
+
+fn random_grid(dir: &Path, prune: &str) -> PathBuf {
+    write(
+        dir,
+        "random.toml",
+        format!(
+            r#"name = "random"
+{DATA}
+[train]
+epochs = 4
+
+[search]
+strategy = "random"
+configs = 9
+seed = 11
+confirm = 0
+
+[grid]
+learning_rate = {{ log_uniform = [1e-3, 1e-1] }}
+n_dense = [4, 8]
+seed = [0, 1]
+{prune}"#
+        ),
+    )
+}
+
+/// Each trial's outcome and search tag, keyed by trial id: what must not depend on how the
+/// search ran.
+fn outcomes(dir: &Path) -> (DataFrame, BTreeMap<String, Value>) {
+    let df = read_parquet(&dir.join("trials.parquet"))
+        .select(OUTCOME_COLUMNS)
+        .unwrap()
+        .sort(["trial_id"], SortMultipleOptions::default())
+        .unwrap();
+    let mut tags = BTreeMap::new();
+    for path in std::fs::read_dir(dir).unwrap() {
+        let path = path.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("journal") && name.ends_with(".jsonl") {
+            for r in journal_records(&path) {
+                tags.insert(
+                    r["trial_id"].as_str().unwrap().to_string(),
+                    r.get("search").cloned().unwrap_or(Value::Null),
+                );
+            }
+        }
+    }
+    (df, tags)
+}
+
+fn assert_same(
+    a: &(DataFrame, BTreeMap<String, Value>),
+    b: &(DataFrame, BTreeMap<String, Value>),
+    case: &str,
+) {
+    assert!(a.0.equals_missing(&b.0), "{case}:\n{}\n{}", a.0, b.0);
+    assert_eq!(a.1, b.1, "{case}: search tags differ");
+}
+
+fn run_ok(grid: &Path, out: &Path, extra: &[&str]) -> String {
+    let o = sweep(grid, out, extra);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stderr(&o)
+}
+
+#[test]
+fn a_tpe_search_with_pruning_is_the_same_on_one_and_two_threads_and_after_kill_9() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = tpe_grid(tmp.path());
+    let one = tmp.path().join("one");
+    run_ok(&grid, &one, &["--threads", "1", "--quiet"]);
+    let reference = outcomes(&one);
+    let statuses: Vec<String> = common::strings(&reference.0, "status");
+    let pruned = statuses.iter().filter(|s| *s == "pruned").count();
+    assert!(pruned > 0, "ASHA pruned nothing: {statuses:?}");
+    assert_eq!(
+        statuses.len(),
+        12 * 2 + 2 * 2,
+        "every trial, confirmation included"
+    );
+    let confirmed = reference
+        .1
+        .values()
+        .filter(|t| t.get("confirm").and_then(Value::as_bool) == Some(true))
+        .count();
+    assert_eq!(confirmed, 4);
+
+    let two = tmp.path().join("two");
+    run_ok(&grid, &two, &["--threads", "2", "--quiet"]);
+    assert_same(&reference, &outcomes(&two), "2 threads");
+
+    // Killed after a few records, then rerun: the same trials and decisions.
+    for (case, after) in [2usize, 13].into_iter().enumerate() {
+        let dir = tmp.path().join(format!("killed-{case}"));
+        let mut child = spawn_sweep(&grid, &dir, &["--threads", "2"]);
+        let start = Instant::now();
+        let lines = || journal_records(&dir.join("journal.jsonl")).len();
+        while lines() < after && start.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        signal(&child, "-9");
+        let status = child.wait().unwrap();
+        assert!(
+            !status.success(),
+            "case {case}: the search ended before the kill"
+        );
+        run_ok(&grid, &dir, &["--quiet"]);
+        assert_same(&reference, &outcomes(&dir), &format!("kill after {after}"));
+    }
+
+    // A finished search reruns nothing, not even its pruned trials with --retry-failed.
+    let err = run_ok(&grid, &one, &["--retry-failed"]);
+    assert!(err.contains("28 trials already done, 0 to train"), "{err}");
+}
+
+/// The rung values a generation's configurations had, from the journal: the mean over seeds
+/// of the validation MSE at the rung's epoch.
+fn rung_values(records: &[Value], generation: u64, rung: usize) -> BTreeMap<u64, f64> {
+    let mut sums: BTreeMap<u64, (f64, usize)> = BTreeMap::new();
+    for r in records {
+        let tag = &r["search"];
+        if tag["generation"].as_u64() != Some(generation) || tag.get("confirm").is_some() {
+            continue;
+        }
+        let curve = r["result"]["curve"].as_array().unwrap();
+        if curve.len() < rung {
+            continue;
+        }
+        let v = number(&curve[rung - 1]["val_mse"]);
+        let e = sums.entry(tag["config"].as_u64().unwrap()).or_default();
+        e.0 += v;
+        e.1 += 1;
+    }
+    sums.into_iter()
+        .filter(|(_, (_, n))| *n == 2)
+        .map(|(c, (s, n))| (c, s / n as f64))
+        .collect()
+}
+
+/// A journal number: JSON numbers, and the few floats written as exact decimal strings.
+fn number(v: &Value) -> f64 {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn asha_stops_exactly_the_bottom_of_each_rung() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = tpe_grid(tmp.path());
+    let dir = tmp.path().join("r");
+    run_ok(&grid, &dir, &["--quiet", "--threads", "2"]);
+    let records = journal_records(&dir.join("journal.jsonl"));
+    let epochs_run = |config: u64| -> Vec<(usize, String)> {
+        records
+            .iter()
+            .filter(|r| {
+                r["search"]["config"].as_u64() == Some(config)
+                    && r["search"].get("confirm").is_none()
+            })
+            .map(|r| {
+                (
+                    r["result"]["curve"].as_array().unwrap().len(),
+                    r["result"]["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    for generation in 0..3u64 {
+        // Rung 1: 4 configurations, 4 / 3 = 1 goes on. Rung 3: that one alone goes on.
+        let at1 = rung_values(&records, generation, 1);
+        assert_eq!(at1.len(), 4, "generation {generation}: {at1:?}");
+        let best = at1
+            .iter()
+            .min_by(|a, b| a.1.total_cmp(b.1).then(a.0.cmp(b.0)))
+            .map(|(c, _)| *c)
+            .unwrap();
+        for &config in at1.keys() {
+            let runs = epochs_run(config);
+            assert_eq!(runs.len(), 2, "two seeds each");
+            for (epochs, status) in runs {
+                if config == best {
+                    assert_eq!(
+                        (epochs, status.as_str()),
+                        (9, "ok"),
+                        "config {config} survives"
+                    );
+                } else {
+                    assert_eq!(
+                        (epochs, status.as_str()),
+                        (1, "pruned"),
+                        "config {config} stops at rung 1"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_random_search_sharded_three_ways_equals_one_process() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = random_grid(tmp.path(), "");
+    let whole = tmp.path().join("whole");
+    run_ok(&grid, &whole, &["--quiet"]);
+    let sharded = tmp.path().join("sharded");
+    for shard in ["0/3", "1/3", "2/3"] {
+        run_ok(&grid, &sharded, &["--quiet", "--shard", shard]);
+    }
+    let o = common::report(&[&sharded], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let a = outcomes(&whole);
+    assert_eq!(a.0.height(), 18);
+    assert_same(&a, &outcomes(&sharded), "3 shards");
+}
+
+#[test]
+fn searches_whose_trials_depend_on_results_refuse_to_shard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tpe = tpe_grid(tmp.path());
+    let out = tmp.path().join("o");
+    let err = assert_refused(
+        &sweep(&tpe, &out, &["--shard", "0/2"]),
+        &["--shard 0/2", "TPE"],
+    );
+    assert!(err.contains("one process"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    let pruned = random_grid(tmp.path(), "[prune]\nstrategy = \"asha\"\nmin_epochs = 1\n");
+    assert_refused(&sweep(&pruned, &out, &["--shard", "1/2"]), &["pruning"]);
+    assert!(!out.exists(), "nothing written");
+}
+
+#[test]
+fn random_configurations_are_uniform_and_tpe_starts_with_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = |strategy: &str, configs: usize| {
+        let text = format!(
+            "{DATA}\n[search]\nstrategy = \"{strategy}\"\nconfigs = {configs}\nconfirm = 0\nseed = 5\n\
+             {}\n[grid]\nlambda = {{ uniform = [0.0, 2.0] }}\nlearning_rate = {{ log_uniform = [1e-5, 1e-1] }}\n",
+            if strategy == "tpe" { "startup = 6" } else { "" }
+        );
+        GridSpec::parse(&text, &tmp.path().join("g.toml")).unwrap()
+    };
+    let random = planned_configs(&spec("random", 800), 800);
+    assert_eq!(random.len(), 800);
+    // Four equal bins of λ in [0, 2] and of log10(lr) in [-5, -1]: each expects 200.
+    let mut lambda_bins = [0usize; 4];
+    let mut lr_bins = [0usize; 4];
+    for c in &random {
+        lambda_bins[((c.config.lambda / 0.5) as usize).min(3)] += 1;
+        lr_bins[((c.config.learning_rate.log10() + 5.0) as usize).min(3)] += 1;
+    }
+    for bins in [lambda_bins, lr_bins] {
+        for n in bins {
+            // 200 ± 4 standard deviations (sd = 12.2).
+            assert!((151..=249).contains(&n), "{lambda_bins:?} {lr_bins:?}");
+        }
+    }
+    let tpe = planned_configs(&spec("tpe", 40), 40);
+    assert_eq!(
+        tpe.len(),
+        6,
+        "only the random start is known before training"
+    );
+    assert_eq!(
+        tpe[..],
+        random[..6],
+        "TPE starts with random search's configurations"
+    );
+}
+
+#[test]
+fn bad_search_input_is_refused_naming_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let search = "[search]\nstrategy = \"random\"\nconfigs = 4\n";
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "distribution under grid",
+            "[grid]\nlambda = { uniform = [0.0, 1.0] }\n".into(),
+            vec!["[grid] lambda", "distribution", "strategy"],
+        ),
+        (
+            "explicit grid strategy",
+            "[search]\nstrategy = \"grid\"\n[grid]\nlambda = { uniform = [0.0, 1.0] }\n".into(),
+            vec!["[grid] lambda", "strategy = \"grid\""],
+        ),
+        (
+            "low above high",
+            format!("{search}[grid]\nlambda = {{ uniform = [1.0, 0.5] }}\n"),
+            vec!["[grid] lambda uniform", "low 1 must be less than high 0.5"],
+        ),
+        (
+            "log of zero",
+            format!("{search}[grid]\nlambda = {{ log_uniform = [0.0, 1.0] }}\n"),
+            vec!["[grid] lambda log_uniform", "low > 0"],
+        ),
+        (
+            "float distribution on an integer",
+            format!("{search}[grid]\nn_dense = {{ log_uniform = [4, 64] }}\n"),
+            vec!["[grid] n_dense", "int_uniform"],
+        ),
+        (
+            "distribution on a choice",
+            format!("{search}[grid]\nloss = {{ uniform = [0, 1] }}\n"),
+            vec!["[grid] loss", "list the values"],
+        ),
+        (
+            "distribution on the window",
+            format!("{search}[grid]\nwindow = {{ int_uniform = [4, 16] }}\n"),
+            vec!["[grid] window", "list only"],
+        ),
+        (
+            "distribution on the seed",
+            format!("{search}[grid]\nseed = {{ int_uniform = [0, 9] }}\n"),
+            vec!["[grid] seed", "replicates"],
+        ),
+        (
+            "misspelt distribution",
+            format!("{search}[grid]\nlambda = {{ unifrom = [0.0, 1.0] }}\n"),
+            vec!["[grid] lambda", "unknown distribution", "did you mean \"uniform\""],
+        ),
+        (
+            "unknown search key",
+            format!("{search}trials = 5\n[grid]\nlambda = [0.0, 1.0]\n"),
+            vec!["[search] trials", "unknown key"],
+        ),
+        (
+            "unknown strategy",
+            "[search]\nstrategy = \"bayes\"\n[grid]\nlambda = [0.0, 1.0]\n".into(),
+            vec!["[search] strategy", "one of \"grid\", \"random\", \"tpe\""],
+        ),
+        (
+            "three objectives",
+            format!(
+                "{search}objective = [\"val_mse\", \"val_trend_acc\", \"val_mse\"]\n[grid]\nlambda = [0.0, 1.0]\n"
+            ),
+            vec!["[search] objective", "two"],
+        ),
+        (
+            "pruning a Pareto search",
+            format!(
+                "{search}objective = [\"val_mse\", \"val_trend_acc\"]\n[grid]\nlambda = [0.0, 1.0]\n[prune]\nstrategy = \"asha\"\n"
+            ),
+            vec!["[prune] strategy", "Pareto"],
+        ),
+        (
+            "reduction factor of one",
+            format!("{search}[grid]\nlambda = [0.0, 1.0]\n[prune]\nstrategy = \"asha\"\nreduction_factor = 1\n"),
+            vec!["[prune] reduction_factor", "from 2"],
+        ),
+        (
+            "unknown prune key",
+            format!("{search}[grid]\nlambda = [0.0, 1.0]\n[prune]\nrungs = 3\n"),
+            vec!["[prune] rungs", "unknown key"],
+        ),
+        (
+            "confirm more than tried",
+            "[search]\nstrategy = \"random\"\nconfigs = 3\nconfirm = 4\n[grid]\nlambda = [0.0, 1.0]\n".into(),
+            vec!["[search] confirm = 4", "configs = 3"],
+        ),
+        (
+            "nothing to search",
+            "[search]\nstrategy = \"tpe\"\n[grid]\nseed = [0, 1]\n".into(),
+            vec!["[search] strategy = \"tpe\"", "nothing to search"],
+        ),
+        (
+            "configs for a grid",
+            "[search]\nconfigs = 5\n[grid]\nlambda = [0.0, 1.0]\n".into(),
+            vec!["[search] configs", "strategy = \"grid\""],
+        ),
+    ];
+    for (case, tail, needles) in cases {
+        // The window case needs [data] without its window.
+        let data = if case.contains("window") {
+            DATA.replace("window = 8\n", "")
+        } else {
+            DATA.to_string()
+        };
+        let grid = write(tmp.path(), "bad.toml", format!("{data}{tail}"));
+        let out = tmp.path().join("out");
+        let before = snapshot(tmp.path());
+        let o = sweep(&grid, &out, &[]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{case}: {err}");
+        for n in &needles {
+            assert!(err.contains(n), "{case}: {n:?} not in {err}");
+        }
+        assert!(err.contains("bad.toml"), "{case}: names the file: {err}");
+        assert_eq!(before, snapshot(tmp.path()), "{case}: nothing written");
+    }
+}
