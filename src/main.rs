@@ -180,6 +180,14 @@ fn warn_missing(dir: &Path) -> Result<()> {
 /// `slurm`: write (and optionally submit) the job array and the report job.
 fn slurm(args: SlurmArgs) -> Result<()> {
     let spec = GridSpec::load(&args.grid)?;
+    if let Some(why) = sweep::search::unshardable(&spec) {
+        return Err(Error::BadInput(format!(
+            "{}: a Slurm job array runs the grid in shards, but {why}; run this search as one \
+             job (`trendsweep sweep` with --threads), or use a random search without [prune]",
+            spec.file.display()
+        ))
+        .into());
+    }
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("results").join(&spec.name));

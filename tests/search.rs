@@ -294,6 +294,16 @@ fn searches_whose_trials_depend_on_results_refuse_to_shard() {
     let pruned = random_grid(tmp.path(), "[prune]\nstrategy = \"asha\"\nmin_epochs = 1\n");
     assert_refused(&sweep(&pruned, &out, &["--shard", "1/2"]), &["pruning"]);
     assert!(!out.exists(), "nothing written");
+    // Nor is a Slurm job array written for one.
+    let before = snapshot(tmp.path());
+    let o = common::bin()
+        .args(["slurm", tpe.to_str().unwrap(), "--tasks", "2", "--out"])
+        .arg(&out)
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_refused(&o, &["tpe.toml", "Slurm", "TPE"]);
+    assert_eq!(before, snapshot(tmp.path()), "no scripts written");
 }
 
 #[test]
@@ -454,4 +464,99 @@ fn bad_search_input_is_refused_naming_the_key() {
         assert!(err.contains("bad.toml"), "{case}: names the file: {err}");
         assert_eq!(before, snapshot(tmp.path()), "{case}: nothing written");
     }
+}
+
+#[test]
+fn the_median_rule_stops_exactly_the_configurations_worse_than_the_earlier_median() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = write(
+        tmp.path(),
+        "median.toml",
+        format!(
+            r#"{DATA}
+[train]
+epochs = 6
+
+[search]
+strategy = "random"
+configs = 14
+generation = 7
+seed = 2
+confirm = 0
+
+[grid]
+learning_rate = {{ log_uniform = [1e-4, 3e-1] }}
+n_dense = [2, 16]
+seed = [0, 1]
+
+[prune]
+strategy = "median"
+min_epochs = 1
+reduction_factor = 2
+"#
+        ),
+    );
+    let dir = tmp.path().join("m");
+    run_ok(&grid, &dir, &["--quiet", "--threads", "2"]);
+    let records = journal_records(&dir.join("journal.jsonl"));
+    // Per configuration: its seeds' curves.
+    let mut curves: BTreeMap<u64, Vec<Vec<f64>>> = BTreeMap::new();
+    let mut statuses: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    for r in &records {
+        let c = r["search"]["config"].as_u64().unwrap();
+        let curve = r["result"]["curve"].as_array().unwrap();
+        curves
+            .entry(c)
+            .or_default()
+            .push(curve.iter().map(|m| number(&m["val_mse"])).collect());
+        statuses
+            .entry(c)
+            .or_default()
+            .push(r["result"]["status"].as_str().unwrap().to_string());
+    }
+    assert_eq!(curves.len(), 14);
+    let at = |c: u64, rung: usize| -> Option<f64> {
+        let seeds = &curves[&c];
+        seeds
+            .iter()
+            .all(|s| s.len() >= rung)
+            .then(|| seeds.iter().map(|s| s[rung - 1]).sum::<f64>() / seeds.len() as f64)
+    };
+    let mut stopped = 0;
+    for (&c, seeds) in &curves {
+        let ran = seeds[0].len();
+        let pruned = statuses[&c].iter().all(|s| s == "pruned");
+        assert!(
+            pruned || statuses[&c].iter().all(|s| s == "ok"),
+            "config {c}: {:?}",
+            statuses[&c]
+        );
+        // Rungs at 1, 2 and 4 epochs: it went on past every rung before the one it stopped at.
+        for rung in [1usize, 2, 4] {
+            if rung > ran {
+                break;
+            }
+            let mut earlier: Vec<f64> = (0..c).filter_map(|e| at(e, rung)).collect();
+            let stops = earlier.len() >= 5 && {
+                earlier.sort_by(f64::total_cmp);
+                let n = earlier.len();
+                let median = if n % 2 == 1 {
+                    earlier[n / 2]
+                } else {
+                    (earlier[n / 2 - 1] + earlier[n / 2]) / 2.0
+                };
+                at(c, rung).unwrap() > median
+            };
+            let stopped_here = pruned && ran == rung;
+            assert_eq!(stops, stopped_here, "config {c} at rung {rung}");
+            if stops {
+                stopped += 1;
+                break;
+            }
+        }
+    }
+    assert!(
+        stopped >= 2,
+        "the rule stopped only {stopped} configurations"
+    );
 }

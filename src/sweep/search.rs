@@ -32,12 +32,10 @@ const REDRAWS: usize = 100;
 /// so the first few are never stopped by a median of one or two.
 pub const MEDIAN_STARTUP: usize = 5;
 
-/// Refuses `--shard` for searches whose trials depend on other trials' results.
-pub(super) fn check_shard(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
-    let Some(shard) = opts.shard else {
-        return Ok(());
-    };
-    let why = if spec.search.strategy == Strategy::Tpe {
+/// Why a search cannot be split into shards, if it cannot: its trials depend on other
+/// trials' results.
+pub fn unshardable(spec: &GridSpec) -> Option<&'static str> {
+    if spec.search.strategy == Strategy::Tpe {
         Some(
             "TPE draws each generation from the results of the ones before, so no shard \
              can know its trials in advance",
@@ -46,14 +44,18 @@ pub(super) fn check_shard(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
         Some("pruning compares configurations at each rung, which needs every shard's results")
     } else {
         None
-    };
-    match why {
-        Some(why) => Err(bad_input(format!(
+    }
+}
+
+/// Refuses `--shard` for searches whose trials depend on other trials' results.
+pub(super) fn check_shard(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
+    match (opts.shard, unshardable(spec)) {
+        (Some(shard), Some(why)) => Err(bad_input(format!(
             "{}: --shard {shard}: {why}; run the search in one process (it uses every \
              --threads you give it), or shard a random search without [prune]",
             spec.file.display()
         ))),
-        None => Ok(()),
+        _ => Ok(()),
     }
 }
 
