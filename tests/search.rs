@@ -232,6 +232,28 @@ fn asha_stops_exactly_the_bottom_of_each_rung() {
             })
             .collect()
     };
+    // The best rows come from the confirmation alone: the top confirmed configuration on
+    // its two fresh seeds, never a search-time score.
+    let best = common::read_csv(&dir.join("best.csv"));
+    let search = common::read_csv(&dir.join("search.csv"));
+    let ranked = search
+        .lazy()
+        .filter(col("confirmed_rank").eq(lit(1)))
+        .collect()
+        .unwrap();
+    assert_eq!(ranked.height(), 1, "{ranked}");
+    assert_eq!(common::strings(&best, "criterion")[0], "lowest_val_mse");
+    assert_eq!(
+        best.column("n_seeds").unwrap().i64().unwrap().get(0),
+        Some(2)
+    );
+    for name in ["n_dense", "lambda", "learning_rate", "batch_size"] {
+        assert_eq!(
+            best.column(name).unwrap().get(0).unwrap(),
+            ranked.column(name).unwrap().get(0).unwrap(),
+            "{name}"
+        );
+    }
     for generation in 0..3u64 {
         // Rung 1: 4 configurations, 4 / 3 = 1 goes on. Rung 3: that one alone goes on.
         let at1 = rung_values(&records, generation, 1);

@@ -9,8 +9,8 @@ use polars::prelude::{
 };
 
 use super::tables::{
-    BASELINES_CSV, EPOCHS_PARQUET, EVALUATION_PARQUET, PREDICTIONS_PARQUET, SETTINGS,
-    TRIALS_PARQUET,
+    BASELINES_CSV, CONFIRM, EPOCHS_PARQUET, EVALUATION_PARQUET, PREDICTIONS_PARQUET, SEARCH_CONFIG,
+    SEARCH_GENERATION, SETTINGS, TRIALS_PARQUET,
 };
 use crate::error::{Context, Result};
 use crate::store::{GRID_TOML, RunInfo};
@@ -30,8 +30,10 @@ pub struct RunMeta {
 /// Every directory's files, merged: a later directory's trial replaces an earlier one with the
 /// same id, as a rerun replaces a run, and a baseline likewise by (baseline, window).
 pub(crate) struct Loaded {
-    /// `trial_id`, every setting, `status`, `val_mse`, `val_trend_acc`, `wall_seconds` and
-    /// `dir` (the index of the directory the row came from), sorted by trial id.
+    /// `trial_id`, every setting, `status`, `val_mse`, `val_trend_acc`, `wall_seconds`,
+    /// `unstable`, `test_mse`, `test_trend_acc`, `epochs_run`, a search's `search_config`,
+    /// `search_generation` and `confirm` (null for a trial outside a search) and `dir` (the
+    /// index of the directory the row came from), sorted by trial id.
     pub trials: DataFrame,
     /// `baseline`, `window`, `train_mse`, `val_mse`, `val_trend_acc`, sorted by window.
     pub baselines: DataFrame,
@@ -40,6 +42,8 @@ pub(crate) struct Loaded {
     /// replaced), one row per epoch; `None` when some directory has no `epochs.parquet`.
     pub epochs: Option<DataFrame>,
     pub runs: Vec<RunMeta>,
+    /// Each directory's `grid.toml` as saved by its sweep, if it has one.
+    pub grids: Vec<Option<String>>,
     /// The evaluation samples with the baselines' forecasts (`evaluation.parquet`), when
     /// every directory has them; `None` otherwise.
     pub evaluation: Option<DataFrame>,
@@ -86,6 +90,15 @@ const OPTIONAL_TRIAL_COLUMNS: [(&str, DataType); 3] = [
     ("test_trend_acc", DataType::Float64),
 ];
 
+/// Trial columns only some tables have, null where they are absent: the epochs trained
+/// (in every table this version writes) and a search's tags (only a search's table).
+const SEARCH_TRIAL_COLUMNS: [(&str, DataType); 4] = [
+    ("epochs_run", DataType::Int64),
+    (SEARCH_CONFIG, DataType::Int64),
+    (SEARCH_GENERATION, DataType::Int64),
+    (CONFIRM, DataType::Boolean),
+];
+
 fn read_trials(path: &Path) -> Result<DataFrame> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let df = ParquetReader::new(file)
@@ -98,6 +111,13 @@ fn read_trials(path: &Path) -> Result<DataFrame> {
             col(name).strict_cast(dtype)
         } else if dtype == DataType::Boolean {
             lit(false).alias(name)
+        } else {
+            lit(NULL).cast(dtype).alias(name)
+        });
+    }
+    for (name, dtype) in SEARCH_TRIAL_COLUMNS {
+        exprs.push(if present.iter().any(|p| p.as_str() == name) {
+            col(name).strict_cast(dtype)
         } else {
             lit(NULL).cast(dtype).alias(name)
         });
@@ -165,6 +185,7 @@ pub(crate) fn load(dirs: &[PathBuf]) -> Result<Loaded> {
     let mut trial_frames = Vec::new();
     let mut baseline_frames = Vec::new();
     let mut runs = Vec::new();
+    let mut grids = Vec::new();
     for (d, dir) in dirs.iter().enumerate() {
         let df = read_trials(&dir.join(TRIALS_PARQUET))?;
         trial_frames.push(df.lazy().with_column(lit(d as u32).alias("dir")));
@@ -172,6 +193,7 @@ pub(crate) fn load(dirs: &[PathBuf]) -> Result<Loaded> {
             baseline_frames.push(crate::store::read_baselines_frame(dir)?.lazy());
         }
         runs.push(read_run_meta(dir));
+        grids.push(std::fs::read_to_string(dir.join(GRID_TOML)).ok());
     }
     let trials = merge(trial_frames, &["trial_id"], &["trial_id"])?
         .collect()
@@ -245,6 +267,7 @@ pub(crate) fn load(dirs: &[PathBuf]) -> Result<Loaded> {
         baselines,
         epochs,
         runs,
+        grids,
         evaluation,
         predictions,
     })

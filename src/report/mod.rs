@@ -20,11 +20,13 @@ pub use load::RunMeta;
 pub use render::{fmt_acc, fmt_mse};
 pub use stats::{Interval, student_t_quantile, t_975};
 pub use summary::{
-    AxisRow, AxisTable, BaselineFigures, BestBy, BestRow, PenaltyEffect, PenaltyRow, PenaltyTable,
-    SettingValue, Summary, TrialCounts, summarize,
+    AxisRow, AxisTable, BaselineFigures, BestBy, BestRow, ConfigRow, ConfigStatus, Confirmed,
+    PenaltyEffect, PenaltyRow, PenaltyTable, SearchSummary, SettingValue, Summary, TrialCounts,
+    summarize,
 };
 pub use tables::{
-    BASELINES_CSV, EPOCHS_PARQUET, SETTINGS, TRIALS_CSV, TRIALS_PARQUET, write_trial_tables,
+    BASELINES_CSV, CONFIRM, EPOCHS_PARQUET, SEARCH_CONFIG, SEARCH_GENERATION, SETTINGS, TRIALS_CSV,
+    TRIALS_PARQUET, write_trial_tables,
 };
 pub use views::html::{PLOT_FILES, REPORT_HTML, write_html};
-pub use views::text::TERMINAL_WIDTH;
+pub use views::text::{SEARCH_LINES, TERMINAL_WIDTH};

@@ -3,6 +3,7 @@
 //! views (`super::views`) read a [`Summary`] and never compute.
 
 mod figures;
+mod search;
 mod significance;
 
 use std::path::PathBuf;
@@ -16,6 +17,10 @@ pub use self::figures::{
     BaselinePoint, Effect, EpochPoint, Figures, Group, HeatCell, Heatmap, PooledPenalty,
 };
 pub(crate) use self::figures::{best_with_partners, group_settings, pareto_front};
+pub use self::search::{
+    ConfigRow, ConfigStatus, Confirmed, PruneInfo, SLICE_LOG_RATIO, SearchCurve, SearchSummary,
+    SearchedSetting,
+};
 use super::load::{self, Loaded};
 use super::stats::Interval;
 use super::tables::SETTINGS;
@@ -45,6 +50,8 @@ pub struct TrialCounts {
     pub ok: usize,
     pub diverged: usize,
     pub failed: usize,
+    /// Stopped early by a search's pruning.
+    pub pruned: usize,
     /// Ok trials whose final validation MSE is over ten times their own best
     /// ([`crate::store::records::UNSTABLE_RATIO`]).
     pub unstable: usize,
@@ -251,6 +258,13 @@ pub struct Summary {
     /// order.
     pub values: Vec<(String, Vec<SettingValue>)>,
     pub figures: Figures,
+    /// What a search tried, confirmed and saved; `None` for a plain grid and for a merge
+    /// of several directories.
+    pub search: Option<SearchSummary>,
+    /// The best rows were chosen among a search's confirmed configurations, on their fresh
+    /// seeds only: the search seeds' scores chose those configurations, so they are
+    /// optimistic and left out of the choice.
+    pub chosen_from_confirmation: bool,
 }
 
 impl Summary {
@@ -345,6 +359,7 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
             count_of(ok_expr().sum()).alias("ok"),
             count_of(col("status").eq(lit("diverged")).sum()).alias("diverged"),
             count_of(col("status").eq(lit("failed")).sum()).alias("failed"),
+            count_of(col("status").eq(lit("pruned")).sum()).alias("pruned"),
             count_of(ok_expr().and(col("unstable")).sum()).alias("unstable"),
         ])
         .collect()?;
@@ -353,6 +368,7 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
         ok: get_count(&counts_df, "ok", 0)?,
         diverged: get_count(&counts_df, "diverged", 0)?,
         failed: get_count(&counts_df, "failed", 0)?,
+        pruned: get_count(&counts_df, "pruned", 0)?,
         unstable: get_count(&counts_df, "unstable", 0)?,
     };
 
@@ -367,8 +383,12 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
         }
     }
 
+    let search = search::search_summary(data)?;
+    // A setting drawn from a range has a value per configuration: a table by value would
+    // have a row per configuration, so the slice plots show it instead.
+    let ranged = |name: &str| search.as_ref().is_some_and(|s| s.is_ranged(name));
     let mut axis_tables = Vec::new();
-    for (axis, _) in axes.iter().filter(|(a, _)| a != "seed") {
+    for (axis, _) in axes.iter().filter(|(a, _)| a != "seed" && !ranged(a)) {
         axis_tables.push(axis_table(trials, axis)?);
     }
 
@@ -388,17 +408,63 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
     } else {
         penalty_effect(trials, &axes)?
     };
+    let paired = match &penalty {
+        PenaltyEffect::Computed(t) => !t.rows.is_empty(),
+        PenaltyEffect::NotApplicable(_) => false,
+    };
+    let searched_lambda = search
+        .as_ref()
+        .is_some_and(|s| s.searched.iter().any(|x| x.name == "lambda"));
+    let penalty = if searched_lambda && !paired && validated > 0 {
+        PenaltyEffect::NotApplicable(if ranged("lambda") {
+            "A search draws λ, so no configuration has a λ = 0 partner; to measure the \
+             penalty's effect, run a grid with lambda = [0, …]."
+                .into()
+        } else {
+            "A search picks each configuration's λ with its other settings, so no \
+             configuration with λ > 0 has a λ = 0 partner with otherwise the same settings; \
+             to measure the penalty's effect, run a grid with lambda = [0, …]."
+                .into()
+        })
+    } else {
+        penalty
+    };
     let tested_df = trials
         .clone()
         .lazy()
         .select([count_of(col("test_mse").is_not_null().sum()).alias("tested")])
         .collect()?;
     let tested = get_count(&tested_df, "tested", 0)? > 0;
-    let mut best = best_rows(trials, baselines)?;
+    // After a search with confirmation, the best rows come from the confirmation trials
+    // alone. Among the search trials the lowest mean is the luckiest of many noisy draws;
+    // the fresh seeds never took part in a choice.
+    let confirmed_df = trials
+        .clone()
+        .lazy()
+        .select([count_of(
+            col("confirm")
+                .fill_null(lit(false))
+                .cast(DataType::UInt32)
+                .sum(),
+        )
+        .alias("confirmed")])
+        .collect();
+    let chosen_from_confirmation =
+        trials.column("confirm").is_ok() && get_count(&confirmed_df?, "confirmed", 0)? > 0;
+    let chosen = if chosen_from_confirmation {
+        trials
+            .clone()
+            .lazy()
+            .filter(col("confirm").fill_null(lit(false)))
+            .collect()?
+    } else {
+        trials.clone()
+    };
+    let mut best = best_rows(&chosen, baselines)?;
     if let (Some(evaluation), Some(predictions)) = (&data.evaluation, &data.predictions) {
         for row in &mut best {
             let Some(forecasts) =
-                significance::RowForecasts::gather(row, trials, evaluation, predictions)?
+                significance::RowForecasts::gather(row, &chosen, evaluation, predictions)?
             else {
                 continue;
             };
@@ -414,8 +480,13 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
             row.comparisons = comparisons;
         }
     }
-    let figures = figures::figures(data, &values, &axes, &penalty, validated)?;
+    let mut figures = figures::figures(data, &values, &axes, &penalty, validated)?;
+    if ranged("lambda") || ranged("batch_size") {
+        // One column or row per configuration is no grid to read.
+        figures.heatmap = None;
+    }
     Ok(Summary {
+        chosen_from_confirmation,
         counts,
         fixed,
         axes,
@@ -427,6 +498,7 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
         validated,
         values,
         figures,
+        search,
     })
 }
 
@@ -438,7 +510,13 @@ fn axis_table(trials: &DataFrame, axis: &str) -> Result<AxisTable> {
         .group_by_stable([col(axis)])
         .agg([
             count_of(len()).alias("trials"),
-            count_of(col("status").neq(lit("ok")).sum()).alias("diverged"),
+            count_of(
+                col("status")
+                    .eq(lit("diverged"))
+                    .or(col("status").eq(lit("failed")))
+                    .sum(),
+            )
+            .alias("diverged"),
             count_of(ok_col("val_mse").count()).alias("n_mse"),
             count_of(ok_expr().and(col("unstable")).sum()).alias("unstable"),
             ok_col("val_mse").mean().alias("val_mse_mean"),

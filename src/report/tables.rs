@@ -6,7 +6,7 @@ use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult};
 
 use crate::error::{Context, Result};
 use crate::grid::{self, Setting, SettingValue};
-use crate::store::records::{EpochMetrics, TrialRecord};
+use crate::store::records::{EpochMetrics, SearchTag, TrialRecord};
 
 pub use crate::store::{
     BASELINES_CSV, EPOCHS_PARQUET, EVALUATION_PARQUET, PREDICTIONS_PARQUET, TRIALS_CSV,
@@ -161,8 +161,39 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
         Column::new("wall_seconds".into(), f(&|r| r.result.wall_seconds)),
         Column::new("steps_per_second".into(), f(&|r| r.result.steps_per_second)),
     ]);
+    // A search's trials carry their place in it; a plain grid's table keeps its columns.
+    if sorted.iter().any(|r| r.search.is_some()) {
+        let tag = |f: &dyn Fn(&SearchTag) -> usize, what: &str| {
+            sorted
+                .iter()
+                .map(|r| r.search.as_ref().map(|t| int(f(t), what)).transpose())
+                .collect::<PolarsResult<Vec<Option<i64>>>>()
+        };
+        columns.extend([
+            Column::new(SEARCH_CONFIG.into(), tag(&|t| t.config, SEARCH_CONFIG)?),
+            Column::new(
+                SEARCH_GENERATION.into(),
+                tag(&|t| t.generation, SEARCH_GENERATION)?,
+            ),
+            Column::new(
+                CONFIRM.into(),
+                sorted
+                    .iter()
+                    .map(|r| r.search.as_ref().map(|t| t.confirm))
+                    .collect::<Vec<Option<bool>>>(),
+            ),
+        ]);
+    }
     DataFrame::new_infer_height(columns)
 }
+
+/// The trials table's column of a search trial's configuration (numbered in the order the
+/// search proposed them), present only when some trial belongs to a search.
+pub const SEARCH_CONFIG: &str = "search_config";
+/// The generation that proposed the configuration.
+pub const SEARCH_GENERATION: &str = "search_generation";
+/// Whether the trial retrains a chosen configuration on a fresh seed after the search.
+pub const CONFIRM: &str = "confirm";
 
 /// One setting's column of the trials table, a value per record, typed by the setting's kind.
 fn setting_column(setting: &Setting, records: &[&TrialRecord]) -> PolarsResult<Column> {

@@ -7,6 +7,8 @@ use crate::report::summary::{
 };
 use crate::report::tables::{SettingKind, setting_kind};
 
+pub(crate) mod search;
+
 fn opt(value: Option<f64>, f: fn(f64) -> String) -> String {
     value.map(f).unwrap_or_default()
 }
@@ -109,11 +111,16 @@ impl Summary {
     fn header_blocks(&self) -> Vec<Block> {
         let c = &self.counts;
         let mut blocks = vec![Block::Para(format!(
-            "{}: {} ok, {} diverged, {} failed.{}",
+            "{}: {} ok, {} diverged, {} failed{}.{}",
             plural(c.total, "trial", "trials"),
             c.ok,
             c.diverged,
             c.failed,
+            if c.pruned > 0 {
+                format!(", {} pruned", c.pruned)
+            } else {
+                String::new()
+            },
             if c.unstable > 0 {
                 format!(
                     " {} of the ok ones {} unstable: final validation MSE over {}× {} own best; \
@@ -136,11 +143,28 @@ impl Summary {
         }
         let fixed = listed(self.fixed.iter().map(|(n, v)| format!("{n} = {v}")), "none");
         blocks.push(Block::Para(format!("Fixed settings: {fixed}.")));
+        let ranged = |n: &str| self.search.as_ref().is_some_and(|s| s.is_ranged(n));
         let axes = listed(
-            self.axes.iter().map(|(n, k)| format!("{n} ({k} values)")),
+            self.axes
+                .iter()
+                .filter(|(n, _)| !ranged(n))
+                .map(|(n, k)| format!("{n} ({k} values)")),
             "none (every trial has the same settings)",
         );
-        blocks.push(Block::Para(format!("Axes: {axes}.")));
+        let drawn: Vec<String> = self
+            .axes
+            .iter()
+            .filter(|(n, _)| ranged(n))
+            .map(|(n, k)| format!("{n} ({k} values)"))
+            .collect();
+        blocks.push(Block::Para(if drawn.is_empty() {
+            format!("Axes: {axes}.")
+        } else {
+            format!(
+                "Axes: {axes}. Drawn from ranges by the search, a value per configuration: {}.",
+                drawn.join(", ")
+            )
+        }));
         if self.baseline_rows == 0 {
             blocks.push(Block::Para(
                 "No baselines.csv was found, so the baseline figures are blank.".into(),
@@ -219,8 +243,13 @@ impl Summary {
                 ),
             };
             out.push(format!(
-                "On {metric}, the best setting by validation ({settings}) {verb} the best \
-                 baseline, {baseline}, on {n} {split} samples: {by_how_much}; {test} p {p}.",
+                "On {metric}, the best setting by validation{on_fresh} ({settings}) {verb} the \
+                 best baseline, {baseline}, on {n} {split} samples: {by_how_much}; {test} p {p}.",
+                on_fresh = if self.chosen_from_confirmation {
+                    " among the confirmed configurations, on their fresh seeds"
+                } else {
+                    ""
+                },
                 baseline = sig.baseline,
                 n = sig.n,
                 split = sig.split,
@@ -454,6 +483,14 @@ impl Summary {
              test figures, measured once after training, are shown here and nowhere else."
                 .into(),
         )];
+        if self.chosen_from_confirmation {
+            blocks.push(Block::Para(
+                "After a search only its confirmation trials compete here: each confirmed \
+                 configuration on its fresh seeds. The search seeds chose those configurations, \
+                 so their scores are the optimistic ones and are left out."
+                    .into(),
+            ));
+        }
         let by_mse = self.best_by(BestBy::LowestValMse);
         let by_acc = self.best_by(BestBy::HighestValTrendAcc);
         if by_mse.is_none() && by_acc.is_none() {
@@ -603,6 +640,7 @@ impl Summary {
 
     fn sections(&self) -> Vec<Section> {
         let mut sections = vec![self.verdict_section()];
+        sections.extend(self.search_sections());
         sections.extend(self.axis_sections());
         sections.push(self.penalty_section());
         sections.push(self.best_section());

@@ -7,13 +7,15 @@ use polars::prelude::{AnyValue, Column, DataFrame, IntoColumn, Series};
 use crate::error::{Context, Result};
 use crate::report::stats::Interval;
 use crate::report::summary::{
-    BaselineFigures, BestRow, PenaltyEffect, PenaltyRow, SettingValue, Summary, baseline_names,
+    BaselineFigures, BestRow, ConfigRow, Confirmed, PenaltyEffect, PenaltyRow, SearchSummary,
+    SettingValue, Summary, baseline_names,
 };
 use crate::report::tables::{self, SettingKind, setting_kind};
 
 impl Summary {
     /// Writes `summary.md`, `axis_<name>.csv` per axis table, `penalty_effect.csv` (when the
-    /// table exists) and `best.csv` into `out`. Table CSVs from an earlier summary that this one
+    /// table exists), `search.csv` and `search.parquet` (for a search) and `best.csv` into
+    /// `out`. Table CSVs from an earlier summary that this one
     /// does not have are removed, so the folder never mixes two summaries.
     pub fn write(&self, out: &Path) -> Result<()> {
         std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -66,6 +68,13 @@ impl Summary {
             crate::store::write_csv(&out.join("penalty_headline.csv"), &mut df)?;
             keep.push("penalty_headline.csv".into());
         }
+        if let Some(search) = &self.search {
+            let mut df = search_frame(search)?;
+            crate::store::write_csv(&out.join(SEARCH_CSV), &mut df)?;
+            crate::store::write_parquet(&out.join(SEARCH_PARQUET), &mut df)?;
+            keep.push(SEARCH_CSV.into());
+            keep.push(SEARCH_PARQUET.into());
+        }
         let mut best = best_frame(&self.best, self.tested)?;
         crate::store::write_csv(&out.join("best.csv"), &mut best)?;
         let md = self.markdown();
@@ -84,7 +93,9 @@ fn remove_stale(out: &Path, keep: &[String]) -> Result<()> {
         let name = entry.file_name().to_string_lossy().into_owned();
         let ours = (name.starts_with("axis_") && name.ends_with(".csv"))
             || name == "penalty_effect.csv"
-            || name == "penalty_headline.csv";
+            || name == "penalty_headline.csv"
+            || name == SEARCH_CSV
+            || name == SEARCH_PARQUET;
         if ours && !keep.contains(&name) {
             std::fs::remove_file(entry.path())
                 .with_context(|| format!("cannot remove the stale {}", entry.path().display()))?;
@@ -288,4 +299,120 @@ fn best_frame(best: &[BestRow], tested: bool) -> Result<DataFrame> {
         );
     }
     Ok(df)
+}
+
+/// A search's table of configurations, as CSV and as Parquet.
+pub const SEARCH_CSV: &str = "search.csv";
+pub const SEARCH_PARQUET: &str = "search.parquet";
+
+/// Seeds as one text cell, separated by spaces.
+fn seed_list(seeds: &[u64]) -> String {
+    seeds
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One row per configuration the search tried, in proposal order: its settings, seeds,
+/// status, epochs and search-time figures, and its confirmation when it had one.
+fn search_frame(search: &SearchSummary) -> Result<DataFrame> {
+    let rows = &search.configs;
+    let confirmed = |c: &ConfigRow| search.confirmed.iter().find(|x| x.config == c.index);
+    let mut columns = vec![
+        Column::new(
+            "config".into(),
+            rows.iter().map(|r| r.index as i64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "generation".into(),
+            rows.iter().map(|r| r.generation as i64).collect::<Vec<_>>(),
+        ),
+    ];
+    for (name, kind) in tables::SETTINGS.iter().filter(|(n, _)| *n != "seed") {
+        let values = rows
+            .iter()
+            .map(|r| {
+                r.setting(name)
+                    .with_context(|| format!("configuration {} lacks {name}", r.index))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        columns.push(if values.is_empty() {
+            Column::new_empty((*name).into(), &kind.dtype())
+        } else {
+            setting_column(name, &values)?
+        });
+    }
+    columns.extend([
+        Column::new(
+            "seeds".into(),
+            rows.iter().map(|r| seed_list(&r.seeds)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "status".into(),
+            rows.iter().map(|r| r.status.name()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "epochs_trained".into(),
+            rows.iter().map(|r| r.epochs as i64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "val_mse".into(),
+            rows.iter().map(|r| r.val_mse).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "val_trend_acc".into(),
+            rows.iter().map(|r| r.val_trend_acc).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "best_so_far".into(),
+            rows.iter().map(|r| r.best_so_far).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "pareto".into(),
+            rows.iter().map(|r| r.pareto).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "confirmed_seeds".into(),
+            rows.iter()
+                .map(|r| confirmed(r).map(|c| seed_list(&c.seeds)))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "confirmed_ok".into(),
+            rows.iter()
+                .map(|r| confirmed(r).map(|c| c.ok as i64))
+                .collect::<Vec<_>>(),
+        ),
+    ]);
+    type Pick = fn(&Confirmed) -> Option<&Interval>;
+    for (name, pick) in [
+        ("val_mse", (|c| c.val_mse.as_ref()) as Pick),
+        ("val_trend_acc", |c| c.val_trend_acc.as_ref()),
+    ] {
+        let get = |f: fn(&Interval) -> Option<f64>| {
+            rows.iter()
+                .map(|r| confirmed(r).and_then(pick).and_then(f))
+                .collect::<Vec<_>>()
+        };
+        columns.push(Column::new(
+            format!("confirmed_{name}").into(),
+            get(|iv| Some(iv.mean)),
+        ));
+        columns.push(Column::new(
+            format!("confirmed_{name}_ci_low").into(),
+            get(Interval::low),
+        ));
+        columns.push(Column::new(
+            format!("confirmed_{name}_ci_high").into(),
+            get(Interval::high),
+        ));
+    }
+    columns.push(Column::new(
+        "confirmed_rank".into(),
+        rows.iter()
+            .map(|r| r.confirmed_rank.map(|k| k as i64))
+            .collect::<Vec<_>>(),
+    ));
+    Ok(DataFrame::new_infer_height(columns)?)
 }

@@ -20,17 +20,23 @@ use crate::report::summary::{
 };
 use crate::store::write_atomically;
 
+mod search;
+
 pub const REPORT_HTML: &str = "report.html";
 
 /// Every SVG file the report may write. A rerun that no longer draws one of them (say the
 /// grid lost its second batch size) removes the old file, so the folder never shows a figure
 /// of an earlier run beside the page of this one.
-pub const PLOT_FILES: [&str; 5] = [
+pub const PLOT_FILES: [&str; 9] = [
     "tradeoff.svg",
     "heatmap_acc.svg",
     "heatmap_mse.svg",
     "penalty.svg",
     "curves.svg",
+    search::HISTORY_SVG,
+    search::SLICES_SVG,
+    search::PARETO_SVG,
+    search::CURVES_SVG,
 ];
 
 /// How many of the best settings get learning curves: more than three lines per metric,
@@ -254,8 +260,16 @@ fn run_section(summary: &Summary) -> Section {
     fact(
         "Trials",
         format!(
-            "{} in total: {} ok, {} diverged, {} failed",
-            c.total, c.ok, c.diverged, c.failed
+            "{} in total: {} ok, {} diverged, {} failed{}",
+            c.total,
+            c.ok,
+            c.diverged,
+            c.failed,
+            if c.pruned > 0 {
+                format!(", {} pruned", c.pruned)
+            } else {
+                String::new()
+            }
         ),
     );
     fact(
@@ -393,6 +407,23 @@ fn heatmap_section(summary: &Summary) -> Result<Section> {
             id,
             heading,
             format!("{why}, so there is no figure to map."),
+        ));
+    }
+    let ranged: Vec<&str> = [("lambda", "λ"), ("batch_size", "batch size")]
+        .into_iter()
+        .filter(|(n, _)| summary.search.as_ref().is_some_and(|s| s.is_ranged(n)))
+        .map(|(_, words)| words)
+        .collect();
+    if !ranged.is_empty() {
+        return Ok(note(
+            id,
+            heading,
+            format!(
+                "The search drew {} from a range, a value per configuration, so there is no \
+                 λ × batch-size grid to draw; the slice plots in the Search section show the \
+                 objective against each searched setting.",
+                ranged.join(" and ")
+            ),
         ));
     }
     let Some(heatmap) = &summary.figures.heatmap else {
@@ -679,10 +710,11 @@ fn verdict_section(summary: &Summary) -> Section {
 fn tables_section(summary: &Summary) -> Section {
     let (header, sections) = summary.document();
     let mut blocks: Vec<Block> = header.into_iter().map(convert).collect();
-    // The verdict has its own section at the top.
+    // The verdict has its own section at the top, and a search's texts are beside its
+    // figures.
     for s in sections
         .into_iter()
-        .filter(|s| s.heading != document::VERDICT)
+        .filter(|s| s.heading != document::VERDICT && !search::is_search_heading(&s.heading))
     {
         blocks.push(Block::Heading(s.heading));
         blocks.extend(s.blocks.into_iter().map(convert));
@@ -721,15 +753,15 @@ pub fn write_html(out: &Path, dirs: &[PathBuf], summary: &Summary) -> Result<()>
         .filter_map(SettingValue::as_f64)
         .collect();
     let colours = LambdaColours::new(lambdas);
-    let sections = vec![
-        run_section(summary),
-        verdict_section(summary),
+    let mut sections = vec![run_section(summary), verdict_section(summary)];
+    sections.extend(search::search_section(summary)?);
+    sections.extend([
         tradeoff_section(summary, &colours)?,
         heatmap_section(summary)?,
         penalty_section(summary, &colours)?,
         curves_section(summary)?,
         tables_section(summary),
-    ];
+    ]);
     let html = page(&title(summary), &sections).into_string() + "\n";
 
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;

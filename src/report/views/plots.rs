@@ -9,6 +9,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::Result;
 use crate::report::render::fmt_setting_float;
+
+pub(crate) mod search;
 use crate::report::summary::{BaselinePoint, EpochPoint, Group, HeatCell, Heatmap, PooledPenalty};
 
 /// Width and height of a single-panel plot: wide enough to read on a laptop without zooming,
@@ -719,6 +721,41 @@ fn draw_baseline_mark<CT: CoordTranslate>(
     Ok(())
 }
 
+/// The most λ values the trade-off legend lists one per row; past that (a search drawing λ
+/// from a range has one per configuration) a colour bar stands for them.
+const LAMBDA_ROWS: usize = 12;
+
+/// The λ colours as a bar, darkest (smallest λ) at the top, labelled with the λ at five
+/// evenly spaced places in their order (the colours follow that order, not the values).
+/// Returns the y below it.
+fn lambda_bar(legend: &Area<'_>, colours: &LambdaColours, top: i32) -> Result<i32> {
+    let n = colours.colours.len();
+    let height = 200;
+    for (i, c) in colours.colours.iter().enumerate() {
+        let ya = top - 6 + height * i as i32 / n as i32;
+        let yb = top - 6 + height * (i as i32 + 1) / n as i32;
+        legend.draw(&Rectangle::new([(10, ya), (26, yb + 1)], c.filled()))?;
+    }
+    legend.draw(&Rectangle::new(
+        [(10, top - 6), (26, top - 6 + height)],
+        INK.stroke_width(1),
+    ))?;
+    for k in 0..5 {
+        let i = ((n - 1) * k).div_ceil(4).min(n - 1);
+        let y = top - 6 + height * (2 * i as i32 + 1) / (2 * n as i32);
+        legend.draw(&PathElement::new(
+            vec![(26, y), (31, y)],
+            INK.stroke_width(1),
+        ))?;
+        legend.draw(&Text::new(
+            lambda_label(colours.lambdas[i]),
+            (34, y),
+            text_style(12.0, HPos::Left, VPos::Center),
+        ))?;
+    }
+    Ok(top + height + 4)
+}
+
 /// What the trade-off scatter left off its scale: setting groups and baselines.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct TradeoffOffScale {
@@ -925,18 +962,22 @@ pub(crate) fn tradeoff_svg(
             (8, y - 18),
             text_style(13.0, HPos::Left, VPos::Center),
         ))?;
-        for (l, c) in colours.lambdas.iter().zip(&colours.colours) {
-            let c = *c;
-            draw_legend_row(
-                &legend,
-                y,
-                |a, p| {
-                    a.draw(&(EmptyElement::at(p) + square(6, c.filled())))?;
-                    Ok(())
-                },
-                &lambda_label(*l),
-            )?;
-            y += 22;
+        if colours.lambdas.len() <= LAMBDA_ROWS {
+            for (l, c) in colours.lambdas.iter().zip(&colours.colours) {
+                let c = *c;
+                draw_legend_row(
+                    &legend,
+                    y,
+                    |a, p| {
+                        a.draw(&(EmptyElement::at(p) + square(6, c.filled())))?;
+                        Ok(())
+                    },
+                    &lambda_label(*l),
+                )?;
+                y += 22;
+            }
+        } else {
+            y = lambda_bar(&legend, colours, y)?;
         }
         y += 12;
         if front.len() >= 2 {

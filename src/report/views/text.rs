@@ -7,7 +7,7 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{CellAlignment, ContentArrangement, Table, TableComponent};
 
 use super::document::{Block, TextTable};
-use crate::report::summary::Summary;
+use crate::report::summary::{SearchSummary, Summary};
 
 /// The terminal view's line limit.
 pub const TERMINAL_WIDTH: usize = 100;
@@ -214,9 +214,18 @@ impl Summary {
         }
         if let Some(t) = self.best_compact_table() {
             out.push('\n');
-            out.push_str(&title("Best settings (chosen on validation)", '-', max));
+            let heading = if self.chosen_from_confirmation {
+                "Best settings (chosen on validation, among the confirmed, on fresh seeds)"
+            } else {
+                "Best settings (chosen on validation)"
+            };
+            out.push_str(&title(heading, '-', max));
             out.push('\n');
             out.push_str(&t.terminal(max));
+        }
+        if let Some(search) = &self.search {
+            out.push('\n');
+            out.push_str(&search_block(search, max));
         }
         if let Some(t) = self.headline_table() {
             out.push('\n');
@@ -243,6 +252,23 @@ impl Summary {
         out
     }
 }
+
+/// The terminal's search part: a titled paragraph and the best confirmed configurations,
+/// at most [`SEARCH_LINES`] lines.
+fn search_block(search: &SearchSummary, max: usize) -> String {
+    let (para, table) = search.terminal();
+    let mut out = title("Search", '-', max);
+    out.push('\n');
+    out.push_str(&wrap(&para, max));
+    if let Some(t) = table {
+        out.push('\n');
+        out.push_str(&t.terminal(max));
+    }
+    out
+}
+
+/// The most lines the terminal gives a search.
+pub const SEARCH_LINES: usize = 12;
 
 #[cfg(test)]
 mod tests {
@@ -274,6 +300,65 @@ mod tests {
             rows: vec![vec!["x".into()]],
         };
         assert_eq!(narrow.terminal(100), "a\n-\nx\n");
+    }
+
+    #[test]
+    fn a_large_search_keeps_to_its_lines() {
+        use crate::config::Objective;
+        use crate::report::stats::Interval;
+        use crate::report::summary::{ConfigRow, ConfigStatus, Confirmed};
+        let status = |i: usize| match i % 10 {
+            0 => ConfigStatus::Complete,
+            1 => ConfigStatus::Diverged,
+            2 => ConfigStatus::Failed,
+            _ => ConfigStatus::Pruned,
+        };
+        let configs: Vec<ConfigRow> = (0..1000)
+            .map(|i| ConfigRow {
+                index: i,
+                generation: i / 10,
+                settings: Vec::new(),
+                seeds: vec![0, 1, 2],
+                status: status(i),
+                epochs: 12345,
+                val_mse: (status(i) == ConfigStatus::Complete).then_some(1.02826e7 + i as f64),
+                val_trend_acc: (status(i) == ConfigStatus::Complete).then_some(0.5),
+                best_so_far: Some(1.02826e7),
+                pareto: Some(i % 20 == 0),
+                confirmed_rank: None,
+            })
+            .collect();
+        let interval = Some(Interval::from_stats(1.23456e7, Some(2.5e6), 10));
+        let confirmed = (0..5)
+            .map(|k| Confirmed {
+                config: 990 - 10 * k,
+                rank: Some(k + 1),
+                seeds: (3..13).collect(),
+                ok: 10,
+                val_mse: interval,
+                val_trend_acc: Some(Interval::from_stats(0.51234, Some(0.1), 10)),
+            })
+            .collect();
+        let search = SearchSummary {
+            strategy: Some("tpe".into()),
+            planned: Some(1000),
+            generation_size: Some(10),
+            objectives: vec![Objective::ValMse, Objective::ValTrendAcc],
+            prune: None,
+            searched: Vec::new(),
+            configs,
+            confirmed,
+            confirm_planned: 5,
+            confirm_seeds: 10,
+            epochs_trained: 12_345_678,
+            epochs_unpruned: 99_999_999,
+            confirm_epochs: 1_000_000,
+            curves: Vec::new(),
+            grid_missing: false,
+        };
+        let text = search_block(&search, TERMINAL_WIDTH);
+        assert!(text.lines().count() <= SEARCH_LINES, "{text}");
+        assert!(text.lines().all(|l| width(l) <= TERMINAL_WIDTH), "{text}");
     }
 
     #[test]
