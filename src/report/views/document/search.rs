@@ -431,14 +431,20 @@ impl SearchSummary {
                 )
             })]
         } else {
+            let chosen_by = if self.objectives.len() > 1 {
+                "in the search's Pareto order (front by front, the most spread-out first)"
+                    .to_string()
+            } else {
+                format!("by search-time {}", o.name())
+            };
             let mut blocks = vec![Block::Para(format!(
-                "The best {} by search-time {} {} retrained on {} that the search never used, \
+                "The best {} {} {} retrained on {} that the search never used, \
                  and ranked here by the confirmed mean {} over them, with its 95 % t-interval \
                  (mean ± t(0.975, n−1)·sd/√n). The search-time figure beside it, a mean over \
                  the search seeds, is optimistic: each configuration was chosen for scoring \
                  well on those seeds, and fresh seeds do not repeat that luck.",
                 plural(self.confirmed.len(), "configuration", "configurations"),
-                o.name(),
+                chosen_by,
                 if self.confirmed.len() == 1 {
                     "was"
                 } else {
