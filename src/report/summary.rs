@@ -57,6 +57,21 @@ pub struct TrialCounts {
     pub unstable: usize,
 }
 
+impl TrialCounts {
+    /// "N ok, N diverged, N failed", with ", N pruned" when a search pruned any.
+    pub fn outcomes(&self) -> String {
+        let pruned = if self.pruned > 0 {
+            format!(", {} pruned", self.pruned)
+        } else {
+            String::new()
+        };
+        format!(
+            "{} ok, {} diverged, {} failed{pruned}",
+            self.ok, self.diverged, self.failed
+        )
+    }
+}
+
 /// One value of an axis, with every other setting and seed pooled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AxisRow {
@@ -226,11 +241,16 @@ impl BestRow {
     }
 
     pub fn setting(&self, name: &str) -> Option<&SettingValue> {
-        self.settings
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
+        find_setting(&self.settings, name)
     }
+}
+
+/// The value of setting `name` in a row's list of settings.
+pub(crate) fn find_setting<'a>(
+    settings: &'a [(String, SettingValue)],
+    name: &str,
+) -> Option<&'a SettingValue> {
+    settings.iter().find(|(n, _)| n == name).map(|(_, v)| v)
 }
 
 /// Everything the report shows: `summary.md`, the table CSVs and `report.html`.

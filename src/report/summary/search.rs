@@ -83,10 +83,7 @@ impl ConfigRow {
     }
 
     pub fn setting(&self, name: &str) -> Option<&SettingValue> {
-        self.settings
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
+        super::find_setting(&self.settings, name)
     }
 }
 

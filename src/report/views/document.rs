@@ -111,16 +111,9 @@ impl Summary {
     fn header_blocks(&self) -> Vec<Block> {
         let c = &self.counts;
         let mut blocks = vec![Block::Para(format!(
-            "{}: {} ok, {} diverged, {} failed{}.{}",
+            "{}: {}.{}",
             plural(c.total, "trial", "trials"),
-            c.ok,
-            c.diverged,
-            c.failed,
-            if c.pruned > 0 {
-                format!(", {} pruned", c.pruned)
-            } else {
-                String::new()
-            },
+            c.outcomes(),
             if c.unstable > 0 {
                 format!(
                     " {} of the ok ones {} unstable: final validation MSE over {}× {} own best; \

@@ -257,21 +257,7 @@ fn run_section(summary: &Summary) -> Section {
         );
     }
     let c = &summary.counts;
-    fact(
-        "Trials",
-        format!(
-            "{} in total: {} ok, {} diverged, {} failed{}",
-            c.total,
-            c.ok,
-            c.diverged,
-            c.failed,
-            if c.pruned > 0 {
-                format!(", {} pruned", c.pruned)
-            } else {
-                String::new()
-            }
-        ),
-    );
+    fact("Trials", format!("{} in total: {}", c.total, c.outcomes()));
     fact(
         "Training time",
         format!(
