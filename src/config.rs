@@ -361,6 +361,25 @@ pub struct SplitSpec {
     /// `seasonal_naive` baseline; without it that baseline is left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub season: Option<usize>,
+    /// Rolling-origin folds: the validation part is cut into this many blocks in time
+    /// order, and fold k trains on everything before block k. 1 is one split, as before.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub folds: usize,
+    /// Samples left out between each fold's training part and its validation block.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub gap: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Default for SplitSpec {
@@ -370,6 +389,8 @@ impl Default for SplitSpec {
             test_fraction: 0.0,
             scale: Scale::Zscore,
             season: None,
+            folds: 1,
+            gap: 0,
         }
     }
 }

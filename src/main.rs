@@ -128,7 +128,14 @@ fn plan(args: PlanArgs) -> Result<()> {
     let spec = GridSpec::load(&args.grid)?;
     let prepared = sweep::prepare(&spec)?;
     sweep::check_memory(&spec, &prepared, default_threads())?;
-    let n_train = |w: usize| prepared.datasets.get(&w).map_or(0, |d| d.train.len());
+    // Steps are counted on the first fold's training part: with rolling-origin folds the
+    // later folds train on more, so the plan's total is a lower bound.
+    let n_train = |w: usize| {
+        prepared
+            .datasets
+            .get(&w)
+            .map_or(0, |f| f.iter().map(|d| d.train.len()).sum())
+    };
     out!(
         "{}",
         plan_text(&spec, args.first, Some(spec.total_steps(n_train)))

@@ -366,6 +366,8 @@ fn features_join_the_windowed_input() {
         test_fraction: 0.0,
         scale: Scale::None,
         season: None,
+        folds: 1,
+        gap: 0,
     };
     let d = Dataset::build(&s, 3, &spec).unwrap();
     assert_eq!(d.n_inputs, 9);
@@ -389,6 +391,8 @@ fn features_join_the_windowed_input() {
         test_fraction: 0.0,
         scale: Scale::Zscore,
         season: None,
+        folds: 1,
+        gap: 0,
     };
     let d = Dataset::build(&s, 3, &spec).unwrap();
     let row = d.train.inputs(0..1);

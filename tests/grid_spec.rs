@@ -193,6 +193,8 @@ fn fixed_settings_in_train_data_and_scalar_grid_entries_apply_to_every_trial() {
             test_fraction: 0.1,
             scale: Scale::None,
             season: None,
+            folds: 1,
+            gap: 0,
         }
     );
     assert!(spec.fixed().contains(&("epochs", SettingValue::Int(4))));

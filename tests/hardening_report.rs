@@ -261,6 +261,7 @@ fn trial_record() -> impl Strategy<Value = TrialRecord> {
                     test_mse: None,
                     test_trend_acc: None,
                     eval_predictions: Vec::new(),
+                    folds: Vec::new(),
                 }
             },
         );

@@ -83,6 +83,7 @@ fn record(li: usize, bi: usize, seed: u64) -> TrialRecord {
             test_mse: None,
             test_trend_acc: None,
             eval_predictions: Vec::new(),
+            folds: Vec::new(),
         },
         search: None,
     }
@@ -117,6 +118,7 @@ fn degraded_grid() -> Vec<TrialRecord> {
                 test_mse: None,
                 test_trend_acc: None,
                 eval_predictions: Vec::new(),
+                folds: Vec::new(),
             };
         } else if r.trial_id == trial_id(2, 1, 2) {
             r.result.status = TrialStatus::Diverged;

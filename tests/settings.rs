@@ -27,6 +27,7 @@ fn record(trial: &Trial) -> TrialRecord {
             test_mse: None,
             test_trend_acc: None,
             eval_predictions: Vec::new(),
+            folds: Vec::new(),
         },
         search: None,
     }

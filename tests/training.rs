@@ -223,6 +223,8 @@ fn ar2_split(window: usize, test_fraction: f64) -> Dataset {
             test_fraction,
             scale: Scale::Zscore,
             season: None,
+            folds: 1,
+            gap: 0,
         },
     )
     .unwrap()
@@ -609,6 +611,8 @@ fn forecasts_kept_for_the_tests_are_capped_at_the_last_samples() {
         test_fraction: 0.25,
         scale: Scale::Zscore,
         season: None,
+        folds: 1,
+        gap: 0,
     };
     let data = Dataset::build(&series, 4, &split).unwrap();
     assert!(data.test.len() > MAX_EVALUATION_SAMPLES);

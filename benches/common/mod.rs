@@ -26,6 +26,8 @@ pub fn dataset(window: usize, length: usize) -> Dataset {
         test_fraction: 0.0,
         scale: Scale::Zscore,
         season: None,
+        folds: 1,
+        gap: 0,
     };
     Dataset::build(&series, window, &split).expect("the bench series is long enough")
 }

@@ -162,23 +162,63 @@ pub fn split_sizes(
     (n_train, n_before_test - n_train, n_samples - n_before_test)
 }
 
+/// The sample ranges of fold `fold` (0-based) of `n_samples`: training, validation and
+/// test. The validation part of [`split_sizes`] is cut into `split.folds` blocks in time
+/// order; fold k validates on block k and trains on every sample before it but the last
+/// `split.gap`. The test part follows the last block, the same for every fold. With one
+/// fold and no gap these are [`split_sizes`]'s parts.
+pub fn fold_ranges(
+    n_samples: usize,
+    split: &SplitSpec,
+    fold: usize,
+) -> (Range<usize>, Range<usize>, Range<usize>) {
+    let (n_train, n_val, n_test) = split_sizes(n_samples, split.val_fraction, split.test_fraction);
+    let k = split.folds.max(1);
+    let start = n_train + fold * n_val / k;
+    let end = n_train + (fold + 1) * n_val / k;
+    let test = n_train + n_val..n_train + n_val + n_test;
+    (0..start.saturating_sub(split.gap), start..end, test)
+}
+
 impl Dataset {
-    /// Windows, splits and scales `series`. Errors (exit status 2) when the series is too
-    /// short for the window and the splits, or is constant where z-scoring needs a spread.
+    /// Windows, splits and scales `series` for its only fold (or the first). Errors (exit
+    /// status 2) when the series is too short for the window and the splits, or is
+    /// constant where z-scoring needs a spread.
     pub fn build(series: &Series, window: usize, split: &SplitSpec) -> Result<Dataset> {
+        Dataset::build_fold(series, window, split, 0)
+    }
+
+    /// One dataset per fold ([`fold_ranges`]), each scaled from its own training part.
+    pub fn build_folds(series: &Series, window: usize, split: &SplitSpec) -> Result<Vec<Dataset>> {
+        (0..split.folds.max(1))
+            .map(|fold| Dataset::build_fold(series, window, split, fold))
+            .collect()
+    }
+
+    /// Fold `fold` of [`Dataset::build_folds`].
+    pub fn build_fold(
+        series: &Series,
+        window: usize,
+        split: &SplitSpec,
+        fold: usize,
+    ) -> Result<Dataset> {
         let n = series.values.len();
         if n <= window || !enough_samples(n - window, split) {
             let needed = needed_rows(n, window, split);
+            let folds = if split.folds > 1 || split.gap > 0 {
+                format!(", folds = {} and gap = {}", split.folds, split.gap)
+            } else {
+                String::new()
+            };
             return Err(bad_input(format!(
                 "{}: {} rows are too few for window = {window} with val_fraction = {} and \
-                 test_fraction = {}: at least {needed} rows are needed",
+                 test_fraction = {}{folds}: at least {needed} rows are needed",
                 series.origin, n, split.val_fraction, split.test_fraction
             )));
         }
-        let (n_train, n_val, n_test) =
-            split_sizes(n - window, split.val_fraction, split.test_fraction);
-        // Statistics come from the part of the series the training samples see.
-        let train_rows = n_train + window;
+        let (train, val, test) = fold_ranges(n - window, split, fold);
+        // Statistics come from the part of the series the fold's training samples see.
+        let train_rows = train.end + window;
         let scaler_for = |name: &str, values: &[f64]| -> Result<Scaler> {
             let scaler = match split.scale {
                 Scale::None => Scaler::IDENTITY,
@@ -229,9 +269,9 @@ impl Dataset {
             window,
             n_inputs,
             target_scaler,
-            train: make(0..n_train),
-            val: make(n_train..n_train + n_val),
-            test: make(n_train + n_val..n_train + n_val + n_test),
+            train: make(train),
+            val: make(val),
+            test: make(test),
             season: split.season,
         })
     }
@@ -345,7 +385,7 @@ fn short(x: f64) -> String {
 /// sample when a validation fraction is asked for).
 fn enough_samples(samples: usize, split: &SplitSpec) -> bool {
     let (tr, va, _) = split_sizes(samples, split.val_fraction, split.test_fraction);
-    tr >= 1 && (split.val_fraction == 0.0 || va >= 1)
+    tr > split.gap && (split.val_fraction == 0.0 || va >= split.folds.max(1))
 }
 
 /// The fewest rows above `n` from which on every length works, for the message when `n`
@@ -395,6 +435,61 @@ mod tests {
     }
 
     #[test]
+    fn folds_tile_the_validation_part_and_scale_from_their_own_training_part() {
+        // 30 values, window 2: 28 samples; val 0.5 and test 0.25 give train [0, 7),
+        // validation [7, 21) and test [21, 28). Three folds cut validation at 7 + 14k/3:
+        // [7, 11), [11, 16), [16, 21); a gap of 1 drops the last training sample of each.
+        let s = series((0..30).map(|v| v as f64).collect());
+        let spec = SplitSpec {
+            val_fraction: 0.5,
+            test_fraction: 0.25,
+            scale: Scale::Zscore,
+            season: None,
+            folds: 3,
+            gap: 1,
+        };
+        assert_eq!(fold_ranges(28, &spec, 0), (0..6, 7..11, 21..28));
+        assert_eq!(fold_ranges(28, &spec, 1), (0..10, 11..16, 21..28));
+        assert_eq!(fold_ranges(28, &spec, 2), (0..15, 16..21, 21..28));
+        let folds = Dataset::build_folds(&s, 2, &spec).unwrap();
+        assert_eq!(folds.len(), 3);
+        // Sample i's target is value i + 2.
+        let (first_val, train_len) = ([9.0, 13.0, 18.0], [6, 10, 15]);
+        for (k, d) in folds.iter().enumerate() {
+            assert_eq!(d.train.len(), train_len[k], "fold {k}");
+            assert_eq!(d.val.y_raw(0), first_val[k], "fold {k}");
+            assert_eq!(d.test.y_raw(0), 23.0, "fold {k}: the test part is shared");
+            assert_eq!(d.test.len(), 7);
+        }
+        // Fold 0's training samples see values 0..=7 (rows up to target 7): mean 3.5 and
+        // population sd sqrt((8² − 1)/12); fold 2's see 0..=16: mean 8, sd sqrt(24).
+        let sd = |n: f64| ((n * n - 1.0) / 12.0).sqrt();
+        assert!((folds[0].target_scaler.mean - 3.5).abs() < 1e-12);
+        assert!((folds[0].target_scaler.std - sd(8.0)).abs() < 1e-12);
+        assert!((folds[2].target_scaler.mean - 8.0).abs() < 1e-12);
+        assert!((folds[2].target_scaler.std - sd(17.0)).abs() < 1e-12);
+        // One fold without a gap is the plain split, sample for sample.
+        let one = SplitSpec {
+            folds: 1,
+            gap: 0,
+            ..spec.clone()
+        };
+        let (tr, va, te) = split_sizes(28, 0.5, 0.25);
+        assert_eq!(
+            fold_ranges(28, &one, 0),
+            (0..tr, tr..tr + va, tr + va..tr + va + te)
+        );
+        // Too few validation samples for the folds, or a gap eating the training part.
+        let many = SplitSpec {
+            folds: 15,
+            ..spec.clone()
+        };
+        assert!(Dataset::build_folds(&s, 2, &many).is_err());
+        let wide = SplitSpec { gap: 7, ..spec };
+        assert!(Dataset::build_folds(&s, 2, &wide).is_err());
+    }
+
+    #[test]
     fn windows_targets_and_previous_values_line_up() {
         let s = series((0..30).map(|v| v as f64).collect());
         let spec = SplitSpec {
@@ -402,6 +497,8 @@ mod tests {
             test_fraction: 0.0,
             scale: Scale::None,
             season: None,
+            folds: 1,
+            gap: 0,
         };
         let d = Dataset::build(&s, 4, &spec).unwrap();
         assert_eq!(d.train.len() + d.val.len(), 26);
@@ -426,6 +523,8 @@ mod tests {
             test_fraction: 0.0,
             scale: Scale::Zscore,
             season: None,
+            folds: 1,
+            gap: 0,
         };
         let d = Dataset::build(&s, 2, &spec).unwrap();
         // 23 samples: 17 train → rows 0..19, alternating 0/1 over 19 rows.
@@ -445,6 +544,8 @@ mod tests {
             test_fraction: 0.0,
             scale: Scale::None,
             season: None,
+            folds: 1,
+            gap: 0,
         };
         let d = Dataset::build(&s, 3, &spec).unwrap();
         assert_eq!(d.n_inputs, 6);
@@ -469,6 +570,8 @@ mod tests {
                     test_fraction: tf,
                     scale: Scale::None,
                     season: None,
+                    folds: 1,
+                    gap: 0,
                 };
                 for n in 0..60 {
                     let s = series((0..n).map(|v| v as f64).collect());

@@ -42,7 +42,15 @@ const FILE_KEYS: [&str; 7] = [
     "missing",
 ];
 const SYNTHETIC_KEYS: [&str; 7] = ["kind", "length", "noise", "period", "phi", "drift", "seed"];
-const SPLIT_KEYS: [&str; 5] = ["window", "val_fraction", "test_fraction", "scale", "season"];
+const SPLIT_KEYS: [&str; 7] = [
+    "window",
+    "val_fraction",
+    "test_fraction",
+    "scale",
+    "season",
+    "folds",
+    "gap",
+];
 
 fn data_keys() -> Vec<&'static str> {
     [&FILE_KEYS[..], &SYNTHETIC_KEYS[..], &SPLIT_KEYS[..]].concat()
@@ -643,11 +651,27 @@ fn parse_split(ctx: &Ctx, data: &toml::Table) -> Result<SplitSpec> {
         None => None,
         Some(v) => Some(ctx.int("[data] season", settings::SEASON_RULE, v)? as usize),
     };
+    let folds = match data.get("folds") {
+        None => defaults.folds,
+        Some(v) => count(ctx, "[data] folds", v, 1, 1_000)?,
+    };
+    let gap = match data.get("gap") {
+        None => defaults.gap,
+        Some(v) => count(ctx, "[data] gap", v, 0, 10_000_000)?,
+    };
+    if folds > 1 && val_fraction == 0.0 {
+        return Err(ctx.fail(format!(
+            "[data] folds = {folds}: rolling-origin folds cut the validation part into blocks, \
+             but val_fraction = 0 leaves none; set val_fraction above 0 or folds = 1"
+        )));
+    }
     Ok(SplitSpec {
         val_fraction,
         test_fraction,
         scale,
         season,
+        folds,
+        gap,
     })
 }
 

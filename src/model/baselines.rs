@@ -277,6 +277,8 @@ mod tests {
             test_fraction: 0.25,
             scale: Scale::None,
             season,
+            folds: 1,
+            gap: 0,
         };
         Dataset::build(&series, 2, &split).unwrap()
     }

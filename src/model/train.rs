@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{LossKind, MetricEpoch, PenaltyMean, TrainConfig};
 use crate::data::{Dataset, Scaler, Split};
 use crate::model::{Adam, Model, loss};
-use crate::store::records::{EpochMetrics, TrialResult, TrialStatus};
+use crate::store::records::{EpochMetrics, FoldResult, TrialResult, TrialStatus};
 
 /// A 64-bit seed derived from named parts. Weights depend on (seed, model shape) and the
 /// batch order on the seed alone, so trials that differ only in λ, learning rate or loss
@@ -368,6 +368,7 @@ impl TrialRun {
             test_mse: test.map(|t| t.0),
             test_trend_acc: test.map(|t| t.1),
             eval_predictions,
+            folds: Vec::new(),
             wall_seconds: self.wall_seconds + started.elapsed().as_secs_f64(),
             steps: self.steps,
             steps_per_second: if self.step_seconds > 0.0 {
@@ -378,4 +379,161 @@ impl TrialRun {
         };
         (result, self.learner.model)
     }
+}
+
+/// A trial on rolling-origin folds: one [`TrialRun`] per fold, trained in lockstep, so a
+/// search's rung sees every fold at the same epoch. With one fold it is that fold's run and
+/// its result is exactly [`train`]'s.
+pub struct FoldedRun {
+    runs: Vec<TrialRun>,
+}
+
+impl FoldedRun {
+    /// One run per dataset of `folds` (in fold order).
+    pub fn new(folds: &[Dataset], cfg: &TrainConfig) -> FoldedRun {
+        FoldedRun {
+            runs: folds.iter().map(|d| TrialRun::new(d, cfg)).collect(),
+        }
+    }
+
+    /// Trains every fold until `epoch`, or until the fold ends. Each fold trains on even
+    /// when another has diverged, so every fold's curve is the same whichever epochs the
+    /// trial was advanced to on the way (a search's rungs, or none).
+    pub fn advance(&mut self, folds: &[Dataset], epoch: usize) {
+        for (run, data) in self.runs.iter_mut().zip(folds) {
+            run.advance(data, epoch);
+        }
+    }
+
+    /// Whether no further epoch will run in any fold.
+    pub fn ended(&self) -> bool {
+        self.runs.iter().all(TrialRun::ended)
+    }
+
+    /// The curve that stands for the trial: its only fold's, or the epoch-by-epoch mean over
+    /// the folds for the epochs every fold has trained.
+    pub fn curve(&self) -> Vec<EpochMetrics> {
+        let curves: Vec<&[EpochMetrics]> = self.runs.iter().map(TrialRun::curve).collect();
+        mean_curve(&curves)
+    }
+
+    /// Ends every fold (see [`TrialRun::finish`]) and combines them.
+    pub fn finish(self, folds: &[Dataset], pruned: bool) -> TrialResult {
+        let mut results: Vec<TrialResult> = self
+            .runs
+            .into_iter()
+            .zip(folds)
+            .map(|(run, data)| run.finish(data, pruned).0)
+            .collect();
+        if results.len() == 1 {
+            return results.pop().expect("one fold");
+        }
+        combine_folds(results)
+    }
+}
+
+/// The epoch-by-epoch mean of several folds' curves, over the epochs all of them reached.
+/// A validation figure is the mean only where every fold has one.
+pub fn mean_curve(curves: &[&[EpochMetrics]]) -> Vec<EpochMetrics> {
+    if let [only] = curves {
+        return only.to_vec();
+    }
+    let epochs = curves.iter().map(|c| c.len()).min().unwrap_or(0);
+    let n = curves.len() as f64;
+    (0..epochs)
+        .map(|i| {
+            let mean =
+                |f: &dyn Fn(&EpochMetrics) -> f64| curves.iter().map(|c| f(&c[i])).sum::<f64>() / n;
+            let mean_opt = |f: &dyn Fn(&EpochMetrics) -> Option<f64>| {
+                curves
+                    .iter()
+                    .map(|c| f(&c[i]))
+                    .collect::<Option<Vec<f64>>>()
+                    .map(|v| v.iter().sum::<f64>() / n)
+            };
+            EpochMetrics {
+                epoch: i + 1,
+                train_loss: mean(&|m| m.train_loss),
+                train_mse: mean(&|m| m.train_mse),
+                val_mse: mean_opt(&|m| m.val_mse),
+                val_trend_acc: mean_opt(&|m| m.val_trend_acc),
+            }
+        })
+        .collect()
+}
+
+/// One trial's result from its folds' results (see [`TrialResult::folds`]).
+fn combine_folds(results: Vec<TrialResult>) -> TrialResult {
+    let curves: Vec<&[EpochMetrics]> = results.iter().map(|r| r.curve.as_slice()).collect();
+    let curve = mean_curve(&curves);
+    let mut best_epoch: Option<(f64, usize)> = None;
+    for m in &curve {
+        if let Some(v) = m.val_mse.filter(|v| v.is_finite())
+            && best_epoch.is_none_or(|(b, _)| v < b)
+        {
+            best_epoch = Some((v, m.epoch));
+        }
+    }
+    let (status, message) = results
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.status != TrialStatus::Ok)
+        .map_or((TrialStatus::Ok, None), |(k, r)| {
+            (
+                r.status,
+                r.message.as_ref().map(|m| format!("fold {k}: {m}")),
+            )
+        });
+    let steps: u64 = results.iter().map(|r| r.steps).sum();
+    let step_seconds: f64 = results
+        .iter()
+        .filter(|r| r.steps_per_second > 0.0)
+        .map(|r| r.steps as f64 / r.steps_per_second)
+        .sum();
+    let last = results.last().expect("at least two folds");
+    let (test_mse, test_trend_acc) = if status == TrialStatus::Ok {
+        (last.test_mse, last.test_trend_acc)
+    } else {
+        (None, None)
+    };
+    let eval_predictions = if status == TrialStatus::Ok {
+        last.eval_predictions.clone()
+    } else {
+        Vec::new()
+    };
+    TrialResult {
+        status,
+        message,
+        best_epoch: best_epoch.map(|(_, e)| e),
+        test_mse,
+        test_trend_acc,
+        eval_predictions,
+        wall_seconds: results.iter().map(|r| r.wall_seconds).sum(),
+        steps,
+        steps_per_second: if step_seconds > 0.0 {
+            steps as f64 / step_seconds
+        } else {
+            0.0
+        },
+        folds: results
+            .iter()
+            .enumerate()
+            .map(|(fold, r)| FoldResult {
+                fold,
+                status: r.status,
+                message: r.message.clone(),
+                curve: r.curve.clone(),
+                best_epoch: r.best_epoch,
+            })
+            .collect(),
+        curve,
+    }
+}
+
+/// Trains one configuration on every fold of `folds` ([`FoldedRun`]); with one fold,
+/// [`train`].
+pub fn train_folds(folds: &[Dataset], cfg: &TrainConfig) -> TrialResult {
+    let mut run = FoldedRun::new(folds, cfg);
+    run.advance(folds, cfg.epochs);
+    run.finish(folds, false)
 }

@@ -9,8 +9,8 @@ use polars::prelude::{
 };
 
 use super::tables::{
-    BASELINES_CSV, CONFIRM, EPOCHS_PARQUET, EVALUATION_PARQUET, PREDICTIONS_PARQUET, SEARCH_CONFIG,
-    SEARCH_GENERATION, SETTINGS, TRIALS_PARQUET,
+    BASELINE_FOLDS_CSV, BASELINES_CSV, CONFIRM, EPOCHS_PARQUET, EVALUATION_PARQUET, FOLDS_PARQUET,
+    PREDICTIONS_PARQUET, SEARCH_CONFIG, SEARCH_GENERATION, SETTINGS, TRIALS_PARQUET,
 };
 use crate::error::{Context, Result};
 use crate::store::{GRID_TOML, RunInfo};
@@ -49,6 +49,13 @@ pub(crate) struct Loaded {
     pub evaluation: Option<DataFrame>,
     /// The trials' forecasts of those samples (`predictions.parquet`), likewise.
     pub predictions: Option<DataFrame>,
+    /// With rolling-origin folds, one row per trial and fold (`folds.parquet`): `trial_id`,
+    /// `fold`, `val_mse`, `val_trend_acc`; `None` without folds (or when some directory has
+    /// none).
+    pub folds: Option<DataFrame>,
+    /// The baselines on each fold (`baseline_folds.csv`): `baseline`, `window`, `fold`,
+    /// `val_mse`, `val_trend_acc`; likewise.
+    pub baseline_folds: Option<DataFrame>,
 }
 
 fn read_parquet(path: &Path, columns: Vec<Expr>) -> Result<DataFrame> {
@@ -262,6 +269,56 @@ pub(crate) fn load(dirs: &[PathBuf]) -> Result<Loaded> {
     } else {
         None
     };
+    let mut fold_frames = Vec::new();
+    let mut baseline_fold_frames = Vec::new();
+    for dir in dirs {
+        if let Some(df) = read_optional(&dir.join(FOLDS_PARQUET))? {
+            fold_frames.push(df.lazy().select([
+                col("trial_id"),
+                col("fold").cast(DataType::Int64),
+                col("val_mse").cast(DataType::Float64),
+                col("val_trend_acc").cast(DataType::Float64),
+            ]));
+        }
+        let path = dir.join(BASELINE_FOLDS_CSV);
+        if path.is_file() {
+            let df = polars::prelude::CsvReadOptions::default()
+                .with_has_header(true)
+                .try_into_reader_with_file_path(Some(path.clone()))
+                .and_then(|r| r.finish())
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            baseline_fold_frames.push(df.lazy().select([
+                col("baseline").cast(DataType::String),
+                col("window").cast(DataType::Int64),
+                col("fold").cast(DataType::Int64),
+                col("val_mse").cast(DataType::Float64),
+                col("val_trend_acc").cast(DataType::Float64),
+            ]));
+        }
+    }
+    let folds = if !fold_frames.is_empty() && fold_frames.len() == dirs.len() {
+        Some(
+            merge(fold_frames, &["trial_id", "fold"], &["trial_id", "fold"])?
+                .collect()
+                .context("cannot merge the folds tables")?,
+        )
+    } else {
+        None
+    };
+    let baseline_folds =
+        if !baseline_fold_frames.is_empty() && baseline_fold_frames.len() == dirs.len() {
+            Some(
+                merge(
+                    baseline_fold_frames,
+                    &["baseline", "window", "fold"],
+                    &["window", "baseline", "fold"],
+                )?
+                .collect()
+                .context("cannot merge the per-fold baselines")?,
+            )
+        } else {
+            None
+        };
     Ok(Loaded {
         trials,
         baselines,
@@ -270,5 +327,7 @@ pub(crate) fn load(dirs: &[PathBuf]) -> Result<Loaded> {
         grids,
         evaluation,
         predictions,
+        folds,
+        baseline_folds,
     })
 }

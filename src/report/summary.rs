@@ -3,6 +3,7 @@
 //! views (`super::views`) read a [`Summary`] and never compute.
 
 mod figures;
+mod folds;
 mod search;
 mod significance;
 
@@ -17,6 +18,7 @@ pub use self::figures::{
     BaselinePoint, Effect, EpochPoint, Figures, Group, HeatCell, Heatmap, PooledPenalty,
 };
 pub(crate) use self::figures::{best_with_partners, group_settings, pareto_front};
+pub use self::folds::{FoldRow, FoldTable};
 pub use self::search::{
     ConfigRow, ConfigStatus, Confirmed, PruneInfo, SLICE_LOG_RATIO, SearchCurve, SearchSummary,
     SearchedSetting,
@@ -285,6 +287,9 @@ pub struct Summary {
     /// seeds only: the search seeds' scores chose those configurations, so they are
     /// optimistic and left out of the choice.
     pub chosen_from_confirmation: bool,
+    /// With rolling-origin folds: each best row's metric on each fold, beside the
+    /// baselines'. Empty without folds.
+    pub folds: Vec<FoldTable>,
 }
 
 impl Summary {
@@ -426,7 +431,12 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
                 .into(),
         )
     } else {
-        penalty_effect(trials, &axes)?
+        // With rolling-origin folds, a λ > 0 trial is paired with its λ = 0 partner on
+        // each fold: both trained on the same samples and validated on the same block.
+        match &data.folds {
+            Some(f) => penalty_effect(&folds::fold_rows(trials, f)?, &axes)?,
+            None => penalty_effect(trials, &axes)?,
+        }
     };
     let paired = match &penalty {
         PenaltyEffect::Computed(t) => !t.rows.is_empty(),
@@ -505,7 +515,12 @@ fn summarize_loaded(data: &Loaded) -> Result<Summary> {
         // One column or row per configuration is no grid to read.
         figures.heatmap = None;
     }
+    let fold_tables = match (&data.folds, &data.baseline_folds) {
+        (Some(f), Some(b)) => folds::fold_tables(&best, &folds::fold_rows(&chosen, f)?, b)?,
+        _ => Vec::new(),
+    };
     Ok(Summary {
+        folds: fold_tables,
         chosen_from_confirmation,
         counts,
         fixed,
@@ -602,11 +617,14 @@ fn penalty_effect(trials: &DataFrame, axes: &[(String, usize)]) -> Result<Penalt
         ));
     }
 
-    let keys: Vec<&str> = SETTINGS
+    let mut keys: Vec<&str> = SETTINGS
         .iter()
         .map(|(n, _)| *n)
         .filter(|n| *n != "lambda")
         .collect();
+    if trials.column("fold").is_ok() {
+        keys.push("fold");
+    }
     let key_exprs: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
     let other_axes: Vec<String> = axes
         .iter()

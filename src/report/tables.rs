@@ -6,11 +6,11 @@ use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult};
 
 use crate::error::{Context, Result};
 use crate::grid::{self, Setting, SettingValue};
-use crate::store::records::{EpochMetrics, SearchTag, TrialRecord};
+use crate::store::records::{EpochMetrics, FoldResult, SearchTag, TrialRecord};
 
 pub use crate::store::{
-    BASELINES_CSV, EPOCHS_PARQUET, EVALUATION_PARQUET, PREDICTIONS_PARQUET, TRIALS_CSV,
-    TRIALS_PARQUET,
+    BASELINE_FOLDS_CSV, BASELINES_CSV, EPOCHS_PARQUET, EVALUATION_PARQUET, FOLDS_PARQUET,
+    PREDICTIONS_PARQUET, TRIALS_CSV, TRIALS_PARQUET,
 };
 use crate::store::{int, write_csv, write_parquet};
 
@@ -309,6 +309,66 @@ pub fn predictions_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
     ])
 }
 
+/// One row per (trial, fold) of the trials trained on rolling-origin folds, sorted by both:
+/// the fold's `status`, `epochs_run`, and `train_mse`, `val_mse`, `val_trend_acc` at the
+/// trial's `metric_epoch` in that fold, and its `best_epoch`. `None` when no trial has folds.
+pub fn folds_frame(records: &[TrialRecord]) -> PolarsResult<Option<DataFrame>> {
+    let mut rows: Vec<(&TrialRecord, &FoldResult)> = records
+        .iter()
+        .flat_map(|r| r.result.folds.iter().map(move |f| (r, f)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    rows.sort_by(|a, b| {
+        a.0.trial_id
+            .cmp(&b.0.trial_id)
+            .then(a.1.fold.cmp(&b.1.fold))
+    });
+    let metric = |r: &TrialRecord, f: &FoldResult| f.metric(r.config.metric_epoch).copied();
+    let figure = |get: &dyn Fn(&EpochMetrics) -> Option<f64>| -> Vec<Option<f64>> {
+        rows.iter()
+            .map(|(r, f)| metric(r, f).and_then(|m| get(&m)))
+            .collect()
+    };
+    let df = DataFrame::new_infer_height(vec![
+        Column::new(
+            "trial_id".into(),
+            rows.iter()
+                .map(|(r, _)| r.trial_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "fold".into(),
+            rows.iter()
+                .map(|(_, f)| int(f.fold, "fold"))
+                .collect::<PolarsResult<Vec<i64>>>()?,
+        ),
+        Column::new(
+            "status".into(),
+            rows.iter()
+                .map(|(_, f)| f.status.name())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "epochs_run".into(),
+            rows.iter()
+                .map(|(_, f)| int(f.curve.len(), "epochs_run"))
+                .collect::<PolarsResult<Vec<i64>>>()?,
+        ),
+        Column::new("train_mse".into(), figure(&|m| Some(m.train_mse))),
+        Column::new("val_mse".into(), figure(&|m| m.val_mse)),
+        Column::new("val_trend_acc".into(), figure(&|m| m.val_trend_acc)),
+        Column::new(
+            "best_epoch".into(),
+            rows.iter()
+                .map(|(_, f)| f.best_epoch.map(|e| int(e, "best_epoch")).transpose())
+                .collect::<PolarsResult<Vec<Option<i64>>>>()?,
+        ),
+    ])?;
+    Ok(Some(df))
+}
+
 /// Writes `trials.parquet`, `trials.csv` and `epochs.parquet` into `dir`: the parquet files for
 /// the summary and other programs, the CSV for a quick look by eye or in a spreadsheet.
 pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> Result<()> {
@@ -320,5 +380,9 @@ pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> Result<()> {
     let mut predictions =
         predictions_frame(records).context("cannot build the predictions table")?;
     write_parquet(&dir.join(PREDICTIONS_PARQUET), &mut predictions)?;
+    match folds_frame(records).context("cannot build the folds table")? {
+        Some(mut folds) => write_parquet(&dir.join(FOLDS_PARQUET), &mut folds)?,
+        None => crate::store::remove_if_present(&dir.join(FOLDS_PARQUET))?,
+    }
     Ok(())
 }

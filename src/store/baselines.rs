@@ -70,6 +70,55 @@ pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(columns)
 }
 
+/// Writes `baseline_folds.csv`: the baselines' figures on each fold, `fold` after `window`.
+pub fn write_baseline_folds(dir: &Path, folds: &[Vec<BaselineRow>]) -> Result<()> {
+    let mut frames = Vec::new();
+    for (fold, rows) in folds.iter().enumerate() {
+        let mut df = baselines_frame(rows).context("cannot build the per-fold baselines")?;
+        let n = df.height();
+        df.insert_column(2, Column::new("fold".into(), vec![fold as i64; n]))
+            .context("cannot build the per-fold baselines")?;
+        frames.push(df);
+    }
+    let mut all = match frames.split_first() {
+        Some((first, rest)) => {
+            let mut all = first.clone();
+            for df in rest {
+                all.vstack_mut(df)
+                    .context("cannot build the per-fold baselines")?;
+            }
+            all
+        }
+        None => return Ok(()),
+    };
+    write_csv(&dir.join(super::BASELINE_FOLDS_CSV), &mut all)
+}
+
+/// The mean over folds of each baseline's figures (each fold's rows in the same order):
+/// what the tables compare the trials' fold means with. Test figures are the last fold's,
+/// as the trials' are.
+pub fn fold_means(folds: &[Vec<BaselineRow>]) -> Vec<BaselineRow> {
+    let Some(last) = folds.last() else {
+        return Vec::new();
+    };
+    let mean = |values: Vec<Option<f64>>| -> Option<f64> {
+        let n = values.len() as f64;
+        values
+            .into_iter()
+            .collect::<Option<Vec<f64>>>()
+            .map(|v| v.iter().sum::<f64>() / n)
+    };
+    last.iter()
+        .enumerate()
+        .map(|(i, row)| BaselineRow {
+            train_mse: mean(folds.iter().map(|f| f[i].train_mse).collect()),
+            val_mse: mean(folds.iter().map(|f| f[i].val_mse).collect()),
+            val_trend_acc: mean(folds.iter().map(|f| f[i].val_trend_acc).collect()),
+            ..row.clone()
+        })
+        .collect()
+}
+
 /// Writes `baselines.csv` into `dir`, sorted by (window, baseline).
 pub fn write_baselines(dir: &Path, rows: &[BaselineRow]) -> Result<()> {
     let mut df = baselines_frame(rows).context("cannot build the baselines table")?;

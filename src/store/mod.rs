@@ -27,8 +27,9 @@ use crate::error::{Context, Error, Result, bad_input};
 use crate::grid::GridSpec;
 
 pub use baselines::{
-    baselines_frame, baselines_schema, evaluation_frame, merge_evaluation, read_baselines,
-    read_baselines_frame, read_evaluation, write_baselines, write_evaluation,
+    baselines_frame, baselines_schema, evaluation_frame, fold_means, merge_evaluation,
+    read_baselines, read_baselines_frame, read_evaluation, write_baseline_folds, write_baselines,
+    write_evaluation,
 };
 pub use journal::{JournalRead, JournalWriter, journal_files, read_journal, read_journal_detailed};
 pub use lock::{LOCK_FILE, SweepLock, lock_sweep};
@@ -48,6 +49,11 @@ pub const TRIALS_PARQUET: &str = "trials.parquet";
 pub const TRIALS_CSV: &str = "trials.csv";
 pub const EPOCHS_PARQUET: &str = "epochs.parquet";
 pub const BASELINES_CSV: &str = "baselines.csv";
+/// With `[data] folds` above 1: each baseline's figures on each fold (`baselines.csv` holds
+/// their means over the folds).
+pub const BASELINE_FOLDS_CSV: &str = "baseline_folds.csv";
+/// With `[data] folds` above 1: one row per trial and fold.
+pub const FOLDS_PARQUET: &str = "folds.parquet";
 /// Per window, every sample of the evaluation split (test, else validation) with its truth
 /// and each baseline's forecast; written by the sweep, read by the significance tests.
 pub const EVALUATION_PARQUET: &str = "evaluation.parquet";

@@ -82,6 +82,37 @@ pub struct TrialResult {
     /// the baselines pair them sample by sample. Empty when the trial did not finish.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub eval_predictions: Vec<f64>,
+    /// With `[data] folds` above 1, each fold's own run; the fields above then describe the
+    /// trial as a whole: its curve is the epoch-by-epoch mean over the folds, its status the
+    /// first fold's that did not end ok, and its test figures and forecasts the last
+    /// fold's (trained on the most data). Empty with one fold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folds: Vec<FoldResult>,
+}
+
+/// One fold of a trial trained on rolling-origin folds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldResult {
+    /// 0-based, in time order.
+    pub fold: usize,
+    pub status: TrialStatus,
+    pub message: Option<String>,
+    pub curve: Vec<EpochMetrics>,
+    pub best_epoch: Option<usize>,
+}
+
+impl FoldResult {
+    /// The figures of the fold's epoch that stands for it (as [`TrialResult::metric`]).
+    pub fn metric(&self, which: MetricEpoch) -> Option<&EpochMetrics> {
+        let best = self
+            .best_epoch
+            .and_then(|e| e.checked_sub(1))
+            .and_then(|i| self.curve.get(i));
+        match which {
+            MetricEpoch::Final => self.curve.last(),
+            MetricEpoch::Best => best.or_else(|| self.curve.last()),
+        }
+    }
 }
 
 impl TrialResult {
@@ -98,6 +129,7 @@ impl TrialResult {
             test_mse: None,
             test_trend_acc: None,
             eval_predictions: Vec::new(),
+            folds: Vec::new(),
         }
     }
 
@@ -354,6 +386,7 @@ mod tests {
             test_mse: None,
             test_trend_acc: None,
             eval_predictions: Vec::new(),
+            folds: Vec::new(),
         }
     }
 

@@ -18,7 +18,7 @@ use crate::data::{Dataset, load_series};
 use crate::error::{Context, Result, bad_input};
 use crate::grid::{GridSpec, Trial};
 use crate::model::baselines::{baselines, evaluation_samples};
-use crate::model::train::train;
+use crate::model::train::train_folds;
 use crate::store::records::{TrialRecord, TrialResult, TrialStatus};
 use crate::store::{self, RunInfo, Shard};
 
@@ -72,10 +72,19 @@ pub struct SweepOutcome {
     pub lock: store::SweepLock,
 }
 
-/// The datasets of a grid, one per window value, built once and shared by every trial.
+/// The datasets of a grid: per window value, one per fold (in time order), built once and
+/// shared by every trial.
 pub struct Prepared {
     pub info: RunInfo,
-    pub datasets: BTreeMap<usize, Arc<Dataset>>,
+    pub datasets: BTreeMap<usize, Arc<Vec<Dataset>>>,
+}
+
+impl Prepared {
+    /// The last fold's dataset of `window` (the only one without folds): the one with the
+    /// most training samples, whose test pass and forecasts stand for the trial.
+    pub fn last_fold(&self, window: usize) -> &Dataset {
+        self.datasets[&window].last().expect("at least one fold")
+    }
 }
 
 /// Loads the grid's series and builds one dataset per window.
@@ -83,7 +92,7 @@ pub fn prepare(spec: &GridSpec) -> Result<Prepared> {
     let (series, fingerprint) = load_series(&spec.source)?;
     let mut datasets = BTreeMap::new();
     for w in spec.windows() {
-        let d = Dataset::build(&series, w, &spec.split)
+        let d = Dataset::build_folds(&series, w, &spec.split)
             .with_context(|| format!("{}: [data] window = {w}", spec.file.display()))?;
         datasets.insert(w, Arc::new(d));
     }
@@ -138,7 +147,7 @@ pub fn check_memory(spec: &GridSpec, prepared: &Prepared, threads: usize) -> Res
         }
     }
     let sized = configs.iter().map(|(window, config)| {
-        let d = &prepared.datasets[window];
+        let d = prepared.last_fold(*window);
         let shape = crate::memory::TrialShape {
             window: *window,
             config,
@@ -152,14 +161,15 @@ pub fn check_memory(spec: &GridSpec, prepared: &Prepared, threads: usize) -> Res
         .map_err(|why| bad_input(format!("{}: {why}", spec.file.display())))
 }
 
-/// Trains one trial, turning a panic into a `failed` record so the sweep goes on.
-pub fn run_trial(trial: &Trial, data: &Dataset) -> TrialRecord {
+/// Trains one trial on every fold, turning a panic into a `failed` record so the sweep
+/// goes on.
+pub fn run_trial(trial: &Trial, folds: &[Dataset]) -> TrialRecord {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         #[cfg(feature = "fault-injection")]
         if std::env::var(PANIC_HOOK_ENV).is_ok_and(|id| id == trial.id) {
             panic!("test hook: trial {} panics on purpose", trial.id);
         }
-        train(data, &trial.config)
+        train_folds(folds, &trial.config)
     }))
     .unwrap_or_else(|panic| {
         let message = panic
@@ -299,10 +309,23 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
     let (lock, mut journal) = store::open_for_sweep(&opts.out, opts.shard, &prepared.info)?;
     prepared.info.write(&opts.out)?;
     store::write_bytes(&opts.out.join(store::GRID_TOML), spec.text.as_bytes())?;
-    let mut base_rows: Vec<_> = prepared
+    let per_fold: Vec<Vec<Vec<_>>> = prepared
         .datasets
         .values()
-        .flat_map(|d| baselines(d))
+        .map(|folds| folds.iter().map(baselines).collect())
+        .collect();
+    if spec.split.folds > 1 {
+        let mut by_fold: Vec<Vec<_>> = vec![Vec::new(); spec.split.folds];
+        for window in &per_fold {
+            for (fold, rows) in window.iter().enumerate() {
+                by_fold[fold].extend(rows.iter().cloned());
+            }
+        }
+        store::write_baseline_folds(&opts.out, &by_fold)?;
+    }
+    let mut base_rows: Vec<_> = per_fold
+        .iter()
+        .flat_map(|window| store::fold_means(window))
         .collect();
     // A rerun with other windows keeps the rows of windows already in the results (same
     // data and split, so the same figures); an unreadable old file is recomputed in part.
@@ -316,8 +339,8 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
     store::write_baselines(&opts.out, &base_rows)?;
     let samples: Vec<_> = prepared
         .datasets
-        .values()
-        .map(|d| evaluation_samples(d))
+        .keys()
+        .map(|&w| evaluation_samples(prepared.last_fold(w)))
         .collect();
     store::write_evaluation(&opts.out, &samples)?;
 

@@ -18,7 +18,7 @@ use crate::config::{MetricEpoch, Objective, PruneStrategy, Strategy};
 use crate::data::Dataset;
 use crate::error::{Result, bad_input};
 use crate::grid::{Config, GridSpec, Trial};
-use crate::model::train::{TrialRun, derived_seed};
+use crate::model::train::{FoldedRun, derived_seed};
 use crate::search::{Dim, Point, pareto, sample_uniform, tpe};
 use crate::store::records::{EpochMetrics, SearchTag, TrialRecord, TrialResult, TrialStatus};
 
@@ -259,7 +259,7 @@ enum Slot {
     Done(Box<TrialRecord>),
     /// Not started.
     Waiting,
-    Running(Box<TrialRun>),
+    Running(Box<FoldedRun>),
 }
 
 /// Trains the configurations `indices` of `proposed`: to the end, or with pruning rung by
@@ -339,13 +339,13 @@ fn train_generation(
                 Slot::Running(run) => run,
                 Slot::Waiting => {
                     workers.progress().started();
-                    Box::new(TrialRun::new(data, &trial.config))
+                    Box::new(FoldedRun::new(data, &trial.config))
                 }
                 Slot::Done(r) => unreachable!("{} is done", r.trial_id),
             };
             run.advance(data, rung);
             if run.ended() {
-                let (result, _) = run.finish(data, false);
+                let result = run.finish(data, false);
                 let record = tagged(trial, result, tag(*c, false));
                 workers.record(record.clone());
                 Slot::Done(Box::new(record))
@@ -378,7 +378,7 @@ fn train_generation(
                         rung_value(spec, &r.result.curve, r.result.status, rung, trial)
                     }
                     Slot::Running(run) => {
-                        rung_value(spec, run.curve(), TrialStatus::Ok, rung, trial)
+                        rung_value(spec, &run.curve(), TrialStatus::Ok, rung, trial)
                     }
                     Slot::Waiting => f64::INFINITY,
                 })
@@ -401,10 +401,10 @@ fn train_generation(
                                         Slot::Running(run) if st.id == t.id => Some(run.curve()),
                                         _ => None,
                                     });
-                                    let curve = r.map(|r| r.curve.as_slice()).or(running)?;
+                                    let curve = r.map(|r| r.curve.clone()).or(running)?;
                                     // Only configurations that trained to this rung count.
                                     (curve.len() >= rung)
-                                        .then(|| rung_value(spec, curve, TrialStatus::Ok, rung, t))
+                                        .then(|| rung_value(spec, &curve, TrialStatus::Ok, rung, t))
                                 })
                                 .collect::<Option<_>>()?;
                             Some(mean_or_worst(&losses))
@@ -424,7 +424,7 @@ fn train_generation(
                     unreachable!()
                 };
                 let data = &prepared.datasets[&trial.window];
-                let (result, _) = run.finish(data, true);
+                let result = run.finish(data, true);
                 let record = tagged(trial, result, tag(*c, false));
                 workers.record(record.clone());
                 known.insert(record.trial_id.clone(), record.clone());
@@ -571,7 +571,7 @@ fn confirm(
         .collect();
     let done = workers.map(&todo, |(c, trial)| {
         workers.progress().started();
-        let data: &Dataset = &prepared.datasets[&trial.window];
+        let data: &[Dataset] = &prepared.datasets[&trial.window];
         let mut record = run_trial(trial, data);
         record.search = Some(SearchTag {
             config: *c,

@@ -637,7 +637,83 @@ impl Summary {
         sections.extend(self.axis_sections());
         sections.push(self.penalty_section());
         sections.push(self.best_section());
+        sections.extend(self.folds_section());
         sections
+    }
+
+    /// One sentence per best row with rolling-origin folds: on how many folds it beats the
+    /// best baseline.
+    pub(crate) fn fold_sentences(&self) -> Vec<String> {
+        self.folds
+            .iter()
+            .filter_map(|t| {
+                let baseline = t.best_baseline.as_ref()?;
+                let who = match t.by {
+                    BestBy::LowestValMse => "best setting by MSE",
+                    BestBy::HighestValTrendAcc => "best setting by trend accuracy",
+                };
+                Some(format!(
+                    "Per fold, the {who} beats {baseline} on {} in {} of {} {}.",
+                    t.metric(),
+                    t.wins,
+                    t.rows.len(),
+                    if t.rows.len() == 1 { "fold" } else { "folds" }
+                ))
+            })
+            .collect()
+    }
+
+    /// With rolling-origin folds: each best row's metric fold by fold beside the baselines'.
+    fn folds_section(&self) -> Option<Section> {
+        if self.folds.is_empty() {
+            return None;
+        }
+        let mut blocks = vec![Block::Para(
+            "Each fold validates on its own block of the series, trained on everything before \
+             it; a setting chosen on the folds' mean may still win on one origin and lose on \
+             the others. Each best setting's mean over its seeds on every fold, beside every \
+             baseline on the same fold (its own fit for ols)."
+                .into(),
+        )];
+        for t in &self.folds {
+            let fmt = |v: Option<f64>| match (v, t.by) {
+                (None, _) => String::new(),
+                (Some(v), BestBy::LowestValMse) => fmt_mse(v),
+                (Some(v), BestBy::HighestValTrendAcc) => fmt_acc(v),
+            };
+            let mut columns = vec![
+                column("fold", "fold", true),
+                column("setting", "setting", true),
+            ];
+            let names: Vec<String> = t
+                .rows
+                .first()
+                .map(|r| r.baselines.iter().map(|(n, _)| n.clone()).collect())
+                .unwrap_or_default();
+            for n in &names {
+                columns.push(column(n, n, true));
+            }
+            let rows = t
+                .rows
+                .iter()
+                .map(|r| {
+                    let mut cells = vec![r.fold.to_string(), fmt(r.setting)];
+                    cells.extend(r.baselines.iter().map(|(_, v)| fmt(*v)));
+                    cells
+                })
+                .collect();
+            let who = match t.by {
+                BestBy::LowestValMse => "Best by val_mse",
+                BestBy::HighestValTrendAcc => "Best by val_trend_acc",
+            };
+            blocks.push(Block::Para(format!("{who}: {} on each fold.", t.metric())));
+            blocks.push(Block::Table(TextTable { columns, rows }));
+        }
+        blocks.extend(self.fold_sentences().into_iter().map(Block::Para));
+        Some(Section {
+            heading: "Per fold".into(),
+            blocks,
+        })
     }
 }
 

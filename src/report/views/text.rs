@@ -222,6 +222,10 @@ impl Summary {
             out.push_str(&title(heading, '-', max));
             out.push('\n');
             out.push_str(&t.terminal(max));
+            for sentence in self.fold_sentences() {
+                out.push('\n');
+                out.push_str(&wrap(&sentence, max));
+            }
         }
         if let Some(search) = &self.search {
             out.push('\n');
