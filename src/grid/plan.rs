@@ -34,6 +34,8 @@ pub fn plan_text(spec: &GridSpec, first_n: usize, total_steps: Option<u128>) -> 
         ]
         .into_iter()
         .chain(split.season.map(|s| format!("season {s}")))
+        .chain((split.folds > 1).then(|| format!("{} rolling-origin folds", split.folds)))
+        .chain((split.gap > 0).then(|| format!("gap {}", split.gap)))
         .collect::<Vec<_>>(),
     );
     if spec.is_search() {
