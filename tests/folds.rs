@@ -295,3 +295,31 @@ reduction_factor = 3
         }
     }
 }
+
+#[test]
+fn a_merged_report_keeps_the_folds_and_their_baselines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a_grid = grid(tmp.path(), "a", "folds = 2");
+    let b_text = std::fs::read_to_string(&a_grid)
+        .unwrap()
+        .replace("name = \"a\"", "name = \"b\"")
+        .replace("lambda = [0.0, 0.1]", "lambda = [1.0]");
+    let b_grid = write(tmp.path(), "b.toml", b_text);
+    let (a, b, merged) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("m"),
+    );
+    run_ok(&a_grid, &a, &[]);
+    run_ok(&b_grid, &b, &[]);
+    let o = common::report(&[&a, &b], &["--out", merged.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(a.join("baseline_folds.csv")).unwrap(),
+        std::fs::read(merged.join("baseline_folds.csv")).unwrap(),
+        "the same data and split: the same per-fold baselines"
+    );
+    assert_eq!(read_parquet(&merged.join("folds.parquet")).height(), 12 * 2);
+    let summary = std::fs::read_to_string(merged.join("summary.md")).unwrap();
+    assert!(summary.contains("## Per fold"), "{summary}");
+}

@@ -174,6 +174,44 @@ fn summarize_into(dir: &Path) -> Result<Report> {
     })
 }
 
+/// Merges the inputs' `baseline_folds.csv` (rolling-origin folds) into `out`: a later
+/// input's row replaces an earlier one's for the same baseline, window and fold, as for
+/// `baselines.csv`. Inputs share their data and split, so their folds are the same.
+fn merge_baseline_folds(inputs: &[PathBuf], out: &Path) -> Result<()> {
+    use polars::prelude::{
+        CsvReadOptions, IntoLazy, SerReader, SortMultipleOptions, UnionArgs, UniqueKeepStrategy,
+        cols, concat,
+    };
+    let mut frames = Vec::new();
+    for d in inputs {
+        let path = d.join(tables::BASELINE_FOLDS_CSV);
+        if path.is_file() {
+            let df = CsvReadOptions::default()
+                .with_has_header(true)
+                .try_into_reader_with_file_path(Some(path.clone()))
+                .and_then(|r| r.finish())
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            frames.push(df.lazy());
+        }
+    }
+    let target = out.join(tables::BASELINE_FOLDS_CSV);
+    if frames.is_empty() {
+        return remove_if_present(&target);
+    }
+    let mut merged = concat(frames, UnionArgs::default())?
+        .unique_stable(
+            Some(cols(["baseline", "window", "fold"])),
+            UniqueKeepStrategy::Last,
+        )
+        .sort(
+            ["window", "fold", "baseline"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .collect()
+        .context("cannot merge the per-fold baselines")?;
+    store::write_csv(&target, &mut merged)
+}
+
 /// Writes the merge of `inputs` into `out` as a results directory of its own.
 fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<Report> {
     // Later directories win, as a rerun replaces a run.
@@ -229,6 +267,7 @@ fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<
         .with_context(|| format!("cannot write {}", journal_path.display()))?;
     tables::write_trial_tables(out, &records)?;
     store::write_baselines(out, &baselines)?;
+    merge_baseline_folds(inputs, out)?;
     store::merge_evaluation(inputs, out)?;
     match info {
         Some(info) => info.write(out)?,
