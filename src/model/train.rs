@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{LossKind, MetricEpoch, PenaltyMean, TrainConfig};
 use crate::data::{Dataset, Scaler, Split};
 use crate::model::{Adam, Model, loss};
-use crate::store::records::{EpochMetrics, FoldResult, TrialResult, TrialStatus};
+use crate::store::records::{EpochMetrics, FoldResult, TrialResult, TrialStatus, lowest_val_mse};
 
 /// A 64-bit seed derived from named parts. Weights depend on (seed, model shape) and the
 /// batch order on the seed alone, so trials that differ only in λ, learning rate or loss
@@ -466,14 +466,7 @@ pub fn mean_curve(curves: &[&[EpochMetrics]]) -> Vec<EpochMetrics> {
 fn combine_folds(results: Vec<TrialResult>) -> TrialResult {
     let curves: Vec<&[EpochMetrics]> = results.iter().map(|r| r.curve.as_slice()).collect();
     let curve = mean_curve(&curves);
-    let mut best_epoch: Option<(f64, usize)> = None;
-    for m in &curve {
-        if let Some(v) = m.val_mse.filter(|v| v.is_finite())
-            && best_epoch.is_none_or(|(b, _)| v < b)
-        {
-            best_epoch = Some((v, m.epoch));
-        }
-    }
+    let best_epoch = lowest_val_mse(&curve).map(|m| m.epoch);
     let (status, message) = results
         .iter()
         .enumerate()
@@ -504,7 +497,7 @@ fn combine_folds(results: Vec<TrialResult>) -> TrialResult {
     TrialResult {
         status,
         message,
-        best_epoch: best_epoch.map(|(_, e)| e),
+        best_epoch,
         test_mse,
         test_trend_acc,
         eval_predictions,

@@ -104,14 +104,38 @@ pub struct FoldResult {
 impl FoldResult {
     /// The figures of the fold's epoch that stands for it (as [`TrialResult::metric`]).
     pub fn metric(&self, which: MetricEpoch) -> Option<&EpochMetrics> {
-        let best = self
-            .best_epoch
-            .and_then(|e| e.checked_sub(1))
-            .and_then(|i| self.curve.get(i));
-        match which {
-            MetricEpoch::Final => self.curve.last(),
-            MetricEpoch::Best => best.or_else(|| self.curve.last()),
+        metric_of(&self.curve, self.best_epoch, which)
+    }
+}
+
+/// The epoch of `curve` with the lowest finite validation MSE (the first, on a tie): the
+/// best epoch, where there is one.
+pub fn lowest_val_mse(curve: &[EpochMetrics]) -> Option<&EpochMetrics> {
+    let mut best: Option<&EpochMetrics> = None;
+    for m in curve {
+        if let Some(v) = m.val_mse.filter(|v| v.is_finite())
+            && best.and_then(|b| b.val_mse).is_none_or(|b| v < b)
+        {
+            best = Some(m);
         }
+    }
+    best
+}
+
+/// The epoch that stands for a run with this curve and best epoch: the last, or with
+/// `metric_epoch = "best"` the best (the last when there is none, or when a hand-edited
+/// record's best epoch is not in its curve).
+fn metric_of(
+    curve: &[EpochMetrics],
+    best_epoch: Option<usize>,
+    which: MetricEpoch,
+) -> Option<&EpochMetrics> {
+    let best = best_epoch
+        .and_then(|e| e.checked_sub(1))
+        .and_then(|i| curve.get(i));
+    match which {
+        MetricEpoch::Final => curve.last(),
+        MetricEpoch::Best => best.or_else(|| curve.last()),
     }
 }
 
@@ -149,10 +173,7 @@ impl TrialResult {
     /// The epoch whose figures stand for the trial: the last, or with
     /// `metric_epoch = "best"` the best by validation MSE (the last when none was validated).
     pub fn metric(&self, which: MetricEpoch) -> Option<&EpochMetrics> {
-        match which {
-            MetricEpoch::Final => self.last(),
-            MetricEpoch::Best => self.best().or_else(|| self.last()),
-        }
+        metric_of(&self.curve, self.best_epoch, which)
     }
     /// Whether the last epoch's validation MSE is more than [`UNSTABLE_RATIO`] times the
     /// trial's best: training found a good model and then left it.

@@ -20,7 +20,9 @@ use crate::error::{Result, bad_input};
 use crate::grid::{Config, GridSpec, Trial};
 use crate::model::train::{FoldedRun, derived_seed};
 use crate::search::{Dim, Point, pareto, sample_uniform, tpe};
-use crate::store::records::{EpochMetrics, SearchTag, TrialRecord, TrialResult, TrialStatus};
+use crate::store::records::{
+    EpochMetrics, SearchTag, TrialRecord, TrialResult, TrialStatus, lowest_val_mse,
+};
 
 use super::Prepared;
 
@@ -273,15 +275,10 @@ fn train_generation(
     workers: &Workers,
     mine: &(dyn Fn(&Trial) -> bool + Sync),
 ) -> Result<()> {
-    let size = spec.search.generation.max(1);
-    let tag = |config: usize, confirm: bool| SearchTag {
+    let tag = |config: usize| SearchTag {
         config,
-        generation: if confirm {
-            config / size
-        } else {
-            proposed[config].generation
-        },
-        confirm,
+        generation: proposed[config].generation,
+        confirm: false,
     };
     let mut slots: Vec<(usize, &Trial, Slot)> = Vec::new();
     for &c in indices {
@@ -310,7 +307,7 @@ fn train_generation(
             workers.progress().started();
             let data = &prepared.datasets[&trial.window];
             let mut record = run_trial(trial, data);
-            record.search = Some(tag(*c, false));
+            record.search = Some(tag(*c));
             workers.record(record.clone());
             record
         });
@@ -346,7 +343,7 @@ fn train_generation(
             run.advance(data, rung);
             if run.ended() {
                 let result = run.finish(data, false);
-                let record = tagged(trial, result, tag(*c, false));
+                let record = tagged(trial, result, tag(*c));
                 workers.record(record.clone());
                 Slot::Done(Box::new(record))
             } else {
@@ -425,7 +422,7 @@ fn train_generation(
                 };
                 let data = &prepared.datasets[&trial.window];
                 let result = run.finish(data, true);
-                let record = tagged(trial, result, tag(*c, false));
+                let record = tagged(trial, result, tag(*c));
                 workers.record(record.clone());
                 known.insert(record.trial_id.clone(), record.clone());
                 *slot = Slot::Done(Box::new(record));
@@ -471,17 +468,7 @@ pub fn rung_value(
     let upto = &curve[..rung.min(curve.len())];
     let at = match trial.config.metric_epoch {
         MetricEpoch::Final => upto.last(),
-        MetricEpoch::Best => {
-            let mut best: Option<&EpochMetrics> = None;
-            for m in upto {
-                if let Some(v) = m.val_mse.filter(|v| v.is_finite())
-                    && best.and_then(|b| b.val_mse).is_none_or(|b| v < b)
-                {
-                    best = Some(m);
-                }
-            }
-            best.or(upto.last())
-        }
+        MetricEpoch::Best => lowest_val_mse(upto).or(upto.last()),
     };
     let o = spec.search.objectives[0];
     objective(at, o)
@@ -559,7 +546,6 @@ fn confirm(
         .map(|p| config_losses(spec, &p.trials, known))
         .collect();
     let fresh = spec.fresh_seeds();
-    let size = spec.search.generation.max(1);
     let todo: Vec<(usize, Trial)> = confirm_choice(&losses, spec.search.confirm)
         .into_iter()
         .flat_map(|c| {
@@ -575,7 +561,7 @@ fn confirm(
         let mut record = run_trial(trial, data);
         record.search = Some(SearchTag {
             config: *c,
-            generation: c / size,
+            generation: proposed[*c].generation,
             confirm: true,
         });
         workers.record(record.clone());
