@@ -128,8 +128,8 @@ fn plan(args: PlanArgs) -> Result<()> {
     let spec = GridSpec::load(&args.grid)?;
     let prepared = sweep::prepare(&spec)?;
     sweep::check_memory(&spec, &prepared, default_threads())?;
-    // Steps are counted on the first fold's training part: with rolling-origin folds the
-    // later folds train on more, so the plan's total is a lower bound.
+    // With rolling-origin folds a trial trains once per fold: its steps are those of every
+    // fold's training part.
     let n_train = |w: usize| {
         prepared
             .datasets
