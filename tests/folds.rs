@@ -323,3 +323,22 @@ fn a_merged_report_keeps_the_folds_and_their_baselines() {
     let summary = std::fs::read_to_string(merged.join("summary.md")).unwrap();
     assert!(summary.contains("## Per fold"), "{summary}");
 }
+
+#[test]
+fn folds_that_cannot_all_be_held_in_memory_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    // One fold's model (window 100, n_dense 1,000,000: weights, Adam state and gradients of
+    // about 1.6 GB) fits; a trial holds all 100 folds' at once, which no machine here has.
+    let file = write(
+        tmp.path(),
+        "wide.toml",
+        "[data]\nkind = \"sine\"\nlength = 1000\nwindow = 100\nval_fraction = 0.3\nfolds = 100\n\
+         [train]\nepochs = 1\nn_dense = 1000000\n",
+    );
+    let out = tmp.path().join("out");
+    assert_refused(
+        &sweep(&file, &out, &[]),
+        &["wide.toml", "[data] folds = 100", "one model per fold"],
+    );
+    assert!(!out.exists(), "nothing written");
+}

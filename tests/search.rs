@@ -582,3 +582,43 @@ reduction_factor = 2
         "the rule stopped only {stopped} configurations"
     );
 }
+
+#[test]
+fn a_generation_too_large_to_hold_in_memory_between_rungs_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    // One trial (n_dense 1,000,000: about 160 MB of weights, Adam state and gradients) fits;
+    // a thousand held at once between rungs does not, on any machine this runs on.
+    let grid = write(
+        tmp.path(),
+        "huge.toml",
+        format!(
+            "{DATA}\n[train]\nepochs = 9\nn_dense = 1000000\n\n[search]\nstrategy = \"random\"\n\
+             configs = 1000\ngeneration = 1000\nconfirm = 0\n\n[grid]\n\
+             lambda = {{ uniform = [0.0, 1.0] }}\n\n[prune]\nstrategy = \"asha\"\n"
+        ),
+    );
+    let out = tmp.path().join("out");
+    let err = assert_refused(
+        &sweep(&grid, &out, &[]),
+        &[
+            "huge.toml",
+            "[search] generation = 1000",
+            "lower generation",
+        ],
+    );
+    assert!(err.contains("1000 trials"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    // Without pruning the same search trains one trial per thread, and is not refused for it.
+    let plain = write(
+        tmp.path(),
+        "plain.toml",
+        std::fs::read_to_string(&grid)
+            .unwrap()
+            .replace("strategy = \"asha\"", "strategy = \"none\""),
+    );
+    let o = common::bin()
+        .args(["plan", plain.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+}

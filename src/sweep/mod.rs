@@ -157,8 +157,59 @@ pub fn check_memory(spec: &GridSpec, prepared: &Prepared, threads: usize) -> Res
         };
         (shape, per_shape)
     });
+    let largest = sized
+        .clone()
+        .map(|(t, _)| {
+            crate::memory::TrialMemory::estimate(t.n_inputs, t.n_train, t.n_rows, t.config).total()
+        })
+        .max()
+        .unwrap_or(0);
     crate::memory::check_fits(sized, threads, available)
-        .map_err(|why| bad_input(format!("{}: {why}", spec.file.display())))
+        .map_err(|why| bad_input(format!("{}: {why}", spec.file.display())))?;
+    // A trial on folds holds one model per fold, and pruning keeps a whole generation's
+    // trials in memory between rungs: neither is bounded by --threads.
+    let folds = spec.split.folds.max(1) as u64;
+    let pruning = spec.prune.strategy != crate::config::PruneStrategy::None;
+    let live_trials = if pruning {
+        let configs = usize::try_from(spec.config_count()).unwrap_or(usize::MAX);
+        (spec.search.generation.min(configs) as u64)
+            .saturating_mul(spec.seeds().len() as u64)
+            .max(threads as u64)
+    } else {
+        threads as u64
+    };
+    let together = largest.saturating_mul(live_trials).saturating_mul(folds);
+    if (pruning || folds > 1) && together > available {
+        let why = if pruning {
+            format!(
+                "[search] generation = {}: pruning keeps a generation's {live_trials} trials{} in \
+                 memory between rungs; at about {} each that is {}, more than the {} available; \
+                 lower generation (or the largest n_dense)",
+                spec.search
+                    .generation
+                    .min(usize::try_from(spec.config_count()).unwrap_or(usize::MAX)),
+                if folds > 1 {
+                    format!(" × {folds} folds")
+                } else {
+                    String::new()
+                },
+                crate::memory::human(largest),
+                crate::memory::human(together),
+                crate::memory::human(available)
+            )
+        } else {
+            format!(
+                "[data] folds = {folds}: a trial holds one model per fold; {threads} trials at \
+                 once at about {} a fold need {}, more than the {} available; lower folds or \
+                 --threads",
+                crate::memory::human(largest),
+                crate::memory::human(together),
+                crate::memory::human(available)
+            )
+        };
+        return Err(bad_input(format!("{}: {why}", spec.file.display())));
+    }
+    Ok(())
 }
 
 /// Trains one trial on every fold, turning a panic into a `failed` record so the sweep
