@@ -65,6 +65,22 @@ fn numbers(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The ols baseline's val_mse in a baselines table, in fold order when it has folds.
+fn ols_val_mse(df: &DataFrame) -> Vec<f64> {
+    let mut rows = df.clone().lazy().filter(col("baseline").eq(lit("ols")));
+    if df.column("fold").is_ok() {
+        rows = rows.sort(["fold"], Default::default());
+    }
+    rows.collect()
+        .unwrap()
+        .column("val_mse")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect()
+}
+
 #[test]
 fn one_fold_without_a_gap_is_the_plain_split_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
@@ -165,33 +181,10 @@ fn a_trial_trains_once_per_fold_on_that_folds_data_and_reports_their_mean() {
 
     // The baselines: each fold fits its own, and baselines.csv holds their means.
     let per_fold = read_csv(&out.join("baseline_folds.csv"));
-    let ols: Vec<f64> = per_fold
-        .clone()
-        .lazy()
-        .filter(col("baseline").eq(lit("ols")))
-        .sort(["fold"], Default::default())
-        .collect()
-        .unwrap()
-        .column("val_mse")
-        .unwrap()
-        .f64()
-        .unwrap()
-        .into_no_null_iter()
-        .collect();
+    let ols = ols_val_mse(&per_fold);
     assert_eq!(ols.len(), 3);
     assert!(ols[0] != ols[1] && ols[1] != ols[2], "own fits: {ols:?}");
-    let base = read_csv(&out.join("baselines.csv"));
-    let ols_mean = base
-        .lazy()
-        .filter(col("baseline").eq(lit("ols")))
-        .collect()
-        .unwrap()
-        .column("val_mse")
-        .unwrap()
-        .f64()
-        .unwrap()
-        .get(0)
-        .unwrap();
+    let ols_mean = ols_val_mse(&read_csv(&out.join("baselines.csv")))[0];
     assert!((ols_mean - ols.iter().sum::<f64>() / 3.0).abs() <= 1e-12 * ols_mean);
 
     // Pairs are made within folds: 2 batch sizes × 2 seeds × 3 folds for λ = 0.1.
