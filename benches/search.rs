@@ -93,6 +93,7 @@ fn sweep_once(root: &Path, dir: &Path, text: &str) -> Outcome {
         max_trials: u128::MAX,
         fresh: true,
         retry_failed: false,
+        stack: trendsweep::model::stack::MAX_STACK,
         shard: None,
     };
     let _ = root;

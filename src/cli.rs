@@ -52,6 +52,10 @@ pub struct SweepArgs {
     /// Train only shard K (0-based) of N; shards of one grid share the results directory.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// Train one trial at a time instead of stacking trials that share their initial
+    /// weights and batches (the numbers are the same; stacking is faster).
+    #[arg(long)]
+    pub no_stack: bool,
 }
 
 #[derive(Debug, Args)]

@@ -72,6 +72,11 @@ fn sweep(args: SweepArgs) -> Result<()> {
         fresh: args.fresh,
         retry_failed: args.retry_failed,
         shard,
+        stack: if args.no_stack {
+            1
+        } else {
+            trendsweep::model::stack::MAX_STACK
+        },
     };
     interrupt::install();
     sweep::check_options(&spec, &opts)?;

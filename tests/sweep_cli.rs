@@ -307,6 +307,7 @@ fn a_sweep_frees_its_data_and_leaves_the_tables_to_the_report() {
         max_trials: u128::MAX,
         fresh: false,
         retry_failed: false,
+        stack: trendsweep::model::stack::MAX_STACK,
         shard: None,
     };
     let prepared = sweep::prepare(&spec).unwrap();

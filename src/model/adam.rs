@@ -16,14 +16,14 @@ pub const BETA2: f32 = 0.999;
 pub const EPSILON: f32 = 1e-7;
 
 /// One tensor's copy of its values and its two moment estimates.
-struct Slot {
-    value: Vec<f32>,
-    m: Vec<f32>,
-    v: Vec<f32>,
+pub(super) struct Slot {
+    pub(super) value: Vec<f32>,
+    pub(super) m: Vec<f32>,
+    pub(super) v: Vec<f32>,
 }
 
 impl Slot {
-    fn new(value: Vec<f32>) -> Slot {
+    pub(super) fn new(value: Vec<f32>) -> Slot {
         let n = value.len();
         Slot {
             value,
@@ -36,21 +36,34 @@ impl Slot {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx") {
             // SAFETY: the CPU has AVX, as checked on the line above.
-            return unsafe { self.step_avx(grad, lr, c1, c2) };
+            return unsafe { self.step_avx(grad, |_| lr, c1, c2) };
         }
-        self.step_any(grad, lr, c1, c2)
+        self.step_any(grad, |_| lr, c1, c2)
+    }
+
+    /// As [`Slot::step`], with a learning rate for each value (`lrs`, as long as the
+    /// tensor): the stacked trials' Adam, whose members each keep their own rate. Each
+    /// element's arithmetic is the same as with one rate.
+    pub(super) fn step_each(&mut self, grad: &[f32], lrs: &[f32], c1: f32, c2: f32) {
+        let lrs = &lrs[..self.value.len()];
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx") {
+            // SAFETY: the CPU has AVX, as checked on the line above.
+            return unsafe { self.step_avx(grad, |i| lrs[i], c1, c2) };
+        }
+        self.step_any(grad, |i| lrs[i], c1, c2)
     }
 
     /// [`Slot::step`] compiled for 8-wide vectors. Each element's arithmetic is the same
     /// sequence of IEEE operations (no fused multiply-add), so the result is bit-identical.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx")]
-    unsafe fn step_avx(&mut self, grad: &[f32], lr: f32, c1: f32, c2: f32) {
+    unsafe fn step_avx(&mut self, grad: &[f32], lr: impl Fn(usize) -> f32, c1: f32, c2: f32) {
         self.step_any(grad, lr, c1, c2)
     }
 
     #[inline(always)]
-    fn step_any(&mut self, grad: &[f32], lr: f32, c1: f32, c2: f32) {
+    fn step_any(&mut self, grad: &[f32], lr: impl Fn(usize) -> f32, c1: f32, c2: f32) {
         // Equal-length slices and an index loop, so the compiler can vectorise it.
         let n = self.value.len();
         let (p, g, m, v) = (
@@ -64,9 +77,14 @@ impl Slot {
             v[i] = v[i] * BETA2 + g[i] * g[i] * (1.0 - BETA2);
             let m_hat = m[i] * c1;
             let v_hat = v[i] * c2;
-            p[i] -= lr * m_hat / (v_hat.sqrt() + EPSILON);
+            p[i] -= lr(i) * m_hat / (v_hat.sqrt() + EPSILON);
         }
     }
+}
+
+/// The bias corrections `1/(1 − β1^t)` and `1/(1 − β2^t)` of step `t` (1-based).
+pub(super) fn corrections(t: i32) -> (f32, f32) {
+    ((1.0 - BETA1.powi(t)).recip(), (1.0 - BETA2.powi(t)).recip())
 }
 
 pub struct Adam {
@@ -93,8 +111,7 @@ impl Adam {
     /// Moves every parameter one Adam step along the gradients from `backward`.
     pub fn update(&mut self, model: &mut Model, mut grads: Gradients<f32, Cpu>) {
         self.step += 1;
-        let c1 = (1.0 - BETA1.powi(self.step)).recip();
-        let c2 = (1.0 - BETA2.powi(self.step)).recip();
+        let (c1, c2) = corrections(self.step);
         let lr = self.lr;
         let [s1, s2] = &mut self.slots;
         let g1 = grads.get_or_alloc_mut(&model.k1).expect("cpu");
@@ -134,8 +151,7 @@ mod tests {
             let mut g = dev.try_alloc_len(10).unwrap();
             g.copy_from_slice(&grad);
             cfg.try_update(t, &mut theirs, &mut m, &mut v, &g).unwrap();
-            let c1 = (1.0 - BETA1.powi(t)).recip();
-            let c2 = (1.0 - BETA2.powi(t)).recip();
+            let (c1, c2) = corrections(t);
             ours.step(&grad, 3e-3, c1, c2);
             let a: Vec<u32> = theirs.as_vec().iter().map(|x| x.to_bits()).collect();
             let b: Vec<u32> = ours.value.iter().map(|x| x.to_bits()).collect();

@@ -82,12 +82,34 @@ pub fn loss(
             offset: 0.0,
         };
     }
-    let pv = p.as_vec();
+    let (centre, offset) = centre_and_offset(kind, lambda, mean, &p.as_vec(), y, y_last);
+    let centre: Matrix = dev.tensor_from_vec(centre, (n, 1));
+    BatchLoss {
+        taped: (p - centre).square().mean(),
+        offset,
+    }
+}
+
+/// The completed square of [`loss`]: per sample the centre `a = y − c/2`, and the batch
+/// mean of the constant `k = c·(y − y_last) − c²/4`, for predictions `p` (at which the mask
+/// and the sign of `p − y_last` are taken). `λ = 0` or `mse` give `a = y`, `k = 0`.
+fn centre_and_offset(
+    kind: LossKind,
+    lambda: f32,
+    mean: PenaltyMean,
+    p: &[f32],
+    y: &[f32],
+    y_last: &[f32],
+) -> (Vec<f32>, f32) {
+    let n = p.len();
+    if kind == LossKind::Mse || lambda == 0.0 {
+        return (y[..n].to_vec(), 0.0);
+    }
     let lambda = match mean {
         PenaltyMean::Batch => lambda,
         PenaltyMean::Mismatched => {
             let m = (0..n)
-                .filter(|&i| penalised(kind, y[i], pv[i], y_last[i]))
+                .filter(|&i| penalised(kind, y[i], p[i], y_last[i]))
                 .count();
             if m == 0 {
                 lambda
@@ -99,8 +121,8 @@ pub fn loss(
     let mut centre = Vec::with_capacity(n);
     let mut offset = 0.0f64;
     for i in 0..n {
-        let c = if penalised(kind, y[i], pv[i], y_last[i]) {
-            lambda * sign(pv[i] - y_last[i]) as f32
+        let c = if penalised(kind, y[i], p[i], y_last[i]) {
+            lambda * sign(p[i] - y_last[i]) as f32
         } else {
             0.0
         };
@@ -108,11 +130,34 @@ pub fn loss(
         let c = c as f64;
         offset += c * (y[i] as f64 - y_last[i] as f64) - c * c / 4.0;
     }
-    let centre: Matrix = dev.tensor_from_vec(centre, (n, 1));
-    BatchLoss {
-        taped: (p - centre).square().mean(),
-        offset: (offset / n as f64) as f32,
+    (centre, (offset / n as f64) as f32)
+}
+
+/// One stacked member's batch loss, computed on the host: its value, and its gradient with
+/// respect to the member's predictions `p` written to `grad`. The arithmetic is that of
+/// dfdx's ops in [`loss`], operation for operation (an f32 sum of the squares in order,
+/// times `1/n`; the gradient `(d + d)·(1/n)`), so the numbers are the same bits as the
+/// unstacked step's, and a function of the member's own numbers whatever stack it is in.
+pub fn member_loss(
+    kind: LossKind,
+    lambda: f32,
+    mean: PenaltyMean,
+    p: &[f32],
+    y: &[f32],
+    y_last: &[f32],
+    grad: &mut [f32],
+) -> f32 {
+    let n = p.len();
+    let (centre, offset) = centre_and_offset(kind, lambda, mean, p, y, y_last);
+    // dfdx's mean: the sum times 1/n, rounded from f64.
+    let inv = (1.0 / n as f64) as f32;
+    let mut squares = 0.0f32;
+    for i in 0..n {
+        let d = p[i] - centre[i];
+        squares += d * d;
+        grad[i] = (d + d) * inv;
     }
+    squares * inv + offset
 }
 
 /// Plain f64 value and gradient with respect to `p` of the batch loss, for checking a

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{LossKind, MetricEpoch, PenaltyMean, TrainConfig};
 use crate::data::{Dataset, Scaler, Split};
+use crate::model::stack::StackLearner;
 use crate::model::{Adam, Model, loss};
 use crate::store::records::{EpochMetrics, FoldResult, TrialResult, TrialStatus, lowest_val_mse};
 
@@ -97,8 +98,18 @@ pub const STEP_PHASES: [&str; 5] = [
     "Adam update",
 ];
 
-/// What one trial trains: the model, its optimiser and the buffers a batch is assembled
-/// in. [`train`] runs its steps; the benchmarks time the same ones.
+/// The weights a trial with `cfg` starts from on inputs `n_inputs` wide: drawn from
+/// (seed, input width, n_dense), so trials that differ in λ, loss or learning rate start
+/// equal.
+pub fn initial_model(dev: &Cpu, n_inputs: usize, cfg: &TrainConfig) -> Model {
+    let mut init_rng =
+        ChaCha8Rng::seed_from_u64(derived_seed(&[&"init", &cfg.seed, &n_inputs, &cfg.n_dense]));
+    Model::new(dev, n_inputs, cfg.n_dense, cfg.activation, &mut init_rng)
+}
+
+/// One trial's model and optimiser alone, unstacked: the step as it was before trials were
+/// stacked ([`StackLearner`] trains them now). The benchmarks time it beside the stacked
+/// step, and the tests check a stacked member against it.
 pub struct Learner {
     dev: Cpu,
     model: Model,
@@ -116,9 +127,7 @@ impl Learner {
     /// from (seed, input width, n_dense), and an optimiser with no steps taken.
     pub fn new(n_inputs: usize, cfg: &TrainConfig) -> Learner {
         let dev = Cpu::default();
-        let mut init_rng =
-            ChaCha8Rng::seed_from_u64(derived_seed(&[&"init", &cfg.seed, &n_inputs, &cfg.n_dense]));
-        let model = Model::new(&dev, n_inputs, cfg.n_dense, cfg.activation, &mut init_rng);
+        let model = initial_model(&dev, n_inputs, cfg);
         let adam = Adam::new(&model, cfg.learning_rate);
         let batch = cfg.batch_size.max(1);
         Learner {
@@ -183,20 +192,14 @@ impl Learner {
 
 /// As [`train`], also returning the final model (for tests and benchmarks).
 pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Model) {
-    let mut run = TrialRun::new(data, cfg);
+    let mut run = StackRun::new(data, std::slice::from_ref(cfg));
     run.advance(data, cfg.epochs);
-    run.finish(data, false)
+    run.finish(data, false).pop().expect("one member")
 }
 
-/// A trial part-way through training, so that a search can train it to one epoch, decide,
-/// and go on: [`TrialRun::advance`] trains up to an epoch, [`TrialRun::finish`] ends it.
-/// Training in parts runs exactly the steps [`train`] runs in one go, so the numbers are the
-/// same bit for bit, whichever thread runs each part.
-pub struct TrialRun {
+/// One trial's state in a stack, apart from the weights the stack holds.
+struct Member {
     cfg: TrainConfig,
-    learner: Learner,
-    order_rng: ChaCha8Rng,
-    order: Vec<u32>,
     curve: Vec<EpochMetrics>,
     status: TrialStatus,
     message: Option<String>,
@@ -210,189 +213,325 @@ pub struct TrialRun {
     lowest: Option<(f64, usize)>,
     /// With `metric_epoch = "best"`, that epoch's weights, for the test pass.
     best_model: Option<Model>,
+    /// The weights it ended with, once it has left the stack.
+    final_model: Option<Model>,
 }
 
-impl TrialRun {
-    /// A trial with no epoch trained yet.
-    pub fn new(data: &Dataset, cfg: &TrainConfig) -> TrialRun {
-        let started = Instant::now();
-        let learner = Learner::new(data.n_inputs, cfg);
-        let order_rng = ChaCha8Rng::seed_from_u64(derived_seed(&[&"order", &cfg.seed]));
-        // u32 halves the one per-sample array a trial holds; shuffling draws the same
-        // positions whatever the element type, so the order is that of a usize index.
-        let n32 = u32::try_from(data.train.len()).expect("fewer than 2^32 training samples");
-        TrialRun {
-            cfg: cfg.clone(),
-            learner,
-            order_rng,
-            order: (0..n32).collect(),
-            curve: Vec::with_capacity(cfg.epochs),
-            status: TrialStatus::Ok,
-            message: None,
-            ended: cfg.epochs == 0,
-            steps: 0,
-            step_seconds: 0.0,
-            wall_seconds: started.elapsed().as_secs_f64(),
-            lowest: None,
-            best_model: None,
-        }
-    }
-
-    /// The epochs trained so far, with their figures.
-    pub fn curve(&self) -> &[EpochMetrics] {
-        &self.curve
-    }
-
-    /// Whether no further epoch will run.
-    pub fn ended(&self) -> bool {
-        self.ended
-    }
-
-    /// Trains epochs until `epoch` (1-based, inclusive) has been trained, or the trial ends
-    /// first (its last epoch, divergence, early stopping).
-    pub fn advance(&mut self, data: &Dataset, epoch: usize) {
-        let started = Instant::now();
-        while !self.ended && self.curve.len() < epoch.min(self.cfg.epochs) {
-            self.epoch(data);
-        }
-        self.wall_seconds += started.elapsed().as_secs_f64();
-    }
-
-    fn epoch(&mut self, data: &Dataset) {
-        let cfg = &self.cfg;
-        let epoch = self.curve.len() + 1;
-        let train = &data.train;
-        let batch = cfg.batch_size.max(1);
-        if cfg.shuffle {
-            self.order.shuffle(&mut self.order_rng);
-        }
-        let epoch_start = Instant::now();
-        let mut loss_sum = 0.0f64;
-        let mut batches = 0usize;
-        for chunk in self.order.chunks(batch) {
-            let value = self.learner.step(train, chunk);
-            self.steps += 1;
-            if !value.is_finite() {
-                self.step_seconds += epoch_start.elapsed().as_secs_f64();
-                self.diverged(format!(
-                    "loss became {value} at epoch {epoch}, step {}",
-                    self.steps
-                ));
-                return;
-            }
-            loss_sum += value as f64;
-            batches += 1;
-        }
-        self.step_seconds += epoch_start.elapsed().as_secs_f64();
-        let (model, dev) = (&self.learner.model, &self.learner.dev);
-        if !model.is_finite() {
-            self.diverged(format!("a weight became non-finite during epoch {epoch}"));
-            return;
-        }
-        let (train_mse, _) = evaluate(model, dev, train, &data.target_scaler);
-        // No validation samples (val_fraction = 0): no validation figures, rather than NaN.
-        let val =
-            (!data.val.is_empty()).then(|| evaluate(model, dev, &data.val, &data.target_scaler));
-        if !train_mse.is_finite() {
-            self.diverged(format!(
-                "training predictions became non-finite at epoch {epoch}"
-            ));
-            return;
-        }
-        if let Some(v) = val.map(|v| v.0).filter(|v| v.is_finite())
-            && self.lowest.is_none_or(|(b, _)| v < b)
-        {
-            self.lowest = Some((v, epoch));
-            if cfg.metric_epoch == MetricEpoch::Best {
-                self.best_model = Some(model.snapshot(dev));
-            }
-        }
-        self.curve.push(EpochMetrics {
-            epoch,
-            train_loss: loss_sum / batches.max(1) as f64,
-            train_mse,
-            val_mse: val.map(|v| v.0),
-            val_trend_acc: val.map(|v| v.1),
-        });
-        // Early stopping: no improvement for `patience` epochs. The trial ends ok; its
-        // `epochs_run` and `best_epoch` say where it stopped and why.
-        let stalled = cfg.patience > 0
-            && self
-                .lowest
-                .is_some_and(|(_, at)| epoch - at >= cfg.patience);
-        if stalled || epoch >= cfg.epochs {
-            self.ended = true;
-        }
-    }
-
+impl Member {
     fn diverged(&mut self, message: String) {
         self.status = TrialStatus::Diverged;
         self.message = Some(message);
         self.ended = true;
     }
+}
 
-    /// Ends the trial: as it stands, or with `pruned` as stopped by a search's pruning
-    /// (no held-out pass then: a pruned trial is never chosen). Returns its result and its
-    /// final model.
-    pub fn finish(mut self, data: &Dataset, pruned: bool) -> (TrialResult, Model) {
+/// Trials stacked on one dataset (see [`crate::model::stack`]), part-way through training,
+/// so that a search can train them to one epoch, decide, and go on:
+/// [`StackRun::advance`] trains up to an epoch, [`StackRun::finish`] ends them. Training in
+/// parts runs exactly the steps training in one go runs, and a member's numbers do not
+/// depend on its stack-mates, so they are the same bit for bit however the trial is run.
+pub struct StackRun {
+    learner: StackLearner,
+    /// Which member each of the learner's stacked models is, in stack order.
+    active: Vec<usize>,
+    members: Vec<Member>,
+    order_rng: ChaCha8Rng,
+    order: Vec<u32>,
+    /// Epochs the stack has trained.
+    done: usize,
+}
+
+impl StackRun {
+    /// Trials `cfgs` (sharing a [`crate::model::stack::StackKey`]) with no epoch trained yet.
+    pub fn new(data: &Dataset, cfgs: &[TrainConfig]) -> StackRun {
         let started = Instant::now();
-        if pruned && self.status == TrialStatus::Ok && !self.ended {
-            self.status = TrialStatus::Pruned;
-            self.message = Some(format!("pruned after epoch {}", self.curve.len()));
-        }
-        // Chosen by validation only: without a validation split there is no best epoch.
-        let best_epoch = self.lowest.map(|(_, epoch)| epoch);
-        // The held-out pass, once, with the model the figures describe: selection never
-        // sees it.
-        let (mut test, mut eval_predictions) = (None, Vec::new());
-        if self.status == TrialStatus::Ok {
-            let model = self.best_model.as_ref().unwrap_or(&self.learner.model);
-            let dev = &self.learner.dev;
-            let scaler = &data.target_scaler;
-            if !data.test.is_empty() {
-                test = Some(evaluate(model, dev, &data.test, scaler));
+        let learner = StackLearner::new(data.n_inputs, cfgs);
+        let order_rng = ChaCha8Rng::seed_from_u64(derived_seed(&[&"order", &cfgs[0].seed]));
+        // u32 halves the one per-sample array a stack holds; shuffling draws the same
+        // positions whatever the element type, so the order is that of a usize index.
+        let n32 = u32::try_from(data.train.len()).expect("fewer than 2^32 training samples");
+        let wall = started.elapsed().as_secs_f64() / cfgs.len() as f64;
+        let members: Vec<Member> = cfgs
+            .iter()
+            .map(|cfg| Member {
+                cfg: cfg.clone(),
+                curve: Vec::with_capacity(cfg.epochs),
+                status: TrialStatus::Ok,
+                message: None,
+                ended: cfg.epochs == 0,
+                steps: 0,
+                step_seconds: 0.0,
+                wall_seconds: wall,
+                lowest: None,
+                best_model: None,
+                final_model: None,
+            })
+            .collect();
+        let mut run = StackRun {
+            learner,
+            active: (0..cfgs.len()).collect(),
+            members,
+            order_rng,
+            order: (0..n32).collect(),
+            done: 0,
+        };
+        run.leave();
+        run
+    }
+
+    /// How many trials the stack started with.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// Member `m`'s epochs trained so far, with their figures.
+    pub fn curve(&self, m: usize) -> &[EpochMetrics] {
+        &self.members[m].curve
+    }
+
+    /// Whether no further epoch will run for member `m`.
+    pub fn member_ended(&self, m: usize) -> bool {
+        self.members[m].ended
+    }
+
+    /// Whether no further epoch will run for any member.
+    pub fn ended(&self) -> bool {
+        self.active.is_empty()
+    }
+
+    /// Trains epochs until `epoch` (1-based, inclusive) has been trained, or every member
+    /// has ended first (its last epoch, divergence, early stopping).
+    pub fn advance(&mut self, data: &Dataset, epoch: usize) {
+        while !self.active.is_empty() && self.done < epoch {
+            let started = Instant::now();
+            let active = self.active.clone();
+            self.epoch(data);
+            let share = started.elapsed().as_secs_f64() / active.len() as f64;
+            for m in active {
+                self.members[m].wall_seconds += share;
             }
-            eval_predictions = predictions(
+        }
+    }
+
+    /// Takes the members that have ended out of the stack, keeping their final weights.
+    fn leave(&mut self) {
+        let keep: Vec<bool> = self
+            .active
+            .iter()
+            .map(|&m| !self.members[m].ended)
+            .collect();
+        if keep.iter().all(|&k| k) {
+            return;
+        }
+        for (k, &m) in self.active.iter().enumerate() {
+            if !keep[k] && self.members[m].final_model.is_none() {
+                self.members[m].final_model = Some(self.learner.member_model(k));
+            }
+        }
+        if keep.iter().any(|&k| k) {
+            self.learner.retain(&keep);
+        }
+        let mut k = 0;
+        self.active.retain(|_| {
+            k += 1;
+            keep[k - 1]
+        });
+    }
+
+    fn epoch(&mut self, data: &Dataset) {
+        let epoch = self.done + 1;
+        self.done = epoch;
+        let first = &self.members[self.active[0]].cfg;
+        let train = &data.train;
+        let batch = first.batch_size.max(1);
+        if first.shuffle {
+            self.order.shuffle(&mut self.order_rng);
+        }
+        let epoch_start = Instant::now();
+        let mut loss_sums = vec![0.0f64; self.active.len()];
+        let mut batches = 0usize;
+        let order = std::mem::take(&mut self.order);
+        for chunk in order.chunks(batch) {
+            let values = self.learner.step(train, chunk);
+            let mut left = false;
+            for (k, &m) in self.active.iter().enumerate() {
+                let member = &mut self.members[m];
+                member.steps += 1;
+                let value = values[k];
+                if value.is_finite() {
+                    loss_sums[k] += value as f64;
+                } else {
+                    member.diverged(format!(
+                        "loss became {value} at epoch {epoch}, step {}",
+                        member.steps
+                    ));
+                    left = true;
+                }
+            }
+            batches += 1;
+            if left {
+                let still: Vec<bool> = self
+                    .active
+                    .iter()
+                    .map(|&m| !self.members[m].ended)
+                    .collect();
+                let mut k = 0;
+                loss_sums.retain(|_| {
+                    k += 1;
+                    still[k - 1]
+                });
+                self.leave();
+                if self.active.is_empty() {
+                    break;
+                }
+            }
+        }
+        self.order = order;
+        let share = epoch_start.elapsed().as_secs_f64() / self.active.len().max(1) as f64;
+        for (k, &m) in self.active.iter().enumerate() {
+            let model = self.learner.member_model(k);
+            let member = &mut self.members[m];
+            member.step_seconds += share;
+            member_epoch(
+                member,
                 model,
-                dev,
-                data.evaluation_split(),
-                data.evaluation_range(),
-                scaler,
+                data,
+                epoch,
+                loss_sums[k] / batches.max(1) as f64,
             );
         }
-        let result = TrialResult {
-            status: self.status,
-            message: self.message,
-            curve: self.curve,
-            best_epoch,
-            test_mse: test.map(|t| t.0),
-            test_trend_acc: test.map(|t| t.1),
-            eval_predictions,
-            folds: Vec::new(),
-            wall_seconds: self.wall_seconds + started.elapsed().as_secs_f64(),
-            steps: self.steps,
-            steps_per_second: if self.step_seconds > 0.0 {
-                self.steps as f64 / self.step_seconds
-            } else {
-                0.0
-            },
-        };
-        (result, self.learner.model)
+        self.leave();
+    }
+
+    /// Ends every member: as it stands, or with `pruned` as stopped by a search's pruning
+    /// (no held-out pass then: a pruned trial is never chosen). Returns each member's result
+    /// and final model, in member order.
+    pub fn finish(mut self, data: &Dataset, pruned: bool) -> Vec<(TrialResult, Model)> {
+        for (k, &m) in self.active.iter().enumerate() {
+            self.members[m].final_model = Some(self.learner.member_model(k));
+        }
+        self.members
+            .into_iter()
+            .map(|member| finish_member(member, data, pruned))
+            .collect()
     }
 }
 
-/// A trial on rolling-origin folds: one [`TrialRun`] per fold, trained in lockstep, so a
+/// The end of an epoch for one member, with its weights `model` after the epoch's last
+/// step: its figures, its best epoch, and whether it ends here.
+fn member_epoch(member: &mut Member, model: Model, data: &Dataset, epoch: usize, train_loss: f64) {
+    let dev = &model.k1.device().clone();
+    let train = &data.train;
+    if !model.is_finite() {
+        member.diverged(format!("a weight became non-finite during epoch {epoch}"));
+        return;
+    }
+    let (train_mse, _) = evaluate(&model, dev, train, &data.target_scaler);
+    // No validation samples (val_fraction = 0): no validation figures, rather than NaN.
+    let val = (!data.val.is_empty()).then(|| evaluate(&model, dev, &data.val, &data.target_scaler));
+    if !train_mse.is_finite() {
+        member.diverged(format!(
+            "training predictions became non-finite at epoch {epoch}"
+        ));
+        return;
+    }
+    if let Some(v) = val.map(|v| v.0).filter(|v| v.is_finite())
+        && member.lowest.is_none_or(|(b, _)| v < b)
+    {
+        member.lowest = Some((v, epoch));
+        if member.cfg.metric_epoch == MetricEpoch::Best {
+            member.best_model = Some(model.snapshot(dev));
+        }
+    }
+    member.curve.push(EpochMetrics {
+        epoch,
+        train_loss,
+        train_mse,
+        val_mse: val.map(|v| v.0),
+        val_trend_acc: val.map(|v| v.1),
+    });
+    // Early stopping: no improvement for `patience` epochs. The trial ends ok; its
+    // `epochs_run` and `best_epoch` say where it stopped and why.
+    let cfg = &member.cfg;
+    let stalled = cfg.patience > 0
+        && member
+            .lowest
+            .is_some_and(|(_, at)| epoch - at >= cfg.patience);
+    if stalled || epoch >= cfg.epochs {
+        member.ended = true;
+        member.final_model = Some(model);
+    }
+}
+
+/// One member's result and final model (see [`StackRun::finish`]).
+fn finish_member(mut member: Member, data: &Dataset, pruned: bool) -> (TrialResult, Model) {
+    let started = Instant::now();
+    if pruned && member.status == TrialStatus::Ok && !member.ended {
+        member.status = TrialStatus::Pruned;
+        member.message = Some(format!("pruned after epoch {}", member.curve.len()));
+    }
+    let last = member.final_model.take().expect("a member's final weights");
+    // Chosen by validation only: without a validation split there is no best epoch.
+    let best_epoch = member.lowest.map(|(_, epoch)| epoch);
+    // The held-out pass, once, with the model the figures describe: selection never
+    // sees it.
+    let (mut test, mut eval_predictions) = (None, Vec::new());
+    if member.status == TrialStatus::Ok {
+        let model = member.best_model.as_ref().unwrap_or(&last);
+        let dev = &model.k1.device().clone();
+        let scaler = &data.target_scaler;
+        if !data.test.is_empty() {
+            test = Some(evaluate(model, dev, &data.test, scaler));
+        }
+        eval_predictions = predictions(
+            model,
+            dev,
+            data.evaluation_split(),
+            data.evaluation_range(),
+            scaler,
+        );
+    }
+    let result = TrialResult {
+        status: member.status,
+        message: member.message,
+        curve: member.curve,
+        best_epoch,
+        test_mse: test.map(|t| t.0),
+        test_trend_acc: test.map(|t| t.1),
+        eval_predictions,
+        folds: Vec::new(),
+        wall_seconds: member.wall_seconds + started.elapsed().as_secs_f64(),
+        steps: member.steps,
+        steps_per_second: if member.step_seconds > 0.0 {
+            member.steps as f64 / member.step_seconds
+        } else {
+            0.0
+        },
+    };
+    (result, last)
+}
+
+/// Trials on rolling-origin folds: one [`StackRun`] per fold, trained in lockstep, so a
 /// search's rung sees every fold at the same epoch. With one fold it is that fold's run and
-/// its result is exactly [`train`]'s.
+/// a trial's result is exactly [`train`]'s.
 pub struct FoldedRun {
-    runs: Vec<TrialRun>,
+    runs: Vec<StackRun>,
 }
 
 impl FoldedRun {
-    /// One run per dataset of `folds` (in fold order).
+    /// One trial: a run of it alone on each dataset of `folds` (in fold order).
     pub fn new(folds: &[Dataset], cfg: &TrainConfig) -> FoldedRun {
+        FoldedRun::stacked(folds, std::slice::from_ref(cfg))
+    }
+
+    /// Trials `cfgs`, stacked (they share a [`crate::model::stack::StackKey`]).
+    pub fn stacked(folds: &[Dataset], cfgs: &[TrainConfig]) -> FoldedRun {
         FoldedRun {
-            runs: folds.iter().map(|d| TrialRun::new(d, cfg)).collect(),
+            runs: folds.iter().map(|d| StackRun::new(d, cfgs)).collect(),
         }
     }
 
@@ -405,30 +544,48 @@ impl FoldedRun {
         }
     }
 
-    /// Whether no further epoch will run in any fold.
+    /// Whether no further epoch will run in any fold, for the first trial.
     pub fn ended(&self) -> bool {
-        self.runs.iter().all(TrialRun::ended)
+        self.runs.iter().all(|r| r.member_ended(0))
     }
 
-    /// The curve that stands for the trial: its only fold's, or the epoch-by-epoch mean over
-    /// the folds for the epochs every fold has trained.
+    /// The curve that stands for the first trial: its only fold's, or the epoch-by-epoch
+    /// mean over the folds for the epochs every fold has trained.
     pub fn curve(&self) -> Vec<EpochMetrics> {
-        let curves: Vec<&[EpochMetrics]> = self.runs.iter().map(TrialRun::curve).collect();
+        let curves: Vec<&[EpochMetrics]> = self.runs.iter().map(|r| r.curve(0)).collect();
         mean_curve(&curves)
     }
 
-    /// Ends every fold (see [`TrialRun::finish`]) and combines them.
+    /// Ends every fold (see [`StackRun::finish`]) and combines them: the first trial's result.
     pub fn finish(self, folds: &[Dataset], pruned: bool) -> TrialResult {
-        let mut results: Vec<TrialResult> = self
+        self.finish_all(folds, pruned)
+            .into_iter()
+            .next()
+            .expect("one trial")
+    }
+
+    /// Ends every fold of every trial and combines each trial's folds, in trial order.
+    pub fn finish_all(self, folds: &[Dataset], pruned: bool) -> Vec<TrialResult> {
+        let mut by_fold: Vec<std::vec::IntoIter<(TrialResult, Model)>> = self
             .runs
             .into_iter()
             .zip(folds)
-            .map(|(run, data)| run.finish(data, pruned).0)
+            .map(|(run, data)| run.finish(data, pruned).into_iter())
             .collect();
-        if results.len() == 1 {
-            return results.pop().expect("one fold");
-        }
-        combine_folds(results)
+        let members = by_fold.first().map_or(0, |f| f.len());
+        (0..members)
+            .map(|_| {
+                let mut results: Vec<TrialResult> = by_fold
+                    .iter_mut()
+                    .map(|f| f.next().expect("every fold has every trial").0)
+                    .collect();
+                if results.len() == 1 {
+                    results.pop().expect("one fold")
+                } else {
+                    combine_folds(results)
+                }
+            })
+            .collect()
     }
 }
 
@@ -526,7 +683,15 @@ fn combine_folds(results: Vec<TrialResult>) -> TrialResult {
 /// Trains one configuration on every fold of `folds` ([`FoldedRun`]); with one fold,
 /// [`train`].
 pub fn train_folds(folds: &[Dataset], cfg: &TrainConfig) -> TrialResult {
-    let mut run = FoldedRun::new(folds, cfg);
-    run.advance(folds, cfg.epochs);
-    run.finish(folds, false)
+    train_stack(folds, std::slice::from_ref(cfg))
+        .pop()
+        .expect("one trial")
+}
+
+/// Trains trials `cfgs` stacked (they share a [`crate::model::stack::StackKey`]) on every
+/// fold of `folds`; each result is what [`train_folds`] gives for that trial alone.
+pub fn train_stack(folds: &[Dataset], cfgs: &[TrainConfig]) -> Vec<TrialResult> {
+    let mut run = FoldedRun::stacked(folds, cfgs);
+    run.advance(folds, cfgs.iter().map(|c| c.epochs).max().unwrap_or(0));
+    run.finish_all(folds, false)
 }

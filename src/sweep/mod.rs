@@ -18,7 +18,8 @@ use crate::data::{Dataset, load_series};
 use crate::error::{Context, Result, bad_input};
 use crate::grid::{GridSpec, Trial};
 use crate::model::baselines::{baselines, evaluation_samples};
-use crate::model::train::train_folds;
+use crate::model::stack::{StackKey, max_width};
+use crate::model::train::train_stack;
 use crate::store::records::{TrialRecord, TrialResult, TrialStatus};
 use crate::store::{self, RunInfo, Shard};
 
@@ -41,6 +42,8 @@ pub struct SweepOptions {
     pub retry_failed: bool,
     /// Train only this shard of the grid.
     pub shard: Option<Shard>,
+    /// The most trials trained together in one stack (1: one at a time).
+    pub stack: usize,
 }
 
 /// The most worker threads a sweep starts: each is a thread with its own pool, and beyond
@@ -215,12 +218,24 @@ pub fn check_memory(spec: &GridSpec, prepared: &Prepared, threads: usize) -> Res
 /// Trains one trial on every fold, turning a panic into a `failed` record so the sweep
 /// goes on.
 pub fn run_trial(trial: &Trial, folds: &[Dataset]) -> TrialRecord {
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    run_stack(std::slice::from_ref(trial), folds)
+        .pop()
+        .expect("one trial")
+}
+
+/// Trains trials that share a [`StackKey`] together on every fold (see
+/// [`crate::model::stack`]); each record is the one the trial alone would give. A panic
+/// makes every trial of the stack a `failed` record, so the sweep goes on.
+pub fn run_stack(trials: &[Trial], folds: &[Dataset]) -> Vec<TrialRecord> {
+    let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         #[cfg(feature = "fault-injection")]
-        if std::env::var(PANIC_HOOK_ENV).is_ok_and(|id| id == trial.id) {
+        if let Ok(id) = std::env::var(PANIC_HOOK_ENV)
+            && let Some(trial) = trials.iter().find(|t| t.id == id)
+        {
             panic!("test hook: trial {} panics on purpose", trial.id);
         }
-        train_folds(folds, &trial.config)
+        let cfgs: Vec<_> = trials.iter().map(|t| t.config.clone()).collect();
+        train_stack(folds, &cfgs)
     }))
     .unwrap_or_else(|panic| {
         let message = panic
@@ -228,15 +243,63 @@ pub fn run_trial(trial: &Trial, folds: &[Dataset]) -> TrialRecord {
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "the trial panicked".into());
-        TrialResult::failed(message)
+        trials
+            .iter()
+            .map(|_| TrialResult::failed(message.clone()))
+            .collect()
     });
-    TrialRecord {
-        trial_id: trial.id.clone(),
-        window: trial.window,
-        config: trial.config.clone(),
-        result,
-        search: None,
+    trials
+        .iter()
+        .zip(results)
+        .map(|(trial, result)| TrialRecord {
+            trial_id: trial.id.clone(),
+            window: trial.window,
+            config: trial.config.clone(),
+            result,
+            search: None,
+        })
+        .collect()
+}
+
+/// Groups trials into stacks: trials with the same [`StackKey`], in the order they come,
+/// at most `limit` to a stack (fewer for shapes that cannot stack, see [`max_width`]).
+/// Each trial's numbers are those it has alone, so the grouping changes only the speed.
+/// The stacks come longest first (by steps times trials, as [`stack_work`] counts them), so
+/// the threads end together.
+pub fn plan_stacks(
+    trials: Vec<Trial>,
+    prepared: &Prepared,
+    limit: usize,
+    fault_free: impl Fn(&Trial) -> bool,
+) -> Vec<Vec<Trial>> {
+    let mut groups: Vec<(StackKey, Vec<Trial>)> = Vec::new();
+    for trial in trials {
+        let key = StackKey::of(trial.window, &trial.config);
+        let d = prepared.last_fold(trial.window);
+        let width = max_width(d.n_inputs, key.batch_size, limit);
+        let open = groups
+            .iter_mut()
+            .rev()
+            .find(|(k, g)| *k == key && g.len() < width && fault_free(&g[0]));
+        match open {
+            Some((_, g)) if fault_free(&trial) => g.push(trial),
+            _ => groups.push((key, vec![trial])),
+        }
     }
+    let mut stacks: Vec<Vec<Trial>> = groups.into_iter().map(|(_, g)| g).collect();
+    stacks.sort_by_key(|s| std::cmp::Reverse(stack_work(s, prepared)));
+    stacks
+}
+
+/// What a stack costs to train, roughly: its steps times its width times its members.
+fn stack_work(stack: &[Trial], prepared: &Prepared) -> u128 {
+    let t = &stack[0];
+    let folds = &prepared.datasets[&t.window];
+    let samples: usize = folds.iter().map(|d| d.train.len()).sum();
+    let steps = (t.config.epochs * samples.div_ceil(t.config.batch_size.max(1))) as u128;
+    let per_step = (t.config.batch_size.max(1) * (t.config.n_dense + 1) * stack.len()) as u128;
+    // A step's fixed cost is about that of a few thousand multiply-adds.
+    steps * (per_step + 4096)
 }
 
 /// The worker threads of a sweep, each a one-thread rayon pool, with the way to the journal
@@ -316,6 +379,16 @@ pub fn check_options(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
         ));
     }
     store::check_out_dir(&opts.out)
+}
+
+/// Whether a trial may share a stack: always, except the one a fault-injection build is
+/// told to make panic, which trains alone so that it alone fails.
+fn fault_free(_trial: &Trial) -> bool {
+    #[cfg(feature = "fault-injection")]
+    if std::env::var(PANIC_HOOK_ENV).is_ok_and(|id| id == _trial.id) {
+        return false;
+    }
+    true
 }
 
 /// Says what loading the series did to missing values, when it did anything.
@@ -460,11 +533,15 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
     let searched = if spec.is_search() {
         search::run(spec, &prepared, opts, known, &workers)
     } else {
-        workers.map(&todo, |trial| {
-            let data = &prepared.datasets[&trial.window];
-            progress.started();
-            let record = run_trial(trial, data);
-            workers.record(record);
+        let stacks = plan_stacks(todo, &prepared, opts.stack, fault_free);
+        workers.map(&stacks, |stack| {
+            let data = &prepared.datasets[&stack[0].window];
+            for _ in stack {
+                progress.started();
+            }
+            for record in run_stack(stack, data) {
+                workers.record(record);
+            }
         });
         Ok(())
     };
