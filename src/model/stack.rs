@@ -144,19 +144,145 @@ fn chains(
     mul_add: impl Fn(f32, f32, f32) -> f32,
 ) {
     let width = members * block;
-    for s in 0..members {
-        let w = &k2[s * block..(s + 1) * block];
-        for i0 in (0..n).step_by(8) {
-            let rows = (n - i0).min(8);
-            let mut acc = [0.0f32; 8];
-            for (j, &wj) in w.iter().enumerate() {
-                for (l, a) in acc[..rows].iter_mut().enumerate() {
-                    *a = mul_add(hidden[(i0 + l) * width + s * block + j], wj, *a);
+    // Lane `s·n + i` is member `s`, row `i`: eight at a time, whichever members they are;
+    // a last group of fewer repeats its first lane and drops the copies.
+    let lanes = members * n;
+    for l0 in (0..lanes).step_by(8) {
+        let m = (lanes - l0).min(8);
+        let lane = |l: usize| {
+            let (s, i) = ((l0 + l) / n, (l0 + l) % n);
+            (
+                &hidden[i * width + s * block..i * width + (s + 1) * block],
+                &k2[s * block..(s + 1) * block],
+            )
+        };
+        let group: [(&[f32], &[f32]); 8] = std::array::from_fn(|l| lane(if l < m { l } else { 0 }));
+        let mut acc = [0.0f32; 8];
+        for j in 0..block {
+            for l in 0..8 {
+                // SAFETY: every slice of `group` is `block` long and `j < block`.
+                let (h, w) =
+                    unsafe { (*group[l].0.get_unchecked(j), *group[l].1.get_unchecked(j)) };
+                acc[l] = mul_add(h, w, acc[l]);
+            }
+        }
+        p[l0..l0 + m].copy_from_slice(&acc[..m]);
+    }
+}
+
+/// The first layer's kernel gradient `x^T · g` (`(inputs, width)`, row-major) for a batch
+/// `x` of `rows` rows of `inputs` values and the gradient `g` of the layer's output
+/// (`rows × width`). Each element is summed over the rows as gemm sums the unstacked
+/// product: in order from zero, fused when there are more than two rows (gemm's kernel)
+/// and unfused for one or two (its outer-product path). No gradient of `x` is computed:
+/// nothing needs it.
+pub fn first_layer_grad(x: &[f32], g: &[f32], rows: usize, inputs: usize, out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("fma") && std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 and FMA, as checked on the line above.
+        return unsafe {
+            if rows > 2 {
+                outer_avx2(x, g, rows, inputs, out, f32::mul_add)
+            } else {
+                outer_avx2(x, g, rows, inputs, out, |a, b, c| a * b + c)
+            }
+        };
+    }
+    #[cfg(target_arch = "aarch64")]
+    if rows > 2 {
+        return outer(x, g, rows, inputs, out, f32::mul_add);
+    }
+    outer(x, g, rows, inputs, out, |a, b, c| a * b + c)
+}
+
+/// [`outer`] compiled for AVX2 and FMA (`f32::mul_add` is then the FMA instruction).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn outer_avx2(
+    x: &[f32],
+    g: &[f32],
+    rows: usize,
+    inputs: usize,
+    out: &mut [f32],
+    mul_add: impl Fn(f32, f32, f32) -> f32 + Copy,
+) {
+    outer(x, g, rows, inputs, out, mul_add)
+}
+
+#[inline(always)]
+fn outer(
+    x: &[f32],
+    g: &[f32],
+    rows: usize,
+    inputs: usize,
+    out: &mut [f32],
+    mul_add: impl Fn(f32, f32, f32) -> f32 + Copy,
+) {
+    let width = g.len() / rows.max(1);
+    // Tiles of 4 input rows (then 1 for the rest) by 16 columns, their sums held in
+    // registers while the batch rows pass; each element's sum runs over the rows in
+    // order, from zero.
+    let full_c = width / TILE_C * TILE_C;
+    let mut r0 = 0;
+    while r0 < inputs {
+        let step = if r0 + 4 <= inputs { 4 } else { 1 };
+        for c0 in (0..full_c).step_by(TILE_C) {
+            if step == 4 {
+                tile::<4>(x, g, rows, inputs, width, r0, c0, out, mul_add);
+            } else {
+                tile::<1>(x, g, rows, inputs, width, r0, c0, out, mul_add);
+            }
+        }
+        // The last columns, fewer than a tile.
+        for r in r0..r0 + step {
+            let o = &mut out[r * width + full_c..(r + 1) * width];
+            o.fill(0.0);
+            for (xi, gi) in x.chunks_exact(inputs).zip(g.chunks_exact(width)).take(rows) {
+                for (d, &gc) in o.iter_mut().zip(&gi[full_c..]) {
+                    *d = mul_add(xi[r], gc, *d);
                 }
             }
-            p[s * n + i0..s * n + i0 + rows].copy_from_slice(&acc[..rows]);
+        }
+        r0 += step;
+    }
+}
+
+const TILE_C: usize = 16;
+
+/// One tile of [`outer`]: input rows `r0..r0 + R`, columns `c0..c0 + 16`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn tile<const R: usize>(
+    x: &[f32],
+    g: &[f32],
+    rows: usize,
+    inputs: usize,
+    width: usize,
+    r0: usize,
+    c0: usize,
+    out: &mut [f32],
+    mul_add: impl Fn(f32, f32, f32) -> f32,
+) {
+    let mut acc = [[0.0f32; TILE_C]; R];
+    for (xi, gi) in x.chunks_exact(inputs).zip(g.chunks_exact(width)).take(rows) {
+        let a: [f32; R] = xi[r0..r0 + R].try_into().expect("R values");
+        let gi: [f32; TILE_C] = gi[c0..c0 + TILE_C].try_into().expect("a tile's values");
+        for rr in 0..R {
+            for c in 0..TILE_C {
+                acc[rr][c] = mul_add(a[rr], gi[c], acc[rr][c]);
+            }
         }
     }
+    for (rr, acc) in acc.iter().enumerate() {
+        out[(r0 + rr) * width + c0..(r0 + rr) * width + c0 + TILE_C].copy_from_slice(acc);
+    }
+}
+
+/// The kernels' gradients of one step, filled by the ops' backward passes on the tape.
+#[derive(Default)]
+struct StepGradients {
+    k1: Vec<f32>,
+    k2: Vec<f32>,
 }
 
 /// The weights, optimiser state and loss settings of a stack of trials, and the buffers a
@@ -167,10 +293,12 @@ pub struct StackLearner {
     /// Columns per member: `n_dense + 1` (the unit column last).
     block: usize,
     activation: Activation,
-    /// `(n_inputs + 1, S·block)`: the members' first kernels side by side.
+    /// `(n_inputs + 1, S·block)`: the members' first kernels side by side (a copy of
+    /// Adam's values, for dfdx's product).
     k1: Matrix,
-    /// `(S, block)`: each member's second kernel and bias, a row each.
-    k2: Matrix,
+    /// The gradients of the last step: `k1`'s, and `(S, block)` for the second kernels
+    /// (each member's second kernel and bias, a row each, as Adam's second slot holds them).
+    grads: std::sync::Arc<std::sync::Mutex<StepGradients>>,
     /// Adam's state of `k1` and `k2`, and each value's learning rate.
     slots: [Slot; 2],
     lrs: [Vec<f32>; 2],
@@ -227,7 +355,7 @@ impl StackLearner {
         let batch = first.batch_size.max(1);
         StackLearner {
             k1: dev.tensor_from_vec(stacked1.clone(), (n_inputs + 1, members * block)),
-            k2: dev.tensor_from_vec(stacked2.clone(), (members, block)),
+            grads: Default::default(),
             dev,
             n_inputs,
             block,
@@ -270,16 +398,14 @@ impl StackLearner {
             self.yb.push(split.y(i));
             self.lb.push(split.y_last(i));
         }
-        let mut grads = self.backward();
+        self.backward();
         self.step += 1;
         let (c1, c2) = corrections(self.step);
+        let grads = self.grads.lock().expect("not poisoned");
         let [s1, s2] = &mut self.slots;
-        let g1 = grads.get_or_alloc_mut(&self.k1).expect("cpu");
-        s1.step_each(g1, &self.lrs[0], c1, c2);
-        let g2 = grads.get_or_alloc_mut(&self.k2).expect("cpu");
-        s2.step_each(g2, &self.lrs[1], c1, c2);
+        s1.step_each(&grads.k1, &self.lrs[0], c1, c2);
+        s2.step_each(&grads.k2, &self.lrs[1], c1, c2);
         self.k1.copy_from(&s1.value);
-        self.k2.copy_from(&s2.value);
         &self.values
     }
 
@@ -290,10 +416,12 @@ impl StackLearner {
         self.xb = Model::augment(x, self.n_inputs);
         self.yb = y.to_vec();
         self.lb = y_last.to_vec();
-        let mut grads = self.backward();
+        self.backward();
         let (block, width) = (self.block, self.members() * self.block);
-        let g1 = grads.get_or_alloc_mut(&self.k1).expect("cpu").to_vec();
-        let g2 = grads.get_or_alloc_mut(&self.k2).expect("cpu").to_vec();
+        let (g1, g2) = {
+            let grads = self.grads.lock().expect("not poisoned");
+            (grads.k1.clone(), grads.k2.clone())
+        };
         (0..self.members())
             .map(|s| {
                 let k1: Vec<f32> = g1
@@ -311,13 +439,26 @@ impl StackLearner {
     }
 
     /// Forward and backward through the tape for the batch in `xb`, `yb`, `lb`: each
-    /// member's loss in `values`, and the gradients of `k1` (unit columns cleared) and `k2`.
-    fn backward(&mut self) -> Gradients<f32, Cpu> {
+    /// member's loss in `values`, and the gradients of the kernels in `grads` (unit
+    /// columns cleared).
+    fn backward(&mut self) {
         let (n_in, block, members) = (self.n_inputs, self.block, self.members());
         let width = members * block;
         let n = self.yb.len();
         let x: Matrix = self.dev.tensor_from_vec(self.xb.clone(), (n, n_in + 1));
-        let hidden = x.traced(Gradients::leaky()).matmul(self.k1.clone());
+        let (pre, mut tape) = x
+            .matmul(self.k1.clone())
+            .traced(Gradients::leaky())
+            .split_tape();
+        let (pre_ghost, xv, side) = (pre.clone(), self.xb.clone(), self.grads.clone());
+        tape.add_backward_op(move |grads| {
+            let g = grads.get_or_alloc_mut(&pre_ghost)?;
+            let mut side = side.lock().expect("not poisoned");
+            side.k1.resize((n_in + 1) * width, 0.0);
+            first_layer_grad(&xv, g, n, n_in + 1, &mut side.k1);
+            Ok(())
+        });
+        let hidden = pre.put_tape(tape);
         let hidden = match self.activation {
             Activation::Linear => hidden,
             Activation::Relu => hidden.relu(),
@@ -350,11 +491,10 @@ impl StackLearner {
         }
 
         // Backward of the second layer, on the tape: dL/dhidden and dL/dk2, each member's
-        // from its own numbers.
-        let out: Tensor<(), f32, Cpu> = self.dev.tensor(self.values.iter().sum::<f32>());
-        let out_ghost = out.clone();
-        let k2_ghost = self.k2.clone();
-        let g = self.g.clone();
+        // from its own numbers, summed as gemm sums the unstacked products (a product per
+        // element for dL/dhidden; for dL/dk2 an unfused sum over the rows, in order).
+        let out: Tensor<(), f32, Cpu> = self.dev.tensor(0.0);
+        let (out_ghost, g, side) = (out.clone(), self.g.clone(), self.grads.clone());
         tape.add_backward_op(move |grads| {
             let go = grads.get_or_alloc_mut(&out_ghost)?[0];
             let gh = grads.get_or_alloc_mut(&hidden)?;
@@ -368,9 +508,11 @@ impl StackLearner {
                     }
                 }
             }
-            let gk2 = grads.get_or_alloc_mut(&k2_ghost)?;
+            let mut side = side.lock().expect("not poisoned");
+            side.k2.clear();
+            side.k2.resize(width, 0.0);
             for s in 0..members {
-                let acc = &mut gk2[s * block..(s + 1) * block];
+                let acc = &mut side.k2[s * block..(s + 1) * block];
                 for i in 0..n {
                     let c = go * g[s * n + i];
                     let at = i * width + s * block;
@@ -381,13 +523,12 @@ impl StackLearner {
             }
             Ok(())
         });
-        let mut grads = out.put_tape(tape).backward();
-        let g1 = grads.get_or_alloc_mut(&self.k1).expect("cpu");
+        drop(out.put_tape(tape).backward());
+        let mut side = self.grads.lock().expect("not poisoned");
         // Each member's unit column stays as it is (see `Model`).
-        for chunk in g1.chunks_mut(block) {
+        for chunk in side.k1.chunks_mut(block) {
             chunk[block - 1] = 0.0;
         }
-        grads
     }
 
     /// Member `s`'s model as it stands: a copy of its weights, laid out as a trial alone.
@@ -439,8 +580,5 @@ impl StackLearner {
             self.slots[0].value.clone(),
             (self.n_inputs + 1, kept * block),
         );
-        self.k2 = self
-            .dev
-            .tensor_from_vec(self.slots[1].value.clone(), (kept, block));
     }
 }
