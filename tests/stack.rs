@@ -3,6 +3,8 @@
 //! touching the others, and a stacked step's gradients are each member's own, checked
 //! against finite differences and against the unstacked step.
 
+mod common;
+
 use dfdx::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -489,6 +491,124 @@ fn the_second_layer_is_each_members_own_dot_product() {
                     .map(|v| v.to_bits())
                     .collect::<Vec<_>>()
             );
+        }
+    }
+}
+
+/// A journal's records by trial id, with the timings (the only figures that may differ
+/// between runs) taken out.
+fn numbers_by_id(out: &std::path::Path) -> std::collections::BTreeMap<String, serde_json::Value> {
+    common::journal_records(&out.join("journal.jsonl"))
+        .into_iter()
+        .map(|mut r| {
+            let result = r["result"].as_object_mut().expect("a result");
+            result.remove("wall_seconds");
+            result.remove("steps_per_second");
+            (r["trial_id"].as_str().unwrap().to_string(), r)
+        })
+        .collect()
+}
+
+const DATA: &str = r#"
+[data]
+kind = "ar2"
+length = 500
+noise = 1.0
+seed = 2
+window = 6
+val_fraction = 0.2
+test_fraction = 0.1
+"#;
+
+/// The same grid stacked (the default, on two threads) and with `--no-stack` on one gives
+/// the same journal records, timings aside: a grid whose stacks hold several λ, learning
+/// rates (one diverging), losses and patiences, and a pruned TPE search whose pruning takes
+/// members out of their stacks.
+#[test]
+fn stacked_and_unstacked_sweeps_write_the_same_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = common::write(
+        tmp.path(),
+        "grid.toml",
+        format!(
+            r#"name = "stacks"
+{DATA}
+[train]
+epochs = 5
+patience = 2
+
+[grid]
+n_dense = [4, 9]
+lambda = [0.0, 0.1, 1.0]
+learning_rate = [1e-3, 3e-2, 1e30]
+loss = ["trend", "seed"]
+batch_size = [1, 16]
+seed = [0, 1]
+"#
+        ),
+    );
+    let search = common::write(
+        tmp.path(),
+        "search.toml",
+        format!(
+            r#"name = "search"
+{DATA}
+[train]
+epochs = 9
+
+[search]
+strategy = "tpe"
+configs = 12
+generation = 6
+startup = 6
+seed = 5
+confirm = 2
+confirm_seeds = 2
+
+[grid]
+learning_rate = {{ log_uniform = [1e-3, 1e-1] }}
+lambda = {{ uniform = [0.0, 1.0] }}
+n_dense = [4, 8]
+batch_size = [8]
+seed = [0, 1]
+
+[prune]
+strategy = "asha"
+min_epochs = 1
+reduction_factor = 3
+"#
+        ),
+    );
+    for (file, pruned) in [(&grid, false), (&search, true)] {
+        let stacked = tmp.path().join(format!("{}-stacked", file.display()));
+        let alone = tmp.path().join(format!("{}-alone", file.display()));
+        common::assert_ok(&common::sweep(file, &stacked, &["--threads", "2"]));
+        common::assert_ok(&common::sweep(
+            file,
+            &alone,
+            &["--threads", "1", "--no-stack"],
+        ));
+        let (a, b) = (numbers_by_id(&stacked), numbers_by_id(&alone));
+        assert!(a.len() >= 12, "{}: {} records", file.display(), a.len());
+        assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+        for (id, record) in &a {
+            assert_eq!(record, &b[id], "{}: trial {id}", file.display());
+        }
+        let statuses: Vec<&str> = a
+            .values()
+            .map(|r| r["result"]["status"].as_str().unwrap())
+            .collect();
+        if pruned {
+            assert!(
+                statuses.contains(&"pruned"),
+                "the search prunes: {statuses:?}"
+            );
+        } else {
+            assert!(
+                statuses.contains(&"diverged"),
+                "lr 1e30 diverges: {statuses:?}"
+            );
+            assert!(statuses.contains(&"ok"));
         }
     }
 }

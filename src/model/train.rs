@@ -198,6 +198,7 @@ pub fn train_with_model(data: &Dataset, cfg: &TrainConfig) -> (TrialResult, Mode
 }
 
 /// One trial's state in a stack, apart from the weights the stack holds.
+#[derive(Clone)]
 struct Member {
     cfg: TrainConfig,
     curve: Vec<EpochMetrics>,
@@ -215,6 +216,8 @@ struct Member {
     best_model: Option<Model>,
     /// The weights it ended with, once it has left the stack.
     final_model: Option<Model>,
+    /// Taken out of the stack by [`StackRun::take`] (a search's pruning): it trains no more.
+    taken: bool,
 }
 
 impl Member {
@@ -265,6 +268,7 @@ impl StackRun {
                 lowest: None,
                 best_model: None,
                 final_model: None,
+                taken: false,
             })
             .collect();
         let mut run = StackRun {
@@ -322,7 +326,7 @@ impl StackRun {
         let keep: Vec<bool> = self
             .active
             .iter()
-            .map(|&m| !self.members[m].ended)
+            .map(|&m| !self.members[m].ended && !self.members[m].taken)
             .collect();
         if keep.iter().all(|&k| k) {
             return;
@@ -411,13 +415,18 @@ impl StackRun {
     /// (no held-out pass then: a pruned trial is never chosen). Returns each member's result
     /// and final model, in member order.
     pub fn finish(mut self, data: &Dataset, pruned: bool) -> Vec<(TrialResult, Model)> {
-        for (k, &m) in self.active.iter().enumerate() {
-            self.members[m].final_model = Some(self.learner.member_model(k));
-        }
-        self.members
-            .into_iter()
-            .map(|member| finish_member(member, data, pruned))
+        (0..self.members.len())
+            .map(|m| self.take(m, data, pruned))
             .collect()
+    }
+
+    /// Ends member `m` (see [`StackRun::finish`]) and takes it out of the stack; the others
+    /// train on as before. A member is taken once.
+    pub fn take(&mut self, m: usize, data: &Dataset, pruned: bool) -> (TrialResult, Model) {
+        assert!(!self.members[m].taken, "member {m} was taken already");
+        self.members[m].taken = true;
+        self.leave();
+        finish_member(self.members[m].clone(), data, pruned)
     }
 }
 
@@ -546,46 +555,51 @@ impl FoldedRun {
 
     /// Whether no further epoch will run in any fold, for the first trial.
     pub fn ended(&self) -> bool {
-        self.runs.iter().all(|r| r.member_ended(0))
+        self.member_ended(0)
+    }
+
+    /// Whether no further epoch will run in any fold for trial `m`.
+    pub fn member_ended(&self, m: usize) -> bool {
+        self.runs.iter().all(|r| r.member_ended(m))
     }
 
     /// The curve that stands for the first trial: its only fold's, or the epoch-by-epoch
     /// mean over the folds for the epochs every fold has trained.
     pub fn curve(&self) -> Vec<EpochMetrics> {
-        let curves: Vec<&[EpochMetrics]> = self.runs.iter().map(|r| r.curve(0)).collect();
+        self.curve_of(0)
+    }
+
+    /// As [`FoldedRun::curve`], for trial `m`.
+    pub fn curve_of(&self, m: usize) -> Vec<EpochMetrics> {
+        let curves: Vec<&[EpochMetrics]> = self.runs.iter().map(|r| r.curve(m)).collect();
         mean_curve(&curves)
     }
 
+    /// Ends trial `m` in every fold and takes it out of the stacks (see [`StackRun::take`]);
+    /// its folds combined are its result.
+    pub fn take(&mut self, m: usize, folds: &[Dataset], pruned: bool) -> TrialResult {
+        let mut results: Vec<TrialResult> = self
+            .runs
+            .iter_mut()
+            .zip(folds)
+            .map(|(run, data)| run.take(m, data, pruned).0)
+            .collect();
+        if results.len() == 1 {
+            results.pop().expect("one fold")
+        } else {
+            combine_folds(results)
+        }
+    }
+
     /// Ends every fold (see [`StackRun::finish`]) and combines them: the first trial's result.
-    pub fn finish(self, folds: &[Dataset], pruned: bool) -> TrialResult {
-        self.finish_all(folds, pruned)
-            .into_iter()
-            .next()
-            .expect("one trial")
+    pub fn finish(mut self, folds: &[Dataset], pruned: bool) -> TrialResult {
+        self.take(0, folds, pruned)
     }
 
     /// Ends every fold of every trial and combines each trial's folds, in trial order.
-    pub fn finish_all(self, folds: &[Dataset], pruned: bool) -> Vec<TrialResult> {
-        let mut by_fold: Vec<std::vec::IntoIter<(TrialResult, Model)>> = self
-            .runs
-            .into_iter()
-            .zip(folds)
-            .map(|(run, data)| run.finish(data, pruned).into_iter())
-            .collect();
-        let members = by_fold.first().map_or(0, |f| f.len());
-        (0..members)
-            .map(|_| {
-                let mut results: Vec<TrialResult> = by_fold
-                    .iter_mut()
-                    .map(|f| f.next().expect("every fold has every trial").0)
-                    .collect();
-                if results.len() == 1 {
-                    results.pop().expect("one fold")
-                } else {
-                    combine_folds(results)
-                }
-            })
-            .collect()
+    pub fn finish_all(mut self, folds: &[Dataset], pruned: bool) -> Vec<TrialResult> {
+        let members = self.runs.first().map_or(0, StackRun::len);
+        (0..members).map(|m| self.take(m, folds, pruned)).collect()
     }
 }
 

@@ -308,6 +308,8 @@ pub(crate) struct Workers<'a> {
     pools: Vec<rayon::ThreadPool>,
     journal: mpsc::Sender<TrialRecord>,
     progress: &'a Progress,
+    /// The most trials a stack holds (`--no-stack`: 1).
+    stack: usize,
 }
 
 impl Workers<'_> {
@@ -383,7 +385,7 @@ pub fn check_options(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
 
 /// Whether a trial may share a stack: always, except the one a fault-injection build is
 /// told to make panic, which trains alone so that it alone fails.
-fn fault_free(_trial: &Trial) -> bool {
+pub(crate) fn fault_free(_trial: &Trial) -> bool {
     #[cfg(feature = "fault-injection")]
     if std::env::var(PANIC_HOOK_ENV).is_ok_and(|id| id == _trial.id) {
         return false;
@@ -529,6 +531,7 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
         pools,
         journal: tx,
         progress: &progress,
+        stack: opts.stack,
     };
     let searched = if spec.is_search() {
         search::run(spec, &prepared, opts, known, &workers)

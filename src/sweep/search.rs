@@ -13,9 +13,8 @@ use std::collections::HashMap;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{SweepOptions, Workers, run_trial};
+use super::{SweepOptions, Workers};
 use crate::config::{MetricEpoch, Objective, PruneStrategy, Strategy};
-use crate::data::Dataset;
 use crate::error::{Result, bad_input};
 use crate::grid::{Config, GridSpec, Trial};
 use crate::model::train::{FoldedRun, derived_seed};
@@ -259,13 +258,52 @@ pub fn planned_configs(spec: &GridSpec, n: usize) -> Vec<Config> {
 enum Slot {
     /// Finished before (in the journal) or during this run.
     Done(Box<TrialRecord>),
-    /// Not started.
-    Waiting,
-    Running(Box<FoldedRun>),
+    /// Member `member` of stack `unit` (see [`Unit`]), started or not.
+    Stacked { unit: usize, member: usize },
+}
+
+/// Trials of a generation trained together (see [`crate::model::stack`]): their slots,
+/// and their stacked run once started. Pruning takes a member out; the others go on.
+struct Unit {
+    slots: Vec<usize>,
+    run: Option<FoldedRun>,
+    taken: Vec<bool>,
+}
+
+/// Trains `todo` (each with its search tag) to the end, stacked, on whichever worker is
+/// free, recording each as it ends.
+fn train_tagged(
+    todo: Vec<(Trial, SearchTag)>,
+    prepared: &Prepared,
+    workers: &Workers,
+) -> Vec<TrialRecord> {
+    let tags: HashMap<String, SearchTag> =
+        todo.iter().map(|(t, tag)| (t.id.clone(), *tag)).collect();
+    let trials: Vec<Trial> = todo.into_iter().map(|(t, _)| t).collect();
+    let stacks = super::plan_stacks(trials, prepared, workers.stack, super::fault_free);
+    workers
+        .map(&stacks, |stack| {
+            for _ in stack {
+                workers.progress().started();
+            }
+            let data = &prepared.datasets[&stack[0].window];
+            super::run_stack(stack, data)
+                .into_iter()
+                .map(|mut record| {
+                    record.search = Some(tags[&record.trial_id]);
+                    workers.record(record.clone());
+                    record
+                })
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect()
 }
 
 /// Trains the configurations `indices` of `proposed`: to the end, or with pruning rung by
-/// rung in lockstep.
+/// rung in lockstep. Trials that share a stack key train stacked either way.
 fn train_generation(
     spec: &GridSpec,
     prepared: &Prepared,
@@ -280,14 +318,17 @@ fn train_generation(
         generation: proposed[config].generation,
         confirm: false,
     };
-    let mut slots: Vec<(usize, &Trial, Slot)> = Vec::new();
+    let mut waiting: Vec<(usize, &Trial)> = Vec::new();
+    let mut slots: Vec<(usize, &Trial, Option<Slot>)> = Vec::new();
     for &c in indices {
         for trial in proposed[c].trials.iter().filter(|t| mine(t)) {
-            let slot = match known.get(&trial.id) {
-                Some(r) => Slot::Done(Box::new(r.clone())),
-                None => Slot::Waiting,
-            };
-            slots.push((c, trial, slot));
+            match known.get(&trial.id) {
+                Some(r) => slots.push((c, trial, Some(Slot::Done(Box::new(r.clone()))))),
+                None => {
+                    waiting.push((c, trial));
+                    slots.push((c, trial, None));
+                }
+            }
         }
     }
     let epochs = slots
@@ -297,75 +338,114 @@ fn train_generation(
         .unwrap_or(0);
     let rungs = spec.prune.rungs(epochs);
     if rungs.is_empty() {
-        // No pruning: each trial trains to its end on whichever worker is free.
-        let todo: Vec<(usize, &Trial)> = slots
+        // No pruning: each stack trains to its end on whichever worker is free.
+        let todo = waiting
             .iter()
-            .filter(|(_, _, s)| matches!(s, Slot::Waiting))
-            .map(|(c, t, _)| (*c, *t))
+            .map(|(c, t)| ((*t).clone(), tag(*c)))
             .collect();
-        let done = workers.map(&todo, |(c, trial)| {
-            workers.progress().started();
-            let data = &prepared.datasets[&trial.window];
-            let mut record = run_trial(trial, data);
-            record.search = Some(tag(*c));
-            workers.record(record.clone());
-            record
-        });
-        for record in done.into_iter().flatten() {
+        for record in train_tagged(todo, prepared, workers) {
             known.insert(record.trial_id.clone(), record);
         }
         return Ok(());
     }
 
+    // The waiting trials in stacks, grouped as the sweep groups them.
+    let position: HashMap<&str, usize> = slots
+        .iter()
+        .enumerate()
+        .map(|(i, (_, t, _))| (t.id.as_str(), i))
+        .collect();
+    let stacks = super::plan_stacks(
+        waiting.iter().map(|(_, t)| (*t).clone()).collect(),
+        prepared,
+        workers.stack,
+        super::fault_free,
+    );
+    let units: Vec<std::sync::Mutex<Unit>> = stacks
+        .iter()
+        .enumerate()
+        .map(|(u, stack)| {
+            let members: Vec<usize> = stack.iter().map(|t| position[t.id.as_str()]).collect();
+            for (m, &i) in members.iter().enumerate() {
+                slots[i].2 = Some(Slot::Stacked { unit: u, member: m });
+            }
+            std::sync::Mutex::new(Unit {
+                taken: vec![false; members.len()],
+                slots: members,
+                run: None,
+            })
+        })
+        .collect();
+    let mut slots: Vec<(usize, &Trial, Slot)> = slots
+        .into_iter()
+        .map(|(c, t, s)| (c, t, s.expect("every slot is done or stacked")))
+        .collect();
+
     let mut alive: Vec<usize> = indices.to_vec();
     for &rung in rungs.iter().chain(std::iter::once(&epochs)) {
-        // Bring every trial of a configuration still alive to this rung.
-        let mut work: Vec<(usize, &Trial, std::sync::Mutex<Slot>)> = Vec::new();
-        let mut rest = Vec::new();
-        for (c, trial, slot) in slots.drain(..) {
-            if alive.contains(&c) && !matches!(slot, Slot::Done(_)) {
-                work.push((c, trial, std::sync::Mutex::new(slot)));
-            } else {
-                rest.push((c, trial, slot));
-            }
-        }
-        let stepped = workers.map(&work, |(c, trial, slot)| {
-            let data = &prepared.datasets[&trial.window];
-            let mut slot = slot.lock().expect("one worker per slot");
-            let mut run = match std::mem::replace(&mut *slot, Slot::Waiting) {
-                Slot::Running(run) => run,
-                Slot::Waiting => {
+        // Bring every stack with a trial still training to this rung; record the trials
+        // that end on the way.
+        let work: Vec<usize> = (0..units.len())
+            .filter(|&u| {
+                let unit = units[u].lock().expect("not poisoned");
+                unit.taken.iter().any(|t| !t)
+            })
+            .collect();
+        let stepped = workers.map(&work, |&u| {
+            let mut unit = units[u].lock().expect("one worker per stack");
+            let first = slots[unit.slots[0]].1;
+            let data = &prepared.datasets[&first.window];
+            if unit.run.is_none() {
+                let cfgs: Vec<_> = unit
+                    .slots
+                    .iter()
+                    .map(|&i| slots[i].1.config.clone())
+                    .collect();
+                for _ in &cfgs {
                     workers.progress().started();
-                    Box::new(FoldedRun::new(data, &trial.config))
                 }
-                Slot::Done(r) => unreachable!("{} is done", r.trial_id),
-            };
-            run.advance(data, rung);
-            if run.ended() {
-                let result = run.finish(data, false);
-                let record = tagged(trial, result, tag(*c));
-                workers.record(record.clone());
-                Slot::Done(Box::new(record))
-            } else {
-                Slot::Running(run)
+                unit.run = Some(FoldedRun::stacked(data, &cfgs));
             }
+            let Unit {
+                slots: members,
+                run,
+                taken,
+            } = &mut *unit;
+            let run = run.as_mut().expect("started");
+            run.advance(data, rung);
+            let mut ended = Vec::new();
+            for (m, &i) in members.iter().enumerate() {
+                if !taken[m] && run.member_ended(m) {
+                    taken[m] = true;
+                    let (c, trial, _) = &slots[i];
+                    let record = tagged(trial, run.take(m, data, false), tag(*c));
+                    workers.record(record.clone());
+                    ended.push((i, record));
+                }
+            }
+            ended
         });
         if super::interrupt::requested() {
             return Ok(());
         }
-        for ((c, trial, _), slot) in work.into_iter().zip(stepped) {
-            let slot = slot.expect("not interrupted");
-            if let Slot::Done(r) = &slot {
-                known.insert(r.trial_id.clone(), (**r).clone());
-            }
-            rest.push((c, trial, slot));
+        for (i, record) in stepped.into_iter().flatten().flatten() {
+            known.insert(record.trial_id.clone(), record.clone());
+            slots[i].2 = Slot::Done(Box::new(record));
         }
-        slots = rest;
         if rung == epochs {
             break;
         }
 
         // Decide from the complete rung, in configuration order.
+        let curve_of = |slot: &Slot| -> Option<Vec<EpochMetrics>> {
+            match slot {
+                Slot::Done(r) => Some(r.result.curve.clone()),
+                Slot::Stacked { unit, member } => {
+                    let unit = units[*unit].lock().expect("not poisoned");
+                    unit.run.as_ref().map(|run| run.curve_of(*member))
+                }
+            }
+        };
         let value = |c: usize| -> f64 {
             let per_trial: Vec<f64> = slots
                 .iter()
@@ -374,10 +454,10 @@ fn train_generation(
                     Slot::Done(r) => {
                         rung_value(spec, &r.result.curve, r.result.status, rung, trial)
                     }
-                    Slot::Running(run) => {
-                        rung_value(spec, &run.curve(), TrialStatus::Ok, rung, trial)
-                    }
-                    Slot::Waiting => f64::INFINITY,
+                    Slot::Stacked { .. } => match curve_of(slot) {
+                        Some(curve) => rung_value(spec, &curve, TrialStatus::Ok, rung, trial),
+                        None => f64::INFINITY,
+                    },
                 })
                 .collect();
             mean_or_worst(&per_trial)
@@ -393,12 +473,12 @@ fn train_generation(
                                 .trials
                                 .iter()
                                 .map(|t| {
-                                    let r = known.get(&t.id).map(|r| &r.result);
+                                    let r = known.get(&t.id).map(|r| r.result.curve.clone());
                                     let running = slots.iter().find_map(|(_, st, s)| match s {
-                                        Slot::Running(run) if st.id == t.id => Some(run.curve()),
+                                        Slot::Stacked { .. } if st.id == t.id => curve_of(s),
                                         _ => None,
                                     });
-                                    let curve = r.map(|r| r.curve.clone()).or(running)?;
+                                    let curve = r.or(running)?;
                                     // Only configurations that trained to this rung count.
                                     (curve.len() >= rung)
                                         .then(|| rung_value(spec, &curve, TrialStatus::Ok, rung, t))
@@ -412,17 +492,17 @@ fn train_generation(
             }
             PruneStrategy::None => Vec::new(),
         };
+        // A stopped configuration's trials leave their stacks; their stack-mates go on.
         for (c, trial, slot) in slots.iter_mut() {
             if !stop.contains(c) {
                 continue;
             }
-            if let Slot::Running(_) = slot {
-                let Slot::Running(run) = std::mem::replace(slot, Slot::Waiting) else {
-                    unreachable!()
-                };
+            if let Slot::Stacked { unit, member } = *slot {
+                let mut unit = units[unit].lock().expect("not poisoned");
                 let data = &prepared.datasets[&trial.window];
-                let result = run.finish(data, true);
-                let record = tagged(trial, result, tag(*c));
+                unit.taken[member] = true;
+                let run = unit.run.as_mut().expect("a stopped trial has trained");
+                let record = tagged(trial, run.take(member, data, true), tag(*c));
                 workers.record(record.clone());
                 known.insert(record.trial_id.clone(), record.clone());
                 *slot = Slot::Done(Box::new(record));
@@ -555,19 +635,18 @@ fn confirm(
         })
         .filter(|(_, t)| !known.contains_key(&t.id))
         .collect();
-    let done = workers.map(&todo, |(c, trial)| {
-        workers.progress().started();
-        let data: &[Dataset] = &prepared.datasets[&trial.window];
-        let mut record = run_trial(trial, data);
-        record.search = Some(SearchTag {
-            config: *c,
-            generation: proposed[*c].generation,
-            confirm: true,
-        });
-        workers.record(record.clone());
-        record
-    });
-    for record in done.into_iter().flatten() {
+    let todo = todo
+        .into_iter()
+        .map(|(c, t)| {
+            let tag = SearchTag {
+                config: c,
+                generation: proposed[c].generation,
+                confirm: true,
+            };
+            (t, tag)
+        })
+        .collect();
+    for record in train_tagged(todo, prepared, workers) {
         known.insert(record.trial_id.clone(), record);
     }
     Ok(())
