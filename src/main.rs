@@ -22,6 +22,7 @@ use clap::Parser;
 use trendsweep::error::Error;
 use trendsweep::grid::{GridSpec, plan_text};
 use trendsweep::sweep::interrupt;
+use trendsweep::model::stack::MAX_STACK;
 use trendsweep::sweep::{self, SweepOptions};
 use trendsweep::{report, store};
 
@@ -75,7 +76,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
         stack: if args.no_stack {
             1
         } else {
-            trendsweep::model::stack::MAX_STACK
+            MAX_STACK
         },
     };
     interrupt::install();
@@ -132,7 +133,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
 fn plan(args: PlanArgs) -> Result<()> {
     let spec = GridSpec::load(&args.grid)?;
     let prepared = sweep::prepare(&spec)?;
-    sweep::check_memory(&spec, &prepared, default_threads())?;
+    sweep::check_memory(&spec, &prepared, default_threads(), MAX_STACK)?;
     // With rolling-origin folds a trial trains once per fold: its steps are those of every
     // fold's training part.
     let n_train = |w: usize| {

@@ -81,15 +81,19 @@ pub struct TrialShape<'a> {
     pub n_rows: usize,
 }
 
-/// Refuses a set of trials that cannot fit in `available` bytes when `threads` of them run
-/// at once: first any single trial (naming the setting that makes it large, its value and
-/// the estimate), then the `threads` largest together (naming how many threads would fit).
-/// Each item is a trial shape and how many trials have it.
+/// Refuses a set of trials that cannot fit in `available` bytes when `threads` workers each
+/// hold a stack of up to `stack` of them: first any single trial (naming the setting that
+/// makes it large, its value and the estimate), then the `threads × stack` largest together
+/// (naming how many threads would fit). Each item is a trial shape and how many trials have
+/// it.
 pub fn check_fits<'a>(
     trials: impl Iterator<Item = (TrialShape<'a>, u128)>,
     threads: usize,
+    stack: usize,
     available: u64,
 ) -> Result<(), String> {
+    let stack = stack.max(1);
+    let held = threads.saturating_mul(stack);
     let mut sizes: Vec<(u64, TrialShape<'a>, TrialMemory, u128)> = trials
         .map(|(t, count)| {
             let m = TrialMemory::estimate(t.n_inputs, t.n_train, t.n_rows, t.config);
@@ -118,11 +122,11 @@ pub fn check_fits<'a>(
             human(available)
         ));
     }
-    // The sizes of the `threads` largest trials, largest first.
+    // The sizes of the `held` largest trials, largest first.
     let largest: Vec<u64> = sizes
         .iter()
-        .flat_map(|s| std::iter::repeat_n(s.0, s.3.min(threads as u128) as usize))
-        .take(threads)
+        .flat_map(|s| std::iter::repeat_n(s.0, s.3.min(held as u128) as usize))
+        .take(held)
         .collect();
     let at_once = largest.len();
     let together: u64 = largest.iter().fold(0, |a, &b| a.saturating_add(b));
@@ -136,11 +140,21 @@ pub fn check_fits<'a>(
             })
             .count()
             .max(1);
+        if stack == 1 {
+            return Err(format!(
+                "--threads {threads}: the {at_once} largest trials running at once need about {}, more than the {} \
+                 of memory available; use --threads {fit} or fewer",
+                human(together),
+                human(available)
+            ));
+        }
         return Err(format!(
-            "--threads {threads}: the {at_once} largest trials running at once need about {}, more than the {} \
-             of memory available; use --threads {fit} or fewer",
+            "--threads {threads}: the {at_once} largest trials held at once ({threads} thread(s), each \
+             training a stack of up to {stack}) need about {}, more than the {} of memory available; \
+             use --threads {} or fewer, or --no-stack",
             human(together),
-            human(available)
+            human(available),
+            (fit / stack).max(1)
         ));
     }
     Ok(())
@@ -267,14 +281,14 @@ mod tests {
         };
         let need = TrialMemory::estimate(16, 1000, 1000, &large).total();
         let one = |c| (sized(c), 1);
-        let err = check_fits([one(&small), one(&large)].into_iter(), 1, need - 1).unwrap_err();
+        let err = check_fits([one(&small), one(&large)].into_iter(), 1, 1, need - 1).unwrap_err();
         assert!(err.starts_with("n_dense = 1048576: "), "{err}");
         assert!(
             err.contains(&human(need)) && err.contains("lower n_dense"),
             "{err}"
         );
         assert_eq!(
-            check_fits([one(&small), one(&large)].into_iter(), 1, need),
+            check_fits([one(&small), one(&large)].into_iter(), 1, 1, need),
             Ok(())
         );
     }
@@ -287,13 +301,23 @@ mod tests {
         };
         let one = TrialMemory::estimate(16, 1000, 1000, &cfg).total();
         let trials = || [(sized(&cfg), 5), (sized(&cfg), 3)].into_iter();
-        let err = check_fits(trials(), 4, one * 3).unwrap_err();
+        let err = check_fits(trials(), 4, 1, one * 3).unwrap_err();
         assert!(
             err.contains("--threads 4") && err.contains("--threads 3 or fewer"),
             "{err}"
         );
-        assert_eq!(check_fits(trials(), 3, one * 3), Ok(()));
-        assert_eq!(check_fits(std::iter::empty(), 4, 0), Ok(()));
+        assert_eq!(check_fits(trials(), 3, 1, one * 3), Ok(()));
+        assert_eq!(check_fits(std::iter::empty(), 4, 1, 0), Ok(()));
+        // Stacks of 2 on 2 threads hold 4 trials: refused where one at a time fits, naming
+        // the threads that fit (6 trials = 3 stacks of 2) and --no-stack.
+        assert_eq!(check_fits(trials(), 2, 1, one * 3), Ok(()));
+        let err = check_fits(trials(), 2, 2, one * 3).unwrap_err();
+        assert!(
+            err.contains("the 4 largest trials held at once")
+                && err.contains("--threads 1 or fewer, or --no-stack"),
+            "{err}"
+        );
+        assert_eq!(check_fits(trials(), 2, 2, one * 4), Ok(()));
     }
 
     #[test]

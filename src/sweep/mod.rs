@@ -109,8 +109,14 @@ pub fn prepare(spec: &GridSpec) -> Result<Prepared> {
 }
 
 /// Refuses a grid whose trials cannot fit in the memory left (see [`crate::memory`]), with
-/// `threads` trials running at once; the message starts with the grid file's path.
-pub fn check_memory(spec: &GridSpec, prepared: &Prepared, threads: usize) -> Result<()> {
+/// `threads` workers each training a stack of up to `stack` trials; the message starts with
+/// the grid file's path.
+pub fn check_memory(
+    spec: &GridSpec,
+    prepared: &Prepared,
+    threads: usize,
+    stack: usize,
+) -> Result<()> {
     let Some(available) = crate::memory::available() else {
         return Ok(());
     };
@@ -167,7 +173,7 @@ pub fn check_memory(spec: &GridSpec, prepared: &Prepared, threads: usize) -> Res
         })
         .max()
         .unwrap_or(0);
-    crate::memory::check_fits(sized, threads, available)
+    crate::memory::check_fits(sized, threads, stack, available)
         .map_err(|why| bad_input(format!("{}: {why}", spec.file.display())))?;
     // A trial on folds holds one model per fold, and pruning keeps a whole generation's
     // trials in memory between rungs: neither is bounded by --threads.
@@ -416,7 +422,7 @@ fn note_missing_values(spec: &GridSpec, info: &RunInfo) {
 pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<SweepOutcome> {
     let started = Instant::now();
     check_options(spec, opts)?;
-    check_memory(spec, &prepared, opts.threads)?;
+    check_memory(spec, &prepared, opts.threads, opts.stack)?;
     if !opts.quiet {
         note_missing_values(spec, &prepared.info);
     }
