@@ -227,6 +227,69 @@ fn wait_with_peak_rss(pid: u32) -> (bool, u64) {
     }
 }
 
+/// Runs `trendsweep sweep` on the grid file `grid` (quiet, `threads` workers, then `extra`)
+/// in a child process, into a fresh `out`; returns the wall seconds and peak resident KiB.
+fn run_grid_file(grid: &Path, threads: usize, extra: &[&str], out: &Path) -> (f64, u64) {
+    let _ = std::fs::remove_dir_all(out);
+    let start = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_trendsweep"))
+        .arg("sweep")
+        .arg(grid)
+        .arg("--out")
+        .arg(out)
+        .args(["--threads", &threads.to_string(), "--quiet"])
+        .args(extra)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("running a child sweep");
+    let (ok, peak_kib) = wait_with_peak_rss(child.id());
+    let secs = start.elapsed().as_secs_f64();
+    assert!(ok, "the child sweep of {} failed", grid.display());
+    (secs, peak_kib)
+}
+
+/// The default sweep (`experiments/grid.toml`, 405 trials in 27 stacks of 15) end to end:
+/// stacked on one and two threads, and one trial at a time (`--no-stack`) on two, each the
+/// median of `runs` runs taken in turn.
+fn default_sweep(runs: usize, scratch: &Path) {
+    let grid = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/grid.toml");
+    let cases: [(&str, usize, &[&str]); 3] = [
+        ("stacked (the default), 1 thread", 1, &[]),
+        ("stacked (the default), 2 threads", 2, &[]),
+        (
+            "one trial at a time (--no-stack), 2 threads",
+            2,
+            &["--no-stack"],
+        ),
+    ];
+    let mut seconds = vec![Vec::new(); cases.len()];
+    let mut peaks = vec![Vec::new(); cases.len()];
+    for _ in 0..runs {
+        for (i, (_, threads, extra)) in cases.iter().enumerate() {
+            let (s, kib) = run_grid_file(&grid, *threads, extra, &scratch.join("default"));
+            seconds[i].push(s);
+            peaks[i].push(kib as f64 / 1024.0);
+        }
+    }
+    println!(
+        "\n## The default sweep end to end (experiments/grid.toml, 405 trials; median of {runs})\n"
+    );
+    println!("| run | wall, s | peak resident memory, MiB |\n| --- | ---: | ---: |");
+    let walls: Vec<f64> = seconds.into_iter().map(median).collect();
+    for (i, (name, _, _)) in cases.iter().enumerate() {
+        println!(
+            "| {name} | {:.1} | {:.0} |",
+            walls[i],
+            median(peaks[i].clone())
+        );
+    }
+    println!(
+        "\nTwo threads against one, stacked: {:.2}×. Stacked against one at a time, two threads: {:.2}× as fast.",
+        walls[0] / walls[1],
+        walls[2] / walls[1]
+    );
+}
+
 fn grid_text(
     length: usize,
     window: usize,
@@ -389,6 +452,8 @@ fn run(quick: bool, scratch: &Path) {
         let r = median(r);
         println!("| {name} | {r:.0} | {:.3} |", r / alone);
     }
+
+    default_sweep(if quick { 1 } else { 3 }, scratch);
 
     println!("\n## Whole sweeps (child processes)\n");
     // One- and two-thread runs alternate, and the speed-up is the median of each pair's

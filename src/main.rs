@@ -21,8 +21,8 @@ use anyhow::Result;
 use clap::Parser;
 use trendsweep::error::Error;
 use trendsweep::grid::{GridSpec, plan_text};
-use trendsweep::sweep::interrupt;
 use trendsweep::model::stack::MAX_STACK;
+use trendsweep::sweep::interrupt;
 use trendsweep::sweep::{self, SweepOptions};
 use trendsweep::{report, store};
 
@@ -73,11 +73,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
         fresh: args.fresh,
         retry_failed: args.retry_failed,
         shard,
-        stack: if args.no_stack {
-            1
-        } else {
-            MAX_STACK
-        },
+        stack: if args.no_stack { 1 } else { MAX_STACK },
     };
     interrupt::install();
     sweep::check_options(&spec, &opts)?;
