@@ -142,6 +142,16 @@ fn plan(args: PlanArgs) -> Result<()> {
         "{}",
         plan_text(&spec, args.first, Some(spec.total_steps(n_train)))
     );
+    // How the sweep will group them (listing a huge grid's trials would take long).
+    if !spec.is_search() && spec.trial_count() <= 1_000_000 {
+        let stacks = sweep::plan_stacks(spec.trials().collect(), &prepared, MAX_STACK, |_| true);
+        outln!(
+            "stacks        {}: trials that share window, seed, n_dense, activation, batch_size,\n              \
+             shuffle and epochs train together, up to {MAX_STACK} at a time (--no-stack: one at a\n              \
+             time, with the same numbers)",
+            stacks.len()
+        );
+    }
     Ok(())
 }
 

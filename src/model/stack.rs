@@ -144,6 +144,30 @@ fn chains(
     mul_add: impl Fn(f32, f32, f32) -> f32,
 ) {
     let width = members * block;
+    if n >= 8 {
+        // Eight rows of one member at a time, sharing its weights.
+        for s in 0..members {
+            let w = &k2[s * block..(s + 1) * block];
+            for i0 in (0..n).step_by(8) {
+                let rows = (n - i0).min(8);
+                let row = |l: usize| {
+                    let at = (i0 + l.min(rows - 1)) * width + s * block;
+                    &hidden[at..at + block]
+                };
+                let group: [&[f32]; 8] = std::array::from_fn(row);
+                let mut acc = [0.0f32; 8];
+                for (j, &wj) in w.iter().enumerate() {
+                    for l in 0..8 {
+                        // SAFETY: every slice of `group` is `block` long and `j < block`.
+                        let h = unsafe { *group[l].get_unchecked(j) };
+                        acc[l] = mul_add(h, wj, acc[l]);
+                    }
+                }
+                p[s * n + i0..s * n + i0 + rows].copy_from_slice(&acc[..rows]);
+            }
+        }
+        return;
+    }
     // Lane `s·n + i` is member `s`, row `i`: eight at a time, whichever members they are;
     // a last group of fewer repeats its first lane and drops the copies.
     let lanes = members * n;
@@ -275,6 +299,80 @@ fn tile<const R: usize>(
     }
     for (rr, acc) in acc.iter().enumerate() {
         out[(r0 + rr) * width + c0..(r0 + rr) * width + c0 + TILE_C].copy_from_slice(acc);
+    }
+}
+
+/// The second layer's backward pass: `dL/dhidden` into `gh` (`n × members·block`, added to
+/// what is there) and `dL/dk2` into `gk2` (`members × block`, from zero), from each member's
+/// loss gradient `g` (`members × n`, scaled by `go`), summed as gemm sums the unstacked
+/// products: a product per element for `dL/dhidden`, and for `dL/dk2` an unfused sum over
+/// the rows in order.
+#[allow(clippy::too_many_arguments)]
+fn second_layer_grads(
+    g: &[f32],
+    go: f32,
+    k2: &[f32],
+    hidden: &[f32],
+    n: usize,
+    block: usize,
+    gh: &mut [f32],
+    gk2: &mut [f32],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, as checked on the line above.
+        return unsafe { second_layer_grads_avx2(g, go, k2, hidden, n, block, gh, gk2) };
+    }
+    second_layer_grads_any(g, go, k2, hidden, n, block, gh, gk2)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn second_layer_grads_avx2(
+    g: &[f32],
+    go: f32,
+    k2: &[f32],
+    hidden: &[f32],
+    n: usize,
+    block: usize,
+    gh: &mut [f32],
+    gk2: &mut [f32],
+) {
+    second_layer_grads_any(g, go, k2, hidden, n, block, gh, gk2)
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn second_layer_grads_any(
+    g: &[f32],
+    go: f32,
+    k2: &[f32],
+    hidden: &[f32],
+    n: usize,
+    block: usize,
+    gh: &mut [f32],
+    gk2: &mut [f32],
+) {
+    let members = k2.len() / block;
+    let width = members * block;
+    gk2.fill(0.0);
+    for i in 0..n {
+        let (gh_row, h_row) = (
+            &mut gh[i * width..(i + 1) * width],
+            &hidden[i * width..(i + 1) * width],
+        );
+        for s in 0..members {
+            let c = go * g[s * n + i];
+            let w = &k2[s * block..(s + 1) * block];
+            for (d, &wj) in gh_row[s * block..(s + 1) * block].iter_mut().zip(w) {
+                *d += c * wj;
+            }
+            let acc = &mut gk2[s * block..(s + 1) * block];
+            for (d, &h) in acc.iter_mut().zip(&h_row[s * block..(s + 1) * block]) {
+                *d += c * h;
+            }
+        }
     }
 }
 
@@ -452,9 +550,9 @@ impl StackLearner {
             .split_tape();
         let (pre_ghost, xv, side) = (pre.clone(), self.xb.clone(), self.grads.clone());
         tape.add_backward_op(move |grads| {
-            let g = grads.get_or_alloc_mut(&pre_ghost)?;
             let mut side = side.lock().expect("not poisoned");
             side.k1.resize((n_in + 1) * width, 0.0);
+            let g = grads.get_or_alloc_mut(&pre_ghost)?;
             first_layer_grad(&xv, g, n, n_in + 1, &mut side.k1);
             Ok(())
         });
@@ -498,29 +596,9 @@ impl StackLearner {
         tape.add_backward_op(move |grads| {
             let go = grads.get_or_alloc_mut(&out_ghost)?[0];
             let gh = grads.get_or_alloc_mut(&hidden)?;
-            for s in 0..members {
-                let w = &k2v[s * block..(s + 1) * block];
-                for i in 0..n {
-                    let c = go * g[s * n + i];
-                    let at = i * width + s * block;
-                    for (d, &wj) in gh[at..at + block].iter_mut().zip(w) {
-                        *d += c * wj;
-                    }
-                }
-            }
             let mut side = side.lock().expect("not poisoned");
-            side.k2.clear();
             side.k2.resize(width, 0.0);
-            for s in 0..members {
-                let acc = &mut side.k2[s * block..(s + 1) * block];
-                for i in 0..n {
-                    let c = go * g[s * n + i];
-                    let at = i * width + s * block;
-                    for (d, &h) in acc.iter_mut().zip(&hv[at..at + block]) {
-                        *d += c * h;
-                    }
-                }
-            }
+            second_layer_grads(&g, go, &k2v, &hv, n, block, gh, &mut side.k2);
             Ok(())
         });
         drop(out.put_tape(tape).backward());
