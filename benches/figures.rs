@@ -229,6 +229,7 @@ fn wait_with_peak_rss(pid: u32) -> (bool, u64) {
 
 /// Runs `trendsweep sweep` on the grid file `grid` (quiet, `threads` workers, then `extra`)
 /// in a child process, into a fresh `out`; returns the wall seconds and peak resident KiB.
+#[allow(clippy::zombie_processes)] // reaped by `wait4` in `wait_with_peak_rss`
 fn run_grid_file(grid: &Path, threads: usize, extra: &[&str], out: &Path) -> (f64, u64) {
     let _ = std::fs::remove_dir_all(out);
     let start = Instant::now();
