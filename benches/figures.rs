@@ -14,7 +14,9 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use common::{config, dataset, median};
+use trendsweep::config::TrainConfig;
 use trendsweep::data::Dataset;
+use trendsweep::model::stack::StackLearner;
 use trendsweep::model::train::{Learner, STEP_PHASES, train};
 
 fn main() {
@@ -54,6 +56,57 @@ fn step_phases(data: &Dataset, batch: usize, steps: usize) -> [f64; 5] {
         });
     }
     ns.map(median)
+}
+
+/// Trial-steps per second of the unstacked step ([`Learner`], one trial) and of a stack of
+/// `width` trials ([`StackLearner`], the sweep's step) at `batch`, window 16, n_dense 32,
+/// measured in alternating rounds of about 20 ms each, so a slow spell of a shared machine
+/// falls on both: the median rate of each, and the median of the rounds' ratios.
+fn stacked_against_alone(
+    data: &Dataset,
+    batch: usize,
+    width: usize,
+    rounds: usize,
+) -> (f64, f64, f64) {
+    let lambdas = [0.0, 0.001, 0.01, 0.1, 1.0];
+    let lrs = [1e-4, 1e-3, 1e-2];
+    let cfgs: Vec<TrainConfig> = (0..width)
+        .map(|i| TrainConfig {
+            lambda: lambdas[i % 5],
+            learning_rate: lrs[(i / 5) % 3],
+            ..config(32, batch)
+        })
+        .collect();
+    let mut alone = Learner::new(data.n_inputs, &cfgs[0]);
+    let mut stack = StackLearner::new(data.n_inputs, &cfgs);
+    let rows: Vec<u32> = (0..data.train.len() as u32).collect();
+    let batches: Vec<&[u32]> = rows.chunks(batch).filter(|c| c.len() == batch).collect();
+    let mut next = 0usize;
+    let mut round = |f: &mut dyn FnMut(&[u32])| -> f64 {
+        let start = Instant::now();
+        let mut steps = 0u64;
+        while start.elapsed().as_secs_f64() < 0.02 {
+            for _ in 0..16 {
+                f(batches[next % batches.len()]);
+                next += 1;
+            }
+            steps += 16;
+        }
+        steps as f64 / start.elapsed().as_secs_f64()
+    };
+    let (mut a, mut b, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let one = round(&mut |c| {
+            alone.step(&data.train, c);
+        });
+        let many = round(&mut |c| {
+            stack.step(&data.train, c);
+        }) * width as f64;
+        a.push(one);
+        b.push(many);
+        ratio.push(many / one);
+    }
+    (median(a), median(b), median(ratio))
 }
 
 /// Steps per second of each of `concurrent` identical trials run at once on a pool of
@@ -388,6 +441,23 @@ fn run(quick: bool, scratch: &Path) {
     memory(scratch);
 
     let d16 = dataset(16, 4000);
+    let rounds = if quick { 20 } else { 100 };
+    println!(
+        "## Stacked against one trial at a time (window 16, n_dense 32, one thread; medians of {rounds} alternating rounds)\n"
+    );
+    println!(
+        "| batch | one trial alone (unstacked step), trial-samples/s | a stack of 15, trial-samples/s | ratio |\n| ---: | ---: | ---: | ---: |"
+    );
+    for batch in [1, 32] {
+        let (one, many, ratio) = stacked_against_alone(&d16, batch, 15, rounds);
+        println!(
+            "| {batch} | {:.0} | {:.0} | {ratio:.2}× |",
+            one * batch as f64,
+            many * batch as f64
+        );
+    }
+    println!();
+
     println!(
         "## Where a step's time goes (window 16, n_dense 32, one thread; ns: median over runs of each phase's median over steps)\n"
     );
