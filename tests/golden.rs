@@ -76,7 +76,7 @@ fn there_are_300_cases_with_ties() {
 }
 
 #[test]
-fn dfdx_loss_matches_tensorflow() {
+fn dfdx_loss_and_the_stacked_members_loss_match_tensorflow() {
     let dev = Cpu::default();
     let mut worst = Worst {
         rel: 0.0,
@@ -94,13 +94,34 @@ fn dfdx_loss_matches_tensorflow() {
                 &c.y_true,
                 &c.y_last,
             );
-            let value = out.value() as f64;
+            let value = out.value();
             let grad = out.backward().get(&p).as_vec();
             let (want, want_grad) = expected(c, kind);
-            worst.check(value, want, &format!("case {i} {kind:?} value"));
+            worst.check(value as f64, want, &format!("case {i} {kind:?} value"));
             for (j, (g, w)) in grad.iter().zip(want_grad).enumerate() {
                 worst.check(*g as f64, *w, &format!("case {i} {kind:?} grad[{j}]"));
             }
+            // A stacked member's loss, computed on the host: the same bits as the tape's.
+            let mut member_grad = vec![0.0f32; n];
+            let member_value = loss::member_loss(
+                kind,
+                c.lambda as f32,
+                PenaltyMean::Batch,
+                &c.y_pred,
+                &c.y_true,
+                &c.y_last,
+                &mut member_grad,
+            );
+            assert_eq!(
+                member_value.to_bits(),
+                value.to_bits(),
+                "case {i} {kind:?}: stacked value"
+            );
+            assert_eq!(
+                member_grad.iter().map(|g| g.to_bits()).collect::<Vec<_>>(),
+                grad.iter().map(|g| g.to_bits()).collect::<Vec<_>>(),
+                "case {i} {kind:?}: stacked gradient"
+            );
         }
     }
     println!(
