@@ -14,7 +14,6 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use common::{config, dataset, median};
-use trendsweep::config::TrainConfig;
 use trendsweep::data::Dataset;
 use trendsweep::model::stack::StackLearner;
 use trendsweep::model::train::{Learner, STEP_PHASES, train};
@@ -68,15 +67,7 @@ fn stacked_against_alone(
     width: usize,
     rounds: usize,
 ) -> (f64, f64, f64) {
-    let lambdas = [0.0, 0.001, 0.01, 0.1, 1.0];
-    let lrs = [1e-4, 1e-3, 1e-2];
-    let cfgs: Vec<TrainConfig> = (0..width)
-        .map(|i| TrainConfig {
-            lambda: lambdas[i % 5],
-            learning_rate: lrs[(i / 5) % 3],
-            ..config(32, batch)
-        })
-        .collect();
+    let cfgs = common::stack_configs(32, batch, width);
     let mut alone = Learner::new(data.n_inputs, &cfgs[0]);
     let mut stack = StackLearner::new(data.n_inputs, &cfgs);
     let rows: Vec<u32> = (0..data.train.len() as u32).collect();

@@ -11,7 +11,6 @@ mod common;
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
-use trendsweep::config::TrainConfig;
 use trendsweep::data::Dataset;
 use trendsweep::model::stack::StackLearner;
 use trendsweep::model::train::Learner;
@@ -58,15 +57,7 @@ fn window(bencher: Bencher, window: usize) {
 /// [`steps`] does for one trial. The members differ as a grid's do: λ over five values,
 /// then the learning rate over three.
 fn stacked(bencher: Bencher, data: &Dataset, n_dense: usize, batch: usize, width: usize) {
-    let lambdas = [0.0, 0.001, 0.01, 0.1, 1.0];
-    let lrs = [1e-4, 1e-3, 1e-2];
-    let cfgs: Vec<TrainConfig> = (0..width)
-        .map(|i| TrainConfig {
-            lambda: lambdas[i % 5],
-            learning_rate: lrs[(i / 5) % 3],
-            ..common::config(n_dense, batch)
-        })
-        .collect();
+    let cfgs = common::stack_configs(n_dense, batch, width);
     let mut stack = StackLearner::new(data.n_inputs, &cfgs);
     let rows: Vec<u32> = (0..data.train.len() as u32).collect();
     let mut batches = rows.chunks(batch).filter(|c| c.len() == batch).cycle();

@@ -129,7 +129,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
 fn plan(args: PlanArgs) -> Result<()> {
     let spec = GridSpec::load(&args.grid)?;
     let prepared = sweep::prepare(&spec)?;
-    sweep::check_memory(&spec, &prepared, default_threads(), MAX_STACK)?;
+    let stack = sweep::check_memory(&spec, &prepared, default_threads(), MAX_STACK)?;
     // With rolling-origin folds a trial trains once per fold: its steps are those of every
     // fold's training part.
     let n_train = |w: usize| {
@@ -144,10 +144,10 @@ fn plan(args: PlanArgs) -> Result<()> {
     );
     // How the sweep will group them (listing a huge grid's trials would take long).
     if !spec.is_search() && spec.trial_count() <= 1_000_000 {
-        let stacks = sweep::plan_stacks(spec.trials().collect(), &prepared, MAX_STACK, |_| true);
+        let stacks = sweep::plan_stacks(spec.trials().collect(), &prepared, stack, |_| true);
         outln!(
             "stacks        {}: trials that share window, seed, n_dense, activation, batch_size,\n              \
-             shuffle and epochs train together, up to {MAX_STACK} at a time (--no-stack: one at a\n              \
+             shuffle and epochs train together, up to {stack} at a time (--no-stack: one at a\n              \
              time, with the same numbers)",
             stacks.len()
         );

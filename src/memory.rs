@@ -93,7 +93,6 @@ pub fn check_fits<'a>(
     available: u64,
 ) -> Result<(), String> {
     let stack = stack.max(1);
-    let held = threads.saturating_mul(stack);
     let mut sizes: Vec<(u64, TrialShape<'a>, TrialMemory, u128)> = trials
         .map(|(t, count)| {
             let m = TrialMemory::estimate(t.n_inputs, t.n_train, t.n_rows, t.config);
@@ -122,39 +121,48 @@ pub fn check_fits<'a>(
             human(available)
         ));
     }
-    // The sizes of the `held` largest trials, largest first.
-    let largest: Vec<u64> = sizes
+    // The `threads` largest stacks, largest first: a shape's trials stack `min(stack,
+    // count)` at a time (at most as many as share the shape).
+    let stacks: Vec<(u64, usize)> = sizes
         .iter()
-        .flat_map(|s| std::iter::repeat_n(s.0, s.3.min(held as u128) as usize))
-        .take(held)
+        .flat_map(|s| {
+            let width = (stack as u128).min(s.3.max(1)) as usize;
+            let n = s.3.div_ceil(width as u128).min(threads as u128) as usize;
+            std::iter::repeat_n((s.0.saturating_mul(width as u64), width), n)
+        })
+        .take(threads)
         .collect();
-    let at_once = largest.len();
-    let together: u64 = largest.iter().fold(0, |a, &b| a.saturating_add(b));
+    let at_once: usize = stacks.iter().map(|s| s.1).sum();
+    let together: u64 = stacks.iter().fold(0, |a, s| a.saturating_add(s.0));
     if together > available {
         let mut sum = 0u64;
-        let fit = largest
+        let fit = stacks
             .iter()
-            .take_while(|&&b| {
-                sum = sum.saturating_add(b);
+            .take_while(|s| {
+                sum = sum.saturating_add(s.0);
                 sum <= available
             })
-            .count()
-            .max(1);
-        if stack == 1 {
+            .count();
+        if stacks.iter().all(|s| s.1 == 1) {
             return Err(format!(
                 "--threads {threads}: the {at_once} largest trials running at once need about {}, more than the {} \
-                 of memory available; use --threads {fit} or fewer",
+                 of memory available; use --threads {} or fewer",
                 human(together),
-                human(available)
+                human(available),
+                fit.max(1)
             ));
         }
+        let instead = if fit == 0 {
+            "use --no-stack (one trial at a time)".to_string()
+        } else {
+            format!("use --threads {fit} or fewer, or --no-stack")
+        };
         return Err(format!(
             "--threads {threads}: the {at_once} largest trials held at once ({threads} thread(s), each \
              training a stack of up to {stack}) need about {}, more than the {} of memory available; \
-             use --threads {} or fewer, or --no-stack",
+             {instead}",
             human(together),
             human(available),
-            (fit / stack).max(1)
         ));
     }
     Ok(())
@@ -309,7 +317,7 @@ mod tests {
         assert_eq!(check_fits(trials(), 3, 1, one * 3), Ok(()));
         assert_eq!(check_fits(std::iter::empty(), 4, 1, 0), Ok(()));
         // Stacks of 2 on 2 threads hold 4 trials: refused where one at a time fits, naming
-        // the threads that fit (6 trials = 3 stacks of 2) and --no-stack.
+        // the threads that fit (3 trials = one stack of 2) and --no-stack.
         assert_eq!(check_fits(trials(), 2, 1, one * 3), Ok(()));
         let err = check_fits(trials(), 2, 2, one * 3).unwrap_err();
         assert!(
@@ -318,6 +326,17 @@ mod tests {
             "{err}"
         );
         assert_eq!(check_fits(trials(), 2, 2, one * 4), Ok(()));
+        // A stack no larger than the trials that share a shape: one trial of a shape never
+        // counts as a stack of 16.
+        assert_eq!(
+            check_fits([(sized(&cfg), 1)].into_iter(), 1, 16, one),
+            Ok(())
+        );
+        let err = check_fits(trials(), 1, 8, one * 3).unwrap_err();
+        assert!(
+            err.contains("use --no-stack (one trial at a time)"),
+            "{err}"
+        );
     }
 
     #[test]

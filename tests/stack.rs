@@ -266,42 +266,6 @@ fn an_early_stopped_member_keeps_its_weights_and_the_others_go_on() {
     assert_eq!(numbers(stacked[1].clone()), numbers(train(&data[0], &base)));
 }
 
-/// The model's loss in f64 from a parameter vector in Keras's order, with the penalty
-/// weights per sample held fixed.
-#[allow(clippy::too_many_arguments)]
-fn loss_f64(
-    p: &[f64],
-    n_in: usize,
-    h: usize,
-    act: Activation,
-    x: &[f32],
-    y: &[f32],
-    last: &[f32],
-    w: &[f64],
-) -> f64 {
-    let (w1, rest) = p.split_at(n_in * h);
-    let (b1, rest) = rest.split_at(h);
-    let (w2, b2) = rest.split_at(h);
-    let mut total = 0.0;
-    for i in 0..y.len() {
-        let mut out = b2[0];
-        for k in 0..h {
-            let mut a = b1[k];
-            for j in 0..n_in {
-                a += x[i * n_in + j] as f64 * w1[j * h + k];
-            }
-            let a = match act {
-                Activation::Linear => a,
-                Activation::Relu => a.max(0.0),
-                Activation::Tanh => a.tanh(),
-            };
-            out += a * w2[k];
-        }
-        total += (y[i] as f64 - out).powi(2) + w[i] * (out - last[i] as f64).abs();
-    }
-    total / y.len() as f64
-}
-
 /// A stacked step's gradient, member by member, against finite differences of that
 /// member's own loss, and against the unstacked step's tape (the same loss, summed in
 /// another order, so equal to rounding).
@@ -365,8 +329,8 @@ fn stacked_gradients_are_each_members_own() {
                 let (mut plus, mut minus) = (params.clone(), params.clone());
                 plus[k] += step;
                 minus[k] -= step;
-                let fd = (loss_f64(&plus, n_in, h, act, &x, &y, &last, &w)
-                    - loss_f64(&minus, n_in, h, act, &x, &y, &last, &w))
+                let fd = (common::model_loss_f64(&plus, n_in, h, act, &x, &y, &last, &w)
+                    - common::model_loss_f64(&minus, n_in, h, act, &x, &y, &last, &w))
                     / (2.0 * step);
                 assert!(
                     (g as f64 - fd).abs() <= 1e-4 + 1e-3 * fd.abs(),
@@ -611,4 +575,46 @@ reduction_factor = 3
             assert!(statuses.contains(&"ok"));
         }
     }
+}
+
+/// Stacks narrow to what memory holds instead of refusing a grid: sixteen trials of about
+/// 4 GiB each (n_dense 1,000,000) that share a stack key plan as stacks as wide as fit, and
+/// the plan's count of stacks follows from the width it names.
+#[test]
+fn stacks_narrow_to_fit_in_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lambdas: Vec<String> = (0..16).map(|i| format!("{}", i as f64 / 10.0)).collect();
+    let grid = common::write(
+        tmp.path(),
+        "huge.toml",
+        format!(
+            "name = \"huge\"\n{DATA}\n[train]\nepochs = 2\nn_dense = 1000000\n\n[grid]\nlambda = [{}]\n",
+            lambdas.join(", ")
+        ),
+    );
+    let out = common::bin()
+        .args(["plan", grid.to_str().unwrap()])
+        .output()
+        .unwrap();
+    common::assert_ok(&out);
+    let text = common::stdout(&out);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("stacks"))
+        .unwrap_or_else(|| panic!("a stacks line: {text}"));
+    let count: usize = line
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(':')
+        .parse()
+        .unwrap();
+    let width: usize = text
+        .split("up to ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("a width: {text}"));
+    assert!((1..=16).contains(&width), "{line}");
+    assert_eq!(count, 16usize.div_ceil(width), "{text}");
 }

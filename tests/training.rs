@@ -1,6 +1,8 @@
 //! The training core: gradients of the whole model against finite differences, convergence
 //! to the least-squares floor, determinism, and divergence handled without a panic.
 
+mod common;
+
 use dfdx::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -12,43 +14,6 @@ use trendsweep::model::baselines::ols_train_floor;
 use trendsweep::model::train::train;
 use trendsweep::model::{Model, loss};
 use trendsweep::store::records::TrialStatus;
-
-/// The model's loss in f64 from plain parameter vectors, with the penalty mask held fixed
-/// (the mask is data, not differentiated).
-#[allow(clippy::too_many_arguments)]
-fn loss_f64(
-    params: &[f64],
-    n_in: usize,
-    h: usize,
-    act: Activation,
-    x: &[f32],
-    y: &[f32],
-    last: &[f32],
-    weights: &[f64],
-) -> f64 {
-    let (w1, rest) = params.split_at(n_in * h);
-    let (b1, rest) = rest.split_at(h);
-    let (w2, b2) = rest.split_at(h);
-    let n = y.len();
-    let mut total = 0.0;
-    for i in 0..n {
-        let mut out = b2[0];
-        for k in 0..h {
-            let mut a = b1[k];
-            for j in 0..n_in {
-                a += x[i * n_in + j] as f64 * w1[j * h + k];
-            }
-            let a = match act {
-                Activation::Linear => a,
-                Activation::Relu => a.max(0.0),
-                Activation::Tanh => a.tanh(),
-            };
-            out += a * w2[k];
-        }
-        total += (y[i] as f64 - out).powi(2) + weights[i] * (out - last[i] as f64).abs();
-    }
-    total / n as f64
-}
 
 #[test]
 fn model_gradients_match_finite_differences() {
@@ -126,8 +91,8 @@ fn model_gradients_match_finite_differences() {
                 plus[k] += step;
                 let mut minus = params.clone();
                 minus[k] -= step;
-                let fd = (loss_f64(&plus, n_in, h, act, &x, &y, &last, &weights)
-                    - loss_f64(&minus, n_in, h, act, &x, &y, &last, &weights))
+                let fd = (common::model_loss_f64(&plus, n_in, h, act, &x, &y, &last, &weights)
+                    - common::model_loss_f64(&minus, n_in, h, act, &x, &y, &last, &weights))
                     / (2.0 * step);
                 let err = (tg as f64 - fd).abs();
                 assert!(

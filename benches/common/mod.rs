@@ -42,6 +42,21 @@ pub fn config(n_dense: usize, batch: usize) -> TrainConfig {
     }
 }
 
+/// `width` trials that can share a stack, differing as the default grid's do: λ over five
+/// values, then the learning rate over three.
+#[allow(dead_code)] // `figures` and `step` each use part of this module
+pub fn stack_configs(n_dense: usize, batch: usize, width: usize) -> Vec<TrainConfig> {
+    let lambdas = [0.0, 0.001, 0.01, 0.1, 1.0];
+    let lrs = [1e-4, 1e-3, 1e-2];
+    (0..width)
+        .map(|i| TrainConfig {
+            lambda: lambdas[i % 5],
+            learning_rate: lrs[(i / 5) % 3],
+            ..config(n_dense, batch)
+        })
+        .collect()
+}
+
 /// The median, the middle value after sorting (the upper one of an even count).
 #[allow(dead_code)] // `step` leaves the summaries to divan
 pub fn median(mut v: Vec<f64>) -> f64 {

@@ -486,16 +486,7 @@ impl StackLearner {
     /// One step of every member on the samples `rows` of `split`: each member's batch
     /// loss before the update (in stack order), then one Adam update of every member.
     pub fn step(&mut self, split: &Split, rows: &[u32]) -> &[f32] {
-        self.xb.clear();
-        self.yb.clear();
-        self.lb.clear();
-        for &i in rows {
-            let i = i as usize;
-            split.input_into(i, &mut self.xb);
-            self.xb.push(1.0);
-            self.yb.push(split.y(i));
-            self.lb.push(split.y_last(i));
-        }
+        super::train::batch_into(split, rows, &mut self.xb, &mut self.yb, &mut self.lb);
         self.backward();
         self.step += 1;
         let (c1, c2) = corrections(self.step);

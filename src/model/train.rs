@@ -98,6 +98,28 @@ pub const STEP_PHASES: [&str; 5] = [
     "Adam update",
 ];
 
+/// The samples `rows` of `split` as a step takes them: their inputs, each row followed by a
+/// 1 (the folded bias, see [`Model`]), into `x`; their targets into `y`, and the previous
+/// values into `y_last`.
+pub fn batch_into(
+    split: &Split,
+    rows: &[u32],
+    x: &mut Vec<f32>,
+    y: &mut Vec<f32>,
+    y_last: &mut Vec<f32>,
+) {
+    x.clear();
+    y.clear();
+    y_last.clear();
+    for &i in rows {
+        let i = i as usize;
+        split.input_into(i, x);
+        x.push(1.0);
+        y.push(split.y(i));
+        y_last.push(split.y_last(i));
+    }
+}
+
 /// The weights a trial with `cfg` starts from on inputs `n_inputs` wide: drawn from
 /// (seed, input width, n_dense), so trials that differ in λ, loss or learning rate start
 /// equal.
@@ -156,16 +178,7 @@ impl Learner {
     /// As [`Learner::step`], calling `lap(i)` as phase `i` of [`STEP_PHASES`] ends.
     pub fn step_timed(&mut self, split: &Split, rows: &[u32], mut lap: impl FnMut(usize)) -> f32 {
         let n_in = self.model.n_inputs();
-        self.xb.clear();
-        self.yb.clear();
-        self.lb.clear();
-        for &i in rows {
-            let i = i as usize;
-            split.input_into(i, &mut self.xb);
-            self.xb.push(1.0);
-            self.yb.push(split.y(i));
-            self.lb.push(split.y_last(i));
-        }
+        batch_into(split, rows, &mut self.xb, &mut self.yb, &mut self.lb);
         let x = self
             .dev
             .tensor_from_vec(self.xb.clone(), (rows.len(), n_in + 1));

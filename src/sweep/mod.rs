@@ -108,17 +108,18 @@ pub fn prepare(spec: &GridSpec) -> Result<Prepared> {
     })
 }
 
-/// Refuses a grid whose trials cannot fit in the memory left (see [`crate::memory`]), with
-/// `threads` workers each training a stack of up to `stack` trials; the message starts with
-/// the grid file's path.
+/// Refuses a grid whose trials cannot fit in the memory left (see [`crate::memory`]) with
+/// `threads` workers, one trial at a time each; the message starts with the grid file's
+/// path. Returns the widest stack, up to `stack`, whose trials fit `threads` at a time:
+/// stacks are narrowed to fit rather than refused, as their width changes no number.
 pub fn check_memory(
     spec: &GridSpec,
     prepared: &Prepared,
     threads: usize,
     stack: usize,
-) -> Result<()> {
+) -> Result<usize> {
     let Some(available) = crate::memory::available() else {
-        return Ok(());
+        return Ok(stack);
     };
     // A trial's memory depends on these four settings only. A grid is their product times
     // the other axes, so each shape stands for `total / shapes` trials; when there are too
@@ -173,12 +174,21 @@ pub fn check_memory(
         })
         .max()
         .unwrap_or(0);
-    crate::memory::check_fits(sized, threads, stack, available)
+    crate::memory::check_fits(sized.clone(), threads, 1, available)
         .map_err(|why| bad_input(format!("{}: {why}", spec.file.display())))?;
+    // A pruned search holds its whole generation between rungs (checked below), stacked or
+    // not; otherwise each thread holds one stack, halved until `threads` of them fit.
+    let pruning = spec.prune.strategy != crate::config::PruneStrategy::None;
+    let mut width = stack.max(1);
+    while !pruning
+        && width > 1
+        && crate::memory::check_fits(sized.clone(), threads, width, available).is_err()
+    {
+        width /= 2;
+    }
     // A trial on folds holds one model per fold, and pruning keeps a whole generation's
     // trials in memory between rungs: neither is bounded by --threads.
     let folds = spec.split.folds.max(1) as u64;
-    let pruning = spec.prune.strategy != crate::config::PruneStrategy::None;
     let live_trials = if pruning {
         let configs = usize::try_from(spec.config_count()).unwrap_or(usize::MAX);
         (spec.search.generation.min(configs) as u64)
@@ -218,7 +228,7 @@ pub fn check_memory(
         };
         return Err(bad_input(format!("{}: {why}", spec.file.display())));
     }
-    Ok(())
+    Ok(width)
 }
 
 /// Trains one trial on every fold, turning a panic into a `failed` record so the sweep
@@ -422,7 +432,7 @@ fn note_missing_values(spec: &GridSpec, info: &RunInfo) {
 pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<SweepOutcome> {
     let started = Instant::now();
     check_options(spec, opts)?;
-    check_memory(spec, &prepared, opts.threads, opts.stack)?;
+    let stack = check_memory(spec, &prepared, opts.threads, opts.stack)?;
     if !opts.quiet {
         note_missing_values(spec, &prepared.info);
     }
@@ -537,12 +547,12 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
         pools,
         journal: tx,
         progress: &progress,
-        stack: opts.stack,
+        stack,
     };
     let searched = if spec.is_search() {
         search::run(spec, &prepared, opts, known, &workers)
     } else {
-        let stacks = plan_stacks(todo, &prepared, opts.stack, fault_free);
+        let stacks = plan_stacks(todo, &prepared, stack, fault_free);
         workers.map(&stacks, |stack| {
             let data = &prepared.datasets[&stack[0].window];
             for _ in stack {

@@ -469,3 +469,43 @@ pub fn csv(header: &str, rows: impl IntoIterator<Item = String>) -> String {
     }
     text
 }
+
+// ---------------------------------------------------------------------------------------
+// The model in f64, for finite differences.
+
+/// The model's loss in f64 from plain parameter vectors, with the penalty mask held fixed
+/// (the mask is data, not differentiated).
+#[allow(clippy::too_many_arguments)]
+pub fn model_loss_f64(
+    params: &[f64],
+    n_in: usize,
+    h: usize,
+    act: trendsweep::config::Activation,
+    x: &[f32],
+    y: &[f32],
+    last: &[f32],
+    weights: &[f64],
+) -> f64 {
+    let (w1, rest) = params.split_at(n_in * h);
+    let (b1, rest) = rest.split_at(h);
+    let (w2, b2) = rest.split_at(h);
+    let n = y.len();
+    let mut total = 0.0;
+    for i in 0..n {
+        let mut out = b2[0];
+        for k in 0..h {
+            let mut a = b1[k];
+            for j in 0..n_in {
+                a += x[i * n_in + j] as f64 * w1[j * h + k];
+            }
+            let a = match act {
+                trendsweep::config::Activation::Linear => a,
+                trendsweep::config::Activation::Relu => a.max(0.0),
+                trendsweep::config::Activation::Tanh => a.tanh(),
+            };
+            out += a * w2[k];
+        }
+        total += (y[i] as f64 - out).powi(2) + weights[i] * (out - last[i] as f64).abs();
+    }
+    total / n as f64
+}
