@@ -14,8 +14,10 @@
 //!   the inner dimension, in order, so a column's value does not depend on how many columns
 //!   there are, provided the inner dimension is not split into blocks: gemm splits it only
 //!   beyond 512, so the batch and the input row stay at most that long ([`max_width`]).
-//!   The backward product for the kernel sums over the batch the same way. `tests/stack.rs`
-//!   checks widths 1 to 17 and the shapes of the benchmarks.
+//!   `tests/stack.rs` checks widths 1 to 17 and the shapes of the benchmarks. The backward
+//!   pass is an op of this module's ([`first_layer_grad`]): the kernel's gradient, summed
+//!   over the batch as gemm's backward product sums it, and no gradient for the input,
+//!   which nothing needs.
 //! - **Second layer.** Each member's prediction is the dot product of its own block of the
 //!   hidden layer with its own `n_dense + 1` weights ([`second_layer`]), an op of this
 //!   module's on dfdx's tape: a broadcast multiply and a sum, fused. Its backward pass writes
@@ -42,7 +44,8 @@ use crate::data::Split;
 
 /// The most trials a stack holds, chosen by measurement (docs/performance.md, "Stacked
 /// trials"): at batch 1 steps/s per trial grows up to about this width and then flattens,
-/// while a wider stack holds more trials' memory at once and balances worse over threads.
+/// at batch 32 a stack of 32 runs at under half the rate of 16, and a wider stack holds
+/// more trials' memory at once and balances worse over threads.
 pub const MAX_STACK: usize = 16;
 
 /// gemm computes an inner dimension of at most this many values in one block (see the
@@ -201,36 +204,39 @@ fn chains(
 /// and unfused for one or two (its outer-product path). No gradient of `x` is computed:
 /// nothing needs it.
 pub fn first_layer_grad(x: &[f32], g: &[f32], rows: usize, inputs: usize, out: &mut [f32]) {
+    let fused = rows > 2;
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("fma") && std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2 and FMA, as checked on the line above.
-        return unsafe {
-            if rows > 2 {
-                outer_avx2(x, g, rows, inputs, out, f32::mul_add)
-            } else {
-                outer_avx2(x, g, rows, inputs, out, |a, b, c| a * b + c)
-            }
-        };
+    {
+        if fused && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has FMA, as checked on the line above.
+            return unsafe { outer_fma(x, g, rows, inputs, out) };
+        }
+        if std::is_x86_feature_detected!("avx") {
+            // SAFETY: the CPU has AVX, as checked on the line above.
+            return unsafe { outer_avx(x, g, rows, inputs, out) };
+        }
     }
     #[cfg(target_arch = "aarch64")]
-    if rows > 2 {
+    if fused {
         return outer(x, g, rows, inputs, out, f32::mul_add);
     }
     outer(x, g, rows, inputs, out, |a, b, c| a * b + c)
 }
 
-/// [`outer`] compiled for AVX2 and FMA (`f32::mul_add` is then the FMA instruction).
+/// [`outer`] with `f32::mul_add` compiled to the FMA instruction (as gemm's kernel sums
+/// on a CPU with FMA).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn outer_avx2(
-    x: &[f32],
-    g: &[f32],
-    rows: usize,
-    inputs: usize,
-    out: &mut [f32],
-    mul_add: impl Fn(f32, f32, f32) -> f32 + Copy,
-) {
-    outer(x, g, rows, inputs, out, mul_add)
+#[target_feature(enable = "fma")]
+unsafe fn outer_fma(x: &[f32], g: &[f32], rows: usize, inputs: usize, out: &mut [f32]) {
+    outer(x, g, rows, inputs, out, f32::mul_add)
+}
+
+/// [`outer`] unfused (gemm's outer-product path, or its kernel without FMA), compiled for
+/// 8-wide vectors.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn outer_avx(x: &[f32], g: &[f32], rows: usize, inputs: usize, out: &mut [f32]) {
+    outer(x, g, rows, inputs, out, |a, b, c| a * b + c)
 }
 
 #[inline(always)]
@@ -319,17 +325,17 @@ fn second_layer_grads(
     gk2: &mut [f32],
 ) {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, as checked on the line above.
-        return unsafe { second_layer_grads_avx2(g, go, k2, hidden, n, block, gh, gk2) };
+    if std::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX, as checked on the line above.
+        return unsafe { second_layer_grads_avx(g, go, k2, hidden, n, block, gh, gk2) };
     }
     second_layer_grads_any(g, go, k2, hidden, n, block, gh, gk2)
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn second_layer_grads_avx2(
+unsafe fn second_layer_grads_avx(
     g: &[f32],
     go: f32,
     k2: &[f32],
