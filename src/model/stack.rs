@@ -54,7 +54,7 @@ const GEMM_ONE_BLOCK: usize = 512;
 
 /// What trials must share to train in one stack: everything that fixes the initial weights
 /// and the batches. Two trials with equal keys start equal and see the same samples.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct StackKey {
     pub window: usize,
     pub seed: u64,

@@ -545,11 +545,6 @@ pub struct FoldedRun {
 }
 
 impl FoldedRun {
-    /// One trial: a run of it alone on each dataset of `folds` (in fold order).
-    pub fn new(folds: &[Dataset], cfg: &TrainConfig) -> FoldedRun {
-        FoldedRun::stacked(folds, std::slice::from_ref(cfg))
-    }
-
     /// Trials `cfgs`, stacked (they share a [`crate::model::stack::StackKey`]).
     pub fn stacked(folds: &[Dataset], cfgs: &[TrainConfig]) -> FoldedRun {
         FoldedRun {
@@ -566,23 +561,13 @@ impl FoldedRun {
         }
     }
 
-    /// Whether no further epoch will run in any fold, for the first trial.
-    pub fn ended(&self) -> bool {
-        self.member_ended(0)
-    }
-
     /// Whether no further epoch will run in any fold for trial `m`.
     pub fn member_ended(&self, m: usize) -> bool {
         self.runs.iter().all(|r| r.member_ended(m))
     }
 
-    /// The curve that stands for the first trial: its only fold's, or the epoch-by-epoch
-    /// mean over the folds for the epochs every fold has trained.
-    pub fn curve(&self) -> Vec<EpochMetrics> {
-        self.curve_of(0)
-    }
-
-    /// As [`FoldedRun::curve`], for trial `m`.
+    /// The curve that stands for trial `m`: its only fold's, or the epoch-by-epoch mean over
+    /// the folds for the epochs every fold has trained.
     pub fn curve_of(&self, m: usize) -> Vec<EpochMetrics> {
         let curves: Vec<&[EpochMetrics]> = self.runs.iter().map(|r| r.curve(m)).collect();
         mean_curve(&curves)
@@ -602,11 +587,6 @@ impl FoldedRun {
         } else {
             combine_folds(results)
         }
-    }
-
-    /// Ends every fold (see [`StackRun::finish`]) and combines them: the first trial's result.
-    pub fn finish(mut self, folds: &[Dataset], pruned: bool) -> TrialResult {
-        self.take(0, folds, pruned)
     }
 
     /// Ends every fold of every trial and combines each trial's folds, in trial order.
@@ -707,16 +687,8 @@ fn combine_folds(results: Vec<TrialResult>) -> TrialResult {
     }
 }
 
-/// Trains one configuration on every fold of `folds` ([`FoldedRun`]); with one fold,
-/// [`train`].
-pub fn train_folds(folds: &[Dataset], cfg: &TrainConfig) -> TrialResult {
-    train_stack(folds, std::slice::from_ref(cfg))
-        .pop()
-        .expect("one trial")
-}
-
 /// Trains trials `cfgs` stacked (they share a [`crate::model::stack::StackKey`]) on every
-/// fold of `folds`; each result is what [`train_folds`] gives for that trial alone.
+/// fold of `folds`; each result is what the trial gives alone (with one fold, [`train`]'s).
 pub fn train_stack(folds: &[Dataset], cfgs: &[TrainConfig]) -> Vec<TrialResult> {
     let mut run = FoldedRun::stacked(folds, cfgs);
     run.advance(folds, cfgs.iter().map(|c| c.epochs).max().unwrap_or(0));

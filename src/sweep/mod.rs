@@ -7,7 +7,7 @@ pub mod interrupt;
 mod progress;
 pub mod search;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -231,14 +231,6 @@ pub fn check_memory(
     Ok(width)
 }
 
-/// Trains one trial on every fold, turning a panic into a `failed` record so the sweep
-/// goes on.
-pub fn run_trial(trial: &Trial, folds: &[Dataset]) -> TrialRecord {
-    run_stack(std::slice::from_ref(trial), folds)
-        .pop()
-        .expect("one trial")
-}
-
 /// Trains trials that share a [`StackKey`] together on every fold (see
 /// [`crate::model::stack`]); each record is the one the trial alone would give. A panic
 /// makes every trial of the stack a `failed` record, so the sweep goes on.
@@ -288,21 +280,28 @@ pub fn plan_stacks(
     limit: usize,
     fault_free: impl Fn(&Trial) -> bool,
 ) -> Vec<Vec<Trial>> {
-    let mut groups: Vec<(StackKey, Vec<Trial>)> = Vec::new();
+    let mut stacks: Vec<Vec<Trial>> = Vec::new();
+    // The stack each key is filling, while it has room.
+    let mut open: HashMap<StackKey, usize> = HashMap::new();
     for trial in trials {
+        if !fault_free(&trial) {
+            stacks.push(vec![trial]);
+            continue;
+        }
         let key = StackKey::of(trial.window, &trial.config);
-        let d = prepared.last_fold(trial.window);
-        let width = max_width(d.n_inputs, key.batch_size, limit);
-        let open = groups
-            .iter_mut()
-            .rev()
-            .find(|(k, g)| *k == key && g.len() < width && fault_free(&g[0]));
-        match open {
-            Some((_, g)) if fault_free(&trial) => g.push(trial),
-            _ => groups.push((key, vec![trial])),
+        let width = max_width(
+            prepared.last_fold(trial.window).n_inputs,
+            key.batch_size,
+            limit,
+        );
+        match open.get(&key) {
+            Some(&i) if stacks[i].len() < width => stacks[i].push(trial),
+            _ => {
+                open.insert(key, stacks.len());
+                stacks.push(vec![trial]);
+            }
         }
     }
-    let mut stacks: Vec<Vec<Trial>> = groups.into_iter().map(|(_, g)| g).collect();
     stacks.sort_by_key(|s| std::cmp::Reverse(stack_work(s, prepared)));
     stacks
 }
