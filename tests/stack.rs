@@ -393,8 +393,22 @@ fn a_stacked_member_trains_as_the_unstacked_step_does_bit_for_bit() {
             };
             let mut learner = Learner::new(data[0].n_inputs, &cfg);
             let mut stack = StackLearner::new(data[0].n_inputs, &[cfg.clone(), cfg.clone()]);
-            let rows: Vec<u32> = (0..train_split.len() as u32).rev().collect();
-            for (k, chunk) in rows.chunks(batch).enumerate() {
+            // Two epochs, so that a batch of many rows follows an epoch's last partial batch
+            // (one row at batch 2): one-row batches take another path.
+            let rows: Vec<u32> = (0..train_split.len() as u32)
+                .rev()
+                .chain(0..train_split.len() as u32)
+                .collect();
+            assert_eq!(
+                train_split.len() % 2,
+                1,
+                "a last batch of one row at batch 2"
+            );
+            for (k, chunk) in rows
+                .chunks(train_split.len())
+                .flat_map(|epoch| epoch.chunks(batch))
+                .enumerate()
+            {
                 let single = learner.step(train_split, chunk);
                 let stacked = stack.step(train_split, chunk).to_vec();
                 assert_eq!(
@@ -408,7 +422,7 @@ fn a_stacked_member_trains_as_the_unstacked_step_does_bit_for_bit() {
             let b = stack.member_model(1).parameters();
             assert!(
                 a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()),
-                "{cfg:?}: weights after an epoch"
+                "{cfg:?}: weights after two epochs"
             );
         }
     }

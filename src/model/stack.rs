@@ -197,6 +197,36 @@ fn chains(
     }
 }
 
+/// The first layer for a batch of one row `x` (`inputs` values) and the stacked kernel `k`
+/// (`inputs × width`, row-major), into `h` (`width`): each element summed over the inputs as
+/// gemm's matrix-vector path sums a one-row product, in order from zero and unfused
+/// (`x₀·k₀ + 0`, then `+ x₁·k₁`, …). Vectorised over the columns.
+pub fn first_layer_row(x: &[f32], k: &[f32], h: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX, as checked on the line above.
+        return unsafe { row_avx(x, k, h) };
+    }
+    row_any(x, k, h)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn row_avx(x: &[f32], k: &[f32], h: &mut [f32]) {
+    row_any(x, k, h)
+}
+
+#[inline(always)]
+fn row_any(x: &[f32], k: &[f32], h: &mut [f32]) {
+    let width = h.len();
+    h.fill(0.0);
+    for (&a, row) in x.iter().zip(k.chunks_exact(width)) {
+        for (d, &w) in h.iter_mut().zip(row) {
+            *d = a * w + *d;
+        }
+    }
+}
+
 /// The first layer's kernel gradient `x^T · g` (`(inputs, width)`, row-major) for a batch
 /// `x` of `rows` rows of `inputs` values and the gradient `g` of the layer's output
 /// (`rows × width`). Each element is summed over the rows as gemm sums the unstacked
@@ -398,8 +428,10 @@ pub struct StackLearner {
     block: usize,
     activation: Activation,
     /// `(n_inputs + 1, S·block)`: the members' first kernels side by side (a copy of
-    /// Adam's values, for dfdx's product).
+    /// Adam's values, for dfdx's product), brought up to date only when a batch of more
+    /// than one row needs it (`k1_stale`).
     k1: Matrix,
+    k1_stale: bool,
     /// The gradients of the last step: `k1`'s, and `(S, block)` for the second kernels
     /// (each member's second kernel and bias, a row each, as Adam's second slot holds them).
     grads: std::sync::Arc<std::sync::Mutex<StepGradients>>,
@@ -459,6 +491,7 @@ impl StackLearner {
         let batch = first.batch_size.max(1);
         StackLearner {
             k1: dev.tensor_from_vec(stacked1.clone(), (n_inputs + 1, members * block)),
+            k1_stale: false,
             grads: Default::default(),
             dev,
             n_inputs,
@@ -500,7 +533,7 @@ impl StackLearner {
         let [s1, s2] = &mut self.slots;
         s1.step_each(&grads.k1, &self.lrs[0], c1, c2);
         s2.step_each(&grads.k2, &self.lrs[1], c1, c2);
-        self.k1.copy_from(&s1.value);
+        self.k1_stale = true;
         &self.values
     }
 
@@ -540,11 +573,21 @@ impl StackLearner {
         let (n_in, block, members) = (self.n_inputs, self.block, self.members());
         let width = members * block;
         let n = self.yb.len();
-        let x: Matrix = self.dev.tensor_from_vec(self.xb.clone(), (n, n_in + 1));
-        let (pre, mut tape) = x
-            .matmul(self.k1.clone())
-            .traced(Gradients::leaky())
-            .split_tape();
+        let pre: Matrix = if n == 1 && n_in + 1 > 2 {
+            // One row (and more than two inputs, below which gemm takes another path): gemm's
+            // matrix-vector path, summed here from Adam's values directly.
+            let mut h = vec![0.0f32; width];
+            first_layer_row(&self.xb, &self.slots[0].value, &mut h);
+            self.dev.tensor_from_vec(h, (1, width))
+        } else {
+            if self.k1_stale {
+                self.k1.copy_from(&self.slots[0].value);
+                self.k1_stale = false;
+            }
+            let x: Matrix = self.dev.tensor_from_vec(self.xb.clone(), (n, n_in + 1));
+            x.matmul(self.k1.clone())
+        };
+        let (pre, mut tape) = pre.traced(Gradients::leaky()).split_tape();
         let (pre_ghost, xv, side) = (pre.clone(), self.xb.clone(), self.grads.clone());
         tape.add_backward_op(move |grads| {
             let mut side = side.lock().expect("not poisoned");
@@ -655,5 +698,6 @@ impl StackLearner {
             self.slots[0].value.clone(),
             (self.n_inputs + 1, kept * block),
         );
+        self.k1_stale = false;
     }
 }
