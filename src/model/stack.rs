@@ -222,7 +222,7 @@ fn row_any(x: &[f32], k: &[f32], h: &mut [f32]) {
     h.fill(0.0);
     for (&a, row) in x.iter().zip(k.chunks_exact(width)) {
         for (d, &w) in h.iter_mut().zip(row) {
-            *d = a * w + *d;
+            *d += a * w;
         }
     }
 }
