@@ -43,9 +43,9 @@ use crate::config::{Activation, LossKind, PenaltyMean, TrainConfig};
 use crate::data::Split;
 
 /// The most trials a stack holds, chosen by measurement (docs/performance.md, "Stacked
-/// trials"): at batch 1 steps/s per trial grows up to about this width and then flattens,
-/// at batch 32 a stack of 32 runs at under half the rate of 16, and a wider stack holds
-/// more trials' memory at once and balances worse over threads.
+/// trials"): at batch 1 steps/s per trial grows quickly up to about this width and slowly
+/// after, at batch 32 a stack of 32 runs at under half the rate of 16, and a wider stack
+/// holds more trials' memory at once and balances worse over threads.
 pub const MAX_STACK: usize = 16;
 
 /// gemm computes an inner dimension of at most this many values in one block (see the
