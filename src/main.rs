@@ -83,7 +83,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
     release_memory(); // the datasets: the report works from the journal alone
 
     interrupt::writing_tables();
-    let built = report::build(std::slice::from_ref(&out), None).map_err(|e| {
+    let built = report::build_for_sweep(&out, shard.is_some()).map_err(|e| {
         anyhow::anyhow!(
             "{e:#}; every finished trial is kept in the journal: once that is fixed, run `trendsweep report {}` \
              to write the tables",
@@ -105,21 +105,22 @@ fn sweep(args: SweepArgs) -> Result<()> {
             out.display()
         );
     }
-    if outcome.interrupted {
-        return Err(Interrupted(if outcome.remaining == 0 {
-            format!(
-                "interrupted after every trial had ended: all {} trials are done and the tables in {} are written",
-                outcome.total,
-                out.display()
-            )
-        } else {
-            format!(
-                "interrupted: {} of {} trials are done and saved in {}; run the same command again to train the rest",
-                outcome.total - outcome.remaining,
-                outcome.total,
-                out.display()
-            )
-        })
+    if outcome.interrupted && outcome.remaining == 0 {
+        // The signal came too late to stop anything: every trial ended and the tables are
+        // written, so the sweep is complete and says so with status 0 (a preempted Slurm
+        // task is not counted as failed).
+        errln!(
+            "a stop signal came after every trial had started: all {} trials are done and the tables in {} are written",
+            outcome.total,
+            out.display()
+        );
+    } else if outcome.interrupted {
+        return Err(Interrupted(format!(
+            "interrupted: {} of {} trials are done and saved in {}; run the same command again to train the rest",
+            outcome.total - outcome.remaining,
+            outcome.total,
+            out.display()
+        ))
         .into());
     }
     Ok(())

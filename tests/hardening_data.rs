@@ -424,6 +424,52 @@ fn a_named_decimal_or_float16_parquet_column_is_refused_naming_its_type() {
     scene.assert_refused(&out, &["sort_by = \"nope\"", "day, y, half"]);
 }
 
+/// A target, feature or time column of a type trendsweep does not read is named once, by
+/// its role: "the target column "value"", never "column column".
+#[test]
+fn an_unreadable_parquet_column_is_named_once_by_its_role() {
+    let cases = [
+        (
+            "decimal_column.parquet",
+            "price",
+            "",
+            "the target column \"price\"",
+            "Decimal(10, 2)",
+        ),
+        (
+            "list_column.parquet",
+            "value",
+            "",
+            "the target column \"value\"",
+            "List",
+        ),
+        (
+            "float16_column.parquet",
+            "y",
+            "features = [\"half\"]",
+            "the feature column (features) \"half\"",
+            "Float16",
+        ),
+        (
+            "list_column.parquet",
+            "y",
+            "sort_by = \"value\"",
+            "the time column (sort_by) \"value\"",
+            "List",
+        ),
+    ];
+    for (file, column, extra, named, dtype) in cases {
+        let scene = Scene::new();
+        scene.fixture(file);
+        let out = sweep(&scene, &data(file, column, extra));
+        let stderr = scene.assert_refused(&out, &[file, named, dtype]);
+        assert!(
+            !stderr.contains("column column") && !stderr.contains("features column"),
+            "{stderr}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Item 9: a file too large to hold is refused before it is read.
 

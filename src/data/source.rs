@@ -298,6 +298,17 @@ fn parquet_type_ok(dtype: &ArrowDataType, key: &str) -> bool {
     number || (key == "sort_by" && time)
 }
 
+/// How a message names the column a grid key chose: "the target column" for `column`,
+/// "the time column (sort_by)", "the feature column (features)".
+fn column_role(key: &str) -> String {
+    match key {
+        "column" => "the target column".into(),
+        "sort_by" => "the time column (sort_by)".into(),
+        "features" => "the feature column (features)".into(),
+        other => format!("the {other} column"),
+    }
+}
+
 fn arrow_type_name(dtype: &ArrowDataType) -> String {
     match dtype {
         ArrowDataType::Decimal(p, s) => format!("Decimal({p}, {s})"),
@@ -388,8 +399,9 @@ fn read_frame(path: &Path, kind: FileKind, wanted: &[(&str, &str)]) -> Result<Da
                         "integers or floating-point numbers (Float32 or Float64)"
                     };
                     return Err(bad_input(format!(
-                        "{shown}: {key} column {name:?} has Parquet type {}, which trendsweep does not read; \
+                        "{shown}: {} {name:?} has Parquet type {}, which trendsweep does not read; \
                          it reads {valid}: convert the column when writing the file",
+                        column_role(key),
                         arrow_type_name(&field.dtype)
                     )));
                 }

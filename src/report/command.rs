@@ -10,6 +10,9 @@
 //!   like any other: a journal holding every input's records, its own trials, epochs and
 //!   baselines tables, `run.json`, and the summary; `report OUT` gives the same summary again.
 //!   OUT must be new, empty, or an earlier report's output.
+//! - `report` never runs beside a sweep in the directory it writes: it holds that directory's
+//!   lock while it reads and writes, and refuses (exit status 2, naming the sweep) while a
+//!   sweep or shard runs there. A sweep's own report runs under the sweep's lock.
 //! - Several directories need `--out`, and must have been trained on the same data with the
 //!   same split: pooling trials of different data would rank numbers that cannot be compared.
 
@@ -104,8 +107,8 @@ pub fn build(dirs: &[PathBuf], out: Option<&Path>) -> Result<Report> {
     }
     let info = check_same_data(&unique)?;
     match (unique.as_slice(), out) {
-        ([only], None) => rebuild_in_place(only),
-        ([only], Some(o)) if same_dir(only, o) => rebuild_in_place(only),
+        ([only], None) => locked_rebuild(only),
+        ([only], Some(o)) if same_dir(only, o) => locked_rebuild(only),
         (_, None) => Err(bad_input(format!(
             "report of {} directories needs --out OUT: the merged results go into a directory \
              of their own, never into one of the inputs",
@@ -124,9 +127,42 @@ pub fn build(dirs: &[PathBuf], out: Option<&Path>) -> Result<Report> {
                 )));
             }
             check_out(o)?;
+            std::fs::create_dir_all(o).with_context(|| format!("cannot create {}", o.display()))?;
+            let _lock = store::lock_report(o)?;
             merge_into(inputs, o, info.as_ref())
         }
     }
+}
+
+/// [`rebuild_in_place`] under the directory's report lock: refused while a sweep runs there.
+fn locked_rebuild(dir: &Path) -> Result<Report> {
+    let _lock = store::lock_report(dir)?;
+    #[cfg(feature = "fault-injection")]
+    if let Some(ms) = std::env::var(REPORT_DELAY_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    rebuild_in_place(dir)
+}
+
+/// A test-only delay (milliseconds) in `report`, taken while it holds the directory, so a
+/// test can start a sweep in the middle of a report. Only in builds with the
+/// `fault-injection` feature.
+#[cfg(feature = "fault-injection")]
+pub const REPORT_DELAY_ENV: &str = "TRENDSWEEP_TEST_REPORT_DELAY_MS";
+
+/// The report a sweep writes at its end into its own directory `dir`, under the locks it
+/// holds. A shard shares the directory with other shards, so it writes the tables while
+/// holding the tables lock: one shard at a time, each from a whole read of the journals.
+pub fn build_for_sweep(dir: &Path, sharded: bool) -> Result<Report> {
+    let _tables = if sharded {
+        Some(store::lock_tables(dir)?)
+    } else {
+        None
+    };
+    rebuild_in_place(dir)
 }
 
 /// Refuses an output directory that holds something other than an earlier report.
@@ -250,7 +286,7 @@ fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<
     })?;
     // The journal first, through a temporary name, so OUT is never left with tables that
     // disagree with a journal from before.
-    let tmp = out.join(format!(".journal.jsonl.merge-{}", std::process::id()));
+    let tmp = out.join(store::temporary_name(JOURNAL));
     let _ = std::fs::remove_file(&tmp);
     let mut journal = JournalWriter::open(&tmp, info)?;
     for r in &records {

@@ -15,7 +15,7 @@ pub mod summary;
 pub mod tables;
 mod views;
 
-pub use command::{Report, build};
+pub use command::{Report, build, build_for_sweep};
 pub use load::RunMeta;
 pub use render::{fmt_acc, fmt_mse};
 pub use stats::{Interval, student_t_quantile, t_975};

@@ -10,6 +10,13 @@
 //! fingerprint, the journal header it starts) run while it holds `.trendsweep-setup.lock`,
 //! so two sweeps started together decide one after the other.
 //!
+//! `report` holds `.trendsweep.lock` exclusively (and the setup lock) while it reads the
+//! journal and writes the tables, so a report and a sweep never run together in one
+//! directory: a report refuses while a sweep runs, and a sweep started during a report waits
+//! for it. Shards share the directory, so each writes the tables at its end while holding
+//! `.trendsweep-tables.lock`: tables are written by one process at a time, each from a whole
+//! read of the journals at that time.
+//!
 //! A lock file holds its owner's process id and host, for messages only. A lock file is
 //! deleted only by a process holding it exclusively, and a process that takes a lock checks
 //! that the file it locked is still the one at that path, so deleting never lets two
@@ -27,6 +34,7 @@ use crate::error::{Error, Result, bad_input};
 
 pub const LOCK_FILE: &str = ".trendsweep.lock";
 const SETUP_FILE: &str = ".trendsweep-setup.lock";
+const TABLES_FILE: &str = ".trendsweep-tables.lock";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -213,28 +221,13 @@ pub fn lock_sweep(dir: &Path, shard: Option<Shard>) -> Result<SweepLock> {
     let dir_path = dir.join(LOCK_FILE);
     let Some(shard) = shard else {
         let Some(lock) = LockFile::try_take(&dir_path, Mode::Exclusive)? else {
-            let running: Vec<String> = shard_locks(dir)
-                .into_iter()
-                .filter(|(_, p)| LockFile::is_held(p))
-                .map(|(s, p)| format!("shard {s} ({})", holder(&p)))
-                .collect();
-            let who = if running.is_empty() {
-                format!(
-                    "another sweep ({}) is running in this directory",
-                    holder(&dir_path)
-                )
-            } else {
-                format!(
-                    "sharded sweeps are running in this directory: {}",
-                    running.join(", ")
-                )
-            };
             return Err(bad_input(format!(
-                "{}: {who}; wait for it to finish, stop it, or use another --out",
-                dir.display()
+                "{}: {}; wait for it to finish, stop it, or use another --out",
+                dir.display(),
+                who_runs(dir)
             )));
         };
-        clean_temporary_files(dir);
+        clean_temporary_files(dir, Cleaning::AllButMine);
         return Ok(SweepLock {
             dir: lock,
             _shard: None,
@@ -267,6 +260,8 @@ pub fn lock_sweep(dir: &Path, shard: Option<Shard>) -> Result<SweepLock> {
             holder(&shard_path)
         )));
     };
+    // Other shards may be writing right now: only what a dead process of this host left.
+    clean_temporary_files(dir, Cleaning::DeadOfThisHost);
     Ok(SweepLock {
         dir: dir_lock,
         _shard: Some(shard_lock),
@@ -274,23 +269,122 @@ pub fn lock_sweep(dir: &Path, shard: Option<Shard>) -> Result<SweepLock> {
     })
 }
 
-/// Removes the temporary files (`.NAME.tmp-PID`) that writers killed mid-write left behind.
-/// Called only while holding the directory exclusively, when no sweep of ours writes there;
-/// a file of a live process (a `report` running now) is left alone.
-fn clean_temporary_files(dir: &Path) {
+/// Who holds the directory lock of `dir`, as words for a message: the running shards, or
+/// the sweep (or report) holding it.
+fn who_runs(dir: &Path) -> String {
+    let running: Vec<String> = shard_locks(dir)
+        .into_iter()
+        .filter(|(_, p)| LockFile::is_held(p))
+        .map(|(s, p)| format!("shard {s} ({})", holder(&p)))
+        .collect();
+    if running.is_empty() {
+        format!(
+            "another sweep or report ({}) is running in this directory",
+            holder(&dir.join(LOCK_FILE))
+        )
+    } else {
+        format!(
+            "sharded sweeps are running in this directory: {}",
+            running.join(", ")
+        )
+    }
+}
+
+/// The locks `report` holds on the directory it writes tables into (see the module).
+pub struct ReportLock {
+    _dir: LockFile,
+    _setup: LockFile,
+}
+
+/// Takes the locks for `report` to rebuild or write `dir` (which exists), or refuses with
+/// exit status 2 naming the sweep running there. Stale temporary files are removed.
+pub fn lock_report(dir: &Path) -> Result<ReportLock> {
+    let setup = LockFile::take_waiting(&dir.join(SETUP_FILE), Duration::from_secs(60))?;
+    let Some(lock) = LockFile::try_take(&dir.join(LOCK_FILE), Mode::Exclusive)? else {
+        return Err(bad_input(format!(
+            "{}: {}, and a sweep writes the tables itself when it ends; run `trendsweep report {}` \
+             after it has ended (or stop it first)",
+            dir.display(),
+            who_runs(dir),
+            dir.display()
+        )));
+    };
+    clean_temporary_files(dir, Cleaning::AllButMine);
+    Ok(ReportLock {
+        _dir: lock,
+        _setup: setup,
+    })
+}
+
+/// Held by a shard while it writes the tables at its end (see the module).
+pub struct TablesLock {
+    _lock: LockFile,
+}
+
+/// Waits for the tables lock of `dir` (another shard writing its tables holds it for
+/// seconds, at most minutes), then removes what dead writers of this host left.
+pub fn lock_tables(dir: &Path) -> Result<TablesLock> {
+    let lock = LockFile::take_waiting(&dir.join(TABLES_FILE), Duration::from_secs(3600))?;
+    clean_temporary_files(dir, Cleaning::DeadOfThisHost);
+    Ok(TablesLock { _lock: lock })
+}
+
+/// The name of the temporary file a writer of this process writes `name` through:
+/// `.NAME.tmp-PID.HOST`, so that a later process can tell whose it was.
+pub fn temporary_name(name: &str) -> String {
+    format!(".{name}.tmp-{}.{}", std::process::id(), host_tag())
+}
+
+/// This host's name as temporary names carry it: at most 64 of its letters, digits, `-`
+/// and `.`.
+fn host_tag() -> String {
+    host()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.')
+        .take(64)
+        .collect()
+}
+
+/// Which temporary files [`clean_temporary_files`] removes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cleaning {
+    /// Every one but this process's own: no other process writes in the directory.
+    AllButMine,
+    /// Those of processes of this host that are gone: other processes (shards, on this host
+    /// or others) may be writing theirs now.
+    DeadOfThisHost,
+}
+
+/// Removes the temporary files (`.NAME.tmp-PID.HOST`, or `.NAME.tmp-PID` as older versions
+/// named them) that writers killed mid-write left behind, as `how` allows.
+fn clean_temporary_files(dir: &Path, how: Cleaning) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
+    let (me, here) = (std::process::id(), host_tag());
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
-        let Some((_, pid)) = name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")) else {
+        let Some((_, owner)) = name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")) else {
             continue;
+        };
+        let (pid, owner_host) = match owner.split_once('.') {
+            Some((pid, h)) => (pid, Some(h)),
+            None => (owner, None),
         };
         let Ok(pid) = pid.parse::<u32>() else {
             continue;
         };
-        let alive = pid != std::process::id() && Path::new("/proc").join(pid.to_string()).exists();
-        if !alive {
+        let this_host = owner_host.is_none_or(|h| h == here);
+        if this_host && pid == me {
+            continue;
+        }
+        let stale = match how {
+            Cleaning::AllButMine => true,
+            Cleaning::DeadOfThisHost => {
+                this_host && !Path::new("/proc").join(pid.to_string()).exists()
+            }
+        };
+        if stale {
             let _ = std::fs::remove_file(entry.path());
         }
     }

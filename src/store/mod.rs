@@ -32,7 +32,10 @@ pub use baselines::{
     write_evaluation,
 };
 pub use journal::{JournalRead, JournalWriter, journal_files, read_journal, read_journal_detailed};
-pub use lock::{LOCK_FILE, SweepLock, lock_sweep};
+pub use lock::{
+    LOCK_FILE, ReportLock, SweepLock, TablesLock, lock_report, lock_sweep, lock_tables,
+    temporary_name,
+};
 pub use shard::Shard;
 
 /// The journal of an unsharded sweep (shards write `journal-K-of-N.jsonl`).
@@ -113,7 +116,7 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut File) -> Result<()>
         .file_name()
         .with_context(|| format!("{} has no file name", path.display()))?
         .to_string_lossy();
-    let tmp: PathBuf = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp: PathBuf = dir.join(lock::temporary_name(&name));
     let result = (|| {
         let mut file = File::create(&tmp)?;
         write(&mut file)?;

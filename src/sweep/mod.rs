@@ -395,7 +395,34 @@ pub fn check_options(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
             "--fresh with --shard: other shards share the results directory; start over with another --out",
         ));
     }
+    if opts.fresh {
+        check_fresh_target(&opts.out)?;
+    }
     store::check_out_dir(&opts.out)
+}
+
+/// `--fresh` renames the results directory aside: the directory the command runs in (or
+/// one holding it) cannot be renamed from inside, so that is refused before anything moves.
+fn check_fresh_target(out: &std::path::Path) -> Result<()> {
+    let (Ok(target), Ok(here)) = (out.canonicalize(), std::env::current_dir()) else {
+        return Ok(());
+    };
+    let here = here.canonicalize().unwrap_or(here);
+    if here.starts_with(&target) {
+        let what = if here == target {
+            "the directory this command runs in"
+        } else {
+            "a directory holding the one this command runs in"
+        };
+        return Err(bad_input(format!(
+            "--out {} --fresh: {} is {what}, and --fresh would move it aside to start over; \
+             run the sweep from outside it (e.g. from its parent folder, with --out naming it), \
+             or give --out a folder of its own",
+            out.display(),
+            target.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Whether a trial may share a stack: always, except the one a fault-injection build is
