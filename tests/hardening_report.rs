@@ -176,6 +176,7 @@ fn epoch_metrics() -> impl Strategy<Value = EpochMetrics> {
                 train_mse,
                 val_mse,
                 val_trend_acc,
+                val_mase: None,
             },
         )
 }
@@ -260,6 +261,7 @@ fn trial_record() -> impl Strategy<Value = TrialRecord> {
                     steps_per_second,
                     test_mse: None,
                     test_trend_acc: None,
+                    test_mase: None,
                     eval_predictions: Vec::new(),
                     folds: Vec::new(),
                 }
@@ -321,8 +323,10 @@ proptest! {
         let mut rows: Vec<BaselineRow> = rows
             .into_iter()
             .map(|(b, window, train_mse, val_mse, val_trend_acc, test)| BaselineRow {
-                baseline: b.to_string(), window, train_mse, val_mse, val_trend_acc,
+                series: None, baseline: b.to_string(), window, train_mse, val_mse, val_trend_acc,
+                val_mase: val_mse.map(|v| v / 3.0),
                 test_mse: test.map(|t| t.0), test_trend_acc: test.map(|t| t.1),
+                test_mase: test.map(|t| t.0 / 7.0),
             })
             .collect();
         rows.sort_by(|a, b| a.window.cmp(&b.window).then_with(|| a.baseline.cmp(&b.baseline)));
@@ -336,7 +340,8 @@ proptest! {
                 r.baseline == w.baseline && r.window == w.window && same_opt(r.train_mse, w.train_mse)
                     && same_opt(r.val_mse, w.val_mse) && same_opt(r.val_trend_acc, w.val_trend_acc)
                     && same_opt(r.test_mse, w.test_mse)
-                    && same_opt(r.test_trend_acc, w.test_trend_acc),
+                    && same_opt(r.test_trend_acc, w.test_trend_acc)
+                    && same_opt(r.val_mase, w.val_mase) && same_opt(r.test_mase, w.test_mase),
                 "wrote {:?}\nread {:?}", w, r
             );
         }

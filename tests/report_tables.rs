@@ -52,6 +52,7 @@ fn record(li: usize, bi: usize, seed: u64) -> TrialRecord {
                 train_mse: 0.4 + 0.1 * behind,
                 val_mse: Some(mse + 0.25 * behind),
                 val_trend_acc: Some(acc - 0.01 * behind),
+                val_mase: None,
             }
         })
         .collect();
@@ -82,6 +83,7 @@ fn record(li: usize, bi: usize, seed: u64) -> TrialRecord {
             steps_per_second: 200.0,
             test_mse: None,
             test_trend_acc: None,
+            test_mase: None,
             eval_predictions: Vec::new(),
             folds: Vec::new(),
         },
@@ -117,6 +119,7 @@ fn degraded_grid() -> Vec<TrialRecord> {
                 steps_per_second: 0.0,
                 test_mse: None,
                 test_trend_acc: None,
+                test_mase: None,
                 eval_predictions: Vec::new(),
                 folds: Vec::new(),
             };
@@ -132,13 +135,16 @@ fn degraded_grid() -> Vec<TrialRecord> {
 
 fn baselines() -> Vec<BaselineRow> {
     let row = |baseline: &str, window, val_mse: f64, val_trend_acc: f64| BaselineRow {
+        series: None,
         baseline: baseline.into(),
         window,
         train_mse: Some(val_mse * 0.9),
         val_mse: Some(val_mse),
         val_trend_acc: Some(val_trend_acc),
+        val_mase: None,
         test_mse: None,
         test_trend_acc: None,
+        test_mase: None,
     };
     // Deliberately unsorted, and with another window that must not be picked.
     vec![
@@ -361,7 +367,8 @@ fn baselines_round_trip_sorted_by_window_then_name() {
             "window",
             "train_mse",
             "val_mse",
-            "val_trend_acc"
+            "val_trend_acc",
+            "val_mase"
         ]
     );
     let mut want = baselines();

@@ -26,6 +26,7 @@ fn record(trial: &Trial) -> TrialRecord {
             steps_per_second: 10.0,
             test_mse: None,
             test_trend_acc: None,
+            test_mase: None,
             eval_predictions: Vec::new(),
             folds: Vec::new(),
         },

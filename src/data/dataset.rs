@@ -115,6 +115,28 @@ pub struct Dataset {
     pub test: Split,
     /// Samples per season, for the `seasonal_naive` baseline (`[data] season`).
     pub season: Option<usize>,
+    /// MASE's denominator for validation figures: the in-sample MAE of the seasonal naive
+    /// forecast (lag `season`, else 1) over every raw value up to the last training target.
+    /// `None` when that part is too short for the lag or does not move at all.
+    pub val_scale: Option<f64>,
+    /// The same for test figures, over every raw value up to the last validation target.
+    pub test_scale: Option<f64>,
+}
+
+/// The in-sample MAE of the naive forecast at `lag` over `values` (each value against the one
+/// `lag` steps before it): MASE's denominator. `None` when no value has one `lag` steps
+/// before it, or the errors are all zero (or not finite), where MASE is undefined.
+pub fn naive_scale(values: &[f64], lag: usize) -> Option<f64> {
+    let lag = lag.max(1);
+    if values.len() <= lag {
+        return None;
+    }
+    let n = values.len() - lag;
+    let sum: f64 = (lag..values.len())
+        .map(|t| (values[t] - values[t - lag]).abs())
+        .sum();
+    let scale = sum / n as f64;
+    (scale > 0.0 && scale.is_finite()).then_some(scale)
 }
 
 /// The most evaluation samples the significance tests use: the last ones of the split. Every
@@ -265,6 +287,11 @@ impl Dataset {
             first: range.start + window,
             len: range.len(),
         };
+        // MASE's in-sample parts: every raw value up to the fold's last training target, and
+        // up to its last validation target.
+        let lag = split.season.unwrap_or(1);
+        let val_scale = naive_scale(&series.values[..train.end + window], lag);
+        let test_scale = naive_scale(&series.values[..val.end + window], lag);
         Ok(Dataset {
             window,
             n_inputs,
@@ -273,6 +300,8 @@ impl Dataset {
             val: make(val),
             test: make(test),
             season: split.season,
+            val_scale,
+            test_scale,
         })
     }
 }

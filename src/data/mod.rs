@@ -5,6 +5,6 @@ mod dataset;
 mod source;
 mod synthetic;
 
-pub use dataset::{Dataset, MAX_EVALUATION_SAMPLES, Scaler, Split, split_sizes};
+pub use dataset::{Dataset, MAX_EVALUATION_SAMPLES, Scaler, Split, naive_scale, split_sizes};
 pub use source::{Fingerprint, MAX_FILE_BYTES, Series, check_date_format, load_series};
 pub use synthetic::generate;

@@ -13,7 +13,7 @@
 
 use crate::data::{Dataset, Split};
 use crate::model::loss;
-use crate::model::train::mse_and_trend_accuracy;
+use crate::model::train::{Figures, figures, mase};
 use crate::store::records::{BaselineRow, EvaluationSamples};
 
 /// Every baseline's name, in the order the tables list them.
@@ -174,13 +174,26 @@ impl<'a> Forecasters<'a> {
     /// forecast; `None` for a figure it has no samples for. `majority_direction` has an
     /// accuracy only.
     pub fn figures(&self, name: &str, split: &Split) -> (Option<f64>, Option<f64>) {
+        let f = self.all_figures(name, split);
+        (
+            f.map(|f| f.mse).filter(|_| name != "majority_direction"),
+            f.map(|f| f.trend_acc),
+        )
+    }
+
+    /// MSE, MAE and trend accuracy of baseline `name` on `split` (see [`Self::figures`]); for
+    /// `majority_direction` only the accuracy means anything.
+    fn all_figures(&self, name: &str, split: &Split) -> Option<Figures> {
         let mut inputs = Vec::with_capacity(self.data.n_inputs);
         if name == "majority_direction" {
             let hits = (0..split.len())
                 .filter(|&i| self.hit(name, split, i, &mut inputs) == Some(true))
                 .count();
-            let acc = (!split.is_empty()).then(|| hits as f64 / split.len() as f64);
-            return (None, acc);
+            return (!split.is_empty()).then(|| Figures {
+                mse: f64::NAN,
+                mae: f64::NAN,
+                trend_acc: hits as f64 / split.len() as f64,
+            });
         }
         let samples: Vec<(f64, f64, f64)> = (0..split.len())
             .filter_map(|i| {
@@ -188,11 +201,16 @@ impl<'a> Forecasters<'a> {
                     .map(|p| (p, split.y_raw(i), split.y_last_raw(i)))
             })
             .collect();
-        if samples.is_empty() {
-            return (None, None);
+        (!samples.is_empty()).then(|| figures(samples.into_iter()))
+    }
+
+    /// MASE of baseline `name` on `split` against `scale`; `None` for `majority_direction`.
+    fn mase(&self, name: &str, split: &Split, scale: Option<f64>) -> Option<f64> {
+        if name == "majority_direction" {
+            return None;
         }
-        let (mse, acc) = mse_and_trend_accuracy(samples.into_iter());
-        (Some(mse), Some(acc))
+        self.all_figures(name, split)
+            .and_then(|f| mase(f.mae, scale))
     }
 }
 
@@ -207,13 +225,16 @@ pub fn baselines(data: &Dataset) -> Vec<BaselineRow> {
             let (val_mse, val_trend_acc) = f.figures(name, &data.val);
             let (test_mse, test_trend_acc) = f.figures(name, &data.test);
             BaselineRow {
+                series: None,
                 baseline: name.into(),
                 window: data.window,
                 train_mse,
                 val_mse,
                 val_trend_acc,
+                val_mase: f.mase(name, &data.val, data.val_scale),
                 test_mse,
                 test_trend_acc,
+                test_mase: f.mase(name, &data.test, data.test_scale),
             }
         })
         .collect()
@@ -321,6 +342,43 @@ mod tests {
         // Seasonal naive cannot forecast the first training target (no value 3 steps back).
         // Training targets 13, 15, 14, 16 against 10, 12, 11, 13 (positions 0–3): 3 off each.
         close(row(&rows, "seasonal_naive").train_mse, 9.0);
+    }
+
+    #[test]
+    fn mase_divides_by_the_in_sample_naive_error_worked_by_hand() {
+        // Validation's in-sample part is every value up to the last training target
+        // (positions 0-6: 10 12 11 13 15 14 16), the test's every value up to the last
+        // validation target (positions 0-8, adding 18 17).
+        let d = data(Some(3));
+        // Lag 3: every difference is 3, in both parts.
+        close(d.val_scale, 3.0);
+        close(d.test_scale, 3.0);
+        let rows = baselines(&d);
+        // Test errors as above: persistence 2 2 1 (MAE 5/3), drift 3 0 3 (2), seasonal
+        // naive 3 3 3 (3). Validation targets 18 17 after 16 18: persistence errs 2 and 1.
+        close(row(&rows, "persistence").test_mase, 5.0 / 9.0);
+        close(row(&rows, "drift").test_mase, 2.0 / 3.0);
+        close(row(&rows, "seasonal_naive").test_mase, 1.0);
+        close(row(&rows, "persistence").val_mase, 1.5 / 3.0);
+        assert_eq!(row(&rows, "majority_direction").val_mase, None);
+        // Lag 1 without a season: the part's steps are 2 1 2 2 1 2 (mean 10/6) and, with
+        // 18 17, 2 1 2 2 1 2 2 1 (mean 13/8).
+        let d = data(None);
+        close(d.val_scale, 10.0 / 6.0);
+        close(d.test_scale, 13.0 / 8.0);
+        let rows = baselines(&d);
+        close(
+            row(&rows, "persistence").test_mase,
+            (5.0 / 3.0) / (13.0 / 8.0),
+        );
+        close(row(&rows, "persistence").val_mase, 1.5 / (10.0 / 6.0));
+    }
+
+    #[test]
+    fn a_part_without_moves_has_no_mase() {
+        assert_eq!(crate::data::naive_scale(&[4.0, 4.0, 4.0], 1), None);
+        assert_eq!(crate::data::naive_scale(&[1.0, 2.0], 2), None);
+        assert_eq!(crate::data::naive_scale(&[1.0, 2.0, 4.0], 2), Some(3.0));
     }
 
     #[test]

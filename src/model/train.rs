@@ -29,29 +29,59 @@ pub fn derived_seed(parts: &[&dyn std::fmt::Display]) -> u64 {
     u64::from_le_bytes(h.finalize()[..8].try_into().expect("8 bytes"))
 }
 
-/// MSE and trend-match accuracy of predictions against targets and previous values, all
-/// in series units. Direction uses `sign` with `sign(0) = 0`: a flat true move is matched
-/// only by an exactly flat prediction.
-pub fn mse_and_trend_accuracy(samples: impl Iterator<Item = (f64, f64, f64)>) -> (f64, f64) {
-    let (mut n, mut se, mut matched) = (0usize, 0.0, 0usize);
+/// A forecast's figures on a set of samples, all in series units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Figures {
+    pub mse: f64,
+    /// Mean absolute error, the numerator of MASE.
+    pub mae: f64,
+    pub trend_acc: f64,
+}
+
+/// MSE, MAE and trend-match accuracy of predictions against targets and previous values,
+/// all in series units. Direction uses `sign` with `sign(0) = 0`: a flat true move is matched
+/// only by an exactly flat prediction. NaN for every figure without samples.
+pub fn figures(samples: impl Iterator<Item = (f64, f64, f64)>) -> Figures {
+    let (mut n, mut se, mut ae, mut matched) = (0usize, 0.0, 0.0, 0usize);
     for (p, y, last) in samples {
         n += 1;
         se += (y - p).powi(2);
+        ae += (y - p).abs();
         if loss::sign(p - last) == loss::sign(y - last) {
             matched += 1;
         }
     }
     if n == 0 {
-        return (f64::NAN, f64::NAN);
+        return Figures {
+            mse: f64::NAN,
+            mae: f64::NAN,
+            trend_acc: f64::NAN,
+        };
     }
-    (se / n as f64, matched as f64 / n as f64)
+    Figures {
+        mse: se / n as f64,
+        mae: ae / n as f64,
+        trend_acc: matched as f64 / n as f64,
+    }
+}
+
+/// MSE and trend-match accuracy of [`figures`].
+pub fn mse_and_trend_accuracy(samples: impl Iterator<Item = (f64, f64, f64)>) -> (f64, f64) {
+    let f = figures(samples);
+    (f.mse, f.trend_acc)
 }
 
 /// [`mse_and_trend_accuracy`] of the model on a split, predicting a block of rows at a time
 /// so a long series never has all its windows, or all its predictions, in memory at once.
 pub fn evaluate(model: &Model, dev: &Cpu, split: &Split, scaler: &Scaler) -> (f64, f64) {
+    let f = evaluate_figures(model, dev, split, scaler);
+    (f.mse, f.trend_acc)
+}
+
+/// [`figures`] of the model on a split (see [`evaluate`]).
+pub fn evaluate_figures(model: &Model, dev: &Cpu, split: &Split, scaler: &Scaler) -> Figures {
     const ROWS: usize = 4096;
-    mse_and_trend_accuracy((0..split.len()).step_by(ROWS).flat_map(|start| {
+    figures((0..split.len()).step_by(ROWS).flat_map(|start| {
         let end = (start + ROWS).min(split.len());
         let pred = model.predict_rows(dev, &split.inputs(start..end));
         (start..end).zip(pred).map(|(i, p)| {
@@ -62,6 +92,12 @@ pub fn evaluate(model: &Model, dev: &Cpu, split: &Split, scaler: &Scaler) -> (f6
             )
         })
     }))
+}
+
+/// MASE: `mae` over the in-sample naive error `scale` ([`Dataset::val_scale`] or
+/// [`Dataset::test_scale`]); `None` without a scale.
+pub fn mase(mae: f64, scale: Option<f64>) -> Option<f64> {
+    scale.map(|s| mae / s)
 }
 
 /// The model's forecasts of the samples `range` of `split`, in series units.
@@ -454,14 +490,15 @@ fn member_epoch(member: &mut Member, model: Model, data: &Dataset, epoch: usize,
     }
     let (train_mse, _) = evaluate(&model, dev, train, &data.target_scaler);
     // No validation samples (val_fraction = 0): no validation figures, rather than NaN.
-    let val = (!data.val.is_empty()).then(|| evaluate(&model, dev, &data.val, &data.target_scaler));
+    let val = (!data.val.is_empty())
+        .then(|| evaluate_figures(&model, dev, &data.val, &data.target_scaler));
     if !train_mse.is_finite() {
         member.diverged(format!(
             "training predictions became non-finite at epoch {epoch}"
         ));
         return;
     }
-    if let Some(v) = val.map(|v| v.0).filter(|v| v.is_finite())
+    if let Some(v) = val.map(|v| v.mse).filter(|v| v.is_finite())
         && member.lowest.is_none_or(|(b, _)| v < b)
     {
         member.lowest = Some((v, epoch));
@@ -473,8 +510,9 @@ fn member_epoch(member: &mut Member, model: Model, data: &Dataset, epoch: usize,
         epoch,
         train_loss,
         train_mse,
-        val_mse: val.map(|v| v.0),
-        val_trend_acc: val.map(|v| v.1),
+        val_mse: val.map(|v| v.mse),
+        val_trend_acc: val.map(|v| v.trend_acc),
+        val_mase: val.and_then(|v| mase(v.mae, data.val_scale)),
     });
     // Early stopping: no improvement for `patience` epochs. The trial ends ok; its
     // `epochs_run` and `best_epoch` say where it stopped and why.
@@ -507,7 +545,7 @@ fn finish_member(mut member: Member, data: &Dataset, pruned: bool) -> (TrialResu
         let dev = &model.k1.device().clone();
         let scaler = &data.target_scaler;
         if !data.test.is_empty() {
-            test = Some(evaluate(model, dev, &data.test, scaler));
+            test = Some(evaluate_figures(model, dev, &data.test, scaler));
         }
         eval_predictions = predictions(
             model,
@@ -522,8 +560,9 @@ fn finish_member(mut member: Member, data: &Dataset, pruned: bool) -> (TrialResu
         message: member.message,
         curve: member.curve,
         best_epoch,
-        test_mse: test.map(|t| t.0),
-        test_trend_acc: test.map(|t| t.1),
+        test_mse: test.map(|t| t.mse),
+        test_trend_acc: test.map(|t| t.trend_acc),
+        test_mase: test.and_then(|t| mase(t.mae, data.test_scale)),
         eval_predictions,
         folds: Vec::new(),
         wall_seconds: member.wall_seconds + started.elapsed().as_secs_f64(),
@@ -621,6 +660,7 @@ pub fn mean_curve(curves: &[&[EpochMetrics]]) -> Vec<EpochMetrics> {
                 train_mse: mean(&|m| m.train_mse),
                 val_mse: mean_opt(&|m| m.val_mse),
                 val_trend_acc: mean_opt(&|m| m.val_trend_acc),
+                val_mase: mean_opt(&|m| m.val_mase),
             }
         })
         .collect()
@@ -648,10 +688,10 @@ fn combine_folds(results: Vec<TrialResult>) -> TrialResult {
         .map(|r| r.steps as f64 / r.steps_per_second)
         .sum();
     let last = results.last().expect("at least two folds");
-    let (test_mse, test_trend_acc) = if status == TrialStatus::Ok {
-        (last.test_mse, last.test_trend_acc)
+    let (test_mse, test_trend_acc, test_mase) = if status == TrialStatus::Ok {
+        (last.test_mse, last.test_trend_acc, last.test_mase)
     } else {
-        (None, None)
+        (None, None, None)
     };
     let eval_predictions = if status == TrialStatus::Ok {
         last.eval_predictions.clone()
@@ -664,6 +704,7 @@ fn combine_folds(results: Vec<TrialResult>) -> TrialResult {
         best_epoch,
         test_mse,
         test_trend_acc,
+        test_mase,
         eval_predictions,
         wall_seconds: results.iter().map(|r| r.wall_seconds).sum(),
         steps,

@@ -140,6 +140,7 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
                 .map(|r| r.result.best().and_then(|m| m.val_trend_acc))
                 .collect::<Vec<_>>(),
         ),
+        Column::new("val_mase".into(), metric(&|m| m.val_mase)),
     ]);
     // Test columns only when some trial was tested: without test samples they are left out.
     if tested {
@@ -153,6 +154,13 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
                 sorted
                     .iter()
                     .map(|r| r.result.test_trend_acc)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "test_mase".into(),
+                sorted
+                    .iter()
+                    .map(|r| r.result.test_mase)
                     .collect::<Vec<_>>(),
             ),
         ]);

@@ -25,11 +25,23 @@ pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
         .any(|r| r.test_mse.is_some() || r.test_trend_acc.is_some());
     let mut sorted: Vec<&BaselineRow> = rows.iter().collect();
     sorted.sort_by(|a, b| {
-        a.window
-            .cmp(&b.window)
+        a.series
+            .cmp(&b.series)
+            .then_with(|| a.window.cmp(&b.window))
             .then_with(|| a.baseline.cmp(&b.baseline))
     });
-    let mut columns = vec![
+    let mut columns = Vec::new();
+    // A collection's rows name their series, first.
+    if sorted.iter().any(|r| r.series.is_some()) {
+        columns.push(Column::new(
+            "series".into(),
+            sorted
+                .iter()
+                .map(|r| r.series.as_deref())
+                .collect::<Vec<_>>(),
+        ));
+    }
+    columns.extend([
         Column::new(
             "baseline".into(),
             sorted
@@ -56,7 +68,11 @@ pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
             "val_trend_acc".into(),
             sorted.iter().map(|r| r.val_trend_acc).collect::<Vec<_>>(),
         ),
-    ];
+        Column::new(
+            "val_mase".into(),
+            sorted.iter().map(|r| r.val_mase).collect::<Vec<_>>(),
+        ),
+    ]);
     if tested {
         columns.push(Column::new(
             "test_mse".into(),
@@ -65,6 +81,10 @@ pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
         columns.push(Column::new(
             "test_trend_acc".into(),
             sorted.iter().map(|r| r.test_trend_acc).collect::<Vec<_>>(),
+        ));
+        columns.push(Column::new(
+            "test_mase".into(),
+            sorted.iter().map(|r| r.test_mase).collect::<Vec<_>>(),
         ));
     }
     DataFrame::new_infer_height(columns)
@@ -76,7 +96,8 @@ pub fn write_baseline_folds(dir: &Path, folds: &[Vec<BaselineRow>]) -> Result<()
     for (fold, rows) in folds.iter().enumerate() {
         let mut df = baselines_frame(rows).context("cannot build the per-fold baselines")?;
         let n = df.height();
-        df.insert_column(2, Column::new("fold".into(), vec![fold as i64; n]))
+        let at = df.get_column_index("window").map_or(0, |i| i + 1);
+        df.insert_column(at, Column::new("fold".into(), vec![fold as i64; n]))
             .context("cannot build the per-fold baselines")?;
         frames.push(df);
     }
@@ -114,6 +135,7 @@ pub fn fold_means(folds: &[Vec<BaselineRow>]) -> Vec<BaselineRow> {
             train_mse: mean(folds.iter().map(|f| f[i].train_mse).collect()),
             val_mse: mean(folds.iter().map(|f| f[i].val_mse).collect()),
             val_trend_acc: mean(folds.iter().map(|f| f[i].val_trend_acc).collect()),
+            val_mase: mean(folds.iter().map(|f| f[i].val_mase).collect()),
             ..row.clone()
         })
         .collect()
@@ -122,7 +144,8 @@ pub fn fold_means(folds: &[Vec<BaselineRow>]) -> Vec<BaselineRow> {
 /// Writes `baselines.csv` into `dir`, sorted by (window, baseline).
 pub fn write_baselines(dir: &Path, rows: &[BaselineRow]) -> Result<()> {
     let mut df = baselines_frame(rows).context("cannot build the baselines table")?;
-    write_csv(&dir.join(BASELINES_CSV), &mut df)
+    write_csv(&dir.join(BASELINES_CSV), &mut df)?;
+    write_parquet(&dir.join(super::BASELINES_PARQUET), &mut df)
 }
 
 /// The dtypes `baselines.csv` is read with, by name: inference would make `window` an i64 and
@@ -134,9 +157,16 @@ pub fn baselines_schema() -> Schema {
         Field::new("train_mse".into(), DataType::Float64),
         Field::new("val_mse".into(), DataType::Float64),
         Field::new("val_trend_acc".into(), DataType::Float64),
+        Field::new("val_mase".into(), DataType::Float64),
         Field::new("test_mse".into(), DataType::Float64),
         Field::new("test_trend_acc".into(), DataType::Float64),
+        Field::new("test_mase".into(), DataType::Float64),
     ])
+}
+
+/// Columns of `baselines.csv` that older files (or single series) may lack: read as empty.
+fn optional_column(name: &str) -> bool {
+    name.starts_with("test_") || name.ends_with("_mase") || name == "series"
 }
 
 /// Reads `baselines.csv` from `dir` as a frame with the canonical dtypes.
@@ -150,12 +180,13 @@ pub fn read_baselines_frame(dir: &Path) -> Result<DataFrame> {
         .with_context(|| format!("cannot read {}", path.display()))?;
     let schema = baselines_schema();
     let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
-    // Without test samples the test columns are left out of the file: read them as empty.
+    // Without test samples the test columns are left out of the file, and files written
+    // before MASE lack it: read them as empty.
     let present = df.get_column_names_owned();
     let exprs: Vec<Expr> = schema
         .iter()
         .map(|(name, dtype)| {
-            if name.starts_with("test_") && !present.contains(name) {
+            if optional_column(name) && !present.contains(name) {
                 lit(NULL).cast(dtype.clone()).alias(name.clone())
             } else {
                 col(name.clone()).strict_cast(dtype.clone())
@@ -177,8 +208,10 @@ pub fn read_baselines(dir: &Path) -> Result<Vec<BaselineRow>> {
     let train_mse = df.column("train_mse")?.f64()?;
     let val_mse = df.column("val_mse")?.f64()?;
     let val_trend_acc = df.column("val_trend_acc")?.f64()?;
+    let val_mase = df.column("val_mase")?.f64()?;
     let test_mse = df.column("test_mse")?.f64()?;
     let test_trend_acc = df.column("test_trend_acc")?.f64()?;
+    let test_mase = df.column("test_mase")?.f64()?;
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         // The validation and test figures are empty without their split, and
@@ -187,6 +220,7 @@ pub fn read_baselines(dir: &Path) -> Result<Vec<BaselineRow>> {
             crate::fail!("{} row {}: a value is missing", path.display(), i + 1);
         };
         rows.push(BaselineRow {
+            series: None,
             baseline: b.to_string(),
             window: usize::try_from(w).with_context(|| {
                 format!("{} row {}: window {w} is not a size", path.display(), i + 1)
@@ -194,8 +228,10 @@ pub fn read_baselines(dir: &Path) -> Result<Vec<BaselineRow>> {
             train_mse: train_mse.get(i),
             val_mse: val_mse.get(i),
             val_trend_acc: val_trend_acc.get(i),
+            val_mase: val_mase.get(i),
             test_mse: test_mse.get(i),
             test_trend_acc: test_trend_acc.get(i),
+            test_mase: test_mase.get(i),
         });
     }
     Ok(rows)

@@ -52,6 +52,8 @@ pub const TRIALS_PARQUET: &str = "trials.parquet";
 pub const TRIALS_CSV: &str = "trials.csv";
 pub const EPOCHS_PARQUET: &str = "epochs.parquet";
 pub const BASELINES_CSV: &str = "baselines.csv";
+/// The same table as Parquet, for programs that read typed columns.
+pub const BASELINES_PARQUET: &str = "baselines.parquet";
 /// With `[data] folds` above 1: each baseline's figures on each fold (`baselines.csv` holds
 /// their means over the folds).
 pub const BASELINE_FOLDS_CSV: &str = "baseline_folds.csv";

@@ -50,6 +50,10 @@ pub struct EpochMetrics {
     /// Fraction of validation samples whose predicted direction matches the true one.
     #[serde(default, with = "opt_float")]
     pub val_trend_acc: Option<f64>,
+    /// Validation MAE over the in-sample seasonal-naive MAE ([`crate::data::Dataset::val_scale`]);
+    /// absent without validation samples or a scale (and in journals written before it).
+    #[serde(default, with = "opt_float", skip_serializing_if = "Option::is_none")]
+    pub val_mase: Option<f64>,
 }
 
 /// One trial's outcome, apart from its settings.
@@ -76,6 +80,9 @@ pub struct TrialResult {
     pub test_mse: Option<f64>,
     #[serde(default, with = "opt_float", skip_serializing_if = "Option::is_none")]
     pub test_trend_acc: Option<f64>,
+    /// Test MAE over the in-sample seasonal-naive MAE ([`crate::data::Dataset::test_scale`]).
+    #[serde(default, with = "opt_float", skip_serializing_if = "Option::is_none")]
+    pub test_mase: Option<f64>,
     /// The same model's forecasts (series units) of the evaluation samples: the last
     /// [`MAX_EVALUATION_SAMPLES`](crate::data::MAX_EVALUATION_SAMPLES) at most of the test
     /// samples, or of the validation samples without test ones. The significance tests against
@@ -152,6 +159,7 @@ impl TrialResult {
             steps_per_second: 0.0,
             test_mse: None,
             test_trend_acc: None,
+            test_mase: None,
             eval_predictions: Vec::new(),
             folds: Vec::new(),
         }
@@ -224,6 +232,8 @@ pub struct SearchTag {
 /// samples): a row of `baselines.csv`, which polars writes and reads (never the journal).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BaselineRow {
+    /// The series of a collection (`None` for a single series).
+    pub series: Option<String>,
     /// One of [`crate::model::baselines::BASELINE_NAMES`].
     pub baseline: String,
     pub window: usize,
@@ -232,9 +242,12 @@ pub struct BaselineRow {
     /// `None` without validation samples, as for the trials.
     pub val_mse: Option<f64>,
     pub val_trend_acc: Option<f64>,
+    /// Validation MAE over the in-sample naive MAE, as for the trials.
+    pub val_mase: Option<f64>,
     /// `None` without test samples.
     pub test_mse: Option<f64>,
     pub test_trend_acc: Option<f64>,
+    pub test_mase: Option<f64>,
 }
 
 /// One window's evaluation samples: the split the significance tests use (test when there
@@ -398,6 +411,7 @@ mod tests {
                     train_mse: 1.0,
                     val_mse: Some(*v),
                     val_trend_acc: Some(0.5 + i as f64 / 100.0),
+                    val_mase: None,
                 })
                 .collect(),
             best_epoch,
@@ -406,6 +420,7 @@ mod tests {
             steps_per_second: 0.0,
             test_mse: None,
             test_trend_acc: None,
+            test_mase: None,
             eval_predictions: Vec::new(),
             folds: Vec::new(),
         }

@@ -333,7 +333,7 @@ impl Scene {
 // What a sweep writes.
 
 /// The columns of trials.parquet and trials.csv, in order.
-pub const TRIAL_COLUMNS: [&str; 28] = [
+pub const TRIAL_COLUMNS: [&str; 29] = [
     "trial_id",
     "window",
     "n_dense",
@@ -360,6 +360,7 @@ pub const TRIAL_COLUMNS: [&str; 28] = [
     "best_epoch",
     "best_val_mse",
     "best_val_trend_acc",
+    "val_mase",
     "wall_seconds",
     "steps_per_second",
 ];
