@@ -326,6 +326,10 @@ pub struct DataFile {
     pub date_format: Option<String>,
     pub rows: Option<(usize, usize)>,
     pub missing: Missing,
+    /// A collection in long format: the column naming each row's series. Every series is
+    /// sorted, sliced, cleaned and swept on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_column: Option<String>,
 }
 
 /// A generated series: its kind and the parameters the kinds read (each kind reads its own;
@@ -342,6 +346,9 @@ pub struct Synthetic {
     /// Random walk: mean step.
     pub drift: f64,
     pub seed: u64,
+    /// A collection of this many series: series k is the series of seed `seed + k`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<usize>,
 }
 
 /// Where the series comes from.
@@ -349,6 +356,16 @@ pub struct Synthetic {
 pub enum Source {
     File(DataFile),
     Synthetic(Synthetic),
+}
+
+impl Source {
+    /// Whether the source is a collection of series (a long-format file, or `series = N`).
+    pub fn is_collection(&self) -> bool {
+        match self {
+            Source::File(f) => f.series_column.is_some(),
+            Source::Synthetic(s) => s.series.is_some(),
+        }
+    }
 }
 
 /// How samples are cut from the series and split.

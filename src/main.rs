@@ -91,7 +91,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
         )
     })?;
     drop(outcome.lock);
-    outln!("{}", built.summary.terminal(&built.dir));
+    outln!("{}", built.terminal());
     if !args.quiet {
         let part = shard.map_or(String::new(), |s| format!(" in shard {s}"));
         errln!(
@@ -132,25 +132,41 @@ fn plan(args: PlanArgs) -> Result<()> {
     let prepared = sweep::prepare(&spec)?;
     let stack = sweep::check_memory(&spec, &prepared, default_threads(), MAX_STACK)?;
     // With rolling-origin folds a trial trains once per fold: its steps are those of every
-    // fold's training part.
+    // fold's training part (and of every series of a collection).
     let n_train = |w: usize| {
         prepared
-            .datasets
-            .get(&w)
-            .map_or(0, |f| f.iter().map(|d| d.train.len()).sum())
+            .series
+            .iter()
+            .filter_map(|s| s.datasets.get(&w))
+            .map(|f| f.iter().map(|d| d.train.len()).sum::<usize>())
+            .sum()
     };
     out!(
         "{}",
         plan_text(&spec, args.first, Some(spec.total_steps(n_train)))
     );
+    if prepared.is_collection() {
+        outln!(
+            "series        {} of {}, each swept as if alone ({} too short, skipped)",
+            prepared.series.len(),
+            prepared.series.len() + prepared.info.skipped.len(),
+            prepared.info.skipped.len()
+        );
+    }
     // How the sweep will group them (listing a huge grid's trials would take long).
     if !spec.is_search() && spec.trial_count() <= 1_000_000 {
-        let stacks = sweep::plan_stacks(spec.trials().collect(), &prepared, stack, |_| true);
+        let per_series =
+            sweep::plan_stacks(spec.trials().collect(), prepared.single(), stack, |_| true);
         outln!(
             "stacks        {}: trials that share window, seed, n_dense, activation, batch_size,\n              \
              shuffle and epochs train together, up to {stack} at a time (--no-stack: one at a\n              \
-             time, with the same numbers)",
-            stacks.len()
+             time, with the same numbers){}",
+            per_series.len() * prepared.series.len(),
+            if prepared.is_collection() {
+                format!(", {} per series", per_series.len())
+            } else {
+                String::new()
+            }
         );
     }
     Ok(())
@@ -161,7 +177,7 @@ fn report(args: ReportArgs) -> Result<()> {
     let built = report::build(&args.dirs, args.out.as_deref())?;
     warn_missing(&built.dir)?;
     if !args.quiet {
-        outln!("{}", built.summary.terminal(&built.dir));
+        outln!("{}", built.terminal());
     }
     Ok(())
 }

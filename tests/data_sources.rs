@@ -22,6 +22,7 @@ fn file(path: &Path, column: &str) -> Source {
         date_format: None,
         rows: None,
         missing: Missing::Error,
+        series_column: None,
     })
 }
 
@@ -517,6 +518,7 @@ fn synthetic_series_fingerprint_follows_kind_seed_and_parameters() {
             phi: [0.5, -0.2],
             drift: 0.0,
             seed,
+            series: None,
         })
     };
     let (s, base) = load(&synth(SyntheticKind::Sine, 1, 0.1));
@@ -545,6 +547,7 @@ fn synthetic_random_walk_without_noise_is_a_straight_line() {
         phi: [0.0, 0.0],
         drift: 0.5,
         seed: 9,
+        series: None,
     });
     let (s, _) = load(&source);
     for (t, v) in s.values.iter().enumerate() {

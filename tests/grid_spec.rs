@@ -152,7 +152,8 @@ fn a_grid_without_axes_is_one_trial_with_all_defaults() {
             period: 50.0,
             phi: [0.6, -0.3],
             drift: 0.0,
-            seed: 0
+            seed: 0,
+            series: None,
         })
     );
     let fixed = spec.fixed();
@@ -229,6 +230,7 @@ fn file_source_resolves_against_the_grid_folder() {
             date_format: None,
             rows: Some((0, 2000)),
             missing: Missing::Interpolate,
+            series_column: None,
         })
     );
 }

@@ -41,6 +41,7 @@ fn file_source(
         date_format: date_format.map(String::from),
         rows: None,
         missing,
+        series_column: None,
     })
 }
 

@@ -270,6 +270,7 @@ fn trial_record() -> impl Strategy<Value = TrialRecord> {
     ("[a-z0-9]{1,12}", 1usize..100_000, config, result).prop_map(
         |(trial_id, window, config, result)| TrialRecord {
             trial_id,
+            series: None,
             window,
             config,
             result,
@@ -294,8 +295,10 @@ proptest! {
                 rows: 100,
                 values_sha256: "0".repeat(64),
                 missing_handled: 0,
+                series: None,
             },
             split: trendsweep::config::SplitSpec::default(),
+            skipped: Vec::new(),
         };
         let mut writer =
             trendsweep::store::JournalWriter::open(&tmp.path().join("journal.jsonl"), Some(&run)).unwrap();

@@ -58,6 +58,7 @@ fn record(li: usize, bi: usize, seed: u64) -> TrialRecord {
         .collect();
     TrialRecord {
         trial_id: trial_id(li, bi, seed),
+        series: None,
         window: 16,
         config: TrainConfig {
             n_dense: 32,

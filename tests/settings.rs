@@ -14,6 +14,7 @@ use trendsweep::store::records::{TrialRecord, TrialResult, TrialStatus};
 fn record(trial: &Trial) -> TrialRecord {
     TrialRecord {
         trial_id: trial.id.clone(),
+        series: None,
         window: trial.window,
         config: trial.config.clone(),
         result: TrialResult {

@@ -27,6 +27,7 @@ fn dataset(window: usize, length: usize, folds: usize) -> Vec<Dataset> {
         phi: [0.6, -0.3],
         drift: 0.0,
         seed: 5,
+        series: None,
     });
     let series = Series {
         origin: "ar2".into(),

@@ -312,7 +312,7 @@ fn a_sweep_frees_its_data_and_leaves_the_tables_to_the_report() {
     };
     let prepared = sweep::prepare(&spec).unwrap();
     let datasets: Vec<Weak<Vec<Dataset>>> =
-        prepared.datasets.values().map(Arc::downgrade).collect();
+        prepared.single().datasets.values().map(Arc::downgrade).collect();
     let outcome = sweep::run(&spec, prepared, &opts).unwrap();
     assert!(outcome.total > 1);
     assert_eq!(outcome.trained, outcome.total);
@@ -327,7 +327,7 @@ fn a_sweep_frees_its_data_and_leaves_the_tables_to_the_report() {
     // The sweep's own report, under the locks it still holds.
     let built = trendsweep::report::build_for_sweep(&out, false).unwrap();
     assert_eq!(built.dir, out);
-    assert_eq!(built.summary.counts.total, outcome.total);
+    assert_eq!(built.trials(), outcome.total);
     assert!(out.join("trials.parquet").is_file() && out.join("report.html").is_file());
 }
 

@@ -173,6 +173,7 @@ fn ar2_split(window: usize, test_fraction: f64) -> Dataset {
         phi: [0.6, -0.3],
         drift: 0.0,
         seed: 11,
+        series: None,
     });
     let series = Series {
         origin: "ar2".into(),
@@ -333,6 +334,7 @@ fn a_blowing_up_learning_rate_is_reported_as_diverged() {
         phi: [0.0; 2],
         drift: 0.0,
         seed: 2,
+        series: None,
     })
     .into_iter()
     .map(|v| 30_000.0 + 5_000.0 * v)
@@ -564,6 +566,7 @@ fn forecasts_kept_for_the_tests_are_capped_at_the_last_samples() {
         phi: [0.0, 0.0],
         drift: 0.0,
         seed: 4,
+        series: None,
     });
     let series = Series {
         origin: "sine".into(),

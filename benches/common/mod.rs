@@ -14,6 +14,7 @@ pub fn dataset(window: usize, length: usize) -> Dataset {
         phi: [0.0; 2],
         drift: 0.0,
         seed: 1,
+        series: None,
     });
     let series = Series {
         origin: "bench sine".into(),

@@ -412,6 +412,12 @@ fn short(x: f64) -> String {
 
 /// True when `samples` windows leave at least one training sample (and one validation
 /// sample when a validation fraction is asked for).
+/// Whether a series of `n` values is long enough for `window` and the splits and folds
+/// (what [`Dataset::build_fold`] refuses otherwise), and if not, the fewest rows that are.
+pub fn too_short(n: usize, window: usize, split: &SplitSpec) -> Option<usize> {
+    (n <= window || !enough_samples(n - window, split)).then(|| needed_rows(n, window, split))
+}
+
 fn enough_samples(samples: usize, split: &SplitSpec) -> bool {
     let (tr, va, _) = split_sizes(samples, split.val_fraction, split.test_fraction);
     tr > split.gap && (split.val_fraction == 0.0 || va >= split.folds.max(1))

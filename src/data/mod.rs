@@ -5,6 +5,11 @@ mod dataset;
 mod source;
 mod synthetic;
 
-pub use dataset::{Dataset, MAX_EVALUATION_SAMPLES, Scaler, Split, naive_scale, split_sizes};
-pub use source::{Fingerprint, MAX_FILE_BYTES, Series, check_date_format, load_series};
+pub use dataset::{
+    Dataset, MAX_EVALUATION_SAMPLES, Scaler, Split, naive_scale, split_sizes, too_short,
+};
+pub use source::{
+    Collection, Fingerprint, MAX_FILE_BYTES, Series, check_date_format, load_collection,
+    load_series, quoted_id,
+};
 pub use synthetic::generate;

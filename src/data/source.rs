@@ -40,6 +40,9 @@ pub struct Fingerprint {
     pub values_sha256: String,
     /// Rows removed by `missing = "drop"` or values filled by `"interpolate"`.
     pub missing_handled: usize,
+    /// The number of series of a collection (absent for a single series).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<usize>,
 }
 
 impl PartialEq for Fingerprint {
@@ -66,122 +69,347 @@ pub fn load_series(source: &Source) -> Result<(Series, Fingerprint)> {
             Ok((series, fp))
         }
         Source::File(file) => {
-            let (path, column, features) = (&file.path, &file.column, &file.features);
-            let (sort_by, rows, missing) = (&file.sort_by, &file.rows, &file.missing);
-            let shown = path.display().to_string();
-            let meta = std::fs::metadata(path).map_err(|e| {
-                let why = if e.kind() == std::io::ErrorKind::NotFound {
-                    "data file not found".to_string()
-                } else {
-                    format!("cannot read data file: {e}")
-                };
-                bad_input(format!(
-                    "{shown}: {why}; [data] path must name a .csv or .parquet file, relative to the grid file's folder"
-                ))
-            })?;
-            if meta.is_dir() {
-                return Err(bad_input(format!(
-                    "{shown}: is a directory, not a data file; [data] path must name a .csv or .parquet file"
-                )));
-            }
-            // Opening a FIFO would wait for a writer forever, and a device has no end.
-            if !meta.is_file() {
-                return Err(bad_input(format!(
-                    "{shown}: is {}, not a regular file; [data] path must name a .csv or .parquet file",
-                    special_file_kind(&meta)
-                )));
-            }
-            if meta.len() > MAX_FILE_BYTES {
-                return Err(bad_input(format!(
-                    "{shown}: the file is {}, larger than the {} trendsweep reads (a table is held in memory \
-                     several times over while it is read); keep only the rows and columns the grid uses",
-                    human_bytes(meta.len()),
-                    human_bytes(MAX_FILE_BYTES)
-                )));
-            }
-            let kind = FileKind::of(path)?;
-            // In the order the columns are checked in: the sort key first, as it is used first.
-            let mut wanted: Vec<(&str, &str)> = Vec::new();
-            let named = sort_by
-                .iter()
-                .map(|k| (k, "sort_by"))
-                .chain(std::iter::once((column, "column")));
-            for (name, key) in named.chain(features.iter().map(|f| (f, "features"))) {
-                if !wanted.iter().any(|(n, _)| n == name) {
-                    wanted.push((name.as_str(), key));
-                }
-            }
-            let mut df = read_frame(path, kind, &wanted)?;
-            // Where each row was in the file, so messages point at the file's own rows even
-            // after sorting and slicing.
-            let index_name = row_index_name(&df);
-            df = df.with_row_index(index_name.as_str().into(), None)?;
-            if let Some(key) = sort_by {
-                require_column(&df, key, &shown, "sort_by")?;
-                let order = sort_key(&df, key, file.date_format.as_deref(), &shown, kind)?;
-                let key_name = format!("{index_name}_key");
-                df.with_column(order.with_name(key_name.as_str().into()))?;
-                df = df
-                    .sort(
-                        [key_name.as_str()],
-                        SortMultipleOptions::default().with_maintain_order(true),
-                    )
-                    .map_err(|e| {
-                        bad_input(format!(
-                            "{shown}: cannot sort by {key:?}: {}",
-                            one_line(&e.to_string())
-                        ))
-                    })?
-                    .drop(&key_name)?;
-            }
-            if let Some((start, end)) = rows {
-                if *end > df.height() {
-                    return Err(bad_input(format!(
-                        "{shown}: rows = [{start}, {end}) reaches past the file's {} rows; the end can be at most {}",
-                        df.height(),
-                        df.height()
-                    )));
-                }
-                df = df.slice(*start as i64, end - start);
-            }
-            let file_rows: Vec<usize> = df
-                .column(&index_name)?
-                .cast(&DataType::UInt64)?
-                .u64()?
-                .into_no_null_iter()
-                .map(|r| r as usize)
-                .collect();
-            let df = df.drop(&index_name)?;
-            let mut cols = vec![read_column(
-                &df, column, &shown, "column", &file_rows, kind,
-            )?];
-            for f in features {
-                cols.push(read_column(&df, f, &shown, "features", &file_rows, kind)?);
-            }
-            let names: Vec<String> = std::iter::once(column).chain(features).cloned().collect();
-            let handled = apply_missing(&mut cols, *missing, &shown, &names, &file_rows, kind)?;
-            let mut it = cols.into_iter();
-            let values: Vec<f64> = it
-                .next()
-                .expect("the target column is always read")
-                .into_iter()
-                .map(|v| v.unwrap_or(f64::NAN))
-                .collect();
-            let feature_values = features
-                .iter()
-                .cloned()
-                .zip(it.map(|c| c.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect()))
-                .collect();
-            let series = Series {
-                origin: shown.clone(),
-                name: column.clone(),
-                values: values.into(),
-                features: feature_values,
-            };
-            let fp = fingerprint(&series, shown, Some(meta.len()), handled);
+            let mut opened = open_file(file)?;
+            let shown = file.path.display().to_string();
+            let df = std::mem::replace(&mut opened.df, DataFrame::empty());
+            let (series, handled) = one_series(df, file, &shown, &opened, false)?;
+            let fp = fingerprint(&series, shown, Some(opened.bytes), handled);
             Ok((series, fp))
         }
     }
+}
+
+/// A collection: each series with its id, in the order of their ids.
+pub struct Collection {
+    pub series: Vec<(String, Series)>,
+    pub fingerprint: Fingerprint,
+}
+
+/// Loads every series a collection source describes (`series_column`, or a synthetic
+/// `series = N`), each read, sorted, sliced and cleaned on its own as if it were the only one
+/// in the file. The series come in the order of their ids, whatever the order of the rows.
+pub fn load_collection(source: &Source) -> Result<Collection> {
+    match source {
+        Source::Synthetic(spec) => {
+            let count = spec.series.unwrap_or(1);
+            let width = (count.max(2) - 1).to_string().len();
+            let mut series = Vec::with_capacity(count);
+            for k in 0..count {
+                let one = crate::config::Synthetic {
+                    seed: spec.seed + k as u64,
+                    series: None,
+                    ..spec.clone()
+                };
+                let (s, _) = load_series(&Source::Synthetic(one))?;
+                series.push((format!("{}_{k:0width$}", spec.kind.name()), s));
+            }
+            let origin = format!(
+                "synthetic {} collection of {count} (seeds {} to {})",
+                spec.kind.name(),
+                spec.seed,
+                spec.seed + count as u64 - 1
+            );
+            let fingerprint = collection_fingerprint(&series, origin, None, 0);
+            Ok(Collection {
+                series,
+                fingerprint,
+            })
+        }
+        Source::File(file) => {
+            let Some(id_column) = file.series_column.as_deref() else {
+                let (s, fingerprint) = load_series(source)?;
+                return Ok(Collection {
+                    series: vec![(s.name.clone(), s)],
+                    fingerprint,
+                });
+            };
+            let opened = open_file(file)?;
+            let shown = file.path.display().to_string();
+            let groups = series_rows(&opened, id_column, &shown)?;
+            let mut series = Vec::with_capacity(groups.len());
+            let mut handled = 0;
+            for (id, rows) in groups {
+                let idx = IdxCa::from_vec("idx".into(), rows);
+                let part = opened.df.take(&idx)?;
+                let named = format!("{shown}, series {}", quoted_id(&id));
+                let (s, h) = one_series(part, file, &named, &opened, true)?;
+                handled += h;
+                series.push((id, s));
+            }
+            let fingerprint = collection_fingerprint(&series, shown, Some(opened.bytes), handled);
+            Ok(Collection {
+                series,
+                fingerprint,
+            })
+        }
+    }
+}
+
+/// A series id as messages show it: quoted, and cut short when long.
+pub fn quoted_id(id: &str) -> String {
+    if id.chars().count() > 60 {
+        format!("{:?}…", id.chars().take(60).collect::<String>())
+    } else {
+        format!("{id:?}")
+    }
+}
+
+/// A data file read in the columns the grid names, with each row's place in the file (for
+/// messages) and, with `sort_by`, each row's time as a sortable key column.
+struct Opened {
+    df: DataFrame,
+    kind: FileKind,
+    bytes: u64,
+    index_name: String,
+    key_name: Option<String>,
+}
+
+/// Checks that `file` names a readable data file, then reads it (see [`Opened`]).
+fn open_file(file: &crate::config::DataFile) -> Result<Opened> {
+    let (path, column, features) = (&file.path, &file.column, &file.features);
+    let sort_by = &file.sort_by;
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::NotFound {
+            "data file not found".to_string()
+        } else {
+            format!("cannot read data file: {e}")
+        };
+        bad_input(format!(
+            "{shown}: {why}; [data] path must name a .csv or .parquet file, relative to the grid file's folder"
+        ))
+    })?;
+    if meta.is_dir() {
+        return Err(bad_input(format!(
+            "{shown}: is a directory, not a data file; [data] path must name a .csv or .parquet file"
+        )));
+    }
+    // Opening a FIFO would wait for a writer forever, and a device has no end.
+    if !meta.is_file() {
+        return Err(bad_input(format!(
+            "{shown}: is {}, not a regular file; [data] path must name a .csv or .parquet file",
+            special_file_kind(&meta)
+        )));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(bad_input(format!(
+            "{shown}: the file is {}, larger than the {} trendsweep reads (a table is held in memory \
+             several times over while it is read); keep only the rows and columns the grid uses",
+            human_bytes(meta.len()),
+            human_bytes(MAX_FILE_BYTES)
+        )));
+    }
+    let kind = FileKind::of(path)?;
+    // In the order the columns are checked in: the series column and the sort key first, as
+    // they are used first.
+    let mut wanted: Vec<(&str, &str)> = Vec::new();
+    let named = file
+        .series_column
+        .iter()
+        .map(|k| (k, "series_column"))
+        .chain(sort_by.iter().map(|k| (k, "sort_by")))
+        .chain(std::iter::once((column, "column")));
+    for (name, key) in named.chain(features.iter().map(|f| (f, "features"))) {
+        if !wanted.iter().any(|(n, _)| n == name) {
+            wanted.push((name.as_str(), key));
+        }
+    }
+    let mut df = read_frame(path, kind, &wanted)?;
+    // Where each row was in the file, so messages point at the file's own rows even
+    // after sorting and slicing.
+    let index_name = row_index_name(&df);
+    df = df.with_row_index(index_name.as_str().into(), None)?;
+    let mut key_name = None;
+    if let Some(key) = sort_by {
+        require_column(&df, key, &shown, "sort_by")?;
+        // The whole column at once: one time type for every series of a collection.
+        let order = sort_key(&df, key, file.date_format.as_deref(), &shown, kind)?;
+        let name = format!("{index_name}_key");
+        df.with_column(order.with_name(name.as_str().into()))?;
+        key_name = Some(name);
+    }
+    Ok(Opened {
+        df,
+        kind,
+        bytes: meta.len(),
+        index_name,
+        key_name,
+    })
+}
+
+/// The rows of each series of a long-format file, by id (sorted), in file order. Refuses a
+/// row without an id, naming it.
+fn series_rows(
+    opened: &Opened,
+    id_column: &str,
+    shown: &str,
+) -> Result<std::collections::BTreeMap<String, Vec<IdxSize>>> {
+    let df = &opened.df;
+    require_column(df, id_column, shown, "series_column")?;
+    let col = df.column(id_column)?;
+    let ids = match col.dtype() {
+        DataType::String => col.clone(),
+        dtype if dtype.is_integer() => col.cast(&DataType::String)?,
+        other => {
+            return Err(bad_input(format!(
+                "{shown}: series_column {id_column:?} holds {other} values; series ids must be text \
+                 or whole numbers"
+            )));
+        }
+    };
+    let mut groups: std::collections::BTreeMap<String, Vec<IdxSize>> = Default::default();
+    for (r, id) in ids.str()?.iter().enumerate() {
+        match id {
+            Some(id) if !id.trim().is_empty() => {
+                groups.entry(id.to_string()).or_default().push(r as IdxSize)
+            }
+            _ => {
+                return Err(bad_input(format!(
+                    "{shown}: series_column {id_column:?} is empty at {}; every row needs the id of \
+                     the series it belongs to: fill it in, or remove the row",
+                    rows_text(opened.kind, r, r)
+                )));
+            }
+        }
+    }
+    if groups.is_empty() {
+        return Err(bad_input(format!(
+            "{shown}: the file has no rows, so no series; a collection needs rows of \
+             series_column {id_column:?}, the time and the value"
+        )));
+    }
+    Ok(groups)
+}
+
+/// One series from `df` (rows of the file with their file row index and sort key): sorted
+/// by time, sliced by `rows`, its columns read and its missing values handled. A series of a
+/// collection (`collection`) may not repeat a time, and `rows` past its end keeps what it has.
+fn one_series(
+    mut df: DataFrame,
+    file: &crate::config::DataFile,
+    shown: &str,
+    opened: &Opened,
+    collection: bool,
+) -> Result<(Series, usize)> {
+    let (column, features) = (&file.column, &file.features);
+    let (index_name, kind) = (&opened.index_name, opened.kind);
+    if let (Some(key), Some(key_name)) = (&file.sort_by, &opened.key_name) {
+        df = df
+            .sort(
+                [key_name.as_str()],
+                SortMultipleOptions::default().with_maintain_order(true),
+            )
+            .map_err(|e| {
+                bad_input(format!(
+                    "{shown}: cannot sort by {key:?}: {}",
+                    one_line(&e.to_string())
+                ))
+            })?;
+        if collection {
+            refuse_repeated_times(&df, key, key_name, index_name, shown, kind)?;
+        }
+        df = df.drop(key_name)?;
+    }
+    if let Some((start, end)) = file.rows {
+        if end > df.height() && !collection {
+            return Err(bad_input(format!(
+                "{shown}: rows = [{start}, {end}) reaches past the file's {} rows; the end can be at most {}",
+                df.height(),
+                df.height()
+            )));
+        }
+        let end = end.min(df.height());
+        df = df.slice(start as i64, end.saturating_sub(start));
+    }
+    let file_rows: Vec<usize> = df
+        .column(index_name)?
+        .cast(&DataType::UInt64)?
+        .u64()?
+        .into_no_null_iter()
+        .map(|r| r as usize)
+        .collect();
+    let df = df.drop(index_name)?;
+    let mut cols = vec![read_column(&df, column, shown, "column", &file_rows, kind)?];
+    for f in features {
+        cols.push(read_column(&df, f, shown, "features", &file_rows, kind)?);
+    }
+    let names: Vec<String> = std::iter::once(column).chain(features).cloned().collect();
+    let handled = apply_missing(&mut cols, file.missing, shown, &names, &file_rows, kind)?;
+    let mut it = cols.into_iter();
+    let values: Vec<f64> = it
+        .next()
+        .expect("the target column is always read")
+        .into_iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect();
+    let feature_values = features
+        .iter()
+        .cloned()
+        .zip(it.map(|c| c.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect()))
+        .collect();
+    let series = Series {
+        origin: shown.to_string(),
+        name: column.clone(),
+        values: values.into(),
+        features: feature_values,
+    };
+    Ok((series, handled))
+}
+
+/// Refuses a series (already sorted by `key_name`) in which two rows have the same time,
+/// naming both rows.
+fn refuse_repeated_times(
+    df: &DataFrame,
+    key: &str,
+    key_name: &str,
+    index_name: &str,
+    shown: &str,
+    kind: FileKind,
+) -> Result<()> {
+    let times = df.column(key_name)?;
+    let as_bits: Vec<Option<i128>> = match times.dtype() {
+        DataType::Float32 | DataType::Float64 => times
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .map(|v| v.map(|x| x.to_bits() as i128))
+            .collect(),
+        _ => times
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| v.map(i128::from))
+            .collect(),
+    };
+    let file_rows: Vec<usize> = df
+        .column(index_name)?
+        .cast(&DataType::UInt64)?
+        .u64()?
+        .into_no_null_iter()
+        .map(|r| r as usize)
+        .collect();
+    if let Some(i) =
+        (1..as_bits.len()).find(|&i| as_bits[i].is_some() && as_bits[i] == as_bits[i - 1])
+    {
+        let (a, b) = (
+            file_rows[i - 1].min(file_rows[i]),
+            file_rows[i - 1].max(file_rows[i]),
+        );
+        let shown_time = df
+            .column(key)
+            .ok()
+            .and_then(|c| c.get(i).ok())
+            .map_or_else(String::new, |v| {
+                format!(" {}", v.to_string().trim_matches('"'))
+            });
+        return Err(bad_input(format!(
+            "{shown}: two rows have the same {key}{shown_time} ({} and {}); a series has one value \
+             per time: remove or merge the duplicate",
+            rows_text(kind, a, a),
+            rows_text(kind, b, b)
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,6 +533,7 @@ fn column_role(key: &str) -> String {
         "column" => "the target column".into(),
         "sort_by" => "the time column (sort_by)".into(),
         "features" => "the feature column (features)".into(),
+        "series_column" => "the series column (series_column)".into(),
         other => format!("the {other} column"),
     }
 }
@@ -986,6 +1215,38 @@ fn fingerprint(
         rows: series.values.len(),
         values_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
         missing_handled,
+        series: None,
+    }
+}
+
+/// The fingerprint of a collection: every series' id and values, in id order.
+fn collection_fingerprint(
+    series: &[(String, Series)],
+    source: String,
+    file_bytes: Option<u64>,
+    missing_handled: usize,
+) -> Fingerprint {
+    let mut h = Sha256::new();
+    for (id, s) in series {
+        h.update((id.len() as u64).to_le_bytes());
+        h.update(id.as_bytes());
+        h.update((s.values.len() as u64).to_le_bytes());
+        for v in s
+            .values
+            .iter()
+            .chain(s.features.iter().flat_map(|(_, f)| f.iter()))
+        {
+            h.update(v.to_le_bytes());
+        }
+    }
+    let digest = h.finalize();
+    Fingerprint {
+        source,
+        file_bytes,
+        rows: series.iter().map(|(_, s)| s.values.len()).sum(),
+        values_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        missing_handled,
+        series: Some(series.len()),
     }
 }
 

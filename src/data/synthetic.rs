@@ -58,6 +58,7 @@ mod tests {
             phi: [0.0; 2],
             drift: 0.0,
             seed: 0,
+            series: None,
         }
     }
 
@@ -81,6 +82,7 @@ mod tests {
             phi,
             drift: 0.0,
             seed: 3,
+            series: None,
         });
         let theory = phi[0] / (1.0 - phi[1]);
         let got = lag1_autocorrelation(&s);
@@ -94,6 +96,7 @@ mod tests {
             noise: 0.5,
             drift: 0.2,
             seed: 1,
+            series: None,
             ..series(SyntheticKind::RandomWalk)
         });
         let steps: Vec<f64> = s.windows(2).map(|w| w[1] - w[0]).collect();
@@ -127,6 +130,7 @@ mod tests {
                 phi: [0.5, 0.1],
                 drift: 0.0,
                 seed,
+                series: None,
             })
         };
         let (a, b, c) = (ar2(7), ar2(7), ar2(8));

@@ -336,6 +336,11 @@ pub(crate) const SEASON_RULE: Rule = Rule::Count {
     max: 1_000_000,
     why: "samples per season",
 };
+/// A generated collection holds every series in memory, each trained as a sweep of its own.
+pub(crate) const SERIES_RULE: Rule = Rule::Count {
+    max: 1_000_000,
+    why: "series, each swept as if alone",
+};
 /// A generated series is held in memory in f64 and f32 (12 bytes a point).
 pub(crate) const LENGTH_RULE: Rule = Rule::Count {
     max: 100_000_000,

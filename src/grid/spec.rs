@@ -32,16 +32,19 @@ const SEARCH_KEYS: [&str; 8] = [
     "confirm_seeds",
 ];
 const PRUNE_KEYS: [&str; 3] = ["strategy", "min_epochs", "reduction_factor"];
-const FILE_KEYS: [&str; 7] = [
+const FILE_KEYS: [&str; 8] = [
     "path",
     "column",
+    "series_column",
     "features",
     "sort_by",
     "date_format",
     "rows",
     "missing",
 ];
-const SYNTHETIC_KEYS: [&str; 7] = ["kind", "length", "noise", "period", "phi", "drift", "seed"];
+const SYNTHETIC_KEYS: [&str; 8] = [
+    "kind", "length", "noise", "period", "phi", "drift", "seed", "series",
+];
 const SPLIT_KEYS: [&str; 7] = [
     "window",
     "val_fraction",
@@ -516,6 +519,28 @@ fn parse_file_source(ctx: &Ctx, data: &toml::Table) -> Result<Source> {
         None => Missing::default(),
         Some(v) => ctx.choice("[data] missing", v)?,
     };
+    let series_column = data
+        .get("series_column")
+        .map(|v| ctx.text("[data] series_column", v))
+        .transpose()?;
+    if let Some(name) = &series_column {
+        let clash = if name == &column {
+            Some("column")
+        } else if sort_by.as_ref() == Some(name) {
+            Some("sort_by")
+        } else if features.contains(name) {
+            Some("features")
+        } else {
+            None
+        };
+        if let Some(key) = clash {
+            return Err(ctx.fail(format!(
+                "[data] series_column = {}: is also [data] {key}; the series column names which \
+                 series a row belongs to, and must be a column of its own",
+                settings::short_quoted(name)
+            )));
+        }
+    }
     let folder = ctx.file.parent().unwrap_or(Path::new(""));
     Ok(Source::File(DataFile {
         path: folder.join(PathBuf::from(path)),
@@ -525,6 +550,7 @@ fn parse_file_source(ctx: &Ctx, data: &toml::Table) -> Result<Source> {
         date_format,
         rows,
         missing,
+        series_column,
     }))
 }
 
@@ -616,6 +642,19 @@ fn parse_synthetic(ctx: &Ctx, data: &toml::Table, kind: &toml::Value) -> Result<
         Some(v) => ctx.int("[data] seed", Rule::AnyUnsigned, v)?,
         None => 0,
     };
+    let series = data
+        .get("series")
+        .map(|v| ctx.int("[data] series", settings::SERIES_RULE, v))
+        .transpose()?
+        .map(|n| n as usize);
+    if let Some(n) = series
+        && seed.checked_add(n as u64 - 1).is_none()
+    {
+        return Err(ctx.fail(format!(
+            "[data] series = {n}: series k uses seed {seed} + k, which passes the largest seed; \
+             lower [data] seed"
+        )));
+    }
     Ok(Source::Synthetic(Synthetic {
         kind,
         length,
@@ -624,6 +663,7 @@ fn parse_synthetic(ctx: &Ctx, data: &toml::Table, kind: &toml::Value) -> Result<
         phi,
         drift,
         seed,
+        series,
     }))
 }
 

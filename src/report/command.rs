@@ -26,13 +26,37 @@ use crate::store::{
     is_results_dir, read_journal, remove_if_present, write_atomically,
 };
 
+use super::collection::CollectionSummary;
 use super::tables;
 use super::{Summary, summarize, write_html};
 
 /// What [`build`] made: the summary, and the directory it was written into.
 pub struct Report {
     pub dir: PathBuf,
-    pub summary: Summary,
+    /// The summary of a single series' sweep (`None` for a collection).
+    pub summary: Option<Summary>,
+    /// The summary of a collection's sweep.
+    pub collection: Option<CollectionSummary>,
+}
+
+impl Report {
+    /// What the terminal shows.
+    pub fn terminal(&self) -> String {
+        match (&self.summary, &self.collection) {
+            (Some(s), _) => s.terminal(&self.dir),
+            (None, Some(c)) => c.terminal(&self.dir),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The trials the tables hold (a collection's: trials, each on every series).
+    pub fn trials(&self) -> usize {
+        match (&self.summary, &self.collection) {
+            (Some(s), _) => s.counts.total,
+            (None, Some(c)) => c.trials,
+            (None, None) => 0,
+        }
+    }
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {
@@ -200,13 +224,23 @@ fn rebuild_in_place(dir: &Path) -> Result<Report> {
 
 /// Writes the summary of the tables in `dir` (Markdown, CSV tables, the HTML report) there.
 fn summarize_into(dir: &Path) -> Result<Report> {
+    if dir.join(tables::SERIES_PARQUET).is_file() {
+        let collection = CollectionSummary::read(dir)?;
+        collection.write(dir)?;
+        return Ok(Report {
+            dir: dir.to_path_buf(),
+            summary: None,
+            collection: Some(collection),
+        });
+    }
     let dirs = [dir.to_path_buf()];
     let summary = summarize(&dirs)?;
     summary.write(dir)?;
     write_html(dir, &dirs, &summary)?;
     Ok(Report {
         dir: dir.to_path_buf(),
-        summary,
+        summary: Some(summary),
+        collection: None,
     })
 }
 
@@ -252,7 +286,7 @@ fn merge_baseline_folds(inputs: &[PathBuf], out: &Path) -> Result<()> {
 fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<Report> {
     // Later directories win, as a rerun replaces a run.
     let mut records: BTreeMap<String, TrialRecord> = BTreeMap::new();
-    let mut baselines: BTreeMap<(usize, String), BaselineRow> = BTreeMap::new();
+    let mut baselines: BTreeMap<(Option<String>, usize, String), BaselineRow> = BTreeMap::new();
     let mut grids: Vec<Option<String>> = Vec::new();
     for d in inputs {
         let read = read_journal(d)?;
@@ -270,7 +304,7 @@ fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<
         }
         if d.join(tables::BASELINES_CSV).is_file() {
             for b in store::read_baselines(d)? {
-                baselines.insert((b.window, b.baseline.clone()), b);
+                baselines.insert((b.series.clone(), b.window, b.baseline.clone()), b);
             }
         }
         grids.push(std::fs::read_to_string(d.join(GRID_TOML)).ok());

@@ -7,6 +7,7 @@
 // files. The data (`load`, `summary`) never imports the views (`views`), which only read a
 // `Summary`.
 
+pub mod collection;
 mod command;
 mod load;
 pub mod render;

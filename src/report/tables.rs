@@ -39,7 +39,11 @@ pub fn setting_kind(name: &str) -> Option<SettingKind> {
 /// are kept as they were measured.
 pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
     let mut sorted: Vec<&TrialRecord> = records.iter().collect();
-    sorted.sort_by(|a, b| a.trial_id.cmp(&b.trial_id));
+    sorted.sort_by(|a, b| {
+        a.trial_id
+            .cmp(&b.trial_id)
+            .then_with(|| a.series.cmp(&b.series))
+    });
     let u = |what: &str, f: &dyn Fn(&TrialRecord) -> u64| {
         sorted
             .iter()
@@ -76,6 +80,7 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
             .map(|r| r.trial_id.as_str())
             .collect::<Vec<_>>(),
     )];
+    columns.extend(series_column(sorted.iter().map(|r| r.series.as_deref())));
     columns.extend(settings);
     columns.extend([
         Column::new(
@@ -195,6 +200,20 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(columns)
 }
 
+/// A collection's `series` column (none for a single series), a value per row.
+fn series_column<'a>(series: impl Iterator<Item = Option<&'a str>> + Clone) -> Option<Column> {
+    series
+        .clone()
+        .any(|s| s.is_some())
+        .then(|| Column::new(SERIES.into(), series.collect::<Vec<_>>()))
+}
+
+/// The column naming a row's series in a collection's tables.
+pub const SERIES: &str = "series";
+/// A collection's per-series table: one row per trial and series.
+pub const SERIES_PARQUET: &str = "series.parquet";
+pub const SERIES_CSV: &str = "series.csv";
+
 /// The trials table's column of a search trial's configuration (numbered in the order the
 /// search proposed them), present only when some trial belongs to a search.
 pub const SEARCH_CONFIG: &str = "search_config";
@@ -259,19 +278,28 @@ fn setting_column(setting: &Setting, records: &[&TrialRecord]) -> PolarsResult<C
 
 /// The per-epoch curves: one row per (trial, epoch), sorted by both.
 pub fn epochs_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
-    let mut rows: Vec<(&str, &EpochMetrics)> = records
+    let mut rows: Vec<(&TrialRecord, &EpochMetrics)> = records
         .iter()
-        .flat_map(|r| r.result.curve.iter().map(move |m| (r.trial_id.as_str(), m)))
+        .flat_map(|r| r.result.curve.iter().map(move |m| (r, m)))
         .collect();
-    rows.sort_by(|a, b| a.0.cmp(b.0).then(a.1.epoch.cmp(&b.1.epoch)));
+    rows.sort_by(|a, b| {
+        (a.0.trial_id.as_str(), &a.0.series, a.1.epoch).cmp(&(
+            b.0.trial_id.as_str(),
+            &b.0.series,
+            b.1.epoch,
+        ))
+    });
     let f = |f: &dyn Fn(&EpochMetrics) -> Option<f64>| {
         rows.iter().map(|(_, m)| f(m)).collect::<Vec<Option<f64>>>()
     };
-    DataFrame::new_infer_height(vec![
-        Column::new(
-            "trial_id".into(),
-            rows.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
-        ),
+    let mut columns = vec![Column::new(
+        "trial_id".into(),
+        rows.iter()
+            .map(|(r, _)| r.trial_id.as_str())
+            .collect::<Vec<_>>(),
+    )];
+    columns.extend(series_column(rows.iter().map(|(r, _)| r.series.as_deref())));
+    columns.extend([
         Column::new(
             "epoch".into(),
             rows.iter()
@@ -282,28 +310,36 @@ pub fn epochs_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
         Column::new("train_mse".into(), f(&|m| Some(m.train_mse))),
         Column::new("val_mse".into(), f(&|m| m.val_mse)),
         Column::new("val_trend_acc".into(), f(&|m| m.val_trend_acc)),
-    ])
+    ]);
+    DataFrame::new_infer_height(columns)
 }
 
 /// Each trial's forecasts of the evaluation split: one row per (trial, sample), sorted by
 /// both; trials that did not finish have none.
 pub fn predictions_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
     let mut sorted: Vec<&TrialRecord> = records.iter().collect();
-    sorted.sort_by(|a, b| a.trial_id.cmp(&b.trial_id));
+    sorted.sort_by(|a, b| {
+        a.trial_id
+            .cmp(&b.trial_id)
+            .then_with(|| a.series.cmp(&b.series))
+    });
     let rows = || {
         sorted.iter().flat_map(|r| {
             r.result
                 .eval_predictions
                 .iter()
                 .enumerate()
-                .map(move |(i, p)| (r.trial_id.as_str(), i, *p))
+                .map(move |(i, p)| (*r, i, *p))
         })
     };
-    DataFrame::new_infer_height(vec![
-        Column::new(
-            "trial_id".into(),
-            rows().map(|(id, _, _)| id).collect::<Vec<_>>(),
-        ),
+    let mut columns = vec![Column::new(
+        "trial_id".into(),
+        rows()
+            .map(|(r, _, _)| r.trial_id.as_str())
+            .collect::<Vec<_>>(),
+    )];
+    columns.extend(series_column(rows().map(|(r, _, _)| r.series.as_deref())));
+    columns.extend([
         Column::new(
             "sample".into(),
             rows()
@@ -314,7 +350,8 @@ pub fn predictions_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
             "prediction".into(),
             rows().map(|(_, _, p)| p).collect::<Vec<f64>>(),
         ),
-    ])
+    ]);
+    DataFrame::new_infer_height(columns)
 }
 
 /// One row per (trial, fold) of the trials trained on rolling-origin folds, sorted by both:
@@ -331,6 +368,7 @@ pub fn folds_frame(records: &[TrialRecord]) -> PolarsResult<Option<DataFrame>> {
     rows.sort_by(|a, b| {
         a.0.trial_id
             .cmp(&b.0.trial_id)
+            .then_with(|| a.0.series.cmp(&b.0.series))
             .then(a.1.fold.cmp(&b.1.fold))
     });
     let metric = |r: &TrialRecord, f: &FoldResult| f.metric(r.config.metric_epoch).copied();
@@ -339,13 +377,14 @@ pub fn folds_frame(records: &[TrialRecord]) -> PolarsResult<Option<DataFrame>> {
             .map(|(r, f)| metric(r, f).and_then(|m| get(&m)))
             .collect()
     };
-    let df = DataFrame::new_infer_height(vec![
-        Column::new(
-            "trial_id".into(),
-            rows.iter()
-                .map(|(r, _)| r.trial_id.as_str())
-                .collect::<Vec<_>>(),
-        ),
+    let mut columns = vec![Column::new(
+        "trial_id".into(),
+        rows.iter()
+            .map(|(r, _)| r.trial_id.as_str())
+            .collect::<Vec<_>>(),
+    )];
+    columns.extend(series_column(rows.iter().map(|(r, _)| r.series.as_deref())));
+    columns.extend([
         Column::new(
             "fold".into(),
             rows.iter()
@@ -373,15 +412,27 @@ pub fn folds_frame(records: &[TrialRecord]) -> PolarsResult<Option<DataFrame>> {
                 .map(|(_, f)| f.best_epoch.map(|e| int(e, "best_epoch")).transpose())
                 .collect::<PolarsResult<Vec<Option<i64>>>>()?,
         ),
-    ])?;
-    Ok(Some(df))
+    ]);
+    Ok(Some(DataFrame::new_infer_height(columns)?))
 }
 
 /// Writes `trials.parquet`, `trials.csv` and `epochs.parquet` into `dir`: the parquet files for
 /// the summary and other programs, the CSV for a quick look by eye or in a spreadsheet.
+///
+/// For a collection (records that name their series) the per-trial rows go to
+/// `series.parquet` and `series.csv`, one per trial and series, and the trials table holds
+/// one row per trial with its aggregates across the series ([`collection_trials`]).
 pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> Result<()> {
     let mut trials = trials_frame(records).context("cannot build the trials table")?;
     let mut epochs = epochs_frame(records).context("cannot build the epochs table")?;
+    if records.iter().any(|r| r.series.is_some()) {
+        write_parquet(&dir.join(SERIES_PARQUET), &mut trials)?;
+        write_csv(&dir.join(SERIES_CSV), &mut trials)?;
+        trials = collection_trials(&trials).context("cannot build the trials table")?;
+    } else {
+        crate::store::remove_if_present(&dir.join(SERIES_PARQUET))?;
+        crate::store::remove_if_present(&dir.join(SERIES_CSV))?;
+    }
     write_parquet(&dir.join(TRIALS_PARQUET), &mut trials)?;
     write_csv(&dir.join(TRIALS_CSV), &mut trials)?;
     write_parquet(&dir.join(EPOCHS_PARQUET), &mut epochs)?;
@@ -393,4 +444,62 @@ pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> Result<()> {
         None => crate::store::remove_if_present(&dir.join(FOLDS_PARQUET))?,
     }
     Ok(())
+}
+
+/// A collection's trials table from its per-series table: one row per trial, sorted by
+/// trial id, with its settings, `status` (`ok` when it ended ok on every series, `partial`
+/// when on some, else the first series' status), `n_series` and `n_ok`, and the means over
+/// the series it ended ok on of the scale-free figures: `val_mase`, `val_trend_acc` and, with
+/// test samples, `test_mase` and `test_trend_acc`; `wall_seconds` is the total.
+pub fn collection_trials(series: &DataFrame) -> PolarsResult<DataFrame> {
+    use polars::prelude::{IntoLazy, col, lit, when};
+    let present = |name: &str| series.get_column_index(name).is_some();
+    let ok = col("status").eq(lit("ok"));
+    let mut aggs = Vec::new();
+    let mut order = vec![col("trial_id")];
+    // The settings in the per-series table's own order (`seed` after `learning_rate`).
+    for name in series.get_column_names() {
+        if super::tables::setting_kind(name).is_some() {
+            aggs.push(col(name.as_str()).first());
+            order.push(col(name.as_str()));
+        }
+    }
+    aggs.extend([
+        col("status").first().alias("first_status"),
+        col(SERIES)
+            .count()
+            .cast(polars::prelude::DataType::Int64)
+            .alias("n_series"),
+        ok.clone()
+            .sum()
+            .cast(polars::prelude::DataType::Int64)
+            .alias("n_ok"),
+        col("wall_seconds").sum(),
+    ]);
+    let mut figures = vec!["val_mase", "val_trend_acc"];
+    if present("test_mse") {
+        figures.extend(["test_mase", "test_trend_acc"]);
+    }
+    for name in &figures {
+        aggs.push(col(*name).filter(ok.clone()).mean());
+    }
+    order.extend([col("status"), col("n_series"), col("n_ok")]);
+    order.extend(figures.iter().map(|n| col(*n)));
+    order.push(col("wall_seconds"));
+    series
+        .clone()
+        .lazy()
+        .group_by_stable([col("trial_id")])
+        .agg(aggs)
+        .with_column(
+            when(col("n_ok").eq(col("n_series")))
+                .then(lit("ok"))
+                .when(col("n_ok").gt(lit(0)))
+                .then(lit("partial"))
+                .otherwise(col("first_status"))
+                .alias("status"),
+        )
+        .select(order)
+        .sort(["trial_id"], Default::default())
+        .collect()
 }

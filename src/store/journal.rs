@@ -24,7 +24,8 @@ use crate::store::records::TrialRecord;
 /// about torn lines instead of losing them silently.
 #[derive(Debug, Clone, Default)]
 pub struct JournalRead {
-    /// One record per trial id (the last one read wins), sorted by trial id.
+    /// One record per trial id, and series of a collection (the last one read wins), sorted
+    /// by trial id, then series.
     pub records: Vec<TrialRecord>,
     /// The journal files read, in the order they were read.
     pub files: Vec<PathBuf>,
@@ -246,7 +247,7 @@ pub fn scan(path: &Path, bytes: &[u8]) -> Result<Scanned> {
 /// gives no records.
 pub fn read_journal_detailed(dir: &Path) -> Result<JournalRead> {
     let files = journal_files(dir)?;
-    let mut by_id: BTreeMap<String, TrialRecord> = BTreeMap::new();
+    let mut by_id: BTreeMap<(String, Option<String>), TrialRecord> = BTreeMap::new();
     let mut torn = Vec::new();
     let mut headers = Vec::new();
     let mut replaced = 0;
@@ -262,7 +263,7 @@ pub fn read_journal_detailed(dir: &Path) -> Result<JournalRead> {
             headers.push((file.clone(), header.run));
         }
         for record in scanned.records {
-            if by_id.insert(record.trial_id.clone(), record).is_some() {
+            if by_id.insert(record.key(), record).is_some() {
                 replaced += 1;
             }
         }
@@ -421,6 +422,7 @@ mod tests {
     fn record_line() -> String {
         let record = TrialRecord {
             trial_id: "abc".into(),
+            series: None,
             window: 4,
             config: crate::config::TrainConfig::default(),
             result: crate::store::records::TrialResult::failed("x".into()),

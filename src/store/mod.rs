@@ -71,6 +71,20 @@ pub const PREDICTIONS_PARQUET: &str = "predictions.parquet";
 pub struct RunInfo {
     pub dataset: Fingerprint,
     pub split: SplitSpec,
+    /// The series of a collection too short for the windows, splits and folds, which the
+    /// sweep leaves out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedSeries>,
+}
+
+/// A series of a collection left out of a sweep for being too short.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedSeries {
+    pub series: String,
+    /// Its values after missing values were handled.
+    pub length: usize,
+    /// The fewest values it would need.
+    pub needed: usize,
 }
 
 impl RunInfo {
@@ -323,6 +337,17 @@ pub fn done_trials(dir: &Path, ok_only: bool) -> Result<HashSet<String>> {
         .collect())
 }
 
+/// The (trial id, series) units `dir`'s journals hold a result for (series `None` for a
+/// single series); with `ok_only`, only those that ended as planned (see [`done_trials`]).
+pub fn done_units(dir: &Path, ok_only: bool) -> Result<HashSet<(String, Option<String>)>> {
+    use crate::store::records::TrialStatus;
+    Ok(read_journal(dir)?
+        .into_iter()
+        .filter(|r| !ok_only || matches!(r.result.status, TrialStatus::Ok | TrialStatus::Pruned))
+        .map(|r| r.key())
+        .collect())
+}
+
 /// Trial ids without a result, by the shard that owns them (`None` for an unsharded run).
 pub type MissingByShard = BTreeMap<Option<Shard>, Vec<String>>;
 
@@ -335,8 +360,9 @@ pub fn missing_trials(dir: &Path) -> Result<Option<(usize, MissingByShard)>> {
         return Ok(None);
     };
     let spec = GridSpec::parse(&text, &grid)?;
-    if spec.is_search() {
-        // Which trials a search trains depends on its results: only a sweep can tell.
+    if spec.is_search() || spec.source.is_collection() {
+        // Which trials a search trains depends on its results, and a collection's depend on
+        // which series are long enough: only a sweep can tell.
         return Ok(None);
     }
     let done = done_trials(dir, false)?;

@@ -208,6 +208,10 @@ pub const UNSTABLE_RATIO: f64 = 10.0;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrialRecord {
     pub trial_id: String,
+    /// The series of a collection the trial trained on (absent for a single series): a
+    /// collection's journal holds one record per trial and series.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
     pub window: usize,
     pub config: TrainConfig,
     pub result: TrialResult,
@@ -215,6 +219,13 @@ pub struct TrialRecord {
     /// without `[search]` or `[prune]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<SearchTag>,
+}
+
+impl TrialRecord {
+    /// What the journal keeps one record of: a trial, on a series of a collection.
+    pub fn key(&self) -> (String, Option<String>) {
+        (self.trial_id.clone(), self.series.clone())
+    }
 }
 
 /// A search trial's place in the search: the configuration it replicates (numbered in the

@@ -75,14 +75,15 @@ pub struct SweepOutcome {
     pub lock: store::SweepLock,
 }
 
-/// The datasets of a grid: per window value, one per fold (in time order), built once and
-/// shared by every trial.
-pub struct Prepared {
-    pub info: RunInfo,
+/// One series' datasets: per window value, one per fold (in time order), built once and
+/// shared by every trial on the series.
+pub struct PreparedSeries {
+    /// The series' id in a collection; `None` for a single series.
+    pub id: Option<String>,
     pub datasets: BTreeMap<usize, Arc<Vec<Dataset>>>,
 }
 
-impl Prepared {
+impl PreparedSeries {
     /// The last fold's dataset of `window` (the only one without folds): the one with the
     /// most training samples, whose test pass and forecasts stand for the trial.
     pub fn last_fold(&self, window: usize) -> &Dataset {
@@ -90,22 +91,135 @@ impl Prepared {
     }
 }
 
-/// Loads the grid's series and builds one dataset per window.
+/// The datasets of a grid: one [`PreparedSeries`] for a single series, one per series long
+/// enough for a collection (in the order of their ids).
+pub struct Prepared {
+    pub info: RunInfo,
+    pub series: Vec<PreparedSeries>,
+}
+
+impl Prepared {
+    /// The only series of a single-series sweep (the first of a collection).
+    pub fn single(&self) -> &PreparedSeries {
+        &self.series[0]
+    }
+
+    /// Whether the data is a collection of series.
+    pub fn is_collection(&self) -> bool {
+        self.series.first().is_some_and(|s| s.id.is_some())
+    }
+
+    /// The last fold's dataset of `window` with the most training samples over every series:
+    /// what the memory check sizes a trial by.
+    pub fn largest_fold(&self, window: usize) -> &Dataset {
+        self.series
+            .iter()
+            .map(|s| s.last_fold(window))
+            .max_by_key(|d| (d.train.len(), d.val.len().max(d.test.len())))
+            .expect("at least one series")
+    }
+}
+
+/// Loads the grid's series and builds one dataset per window (and fold). A series of a
+/// collection too short for a window, the splits or the folds is left out with a warning
+/// (`run.json` lists it); every series too short is bad input.
 pub fn prepare(spec: &GridSpec) -> Result<Prepared> {
-    let (series, fingerprint) = load_series(&spec.source)?;
-    let mut datasets = BTreeMap::new();
-    for w in spec.windows() {
-        let d = Dataset::build_folds(&series, w, &spec.split)
-            .with_context(|| format!("{}: [data] window = {w}", spec.file.display()))?;
-        datasets.insert(w, Arc::new(d));
+    let build = |series: &crate::data::Series| -> Result<BTreeMap<usize, Arc<Vec<Dataset>>>> {
+        let mut datasets = BTreeMap::new();
+        for w in spec.windows() {
+            let d = Dataset::build_folds(series, w, &spec.split)
+                .with_context(|| format!("{}: [data] window = {w}", spec.file.display()))?;
+            datasets.insert(w, Arc::new(d));
+        }
+        Ok(datasets)
+    };
+    if !spec.source.is_collection() {
+        let (series, fingerprint) = load_series(&spec.source)?;
+        return Ok(Prepared {
+            info: RunInfo {
+                dataset: fingerprint,
+                split: spec.split.clone(),
+                skipped: Vec::new(),
+            },
+            series: vec![PreparedSeries {
+                id: None,
+                datasets: build(&series)?,
+            }],
+        });
+    }
+    let collection = crate::data::load_collection(&spec.source)?;
+    let mut prepared = Vec::new();
+    let mut skipped = Vec::new();
+    for (id, series) in collection.series {
+        let n = series.values.len();
+        let needed = spec
+            .windows()
+            .into_iter()
+            .filter_map(|w| crate::data::too_short(n, w, &spec.split))
+            .max();
+        if let Some(needed) = needed {
+            skipped.push(crate::store::SkippedSeries {
+                series: id,
+                length: n,
+                needed,
+            });
+            continue;
+        }
+        prepared.push(PreparedSeries {
+            id: Some(id),
+            datasets: build(&series)?,
+        });
+    }
+    if prepared.is_empty() {
+        let shown: Vec<String> = skipped
+            .iter()
+            .take(5)
+            .map(|s| {
+                format!(
+                    "{} ({} values)",
+                    crate::data::quoted_id(&s.series),
+                    s.length
+                )
+            })
+            .collect();
+        let more = skipped.len().saturating_sub(5);
+        return Err(bad_input(format!(
+            "{}: every one of the {} series of {} is too short for the windows, splits and folds \
+             ({}{}); at least {} values are needed: lower window, folds or the fractions",
+            spec.file.display(),
+            skipped.len(),
+            collection.fingerprint.source,
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
+            skipped.iter().map(|s| s.needed).max().unwrap_or(0)
+        )));
     }
     Ok(Prepared {
         info: RunInfo {
-            dataset: fingerprint,
+            dataset: collection.fingerprint,
             split: spec.split.clone(),
+            skipped,
         },
-        datasets,
+        series: prepared,
     })
+}
+
+/// Warns about each series of a collection left out for being too short.
+fn note_skipped(info: &RunInfo) {
+    for s in &info.skipped {
+        errln!(
+            "warning: {}: series {} has {} values, too few for the windows, splits and folds \
+             (at least {} are needed); skipped",
+            info.dataset.source,
+            crate::data::quoted_id(&s.series),
+            s.length,
+            s.needed
+        );
+    }
 }
 
 /// Refuses a grid whose trials cannot fit in the memory left (see [`crate::memory`]) with
@@ -157,7 +271,7 @@ pub fn check_memory(
         }
     }
     let sized = configs.iter().map(|(window, config)| {
-        let d = prepared.last_fold(*window);
+        let d = prepared.largest_fold(*window);
         let shape = crate::memory::TrialShape {
             window: *window,
             config,
@@ -261,6 +375,7 @@ pub fn run_stack(trials: &[Trial], folds: &[Dataset]) -> Vec<TrialRecord> {
         .zip(results)
         .map(|(trial, result)| TrialRecord {
             trial_id: trial.id.clone(),
+            series: None,
             window: trial.window,
             config: trial.config.clone(),
             result,
@@ -276,7 +391,7 @@ pub fn run_stack(trials: &[Trial], folds: &[Dataset]) -> Vec<TrialRecord> {
 /// the threads end together.
 pub fn plan_stacks(
     trials: Vec<Trial>,
-    prepared: &Prepared,
+    prepared: &PreparedSeries,
     limit: usize,
     fault_free: impl Fn(&Trial) -> bool,
 ) -> Vec<Vec<Trial>> {
@@ -307,7 +422,7 @@ pub fn plan_stacks(
 }
 
 /// What a stack costs to train, roughly: its steps times its width times its members.
-fn stack_work(stack: &[Trial], prepared: &Prepared) -> u128 {
+fn stack_work(stack: &[Trial], prepared: &PreparedSeries) -> u128 {
     let t = &stack[0];
     let folds = &prepared.datasets[&t.window];
     let samples: usize = folds.iter().map(|d| d.train.len()).sum();
@@ -389,6 +504,14 @@ pub fn check_options(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
             opts.threads
         )));
     }
+    if spec.source.is_collection() && spec.is_search() {
+        return Err(bad_input(format!(
+            "{}: a collection ([data] series_column or series) is swept as a grid: each of its \
+             series trains every setting; remove [search] and [prune] (or sweep one series at a \
+             time)",
+            spec.file.display()
+        )));
+    }
     search::check_shard(spec, opts)?;
     if opts.fresh && opts.shard.is_some() {
         return Err(bad_input(
@@ -452,6 +575,56 @@ fn note_missing_values(spec: &GridSpec, info: &RunInfo) {
     }
 }
 
+/// Writes the baselines' tables: `baselines.csv` (and per fold `baseline_folds.csv`), with
+/// a `series` column for a collection, and for a single series the evaluation samples the
+/// significance tests pair.
+fn write_baselines(spec: &GridSpec, prepared: &Prepared, opts: &SweepOptions) -> Result<()> {
+    let mut by_fold: Vec<Vec<_>> = vec![Vec::new(); spec.split.folds.max(1)];
+    let mut base_rows = Vec::new();
+    for series in &prepared.series {
+        for folds in series.datasets.values() {
+            let per_fold: Vec<Vec<_>> = folds
+                .iter()
+                .map(|d| {
+                    let mut rows = baselines(d);
+                    for r in &mut rows {
+                        r.series = series.id.clone();
+                    }
+                    rows
+                })
+                .collect();
+            for (fold, rows) in per_fold.iter().enumerate() {
+                by_fold[fold].extend(rows.iter().cloned());
+            }
+            base_rows.extend(store::fold_means(&per_fold));
+        }
+    }
+    if spec.split.folds > 1 {
+        store::write_baseline_folds(&opts.out, &by_fold)?;
+    }
+    // A rerun with other windows keeps the rows of windows already in the results (same
+    // data and split, so the same figures); an unreadable old file is recomputed in part.
+    let single = prepared.single();
+    if !prepared.is_collection() && opts.out.join(store::BASELINES_CSV).is_file() {
+        let old = store::read_baselines(&opts.out).unwrap_or_default();
+        base_rows.extend(
+            old.into_iter()
+                .filter(|o| !single.datasets.contains_key(&o.window)),
+        );
+    }
+    store::write_baselines(&opts.out, &base_rows)?;
+    if prepared.is_collection() {
+        // The significance tests pair one series' samples: a collection has none to pair.
+        return store::remove_if_present(&opts.out.join(store::EVALUATION_PARQUET));
+    }
+    let samples: Vec<_> = single
+        .datasets
+        .keys()
+        .map(|&w| evaluation_samples(single.last_fold(w)))
+        .collect();
+    store::write_evaluation(&opts.out, &samples)
+}
+
 /// Runs a sweep of `spec` on its `prepared` data (see [`prepare`]; dropped once the trials
 /// have ended): trains what is not yet in the results directory's journal, with the baselines
 /// beside it. The tables are left to [`crate::report::build`].
@@ -461,6 +634,7 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
     let stack = check_memory(spec, &prepared, opts.threads, opts.stack)?;
     if !opts.quiet {
         note_missing_values(spec, &prepared.info);
+        note_skipped(&prepared.info);
     }
     if opts.fresh && opts.out.exists() {
         let aside = store::move_aside(&opts.out)?;
@@ -477,40 +651,7 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
     let (lock, mut journal) = store::open_for_sweep(&opts.out, opts.shard, &prepared.info)?;
     prepared.info.write(&opts.out)?;
     store::write_bytes(&opts.out.join(store::GRID_TOML), spec.text.as_bytes())?;
-    let per_fold: Vec<Vec<Vec<_>>> = prepared
-        .datasets
-        .values()
-        .map(|folds| folds.iter().map(baselines).collect())
-        .collect();
-    if spec.split.folds > 1 {
-        let mut by_fold: Vec<Vec<_>> = vec![Vec::new(); spec.split.folds];
-        for window in &per_fold {
-            for (fold, rows) in window.iter().enumerate() {
-                by_fold[fold].extend(rows.iter().cloned());
-            }
-        }
-        store::write_baseline_folds(&opts.out, &by_fold)?;
-    }
-    let mut base_rows: Vec<_> = per_fold
-        .iter()
-        .flat_map(|window| store::fold_means(window))
-        .collect();
-    // A rerun with other windows keeps the rows of windows already in the results (same
-    // data and split, so the same figures); an unreadable old file is recomputed in part.
-    if opts.out.join(store::BASELINES_CSV).is_file() {
-        let old = store::read_baselines(&opts.out).unwrap_or_default();
-        base_rows.extend(
-            old.into_iter()
-                .filter(|o| !prepared.datasets.contains_key(&o.window)),
-        );
-    }
-    store::write_baselines(&opts.out, &base_rows)?;
-    let samples: Vec<_> = prepared
-        .datasets
-        .keys()
-        .map(|&w| evaluation_samples(prepared.last_fold(w)))
-        .collect();
-    store::write_evaluation(&opts.out, &samples)?;
+    write_baselines(spec, &prepared, opts)?;
 
     let mine = |t: &Trial| opts.shard.is_none_or(|s| s.contains(&t.id));
     let (total, todo, known) = if spec.is_search() {
@@ -526,18 +667,25 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
         let total = usize::try_from(spec.planned_trials()).unwrap_or(usize::MAX);
         (total, Vec::new(), known)
     } else {
-        let done = store::done_trials(&opts.out, opts.retry_failed)?;
-        let total = spec.trials().filter(|t| mine(t)).count();
-        let todo: Vec<Trial> = spec
-            .trials()
-            .filter(|t| mine(t) && !done.contains(&t.id))
-            .collect();
+        // A unit of work is a trial on a series: a collection's trial is done series by series.
+        let done = store::done_units(&opts.out, opts.retry_failed)?;
+        let mut total = 0;
+        let mut todo: Vec<(usize, Vec<Trial>)> = Vec::new();
+        for (k, series) in prepared.series.iter().enumerate() {
+            let trials: Vec<Trial> = spec.trials().filter(|t| mine(t)).collect();
+            total += trials.len();
+            let left: Vec<Trial> = trials
+                .into_iter()
+                .filter(|t| !done.contains(&(t.id.clone(), series.id.clone())))
+                .collect();
+            todo.push((k, left));
+        }
         (total, todo, Default::default())
     };
     let already_done = if spec.is_search() {
         known.len()
     } else {
-        total - todo.len()
+        total - todo.iter().map(|(_, t)| t.len()).sum::<usize>()
     };
 
     let progress = Progress::new(total.saturating_sub(already_done), already_done, opts.quiet);
@@ -578,13 +726,26 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
     let searched = if spec.is_search() {
         search::run(spec, &prepared, opts, known, &workers)
     } else {
-        let stacks = plan_stacks(todo, &prepared, stack, fault_free);
-        workers.map(&stacks, |stack| {
-            let data = &prepared.datasets[&stack[0].window];
+        // Each series' trials stack among themselves; every stack of every series is one
+        // item of work, the longest first, so the threads end together.
+        let mut stacks: Vec<(usize, Vec<Trial>)> = Vec::new();
+        for (k, trials) in todo {
+            let series = &prepared.series[k];
+            stacks.extend(
+                plan_stacks(trials, series, stack, fault_free)
+                    .into_iter()
+                    .map(|s| (k, s)),
+            );
+        }
+        stacks.sort_by_key(|(k, s)| std::cmp::Reverse(stack_work(s, &prepared.series[*k])));
+        workers.map(&stacks, |(k, stack)| {
+            let series = &prepared.series[*k];
+            let data = &series.datasets[&stack[0].window];
             for _ in stack {
                 progress.started();
             }
-            for record in run_stack(stack, data) {
+            for mut record in run_stack(stack, data) {
+                record.series = series.id.clone();
                 workers.record(record);
             }
         });

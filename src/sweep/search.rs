@@ -280,13 +280,13 @@ fn train_tagged(
     let tags: HashMap<String, SearchTag> =
         todo.iter().map(|(t, tag)| (t.id.clone(), *tag)).collect();
     let trials: Vec<Trial> = todo.into_iter().map(|(t, _)| t).collect();
-    let stacks = super::plan_stacks(trials, prepared, workers.stack, super::fault_free);
+    let stacks = super::plan_stacks(trials, prepared.single(), workers.stack, super::fault_free);
     workers
         .map(&stacks, |stack| {
             for _ in stack {
                 workers.progress().started();
             }
-            let data = &prepared.datasets[&stack[0].window];
+            let data = &prepared.single().datasets[&stack[0].window];
             super::run_stack(stack, data)
                 .into_iter()
                 .map(|mut record| {
@@ -357,7 +357,7 @@ fn train_generation(
         .collect();
     let stacks = super::plan_stacks(
         waiting.iter().map(|(_, t)| (*t).clone()).collect(),
-        prepared,
+        prepared.single(),
         workers.stack,
         super::fault_free,
     );
@@ -394,7 +394,7 @@ fn train_generation(
         let stepped = workers.map(&work, |&u| {
             let mut unit = units[u].lock().expect("one worker per stack");
             let first = slots[unit.slots[0]].1;
-            let data = &prepared.datasets[&first.window];
+            let data = &prepared.single().datasets[&first.window];
             if unit.run.is_none() {
                 let cfgs: Vec<_> = unit
                     .slots
@@ -499,7 +499,7 @@ fn train_generation(
             }
             if let Slot::Stacked { unit, member } = *slot {
                 let mut unit = units[unit].lock().expect("not poisoned");
-                let data = &prepared.datasets[&trial.window];
+                let data = &prepared.single().datasets[&trial.window];
                 unit.taken[member] = true;
                 let run = unit.run.as_mut().expect("a stopped trial has trained");
                 let record = tagged(trial, run.take(member, data, true), tag(*c));
@@ -516,6 +516,7 @@ fn train_generation(
 fn tagged(trial: &Trial, result: TrialResult, tag: SearchTag) -> TrialRecord {
     TrialRecord {
         trial_id: trial.id.clone(),
+        series: None,
         window: trial.window,
         config: trial.config.clone(),
         result,

@@ -3,6 +3,7 @@
 //! Markdown and for the terminal, [`files`] writes `summary.md` and the table CSVs,
 //! [`html`] the page and [`plots`] its SVG figures.
 
+pub(crate) mod collection;
 pub(crate) mod document;
 pub(crate) mod files;
 pub(crate) mod html;

@@ -16,7 +16,7 @@ impl TextTable {
     /// A Markdown table with aligned pipes. Written by hand because the bytes of
     /// `summary.md` are fixed, alignment markers (`:--`, `--:`) included, which comfy-table's
     /// Markdown preset does not write.
-    fn markdown(&self) -> String {
+    pub(crate) fn markdown(&self) -> String {
         let (heads, rows) = self.view(true);
         let escape = |s: &str| s.replace('|', "\\|");
         let heads: Vec<(String, bool)> = heads.iter().map(|(h, r)| (escape(h), *r)).collect();
@@ -79,7 +79,7 @@ impl TextTable {
 
     /// Aligned columns under a rule of dashes when they fit in `max` columns; otherwise one
     /// block of `header value` lines per row, which always fits (long values wrap).
-    fn terminal(&self, max: usize) -> String {
+    pub(crate) fn terminal(&self, max: usize) -> String {
         let (heads, rows) = self.view(false);
         let columns = |rows: &[Vec<String>]| {
             let mut t = plain(max, ContentArrangement::Disabled);
@@ -142,7 +142,7 @@ fn plain(max: usize, arrangement: ContentArrangement) -> Table {
 }
 
 /// A paragraph wrapped at word boundaries to `max` columns.
-fn wrap(text: &str, max: usize) -> String {
+pub(crate) fn wrap(text: &str, max: usize) -> String {
     let mut t = plain(max, ContentArrangement::Dynamic);
     t.add_row([text]);
     t.column_mut(0).expect("one column").set_padding((0, 0));
@@ -150,7 +150,7 @@ fn wrap(text: &str, max: usize) -> String {
 }
 
 /// A heading underlined with `rule` across its width.
-fn title(text: &str, rule: char, max: usize) -> String {
+pub(crate) fn title(text: &str, rule: char, max: usize) -> String {
     let mut t = plain(max, ContentArrangement::Dynamic);
     t.set_header([text])
         .set_style(TableComponent::HeaderLines, rule);
