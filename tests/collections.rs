@@ -512,3 +512,14 @@ fn a_killed_or_sharded_collection_sweep_ends_with_the_same_tables() {
     assert!(out.status.success(), "{}", common::stderr(&out));
     assert_same_bits(&all_outcomes(&sharded.out()), &want, "two shards");
 }
+
+/// The bundled collection reads as its provenance note says: 219 countries, of which the
+/// ones with fewer than 7 yearly figures (some have none at all) are skipped.
+#[test]
+fn the_bundled_fertility_collection_plans_its_countries() {
+    let out = common::run_ok(&["plan", "experiments/collection.toml"]);
+    let text = common::stdout(&out);
+    assert!(text.contains("series        203 of 219"), "{text}");
+    let err = common::stderr(&out);
+    assert!(err.is_empty() || !err.contains("error"), "{err}");
+}

@@ -311,8 +311,12 @@ fn a_sweep_frees_its_data_and_leaves_the_tables_to_the_report() {
         shard: None,
     };
     let prepared = sweep::prepare(&spec).unwrap();
-    let datasets: Vec<Weak<Vec<Dataset>>> =
-        prepared.single().datasets.values().map(Arc::downgrade).collect();
+    let datasets: Vec<Weak<Vec<Dataset>>> = prepared
+        .single()
+        .datasets
+        .values()
+        .map(Arc::downgrade)
+        .collect();
     let outcome = sweep::run(&spec, prepared, &opts).unwrap();
     assert!(outcome.total > 1);
     assert_eq!(outcome.trained, outcome.total);
