@@ -511,6 +511,27 @@ fn a_killed_or_sharded_collection_sweep_ends_with_the_same_tables() {
     let out = common::report(&[&sharded.out()], &["--quiet"]);
     assert!(out.status.success(), "{}", common::stderr(&out));
     assert_same_bits(&all_outcomes(&sharded.out()), &want, "two shards");
+
+    // Two shards in directories of their own, merged by the report.
+    let apart = Scene::new();
+    let grid = apart.write("grid.toml", slow_collection().text());
+    let (a, b) = (apart.path("a"), apart.path("b"));
+    for (shard, dir) in [("0/2", &a), ("1/2", &b)] {
+        let out = apart.run(&grid, dir, &["--quiet", "--shard", shard]);
+        assert!(out.status.success(), "{}", common::stderr(&out));
+    }
+    let merged = apart.path("merged");
+    let out = common::report(&[&a, &b], &["--quiet", "--out", merged.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_same_bits(&all_outcomes(&merged), &want, "two directories merged");
+    assert_eq!(
+        read_csv(&merged.join("baselines.csv")).height(),
+        read_csv(&whole.out().join("baselines.csv")).height()
+    );
+    assert_eq!(
+        std::fs::read(merged.join("summary.md")).unwrap(),
+        std::fs::read(whole.out().join("summary.md")).unwrap()
+    );
 }
 
 /// The bundled collection reads as its provenance note says: 219 countries, of which the

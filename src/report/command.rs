@@ -285,7 +285,7 @@ fn merge_baseline_folds(inputs: &[PathBuf], out: &Path) -> Result<()> {
 /// Writes the merge of `inputs` into `out` as a results directory of its own.
 fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<Report> {
     // Later directories win, as a rerun replaces a run.
-    let mut records: BTreeMap<String, TrialRecord> = BTreeMap::new();
+    let mut records: BTreeMap<(String, Option<String>), TrialRecord> = BTreeMap::new();
     let mut baselines: BTreeMap<(Option<String>, usize, String), BaselineRow> = BTreeMap::new();
     let mut grids: Vec<Option<String>> = Vec::new();
     for d in inputs {
@@ -300,7 +300,7 @@ fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<
             }
         }
         for r in read {
-            records.insert(r.trial_id.clone(), r);
+            records.insert(r.key(), r);
         }
         if d.join(tables::BASELINES_CSV).is_file() {
             for b in store::read_baselines(d)? {

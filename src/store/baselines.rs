@@ -199,6 +199,34 @@ pub fn read_baselines_frame(dir: &Path) -> Result<DataFrame> {
         .with_context(|| format!("{} lacks a column among {names:?}", path.display()))
 }
 
+/// A collection's `series` column of the baselines table at `path` (read as text, so ids
+/// that look like numbers keep their spelling); `None` for a single series' table.
+fn read_series_column(path: &Path, height: usize) -> Result<Option<Vec<Option<String>>>> {
+    let schema = Schema::from_iter([Field::new("series".into(), DataType::String)]);
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_schema_overwrite(Some(Arc::new(schema)))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|r| r.finish())
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let Ok(column) = df.column("series") else {
+        return Ok(None);
+    };
+    let values: Vec<Option<String>> = column
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect();
+    if values.len() != height {
+        crate::fail!(
+            "{}: the series column has {} rows, the table {height}",
+            path.display(),
+            values.len()
+        );
+    }
+    Ok(Some(values))
+}
+
 /// Reads `baselines.csv` from `dir` back into rows.
 pub fn read_baselines(dir: &Path) -> Result<Vec<BaselineRow>> {
     let path = dir.join(BASELINES_CSV);
@@ -212,6 +240,7 @@ pub fn read_baselines(dir: &Path) -> Result<Vec<BaselineRow>> {
     let test_mse = df.column("test_mse")?.f64()?;
     let test_trend_acc = df.column("test_trend_acc")?.f64()?;
     let test_mase = df.column("test_mase")?.f64()?;
+    let series = read_series_column(&path, df.height())?;
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         // The validation and test figures are empty without their split, and
@@ -220,7 +249,7 @@ pub fn read_baselines(dir: &Path) -> Result<Vec<BaselineRow>> {
             crate::fail!("{} row {}: a value is missing", path.display(), i + 1);
         };
         rows.push(BaselineRow {
-            series: None,
+            series: series.as_ref().and_then(|s| s[i].clone()),
             baseline: b.to_string(),
             window: usize::try_from(w).with_context(|| {
                 format!("{} row {}: window {w} is not a size", path.display(), i + 1)
