@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Grid, Scene, read_csv, read_parquet, strings};
+use common::{Grid, Scene, floats, read_csv, read_parquet, strings};
 
 /// A wavy, rising series of `n` values: never constant over a season, never flat.
 fn wavy(n: usize, phase: f64) -> Vec<f64> {
@@ -21,17 +21,6 @@ fn naive_mae(values: &[f64], lag: usize) -> f64 {
         .map(|t| (values[t] - values[t - lag]).abs())
         .collect();
     errors.iter().sum::<f64>() / errors.len() as f64
-}
-
-/// A float column's values, nulls as NaN.
-fn floats(df: &polars::prelude::DataFrame, name: &str) -> Vec<f64> {
-    df.column(name)
-        .unwrap()
-        .f64()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap_or(f64::NAN))
-        .collect()
 }
 
 #[track_caller]
@@ -150,31 +139,23 @@ fn collection_grid(path: &str) -> Grid {
         .set("train", "epochs", "3")
 }
 
-/// The per-series outcome columns compared bit for bit.
-const SAME: [&str; 12] = [
-    "trial_id",
-    "status",
-    "epochs_run",
-    "train_loss",
-    "train_mse",
-    "val_mse",
-    "val_trend_acc",
-    "val_mase",
-    "best_epoch",
-    "test_mse",
-    "test_trend_acc",
-    "test_mase",
-];
+/// The per-series outcome columns compared bit for bit: a trial's figures with its MASE and
+/// test figures.
+fn same() -> Vec<&'static str> {
+    let mut columns = common::OUTCOME_COLUMNS.to_vec();
+    columns.extend(["val_mase", "test_mse", "test_trend_acc", "test_mase"]);
+    columns
+}
 
 /// The rows of `df` whose `series` is `id` (all rows without a series column), sorted by
-/// trial id, in the columns of [`SAME`].
+/// trial id, in the columns of [`same`].
 fn outcome(df: &polars::prelude::DataFrame, id: Option<&str>) -> polars::prelude::DataFrame {
     use polars::prelude::{IntoLazy, col, lit};
     let mut lazy = df.clone().lazy();
     if let Some(id) = id {
         lazy = lazy.filter(col("series").eq(lit(id)));
     }
-    let present: Vec<_> = SAME
+    let present: Vec<_> = same()
         .into_iter()
         .filter(|c| df.get_column_index(c).is_some())
         .map(col)
@@ -445,13 +426,13 @@ fn all_outcomes(dir: &std::path::Path) -> polars::prelude::DataFrame {
     read_parquet(&dir.join("series.parquet"))
         .lazy()
         .select(
-            [col("trial_id"), col("series")]
+            [col("series")]
                 .into_iter()
                 .chain(
-                    SAME[1..]
-                        .iter()
+                    same()
+                        .into_iter()
                         .filter(|c| !c.starts_with("test_"))
-                        .map(|c| col(*c)),
+                        .map(col),
                 )
                 .collect::<Vec<_>>(),
         )

@@ -321,13 +321,7 @@ fn one_series(
         let end = end.min(df.height());
         df = df.slice(start as i64, end.saturating_sub(start));
     }
-    let file_rows: Vec<usize> = df
-        .column(index_name)?
-        .cast(&DataType::UInt64)?
-        .u64()?
-        .into_no_null_iter()
-        .map(|r| r as usize)
-        .collect();
+    let file_rows = file_rows_of(&df, index_name)?;
     let df = df.drop(index_name)?;
     let mut cols = vec![read_column(&df, column, shown, "column", &file_rows, kind)?];
     for f in features {
@@ -356,6 +350,17 @@ fn one_series(
     Ok((series, handled))
 }
 
+/// Each row's 0-based data row in the file, from the row index column `index_name`.
+fn file_rows_of(df: &DataFrame, index_name: &str) -> Result<Vec<usize>> {
+    Ok(df
+        .column(index_name)?
+        .cast(&DataType::UInt64)?
+        .u64()?
+        .into_no_null_iter()
+        .map(|r| r as usize)
+        .collect())
+}
+
 /// Refuses a series (already sorted by `key_name`) in which two rows have the same time,
 /// naming both rows.
 fn refuse_repeated_times(
@@ -381,13 +386,7 @@ fn refuse_repeated_times(
             .map(|v| v.map(i128::from))
             .collect(),
     };
-    let file_rows: Vec<usize> = df
-        .column(index_name)?
-        .cast(&DataType::UInt64)?
-        .u64()?
-        .into_no_null_iter()
-        .map(|r| r as usize)
-        .collect();
+    let file_rows = file_rows_of(df, index_name)?;
     if let Some(i) =
         (1..as_bits.len()).find(|&i| as_bits[i].is_some() && as_bits[i] == as_bits[i - 1])
     {
@@ -1194,13 +1193,8 @@ fn apply_missing(
     }
 }
 
-fn fingerprint(
-    series: &Series,
-    source: String,
-    file_bytes: Option<u64>,
-    missing_handled: usize,
-) -> Fingerprint {
-    let mut h = Sha256::new();
+/// Feeds a series' values (target, then features) to `h`, as little-endian f64.
+fn hash_values(h: &mut Sha256, series: &Series) {
     for v in series
         .values
         .iter()
@@ -1208,18 +1202,32 @@ fn fingerprint(
     {
         h.update(v.to_le_bytes());
     }
-    let digest = h.finalize();
+}
+
+fn fingerprint(
+    series: &Series,
+    source: String,
+    file_bytes: Option<u64>,
+    missing_handled: usize,
+) -> Fingerprint {
+    let mut h = Sha256::new();
+    hash_values(&mut h, series);
     Fingerprint {
         source,
         file_bytes,
         rows: series.values.len(),
-        values_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        values_sha256: hex(&h.finalize()),
         missing_handled,
         series: None,
     }
 }
 
-/// The fingerprint of a collection: every series' id and values, in id order.
+/// A digest as lowercase hexadecimal.
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The fingerprint of a collection: every series' id, length and values, in id order.
 fn collection_fingerprint(
     series: &[(String, Series)],
     source: String,
@@ -1231,20 +1239,13 @@ fn collection_fingerprint(
         h.update((id.len() as u64).to_le_bytes());
         h.update(id.as_bytes());
         h.update((s.values.len() as u64).to_le_bytes());
-        for v in s
-            .values
-            .iter()
-            .chain(s.features.iter().flat_map(|(_, f)| f.iter()))
-        {
-            h.update(v.to_le_bytes());
-        }
+        hash_values(&mut h, s);
     }
-    let digest = h.finalize();
     Fingerprint {
         source,
         file_bytes,
         rows: series.iter().map(|(_, s)| s.values.len()).sum(),
-        values_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        values_sha256: hex(&h.finalize()),
         missing_handled,
         series: Some(series.len()),
     }

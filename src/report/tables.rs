@@ -73,14 +73,7 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
     let tested = sorted
         .iter()
         .any(|r| r.result.test_mse.is_some() || r.result.test_trend_acc.is_some());
-    let mut columns = vec![Column::new(
-        "trial_id".into(),
-        sorted
-            .iter()
-            .map(|r| r.trial_id.as_str())
-            .collect::<Vec<_>>(),
-    )];
-    columns.extend(series_column(sorted.iter().map(|r| r.series.as_deref())));
+    let mut columns = key_columns(sorted.iter().copied());
     columns.extend(settings);
     columns.extend([
         Column::new(
@@ -200,12 +193,22 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(columns)
 }
 
-/// A collection's `series` column (none for a single series), a value per row.
-fn series_column<'a>(series: impl Iterator<Item = Option<&'a str>> + Clone) -> Option<Column> {
-    series
-        .clone()
-        .any(|s| s.is_some())
-        .then(|| Column::new(SERIES.into(), series.collect::<Vec<_>>()))
+/// The columns that say whose a row is: `trial_id`, and for a collection `series`, a value
+/// per row of `rows`.
+fn key_columns<'a>(rows: impl Iterator<Item = &'a TrialRecord> + Clone) -> Vec<Column> {
+    let mut columns = vec![Column::new(
+        "trial_id".into(),
+        rows.clone()
+            .map(|r| r.trial_id.as_str())
+            .collect::<Vec<_>>(),
+    )];
+    if rows.clone().any(|r| r.series.is_some()) {
+        columns.push(Column::new(
+            SERIES.into(),
+            rows.map(|r| r.series.as_deref()).collect::<Vec<_>>(),
+        ));
+    }
+    columns
 }
 
 /// The column naming a row's series in a collection's tables.
@@ -292,13 +295,7 @@ pub fn epochs_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
     let f = |f: &dyn Fn(&EpochMetrics) -> Option<f64>| {
         rows.iter().map(|(_, m)| f(m)).collect::<Vec<Option<f64>>>()
     };
-    let mut columns = vec![Column::new(
-        "trial_id".into(),
-        rows.iter()
-            .map(|(r, _)| r.trial_id.as_str())
-            .collect::<Vec<_>>(),
-    )];
-    columns.extend(series_column(rows.iter().map(|(r, _)| r.series.as_deref())));
+    let mut columns = key_columns(rows.iter().map(|(r, _)| *r));
     columns.extend([
         Column::new(
             "epoch".into(),
@@ -332,13 +329,7 @@ pub fn predictions_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
                 .map(move |(i, p)| (*r, i, *p))
         })
     };
-    let mut columns = vec![Column::new(
-        "trial_id".into(),
-        rows()
-            .map(|(r, _, _)| r.trial_id.as_str())
-            .collect::<Vec<_>>(),
-    )];
-    columns.extend(series_column(rows().map(|(r, _, _)| r.series.as_deref())));
+    let mut columns = key_columns(rows().map(|(r, _, _)| r));
     columns.extend([
         Column::new(
             "sample".into(),
@@ -377,13 +368,7 @@ pub fn folds_frame(records: &[TrialRecord]) -> PolarsResult<Option<DataFrame>> {
             .map(|(r, f)| metric(r, f).and_then(|m| get(&m)))
             .collect()
     };
-    let mut columns = vec![Column::new(
-        "trial_id".into(),
-        rows.iter()
-            .map(|(r, _)| r.trial_id.as_str())
-            .collect::<Vec<_>>(),
-    )];
-    columns.extend(series_column(rows.iter().map(|(r, _)| r.series.as_deref())));
+    let mut columns = key_columns(rows.iter().map(|(r, _)| *r));
     columns.extend([
         Column::new(
             "fold".into(),

@@ -87,6 +87,30 @@ pub struct SkippedSeries {
     pub needed: usize,
 }
 
+impl SkippedSeries {
+    /// The first `most` of `skipped` as words for a message: `"AND" (5 values), "ASM" (0
+    /// values) and 3 more`.
+    pub fn listed(skipped: &[SkippedSeries], most: usize) -> String {
+        let names: Vec<String> = skipped
+            .iter()
+            .take(most)
+            .map(|s| {
+                format!(
+                    "{} ({} values)",
+                    crate::data::quoted_id(&s.series),
+                    s.length
+                )
+            })
+            .collect();
+        let more = skipped.len().saturating_sub(most);
+        if more > 0 {
+            format!("{} and {more} more", names.join(", "))
+        } else {
+            names.join(", ")
+        }
+    }
+}
+
 impl RunInfo {
     /// The `run.json` of a results directory, if it has one.
     pub fn read(dir: &Path) -> Result<Option<RunInfo>> {

@@ -171,30 +171,13 @@ pub fn prepare(spec: &GridSpec) -> Result<Prepared> {
         });
     }
     if prepared.is_empty() {
-        let shown: Vec<String> = skipped
-            .iter()
-            .take(5)
-            .map(|s| {
-                format!(
-                    "{} ({} values)",
-                    crate::data::quoted_id(&s.series),
-                    s.length
-                )
-            })
-            .collect();
-        let more = skipped.len().saturating_sub(5);
         return Err(bad_input(format!(
             "{}: every one of the {} series of {} is too short for the windows, splits and folds \
-             ({}{}); at least {} values are needed: lower window, folds or the fractions",
+             ({}); at least {} values are needed: lower window, folds or the fractions",
             spec.file.display(),
             skipped.len(),
             collection.fingerprint.source,
-            shown.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            },
+            crate::store::SkippedSeries::listed(&skipped, 5),
             skipped.iter().map(|s| s.needed).max().unwrap_or(0)
         )));
     }

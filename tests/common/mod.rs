@@ -431,6 +431,17 @@ pub fn strings(df: &DataFrame, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// A float column's values, nulls as NaN.
+pub fn floats(df: &DataFrame, name: &str) -> Vec<f64> {
+    df.column(name)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect()
+}
+
 /// A journal's trial records: its lines that parse and name a trial (so neither its header
 /// nor a torn line).
 pub fn journal_records(path: &Path) -> Vec<serde_json::Value> {

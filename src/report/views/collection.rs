@@ -4,9 +4,13 @@
 use std::path::Path;
 
 use super::document::{Block, Section, TextTable, column, plural};
-use super::text::{TERMINAL_WIDTH, title, wrap};
+use super::text::{TERMINAL_WIDTH, markdown_sections, title, wrap};
 use crate::report::collection::{CollectionBaseline, CollectionSetting, CollectionSummary};
 use crate::report::render::{fmt_acc, fmt_mse};
+use crate::store::SkippedSeries;
+
+/// Validation MASE and trend accuracy, then test MASE and trend accuracy.
+type Figures = [Option<f64>; 4];
 
 /// How many settings the tables show, best first.
 const SHOWN: usize = 10;
@@ -21,33 +25,15 @@ impl CollectionSummary {
         let skipped = if self.skipped.is_empty() {
             String::new()
         } else {
-            let names: Vec<String> = self
-                .skipped
-                .iter()
-                .take(5)
-                .map(|s| {
-                    format!(
-                        "{} ({} values)",
-                        crate::data::quoted_id(&s.series),
-                        s.length
-                    )
-                })
-                .collect();
-            let more = self.skipped.len().saturating_sub(5);
             format!(
-                " {} too short for the windows, splits and folds {} skipped: {}{}.",
+                " {} too short for the windows, splits and folds {} skipped: {}.",
                 plural(self.skipped.len(), "series", "series"),
                 if self.skipped.len() == 1 {
                     "was"
                 } else {
                     "were"
                 },
-                names.join(", "),
-                if more > 0 {
-                    format!(" and {more} more")
-                } else {
-                    String::new()
-                }
+                SkippedSeries::listed(&self.skipped, 5)
             )
         };
         format!(
@@ -133,33 +119,31 @@ impl CollectionSummary {
         out
     }
 
-    fn settings_table(&self, rows: &[CollectionSetting]) -> TextTable {
-        let mut columns = vec![
-            column("setting", "setting", false),
-            column("seeds", "seeds", true),
-            column("val_mase", "val_mase", true),
-            column("val_trend_acc", "val_acc", true),
-        ];
+    /// A table of `rows`, each its label cells and its four figures: the label columns
+    /// first, then the validation figures and, with test parts, the test ones.
+    fn figures_table(
+        &self,
+        labels: &[(&str, bool)],
+        rows: Vec<(Vec<String>, Figures)>,
+    ) -> TextTable {
+        let mut columns: Vec<_> = labels
+            .iter()
+            .map(|(name, right)| column(name, name, *right))
+            .collect();
+        columns.push(column("val_mase", "val_mase", true));
+        columns.push(column("val_trend_acc", "val_acc", true));
         if self.tested {
             columns.push(column("test_mase", "test_mase", true));
             columns.push(column("test_trend_acc", "test_acc", true));
         }
         let rows = rows
-            .iter()
-            .map(|s| {
-                let mut row = vec![
-                    if s.label.is_empty() {
-                        "(the only setting)".to_string()
-                    } else {
-                        s.label.clone()
-                    },
-                    s.seeds.to_string(),
-                    opt(s.val_mase, fmt_mse),
-                    opt(s.val_trend_acc, fmt_acc),
-                ];
+            .into_iter()
+            .map(|(mut row, [val_mase, val_acc, test_mase, test_acc])| {
+                row.push(opt(val_mase, fmt_mse));
+                row.push(opt(val_acc, fmt_acc));
                 if self.tested {
-                    row.push(opt(s.test_mase, fmt_mse));
-                    row.push(opt(s.test_trend_acc, fmt_acc));
+                    row.push(opt(test_mase, fmt_mse));
+                    row.push(opt(test_acc, fmt_acc));
                 }
                 row
             })
@@ -167,36 +151,42 @@ impl CollectionSummary {
         TextTable { columns, rows }
     }
 
+    fn settings_table(&self, rows: &[CollectionSetting]) -> TextTable {
+        let rows = rows
+            .iter()
+            .map(|s| {
+                let label = if s.label.is_empty() {
+                    "(the only setting)".to_string()
+                } else {
+                    s.label.clone()
+                };
+                (
+                    vec![label, s.seeds.to_string()],
+                    [s.val_mase, s.val_trend_acc, s.test_mase, s.test_trend_acc],
+                )
+            })
+            .collect();
+        self.figures_table(&[("setting", false), ("seeds", true)], rows)
+    }
+
     fn baselines_table(&self, rows: &[&CollectionBaseline]) -> TextTable {
-        let mut columns = vec![
-            column("baseline", "baseline", false),
-            column("window", "window", true),
-            column("series", "series", true),
-            column("val_mase", "val_mase", true),
-            column("val_trend_acc", "val_acc", true),
-        ];
-        if self.tested {
-            columns.push(column("test_mase", "test_mase", true));
-            columns.push(column("test_trend_acc", "test_acc", true));
-        }
         let rows = rows
             .iter()
             .map(|b| {
-                let mut row = vec![
-                    b.baseline.clone(),
-                    b.window.to_string(),
-                    b.series.to_string(),
-                    opt(b.val_mase, fmt_mse),
-                    opt(b.val_trend_acc, fmt_acc),
-                ];
-                if self.tested {
-                    row.push(opt(b.test_mase, fmt_mse));
-                    row.push(opt(b.test_trend_acc, fmt_acc));
-                }
-                row
+                (
+                    vec![
+                        b.baseline.clone(),
+                        b.window.to_string(),
+                        b.series.to_string(),
+                    ],
+                    [b.val_mase, b.val_trend_acc, b.test_mase, b.test_trend_acc],
+                )
             })
             .collect();
-        TextTable { columns, rows }
+        self.figures_table(
+            &[("baseline", false), ("window", true), ("series", true)],
+            rows,
+        )
     }
 
     fn sections(&self) -> Vec<Section> {
@@ -241,19 +231,7 @@ impl CollectionSummary {
             self.series,
             self.counts()
         );
-        for section in self.sections() {
-            out.push_str(&format!("\n## {}\n", section.heading));
-            for block in &section.blocks {
-                out.push('\n');
-                match block {
-                    Block::Para(p) => {
-                        out.push_str(p);
-                        out.push('\n');
-                    }
-                    Block::Table(t) => out.push_str(&t.markdown()),
-                }
-            }
-        }
+        markdown_sections(&mut out, &self.sections());
         out
     }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use comfy_table::presets::NOTHING;
 use comfy_table::{CellAlignment, ContentArrangement, Table, TableComponent};
 
-use super::document::{Block, TextTable};
+use super::document::{Block, Section, TextTable};
 use crate::report::summary::{SearchSummary, Summary};
 
 /// The terminal view's line limit.
@@ -131,6 +131,28 @@ impl TextTable {
     }
 }
 
+/// Appends `blocks` as Markdown, each after a blank line.
+pub(crate) fn markdown_blocks(out: &mut String, blocks: &[Block]) {
+    for block in blocks {
+        out.push('\n');
+        match block {
+            Block::Para(p) => {
+                out.push_str(p);
+                out.push('\n');
+            }
+            Block::Table(t) => out.push_str(&t.markdown()),
+        }
+    }
+}
+
+/// Appends `sections` as Markdown: a `##` heading each, then its blocks.
+pub(crate) fn markdown_sections(out: &mut String, sections: &[Section]) {
+    for section in sections {
+        out.push_str(&format!("\n## {}\n", section.heading));
+        markdown_blocks(out, &section.blocks);
+    }
+}
+
 /// A table without borders or padding, at most `max` columns wide.
 fn plain(max: usize, arrangement: ContentArrangement) -> Table {
     let mut t = Table::new();
@@ -163,23 +185,8 @@ impl Summary {
     pub fn markdown(&self) -> String {
         let (header, sections) = self.document();
         let mut out = String::from("# Sweep summary\n");
-        let render = |out: &mut String, blocks: &[Block]| {
-            for block in blocks {
-                out.push('\n');
-                match block {
-                    Block::Para(p) => {
-                        out.push_str(p);
-                        out.push('\n');
-                    }
-                    Block::Table(t) => out.push_str(&t.markdown()),
-                }
-            }
-        };
-        render(&mut out, &header);
-        for section in sections {
-            out.push_str(&format!("\n## {}\n", section.heading));
-            render(&mut out, &section.blocks);
-        }
+        markdown_blocks(&mut out, &header);
+        markdown_sections(&mut out, &sections);
         out
     }
 
