@@ -94,8 +94,13 @@ fn sweep(args: SweepArgs) -> Result<()> {
     outln!("{}", built.terminal());
     if !args.quiet {
         let part = shard.map_or(String::new(), |s| format!(" in shard {s}"));
+        // A collection counts runs: each trial once on each series.
+        let what = match outcome.series {
+            Some(n) => format!("runs of a trial on a series ({n} series)"),
+            None => "trials".into(),
+        };
         errln!(
-            "{} trials{part} ({} found done, {} trained: {} diverged, {} failed) in {:.1} s on {threads} threads; results in {}",
+            "{} {what}{part} ({} found done, {} trained: {} diverged, {} failed) in {:.1} s on {threads} threads; results in {}",
             outcome.total,
             outcome.already_done,
             outcome.trained,

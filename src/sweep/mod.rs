@@ -70,6 +70,9 @@ pub struct SweepOutcome {
     /// Ctrl-C stopped the sweep before every trial ran.
     pub interrupted: bool,
     pub seconds: f64,
+    /// The series a collection's trials ran on (`None` for a single series): its counts
+    /// above are of (trial, series) runs.
+    pub series: Option<usize>,
     /// The results directory's locks, still held: drop them once the tables are written,
     /// so that no other sweep starts in the directory while they are.
     pub lock: store::SweepLock,
@@ -750,6 +753,7 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
         pruned,
         interrupted: crate::sweep::interrupt::requested(),
         seconds: started.elapsed().as_secs_f64(),
+        series: prepared.is_collection().then_some(prepared.series.len()),
         lock,
     })
 }
