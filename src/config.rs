@@ -113,10 +113,10 @@ pub enum Scale {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub n_dense: usize,
-    #[serde(with = "crate::store::records::float")]
+    #[serde(with = "crate::floats::float")]
     pub lambda: f64,
     pub batch_size: usize,
-    #[serde(with = "crate::store::records::float")]
+    #[serde(with = "crate::floats::float")]
     pub learning_rate: f64,
     pub seed: u64,
     pub epochs: usize,

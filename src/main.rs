@@ -190,7 +190,7 @@ fn report(args: ReportArgs) -> Result<()> {
 /// Says which trials of a directory's grid have no result yet, and which shard owns them,
 /// so a partial grid is never taken for a complete one.
 fn warn_missing(dir: &Path) -> Result<()> {
-    let Some((total, missing)) = store::missing_trials(dir)? else {
+    let Some((total, missing)) = report::missing_trials(dir)? else {
         return Ok(());
     };
     let count: usize = missing.values().map(Vec::len).sum();

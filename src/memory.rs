@@ -3,6 +3,7 @@
 //! out-of-memory killer) minutes into a sweep, on every rerun.
 
 use crate::config::TrainConfig;
+pub use crate::console::human;
 
 /// Rows the evaluation predicts at a time (`train::evaluate`).
 pub const EVAL_ROWS: usize = 4096;
@@ -40,7 +41,7 @@ impl TrialMemory {
         // and gradient.
         let activations = rows * (3 * n_in + 3 * hidden) * f32_bytes;
         let curve =
-            cfg.epochs as u128 * std::mem::size_of::<crate::store::records::EpochMetrics>() as u128;
+            cfg.epochs as u128 * std::mem::size_of::<crate::model::records::EpochMetrics>() as u128;
         let other = n_train as u128 * 4 + curve;
         let clamp = |b: u128| u64::try_from(b).unwrap_or(u64::MAX);
         TrialMemory {
@@ -197,22 +198,6 @@ pub fn available() -> Option<u64> {
     match (mem_available, cgroup) {
         (Some(a), Some(c)) => Some(a.min(c)),
         (a, c) => a.or(c),
-    }
-}
-
-/// Bytes as the messages show them: "512.0 MiB", "119.2 GiB".
-pub fn human(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
     }
 }
 

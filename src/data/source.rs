@@ -460,7 +460,7 @@ fn one_line(msg: &str) -> String {
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
 fn human_bytes(n: u64) -> String {
-    format!("{} ({n} bytes)", crate::memory::human(n))
+    format!("{} ({n} bytes)", crate::console::human(n))
 }
 
 /// What a path that is neither a directory nor a regular file is, for the refusal.

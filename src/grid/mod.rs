@@ -6,6 +6,7 @@
 //! grid is edited.
 
 mod plan;
+mod propose;
 pub mod ranges;
 mod settings;
 mod spec;

@@ -224,10 +224,7 @@ fn search_fields(out: &mut Lines, spec: &GridSpec, first_n: usize) {
         }
         _ => format!("first {shown} of {} configurations:", count_text(configs)),
     });
-    for (i, config) in crate::sweep::search::planned_configs(spec, shown)
-        .iter()
-        .enumerate()
-    {
+    for (i, config) in spec.planned_configs(shown).iter().enumerate() {
         let parts: Vec<String> = space
             .iter()
             .map(|(n, _)| {

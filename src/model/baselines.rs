@@ -13,8 +13,8 @@
 
 use crate::data::{Dataset, Split};
 use crate::model::loss;
+use crate::model::records::{BaselineRow, EvaluationSamples};
 use crate::model::train::{Figures, figures, mase};
-use crate::store::records::{BaselineRow, EvaluationSamples};
 
 /// Every baseline's name, in the order the tables list them.
 pub const BASELINE_NAMES: [&str; 5] = [

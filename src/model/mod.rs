@@ -13,6 +13,7 @@
 mod adam;
 pub mod baselines;
 pub mod loss;
+pub mod records;
 pub mod stack;
 pub mod train;
 

@@ -9,25 +9,14 @@ use dfdx::prelude::*;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use sha2::{Digest, Sha256};
 
 use crate::config::{LossKind, MetricEpoch, PenaltyMean, TrainConfig};
 use crate::data::{Dataset, Scaler, Split};
+use crate::model::records::{EpochMetrics, FoldResult, TrialResult, TrialStatus, lowest_val_mse};
 use crate::model::stack::StackLearner;
 use crate::model::{Adam, Model, loss};
-use crate::store::records::{EpochMetrics, FoldResult, TrialResult, TrialStatus, lowest_val_mse};
 
-/// A 64-bit seed derived from named parts. Weights depend on (seed, model shape) and the
-/// batch order on the seed alone, so trials that differ only in λ, learning rate or loss
-/// start from the same weights and see the same order: their difference is the setting's.
-pub fn derived_seed(parts: &[&dyn std::fmt::Display]) -> u64 {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p.to_string().as_bytes());
-        h.update([0u8]);
-    }
-    u64::from_le_bytes(h.finalize()[..8].try_into().expect("8 bytes"))
-}
+pub use crate::seeds::derived_seed;
 
 /// A forecast's figures on a set of samples, all in series units.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -10,6 +10,7 @@
 pub mod collection;
 mod command;
 mod load;
+mod missing;
 pub mod render;
 pub mod stats;
 pub mod summary;
@@ -18,6 +19,7 @@ mod views;
 
 pub use command::{Report, build, build_for_sweep};
 pub use load::RunMeta;
+pub use missing::{MissingByShard, missing_trials};
 pub use render::{fmt_acc, fmt_mse};
 pub use stats::{Interval, student_t_quantile, t_975};
 pub use summary::{

@@ -10,24 +10,17 @@
 
 use std::collections::HashMap;
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-
 use super::{SweepOptions, Workers};
 use crate::config::{MetricEpoch, Objective, PruneStrategy, Strategy};
 use crate::error::{Result, bad_input};
 use crate::grid::{Config, GridSpec, Trial};
-use crate::model::train::{FoldedRun, derived_seed};
-use crate::search::{Dim, Point, pareto, sample_uniform, tpe};
+use crate::model::train::FoldedRun;
+use crate::search::{Dim, Point, pareto};
 use crate::store::records::{
     EpochMetrics, SearchTag, TrialRecord, TrialResult, TrialStatus, lowest_val_mse,
 };
 
 use super::Prepared;
-
-/// How many times a proposal that repeats an earlier configuration is drawn again before
-/// the generation goes without it.
-const REDRAWS: usize = 100;
 
 /// The median rule prunes only once this many earlier configurations reached the rung,
 /// so the first few are never stopped by a median of one or two.
@@ -98,7 +91,7 @@ pub(super) fn run(
             let index = first + slot;
             let config = match &grid {
                 Some(all) => Some(all[index].clone()),
-                None => propose(spec, &dims, index, &history, &proposed),
+                None => spec.propose(&dims, index, &history, proposed.iter().map(|p| &p.config)),
             };
             let Some(config) = config else {
                 continue;
@@ -192,66 +185,10 @@ fn objective(m: Option<&EpochMetrics>, o: Objective) -> Option<f64> {
     }
 }
 
-/// The rng configuration `index` is drawn with: from the search seed and the index alone,
-/// so random search proposes the same configurations whatever the generation size, and
-/// TPE's startup configurations are random search's.
-fn config_rng(spec: &GridSpec, index: usize) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(derived_seed(&[&"search", &spec.search.seed, &index]))
-}
-
-/// Proposes configuration `index`, or `None` when every draw repeated an earlier one.
-fn propose(
-    spec: &GridSpec,
-    dims: &[Dim],
-    index: usize,
-    history: &[(Point, Vec<f64>)],
-    proposed: &[Proposed],
-) -> Option<Config> {
-    let mut rng = config_rng(spec, index);
-    let modelled =
-        spec.search.strategy == Strategy::Tpe && index >= spec.search.startup && history.len() >= 2;
-    let options = tpe::TpeOptions::default();
-    for _ in 0..REDRAWS {
-        let point = if modelled {
-            tpe::suggest(dims, history, &options, &mut rng)
-        } else {
-            sample_uniform(dims, &mut rng)
-        };
-        let config = spec.config_at(&point);
-        let repeat = proposed
-            .iter()
-            .any(|p| p.config.window == config.window && p.config.config == config.config);
-        if !repeat {
-            return Some(config);
-        }
-    }
-    None
-}
-
-/// The first `n` configurations the search proposes when they do not depend on results:
-/// a grid's in order, a random search's, or TPE's random start. As the sweep proposes them.
+/// The first `n` configurations the search proposes when they do not depend on results
+/// (see [`GridSpec::planned_configs`]).
 pub fn planned_configs(spec: &GridSpec, n: usize) -> Vec<Config> {
-    if spec.search.strategy == Strategy::Grid {
-        return spec.grid_configs().into_iter().take(n).collect();
-    }
-    let n = match spec.search.strategy {
-        Strategy::Tpe => n.min(spec.search.startup),
-        _ => n,
-    };
-    let dims: Vec<Dim> = spec.space().into_iter().map(|(_, d)| d).collect();
-    let mut proposed: Vec<Proposed> = Vec::new();
-    let mut index = 0;
-    while proposed.len() < n && index < n.saturating_mul(2) + REDRAWS {
-        if let Some(config) = propose(spec, &dims, index, &[], &proposed) {
-            proposed.push(Proposed {
-                trials: Vec::new(),
-                generation: 0,
-                config,
-            });
-        }
-        index += 1;
-    }
-    proposed.into_iter().map(|p| p.config).collect()
+    spec.planned_configs(n)
 }
 
 /// One trial's place in a generation while it trains.
