@@ -7,21 +7,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use trendsweep::report::{SETTINGS, summarize, write_html};
 
-/// The series every grid here trains on: 400 points of a noisy sine, in windows of 8.
-const DATA: &str = r#"
-[data]
-kind = "sine"
-length = 400
-noise = 0.2
-period = 40.0
-seed = 1
-window = 8
-"#;
-
-/// The grid `name` on [`DATA`], with its `[train]` and `[grid]` tables.
-fn on_the_sine(name: &str, tables: &str) -> String {
-    format!("name = \"{name}\"\n{DATA}\n{tables}")
-}
+use common::on_the_sine;
 
 /// 24 trials: every axis the report draws has several values.
 fn full_grid() -> String {

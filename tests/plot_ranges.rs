@@ -10,17 +10,7 @@ use polars::prelude::*;
 use trendsweep::report::{summarize, write_html};
 
 /// 24 trials on a noisy sine: 12 setting groups of two seeds.
-const GRID: &str = r#"
-name = "outlier"
-
-[data]
-kind = "sine"
-length = 400
-noise = 0.2
-period = 40.0
-seed = 1
-window = 8
-
+const TABLES: &str = r#"
 [train]
 epochs = 2
 learning_rate = 1e-2
@@ -36,7 +26,7 @@ seed = [0, 1]
 const BLOW_UP: f64 = 100.0;
 
 fn sweep(tmp: &Path) -> PathBuf {
-    let grid = common::write(tmp, "outlier.toml", GRID);
+    let grid = common::write(tmp, "outlier.toml", common::on_the_sine("outlier", TABLES));
     let out = tmp.join("outlier");
     let run = common::sweep_command(&grid, &out, &["--quiet", "--threads", "2"])
         .output()

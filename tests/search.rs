@@ -19,15 +19,8 @@ use common::{
     stderr, sweep, write,
 };
 
-const DATA: &str = r#"
-[data]
-kind = "sine"
-length = 400
-noise = 0.2
-period = 40.0
-seed = 1
-window = 8
-"#;
+/// The series the searches here train on.
+const DATA: &str = common::NOISY_SINE;
 
 /// TPE with successive halving: rungs at epochs 1 and 3 of 9, two seeds, two confirmed.
 fn tpe_grid(dir: &Path) -> PathBuf {

@@ -9,32 +9,16 @@ use dfdx::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use trendsweep::config::{
-    Activation, LossKind, MetricEpoch, PenaltyMean, Scale, SplitSpec, Synthetic, SyntheticKind,
-    TrainConfig,
+    Activation, LossKind, MetricEpoch, PenaltyMean, Scale, SplitSpec, SyntheticKind, TrainConfig,
 };
-use trendsweep::data::{Dataset, Series, generate};
+use trendsweep::data::Dataset;
 use trendsweep::model::stack::{StackLearner, second_layer};
 use trendsweep::model::train::{Learner, train, train_stack};
 use trendsweep::model::{Model, loss};
 use trendsweep::store::records::{TrialResult, TrialStatus};
 
 fn dataset(window: usize, length: usize, folds: usize) -> Vec<Dataset> {
-    let values = generate(&Synthetic {
-        kind: SyntheticKind::Ar2,
-        length,
-        noise: 1.0,
-        period: 1.0,
-        phi: [0.6, -0.3],
-        drift: 0.0,
-        seed: 5,
-        series: None,
-    });
-    let series = Series {
-        origin: "ar2".into(),
-        name: "value".into(),
-        values: values.into(),
-        features: vec![],
-    };
+    let series = common::generated(SyntheticKind::Ar2, length, 1.0, 1.0, 5);
     Dataset::build_folds(
         &series,
         window,

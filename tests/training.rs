@@ -165,22 +165,7 @@ fn ar2_dataset(window: usize) -> Dataset {
 }
 
 fn ar2_split(window: usize, test_fraction: f64) -> Dataset {
-    let values = generate(&Synthetic {
-        kind: SyntheticKind::Ar2,
-        length: 3000,
-        noise: 1.0,
-        period: 1.0,
-        phi: [0.6, -0.3],
-        drift: 0.0,
-        seed: 11,
-        series: None,
-    });
-    let series = Series {
-        origin: "ar2".into(),
-        name: "value".into(),
-        values: values.into(),
-        features: vec![],
-    };
+    let series = common::generated(SyntheticKind::Ar2, 3000, 1.0, 1.0, 11);
     Dataset::build(
         &series,
         window,
@@ -558,22 +543,7 @@ fn patience_cuts_the_curve_where_validation_stops_improving() {
 fn forecasts_kept_for_the_tests_are_capped_at_the_last_samples() {
     use trendsweep::data::MAX_EVALUATION_SAMPLES;
     use trendsweep::model::baselines::evaluation_samples;
-    let values = generate(&Synthetic {
-        kind: SyntheticKind::Sine,
-        length: 30_000,
-        noise: 0.1,
-        period: 50.0,
-        phi: [0.0, 0.0],
-        drift: 0.0,
-        seed: 4,
-        series: None,
-    });
-    let series = Series {
-        origin: "sine".into(),
-        name: "value".into(),
-        values: values.into(),
-        features: vec![],
-    };
+    let series = common::generated(SyntheticKind::Sine, 30_000, 0.1, 50.0, 4);
     let split = SplitSpec {
         val_fraction: 0.1,
         test_fraction: 0.25,

@@ -105,3 +105,20 @@ impl Grid {
         out
     }
 }
+
+/// The `[data]` table of 400 points of a noisy sine in windows of 8, which several test
+/// files' grids train on.
+pub const NOISY_SINE: &str = r#"
+[data]
+kind = "sine"
+length = 400
+noise = 0.2
+period = 40.0
+seed = 1
+window = 8
+"#;
+
+/// The grid `name` on [`NOISY_SINE`], with its other tables (`[train]`, `[grid]`, …).
+pub fn on_the_sine(name: &str, tables: &str) -> String {
+    format!("name = \"{name}\"\n{NOISY_SINE}\n{tables}")
+}

@@ -8,7 +8,8 @@
 
 mod grid;
 
-pub use grid::Grid;
+#[allow(unused_imports)]
+pub use grid::{Grid, NOISY_SINE, on_the_sine};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -480,6 +481,40 @@ pub fn csv(header: &str, rows: impl IntoIterator<Item = String>) -> String {
         text.push('\n');
     }
     text
+}
+
+// ---------------------------------------------------------------------------------------
+// Series built in the test itself.
+
+/// A generated series of `kind` (`phi` = [0.6, -0.3], no drift) as the loaders give it,
+/// named `value`.
+pub fn generated(
+    kind: trendsweep::config::SyntheticKind,
+    length: usize,
+    noise: f64,
+    period: f64,
+    seed: u64,
+) -> trendsweep::data::Series {
+    series(trendsweep::data::generate(&trendsweep::config::Synthetic {
+        kind,
+        length,
+        noise,
+        period,
+        phi: [0.6, -0.3],
+        drift: 0.0,
+        seed,
+        series: None,
+    }))
+}
+
+/// `values` as a series named `value`.
+pub fn series(values: Vec<f64>) -> trendsweep::data::Series {
+    trendsweep::data::Series {
+        origin: "generated".into(),
+        name: "value".into(),
+        values: values.into(),
+        features: vec![],
+    }
 }
 
 // ---------------------------------------------------------------------------------------
