@@ -4,14 +4,13 @@
 //! every other summary; the views render it ([`super::views::collection`]).
 
 use std::path::Path;
-use std::sync::Arc;
 
 use polars::prelude::{
-    AnyValue, CsvReadOptions, DataFrame, DataType, Field, IntoLazy, ParquetReader, Schema,
-    SerReader, SortMultipleOptions, col, len, lit,
+    AnyValue, DataFrame, DataType, IntoLazy, ParquetReader, SerReader, SortMultipleOptions, col,
+    len, lit,
 };
 
-use super::tables::{BASELINES_CSV, SERIES, SETTINGS, TRIALS_PARQUET};
+use super::tables::{BASELINES_CSV, SETTINGS, TRIALS_PARQUET};
 use crate::error::{Context, Result};
 use crate::store::{RunInfo, SkippedSeries};
 
@@ -202,13 +201,7 @@ fn read_baselines(dir: &Path) -> Result<Vec<CollectionBaseline>> {
     if !path.is_file() {
         return Ok(Vec::new());
     }
-    let schema = Schema::from_iter([Field::new(SERIES.into(), DataType::String)]);
-    let df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_schema_overwrite(Some(Arc::new(schema)))
-        .try_into_reader_with_file_path(Some(path.clone()))
-        .and_then(|r| r.finish())
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let df = crate::store::read_baselines_file(dir)?;
     let present: Vec<&str> = ["val_mase", "val_trend_acc", "test_mase", "test_trend_acc"]
         .into_iter()
         .filter(|n| df.get_column_index(n).is_some())

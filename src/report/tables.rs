@@ -10,7 +10,7 @@ use crate::store::records::{EpochMetrics, FoldResult, SearchTag, TrialRecord};
 
 pub use crate::store::{
     BASELINE_FOLDS_CSV, BASELINES_CSV, EPOCHS_PARQUET, EVALUATION_PARQUET, FOLDS_PARQUET,
-    PREDICTIONS_PARQUET, TRIALS_CSV, TRIALS_PARQUET,
+    PREDICTIONS_PARQUET, SERIES, TRIALS_CSV, TRIALS_PARQUET,
 };
 use crate::store::{int, write_csv, write_parquet};
 
@@ -211,8 +211,6 @@ fn key_columns<'a>(rows: impl Iterator<Item = &'a TrialRecord> + Clone) -> Vec<C
     columns
 }
 
-/// The column naming a row's series in a collection's tables.
-pub const SERIES: &str = "series";
 /// A collection's per-series table: one row per trial and series.
 pub const SERIES_PARQUET: &str = "series.parquet";
 pub const SERIES_CSV: &str = "series.csv";

@@ -12,7 +12,7 @@ use polars::prelude::{
 };
 
 use super::records::{BaselineRow, EvaluationSamples};
-use super::{BASELINES_CSV, EVALUATION_PARQUET, int, write_csv, write_parquet};
+use super::{BASELINES_CSV, EVALUATION_PARQUET, SERIES, int, write_csv, write_parquet};
 
 use crate::error::{Context, Result};
 
@@ -164,20 +164,34 @@ pub fn baselines_schema() -> Schema {
     ])
 }
 
-/// Columns of `baselines.csv` that older files (or single series) may lack: read as empty.
+/// Columns of `baselines.csv` that a file may lack (no test samples, or written before
+/// MASE): read as empty.
 fn optional_column(name: &str) -> bool {
-    name.starts_with("test_") || name.ends_with("_mase") || name == "series"
+    name.starts_with("test_") || name.ends_with("_mase")
 }
 
-/// Reads `baselines.csv` from `dir` as a frame with the canonical dtypes.
-pub fn read_baselines_frame(dir: &Path) -> Result<DataFrame> {
+/// Reads `baselines.csv` from `dir` as it is, every column it has, with the canonical dtypes
+/// where it has them and a collection's `series` as text (so ids that look like numbers keep
+/// their spelling).
+pub fn read_baselines_file(dir: &Path) -> Result<DataFrame> {
     let path = dir.join(BASELINES_CSV);
-    let df = CsvReadOptions::default()
+    let mut schema = baselines_schema();
+    schema.insert(SERIES.into(), DataType::String);
+    CsvReadOptions::default()
         .with_has_header(true)
-        .with_schema_overwrite(Some(Arc::new(baselines_schema())))
+        .with_schema_overwrite(Some(Arc::new(schema)))
         .try_into_reader_with_file_path(Some(path.clone()))
         .and_then(|r| r.finish())
-        .with_context(|| format!("cannot read {}", path.display()))?;
+        .with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Reads `baselines.csv` from `dir` as a frame with the canonical columns and dtypes.
+pub fn read_baselines_frame(dir: &Path) -> Result<DataFrame> {
+    canonical(read_baselines_file(dir)?, &dir.join(BASELINES_CSV))
+}
+
+/// The canonical columns of the baselines table `df` read from `path`.
+fn canonical(df: DataFrame, path: &Path) -> Result<DataFrame> {
     let schema = baselines_schema();
     let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
     // Without test samples the test columns are left out of the file, and files written
@@ -199,38 +213,16 @@ pub fn read_baselines_frame(dir: &Path) -> Result<DataFrame> {
         .with_context(|| format!("{} lacks a column among {names:?}", path.display()))
 }
 
-/// A collection's `series` column of the baselines table at `path` (read as text, so ids
-/// that look like numbers keep their spelling); `None` for a single series' table.
-fn read_series_column(path: &Path, height: usize) -> Result<Option<Vec<Option<String>>>> {
-    let schema = Schema::from_iter([Field::new("series".into(), DataType::String)]);
-    let df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_schema_overwrite(Some(Arc::new(schema)))
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .and_then(|r| r.finish())
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let Ok(column) = df.column("series") else {
-        return Ok(None);
-    };
-    let values: Vec<Option<String>> = column
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect();
-    if values.len() != height {
-        crate::fail!(
-            "{}: the series column has {} rows, the table {height}",
-            path.display(),
-            values.len()
-        );
-    }
-    Ok(Some(values))
-}
-
 /// Reads `baselines.csv` from `dir` back into rows.
 pub fn read_baselines(dir: &Path) -> Result<Vec<BaselineRow>> {
     let path = dir.join(BASELINES_CSV);
-    let df = read_baselines_frame(dir)?;
+    let file = read_baselines_file(dir)?;
+    // A collection's series, one per row (none for a single series' table).
+    let series: Option<Vec<Option<String>>> = match file.column(SERIES) {
+        Ok(c) => Some(c.str()?.iter().map(|v| v.map(str::to_string)).collect()),
+        Err(_) => None,
+    };
+    let df = canonical(file, &path)?;
     let baseline = df.column("baseline")?.str()?;
     let window = df.column("window")?.i64()?;
     let train_mse = df.column("train_mse")?.f64()?;
@@ -240,7 +232,6 @@ pub fn read_baselines(dir: &Path) -> Result<Vec<BaselineRow>> {
     let test_mse = df.column("test_mse")?.f64()?;
     let test_trend_acc = df.column("test_trend_acc")?.f64()?;
     let test_mase = df.column("test_mase")?.f64()?;
-    let series = read_series_column(&path, df.height())?;
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         // The validation and test figures are empty without their split, and

@@ -27,8 +27,8 @@ use crate::error::{Context, Error, Result, bad_input};
 
 pub use baselines::{
     baselines_frame, baselines_schema, evaluation_frame, fold_means, merge_evaluation,
-    read_baselines, read_baselines_frame, read_evaluation, write_baseline_folds, write_baselines,
-    write_evaluation,
+    read_baselines, read_baselines_file, read_baselines_frame, read_evaluation,
+    write_baseline_folds, write_baselines, write_evaluation,
 };
 pub use journal::{JournalRead, JournalWriter, journal_files, read_journal, read_journal_detailed};
 pub use lock::{
@@ -46,6 +46,8 @@ pub const GRID_TOML: &str = "grid.toml";
 /// Written into a merged report's directory: the directories it was made from. It marks the
 /// directory as a report's output, which a later report may replace.
 pub const MERGED_JSON: &str = "merged.json";
+/// The column naming a row's series in a collection's tables.
+pub const SERIES: &str = "series";
 /// One row per trial (Parquet and CSV), one row per trial and epoch, one row per baseline.
 pub const TRIALS_PARQUET: &str = "trials.parquet";
 pub const TRIALS_CSV: &str = "trials.csv";
@@ -352,11 +354,9 @@ pub fn open_for_sweep(
 /// The ids of the trials `dir`'s journals hold a result for; with `ok_only`, only those that
 /// ended as planned (diverged and failed ones count as not done; pruned ones are done).
 pub fn done_trials(dir: &Path, ok_only: bool) -> Result<HashSet<String>> {
-    use crate::store::records::TrialStatus;
-    Ok(read_journal(dir)?
+    Ok(done_units(dir, ok_only)?
         .into_iter()
-        .filter(|r| !ok_only || matches!(r.result.status, TrialStatus::Ok | TrialStatus::Pruned))
-        .map(|r| r.trial_id)
+        .map(|(trial_id, _)| trial_id)
         .collect())
 }
 

@@ -655,17 +655,22 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
     } else {
         // A unit of work is a trial on a series: a collection's trial is done series by series.
         let done = store::done_units(&opts.out, opts.retry_failed)?;
-        let mut total = 0;
-        let mut todo: Vec<(usize, Vec<Trial>)> = Vec::new();
-        for (k, series) in prepared.series.iter().enumerate() {
-            let trials: Vec<Trial> = spec.trials().filter(|t| mine(t)).collect();
-            total += trials.len();
-            let left: Vec<Trial> = trials
-                .into_iter()
-                .filter(|t| !done.contains(&(t.id.clone(), series.id.clone())))
-                .collect();
-            todo.push((k, left));
-        }
+        // The grid is expanded once; every series trains each of its trials.
+        let trials: Vec<Trial> = spec.trials().filter(|t| mine(t)).collect();
+        let total = trials.len() * prepared.series.len();
+        let todo: Vec<(usize, Vec<Trial>)> = prepared
+            .series
+            .iter()
+            .enumerate()
+            .map(|(k, series)| {
+                let left = trials
+                    .iter()
+                    .filter(|t| !done.contains(&(t.id.clone(), series.id.clone())))
+                    .cloned()
+                    .collect();
+                (k, left)
+            })
+            .collect();
         (total, todo, Default::default())
     };
     let already_done = if spec.is_search() {
