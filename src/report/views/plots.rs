@@ -664,6 +664,92 @@ fn draw_legend_row(
 
 /// Draws one SVG, `WIDTH` by `height` pixels on white, through `draw`; returns its text
 /// (ending in a newline) and what `draw` returned.
+/// A chart's frame in pixels: the outer margin, the right margin, and the room for the x
+/// and y tick labels.
+#[derive(Clone, Copy)]
+pub(crate) struct Frame(pub u32, pub u32, pub u32, pub u32);
+
+/// How a chart's mesh is labelled: the axes' descriptions (none for an empty y one), the x ticks' text (the y ticks
+/// read as [`tick_label`] over the axis's span), the smaller type of a panel among several,
+/// and whether vertical grid lines are drawn.
+pub(crate) struct Mesh<'f> {
+    pub x_desc: String,
+    pub y_desc: String,
+    pub x_label: &'f dyn Fn(&f64) -> String,
+    pub small: bool,
+    pub x_grid: bool,
+}
+
+pub(crate) type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<Axis, Axis>>;
+
+/// Every chart of the report is built here, so that frames, type and grid lines look the
+/// same across plots.
+pub(crate) fn chart<'a, 'b>(
+    area: &'a Area<'b>,
+    Frame(margin, right, x_area, y_area): Frame,
+    x: Axis,
+    y: Axis,
+    mesh: Mesh<'_>,
+) -> Result<Chart<'a, 'b>> {
+    let y_span = y.span();
+    let mut chart = ChartBuilder::on(area)
+        .margin(margin)
+        .margin_right(right)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(x, y)?;
+    let (label, desc) = if mesh.small {
+        (12.0, 13.0)
+    } else {
+        (13.0, 14.0)
+    };
+    let y_label = |v: &f64| tick_label(*v, y_span);
+    let mut style = chart.configure_mesh();
+    style.x_desc(mesh.x_desc);
+    // An empty description would still leave an empty text element in the SVG.
+    if !mesh.y_desc.is_empty() {
+        style.y_desc(mesh.y_desc);
+    }
+    style
+        .x_label_formatter(mesh.x_label)
+        .y_label_formatter(&y_label)
+        .label_style(font(label).color(&INK))
+        .axis_desc_style(font(desc).color(&INK))
+        .bold_line_style(GRID_BOLD);
+    if !mesh.x_grid {
+        style.disable_x_mesh();
+    }
+    style.draw()?;
+    Ok(chart)
+}
+
+/// Whole numbers on an axis (configurations, epochs).
+pub(crate) fn whole(v: &f64) -> String {
+    format!("{}", v.round() as i64)
+}
+
+/// A page with its title across the top: `draw` gets the whole page and the area below the
+/// title.
+pub(crate) fn titled_page<T>(
+    height: u32,
+    title: &str,
+    px: f64,
+    draw: impl FnOnce(&Area<'_>, &Area<'_>) -> Result<T>,
+) -> Result<(String, T)> {
+    svg_page(height, |root| {
+        draw(root, &root.titled(title, font(px).color(&INK))?)
+    })
+}
+
+/// Where a value pair is drawn on two axes (inset when off the scale), and which way it is
+/// off the scale (pixels, y down).
+pub(crate) fn locate(x_axis: &Axis, y_axis: &Axis, x: f64, y: f64) -> ((f64, f64), (i32, i32)) {
+    (
+        (x_axis.inset(x), y_axis.inset(y)),
+        (x_axis.side(x), -y_axis.side(y)),
+    )
+}
+
 fn svg_page<T>(
     height: u32,
     draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<T>,
@@ -779,259 +865,251 @@ pub(crate) fn tradeoff_svg(
     baselines: &[BaselinePoint],
     colours: &LambdaColours,
 ) -> Result<(String, TradeoffOffScale)> {
-    svg_page(HEIGHT, |root| {
-        let body = root.titled(
-            "Validation MSE against trend-match accuracy, one circle per setting group",
-            font(16.0).color(&INK),
-        )?;
-        let (plot, legend) = body.split_horizontally(WIDTH as i32 - 180);
+    titled_page(
+        HEIGHT,
+        "Validation MSE against trend-match accuracy, one circle per setting group",
+        16.0,
+        |root, body| {
+            let (plot, legend) = body.split_horizontally(WIDTH as i32 - 180);
 
-        let x_fit = robust_fit(groups.iter().map(|g| g.val_mse), true, LOG_RATIO);
-        let y_fit = robust_fit(groups.iter().map(|g| g.val_trend_acc), false, LOG_RATIO);
-        let log = x_fit.log;
-        let x_axis = Axis::fit(x_fit.lo, x_fit.hi, 0.06, log, 7);
-        let y_axis = Axis::fit(y_fit.lo, y_fit.hi, 0.08, false, 8);
-        let (x_span, y_span) = (x_axis.span(), y_axis.span());
-        let x_desc = if log {
-            "validation MSE (series units², log scale)"
-        } else {
-            "validation MSE (series units²)"
-        };
-
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(52)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x_axis.clone(), y_axis.clone())?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc("trend-match accuracy (fraction)")
-            .x_label_formatter(&|v| tick_label(*v, x_span))
-            .y_label_formatter(&|v| tick_label(*v, y_span))
-            .label_style(font(13.0).color(&INK))
-            .axis_desc_style(font(14.0).color(&INK))
-            .bold_line_style(GRID_BOLD)
-            .draw()?;
-        // Where a value pair is drawn, and which way it is off the scale (pixels, y down).
-        let locate = |x: f64, y: f64| {
-            (
-                (x_axis.inset(x), y_axis.inset(y)),
-                (x_axis.side(x), -y_axis.side(y)),
-            )
-        };
-        // What is off the scale, in words, for a label.
-        let off_words = |x: Option<f64>, y: Option<f64>| -> Vec<String> {
-            let mut w = Vec::new();
-            if let Some(x) = x.filter(|x| x_axis.side(*x) != 0) {
-                w.push(format!("MSE {}", fmt_tick(x)));
-            }
-            if let Some(y) = y.filter(|y| y_axis.side(*y) != 0) {
-                w.push(format!("accuracy {}", fmt_tick(y)));
-            }
-            w
-        };
-
-        let (on, off): (Vec<&Group>, Vec<&Group>) = groups
-            .iter()
-            .partition(|g| x_axis.side(g.val_mse) == 0 && y_axis.side(g.val_trend_acc) == 0);
-        // Translucent, so overlapping groups still show as two; the front goes on top, or
-        // the points crowded near it would hide it.
-        chart.draw_series(on.iter().map(|g| {
-            Circle::new(
-                (g.val_mse, g.val_trend_acc),
-                5,
-                colours.of(g.lambda()).mix(0.8).filled(),
-            )
-        }))?;
-        if front.len() >= 2 {
-            chart.draw_series(LineSeries::new(
-                front.iter().map(|g| locate(g.val_mse, g.val_trend_acc).0),
-                ShapeStyle::from(&INK).stroke_width(2),
-            ))?;
-        }
-        // Labels to place: the mark's pixel and the text.
-        let mut labels: Vec<((i32, i32), String)> = Vec::new();
-        for g in &off {
-            let (pos, dir) = locate(g.val_mse, g.val_trend_acc);
-            draw_arrow(chart.plotting_area(), pos, dir, colours.of(g.lambda()))?;
-            if off.len() <= LABELLED_ARROWS {
-                let words = off_words(Some(g.val_mse), Some(g.val_trend_acc));
-                labels.push((chart.backend_coord(&pos), words.join(", ")));
-            }
-        }
-
-        let several_windows = baselines
-            .iter()
-            .map(|b| b.window)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len()
-            > 1;
-        let (px_range, py_range) = chart.plotting_area().get_pixel_range();
-        let mut off_baselines = 0;
-        let mut line_names: Vec<&str> = Vec::new();
-        let mut mark_names: Vec<&str> = Vec::new();
-        for b in baselines {
-            let mut label = baseline_name(&b.name);
-            if several_windows {
-                label.push_str(&format!(" (window {})", b.window));
-            }
-            let at = match (b.val_mse, b.val_trend_acc) {
-                (Some(x), Some(y)) => {
-                    let (pos, dir) = locate(x, y);
-                    let words = off_words(Some(x), Some(y));
-                    if words.is_empty() {
-                        draw_baseline_mark(chart.plotting_area(), pos, &b.name)?;
-                        if !mark_names.contains(&b.name.as_str()) {
-                            mark_names.push(&b.name);
-                        }
-                    } else {
-                        off_baselines += 1;
-                        draw_arrow(chart.plotting_area(), pos, dir, BASELINE_INK)?;
-                        label.push_str(&format!(": {}, off the scale", words.join(", ")));
-                    }
-                    chart.backend_coord(&pos)
-                }
-                (x, y) => {
-                    // One figure only: a reference line across the plot at it.
-                    let horizontal = y.is_some();
-                    let (v, axis) = if horizontal {
-                        (y.unwrap_or_default(), &y_axis)
-                    } else {
-                        (x.unwrap_or_default(), &x_axis)
-                    };
-                    let what = if horizontal { "accuracy" } else { "MSE" };
-                    let inset = axis.inset(v);
-                    let (from, to, end) = if horizontal {
-                        let end = (x_axis.at_fraction(0.975), inset);
-                        ((x_axis.lo, inset), (x_axis.hi, inset), end)
-                    } else {
-                        let end = (inset, y_axis.at_fraction(0.975));
-                        ((inset, y_axis.lo), (inset, y_axis.hi), end)
-                    };
-                    if axis.side(v) == 0 {
-                        chart.draw_series(DashedLineSeries::new(
-                            [from, to],
-                            7,
-                            5,
-                            ShapeStyle::from(&BASELINE_LINE).stroke_width(2),
-                        ))?;
-                        label.push_str(&format!(": {what} {}", fmt_tick(v)));
-                        if !line_names.contains(&b.name.as_str()) {
-                            line_names.push(&b.name);
-                        }
-                    } else {
-                        off_baselines += 1;
-                        let dir = if horizontal {
-                            (0, -axis.side(v))
-                        } else {
-                            (axis.side(v), 0)
-                        };
-                        draw_arrow(chart.plotting_area(), end, dir, BASELINE_INK)?;
-                        label.push_str(&format!(": {what} {}, off the scale", fmt_tick(v)));
-                    }
-                    chart.backend_coord(&end)
-                }
+            let x_fit = robust_fit(groups.iter().map(|g| g.val_mse), true, LOG_RATIO);
+            let y_fit = robust_fit(groups.iter().map(|g| g.val_trend_acc), false, LOG_RATIO);
+            let log = x_fit.log;
+            let x_axis = Axis::fit(x_fit.lo, x_fit.hi, 0.06, log, 7);
+            let y_axis = Axis::fit(y_fit.lo, y_fit.hi, 0.08, false, 8);
+            let x_span = x_axis.span();
+            let x_desc = if log {
+                "validation MSE (series units², log scale)"
+            } else {
+                "validation MSE (series units²)"
             };
-            labels.push((at, label));
-        }
-        // Every label placed at once, so none lands on another; group points are obstacles.
-        let point_px: Vec<(i32, i32)> = on
-            .iter()
-            .map(|g| chart.backend_coord(&(g.val_mse, g.val_trend_acc)))
-            .collect();
-        let marks: Vec<((i32, i32), i32)> =
-            labels.iter().map(|(at, t)| (*at, label_width(t))).collect();
-        let area = LabelBox {
-            x0: px_range.start,
-            y0: py_range.start,
-            x1: px_range.end,
-            y1: py_range.end,
-        };
-        for (b, (at, text)) in place_labels(&marks, &point_px, area)
-            .into_iter()
-            .zip(&labels)
-        {
-            draw_label(root, b, *at, text)?;
-        }
 
-        let mut y = 30;
-        legend.draw(&Text::new(
-            "penalty weight",
-            (8, y - 18),
-            text_style(13.0, HPos::Left, VPos::Center),
-        ))?;
-        if colours.lambdas.len() <= LAMBDA_ROWS {
-            for (l, c) in colours.lambdas.iter().zip(&colours.colours) {
-                let c = *c;
+            let mut chart = chart(
+                &plot,
+                Frame(12, 24, 52, 72),
+                x_axis.clone(),
+                y_axis.clone(),
+                Mesh {
+                    x_desc: x_desc.into(),
+                    y_desc: "trend-match accuracy (fraction)".into(),
+                    x_label: &|v| tick_label(*v, x_span),
+                    small: false,
+                    x_grid: true,
+                },
+            )?;
+            let locate = |x: f64, y: f64| locate(&x_axis, &y_axis, x, y);
+            // What is off the scale, in words, for a label.
+            let off_words = |x: Option<f64>, y: Option<f64>| -> Vec<String> {
+                let mut w = Vec::new();
+                if let Some(x) = x.filter(|x| x_axis.side(*x) != 0) {
+                    w.push(format!("MSE {}", fmt_tick(x)));
+                }
+                if let Some(y) = y.filter(|y| y_axis.side(*y) != 0) {
+                    w.push(format!("accuracy {}", fmt_tick(y)));
+                }
+                w
+            };
+
+            let (on, off): (Vec<&Group>, Vec<&Group>) = groups
+                .iter()
+                .partition(|g| x_axis.side(g.val_mse) == 0 && y_axis.side(g.val_trend_acc) == 0);
+            // Translucent, so overlapping groups still show as two; the front goes on top, or
+            // the points crowded near it would hide it.
+            chart.draw_series(on.iter().map(|g| {
+                Circle::new(
+                    (g.val_mse, g.val_trend_acc),
+                    5,
+                    colours.of(g.lambda()).mix(0.8).filled(),
+                )
+            }))?;
+            if front.len() >= 2 {
+                chart.draw_series(LineSeries::new(
+                    front.iter().map(|g| locate(g.val_mse, g.val_trend_acc).0),
+                    ShapeStyle::from(&INK).stroke_width(2),
+                ))?;
+            }
+            // Labels to place: the mark's pixel and the text.
+            let mut labels: Vec<((i32, i32), String)> = Vec::new();
+            for g in &off {
+                let (pos, dir) = locate(g.val_mse, g.val_trend_acc);
+                draw_arrow(chart.plotting_area(), pos, dir, colours.of(g.lambda()))?;
+                if off.len() <= LABELLED_ARROWS {
+                    let words = off_words(Some(g.val_mse), Some(g.val_trend_acc));
+                    labels.push((chart.backend_coord(&pos), words.join(", ")));
+                }
+            }
+
+            let several_windows = baselines
+                .iter()
+                .map(|b| b.window)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+                > 1;
+            let (px_range, py_range) = chart.plotting_area().get_pixel_range();
+            let mut off_baselines = 0;
+            let mut line_names: Vec<&str> = Vec::new();
+            let mut mark_names: Vec<&str> = Vec::new();
+            for b in baselines {
+                let mut label = baseline_name(&b.name);
+                if several_windows {
+                    label.push_str(&format!(" (window {})", b.window));
+                }
+                let at = match (b.val_mse, b.val_trend_acc) {
+                    (Some(x), Some(y)) => {
+                        let (pos, dir) = locate(x, y);
+                        let words = off_words(Some(x), Some(y));
+                        if words.is_empty() {
+                            draw_baseline_mark(chart.plotting_area(), pos, &b.name)?;
+                            if !mark_names.contains(&b.name.as_str()) {
+                                mark_names.push(&b.name);
+                            }
+                        } else {
+                            off_baselines += 1;
+                            draw_arrow(chart.plotting_area(), pos, dir, BASELINE_INK)?;
+                            label.push_str(&format!(": {}, off the scale", words.join(", ")));
+                        }
+                        chart.backend_coord(&pos)
+                    }
+                    (x, y) => {
+                        // One figure only: a reference line across the plot at it.
+                        let horizontal = y.is_some();
+                        let (v, axis) = if horizontal {
+                            (y.unwrap_or_default(), &y_axis)
+                        } else {
+                            (x.unwrap_or_default(), &x_axis)
+                        };
+                        let what = if horizontal { "accuracy" } else { "MSE" };
+                        let inset = axis.inset(v);
+                        let (from, to, end) = if horizontal {
+                            let end = (x_axis.at_fraction(0.975), inset);
+                            ((x_axis.lo, inset), (x_axis.hi, inset), end)
+                        } else {
+                            let end = (inset, y_axis.at_fraction(0.975));
+                            ((inset, y_axis.lo), (inset, y_axis.hi), end)
+                        };
+                        if axis.side(v) == 0 {
+                            chart.draw_series(DashedLineSeries::new(
+                                [from, to],
+                                7,
+                                5,
+                                ShapeStyle::from(&BASELINE_LINE).stroke_width(2),
+                            ))?;
+                            label.push_str(&format!(": {what} {}", fmt_tick(v)));
+                            if !line_names.contains(&b.name.as_str()) {
+                                line_names.push(&b.name);
+                            }
+                        } else {
+                            off_baselines += 1;
+                            let dir = if horizontal {
+                                (0, -axis.side(v))
+                            } else {
+                                (axis.side(v), 0)
+                            };
+                            draw_arrow(chart.plotting_area(), end, dir, BASELINE_INK)?;
+                            label.push_str(&format!(": {what} {}, off the scale", fmt_tick(v)));
+                        }
+                        chart.backend_coord(&end)
+                    }
+                };
+                labels.push((at, label));
+            }
+            // Every label placed at once, so none lands on another; group points are obstacles.
+            let point_px: Vec<(i32, i32)> = on
+                .iter()
+                .map(|g| chart.backend_coord(&(g.val_mse, g.val_trend_acc)))
+                .collect();
+            let marks: Vec<((i32, i32), i32)> =
+                labels.iter().map(|(at, t)| (*at, label_width(t))).collect();
+            let area = LabelBox {
+                x0: px_range.start,
+                y0: py_range.start,
+                x1: px_range.end,
+                y1: py_range.end,
+            };
+            for (b, (at, text)) in place_labels(&marks, &point_px, area)
+                .into_iter()
+                .zip(&labels)
+            {
+                draw_label(root, b, *at, text)?;
+            }
+
+            let mut y = 30;
+            legend.draw(&Text::new(
+                "penalty weight",
+                (8, y - 18),
+                text_style(13.0, HPos::Left, VPos::Center),
+            ))?;
+            if colours.lambdas.len() <= LAMBDA_ROWS {
+                for (l, c) in colours.lambdas.iter().zip(&colours.colours) {
+                    let c = *c;
+                    draw_legend_row(
+                        &legend,
+                        y,
+                        |a, p| {
+                            a.draw(&(EmptyElement::at(p) + square(6, c.filled())))?;
+                            Ok(())
+                        },
+                        &lambda_label(*l),
+                    )?;
+                    y += 22;
+                }
+            } else {
+                y = lambda_bar(&legend, colours, y)?;
+            }
+            y += 12;
+            if front.len() >= 2 {
                 draw_legend_row(
                     &legend,
                     y,
-                    |a, p| {
-                        a.draw(&(EmptyElement::at(p) + square(6, c.filled())))?;
+                    |a, (px, py)| {
+                        a.draw(&PathElement::new(
+                            vec![(px - 10, py), (px + 10, py)],
+                            ShapeStyle::from(&INK).stroke_width(2),
+                        ))?;
                         Ok(())
                     },
-                    &lambda_label(*l),
+                    "Pareto front",
                 )?;
                 y += 22;
             }
-        } else {
-            y = lambda_bar(&legend, colours, y)?;
-        }
-        y += 12;
-        if front.len() >= 2 {
-            draw_legend_row(
-                &legend,
-                y,
-                |a, (px, py)| {
-                    a.draw(&PathElement::new(
-                        vec![(px - 10, py), (px + 10, py)],
-                        ShapeStyle::from(&INK).stroke_width(2),
-                    ))?;
-                    Ok(())
-                },
-                "Pareto front",
-            )?;
-            y += 22;
-        }
-        for name in mark_names {
-            draw_legend_row(
-                &legend,
-                y,
-                |a, p| draw_baseline_mark(a, p, name),
-                &baseline_name(name),
-            )?;
-            y += 22;
-        }
-        for name in line_names {
-            draw_legend_row(
-                &legend,
-                y,
-                |a, (px, py)| {
-                    a.draw(&PathElement::new(
-                        vec![(px - 10, py), (px + 10, py)],
-                        ShapeStyle::from(&BASELINE_LINE).stroke_width(2),
-                    ))?;
-                    Ok(())
-                },
-                &baseline_name(name),
-            )?;
-            y += 22;
-        }
-        if !off.is_empty() || off_baselines > 0 {
-            draw_legend_row(
-                &legend,
-                y,
-                |a, p| draw_arrow(a, p, (1, 0), MUTED),
-                "off the scale",
-            )?;
-        }
-        Ok(TradeoffOffScale {
-            groups: off.len(),
-            baselines: off_baselines,
-        })
-    })
+            for name in mark_names {
+                draw_legend_row(
+                    &legend,
+                    y,
+                    |a, p| draw_baseline_mark(a, p, name),
+                    &baseline_name(name),
+                )?;
+                y += 22;
+            }
+            for name in line_names {
+                draw_legend_row(
+                    &legend,
+                    y,
+                    |a, (px, py)| {
+                        a.draw(&PathElement::new(
+                            vec![(px - 10, py), (px + 10, py)],
+                            ShapeStyle::from(&BASELINE_LINE).stroke_width(2),
+                        ))?;
+                        Ok(())
+                    },
+                    &baseline_name(name),
+                )?;
+                y += 22;
+            }
+            if !off.is_empty() || off_baselines > 0 {
+                draw_legend_row(
+                    &legend,
+                    y,
+                    |a, p| draw_arrow(a, p, (1, 0), MUTED),
+                    "off the scale",
+                )?;
+            }
+            Ok(TradeoffOffScale {
+                groups: off.len(),
+                baselines: off_baselines,
+            })
+        },
+    )
 }
 
 /// Which metric a figure shows, with the words and direction that go with it.
@@ -1327,7 +1405,6 @@ fn penalty_panel(
     let (lo, hi) = min_max(shown);
     let y_axis = Axis::fit(lo, hi, 0.08, false, 8);
     let mut off = 0;
-    let y_span = y_axis.span();
     let x_lo = -0.6;
     let x_hi = k as f64 - 0.4;
     let labels: Vec<String> = pooled.iter().map(|p| fmt_setting_float(p.lambda)).collect();
@@ -1339,30 +1416,23 @@ fn penalty_panel(
             String::new()
         }
     };
-    let mut chart = ChartBuilder::on(area)
-        .margin(10)
-        .margin_right(18)
-        .x_label_area_size(48)
-        .y_label_area_size(76)
-        .build_cartesian_2d(
-            Axis::fixed(x_lo, x_hi, (0..k).map(|i| i as f64).collect()),
-            y_axis.clone(),
-        )?;
     let desc = match metric {
         Metric::Mse => "val MSE vs λ = 0 (% change)",
         Metric::Acc => "Δ trend-match accuracy vs λ = 0 (fraction)",
     };
-    chart
-        .configure_mesh()
-        .x_desc("λ (penalty weight)")
-        .y_desc(desc)
-        .x_label_formatter(&label_of)
-        .y_label_formatter(&|v| tick_label(*v, y_span))
-        .label_style(font(13.0).color(&INK))
-        .axis_desc_style(font(14.0).color(&INK))
-        .bold_line_style(GRID_BOLD)
-        .disable_x_mesh()
-        .draw()?;
+    let mut chart = chart(
+        area,
+        Frame(10, 18, 48, 76),
+        Axis::fixed(x_lo, x_hi, (0..k).map(|i| i as f64).collect()),
+        y_axis.clone(),
+        Mesh {
+            x_desc: "λ (penalty weight)".into(),
+            y_desc: desc.into(),
+            x_label: &label_of,
+            small: false,
+            x_grid: false,
+        },
+    )?;
     chart.draw_series(DashedLineSeries::new(
         [(x_lo, 0.0), (x_hi, 0.0)],
         6,
@@ -1450,46 +1520,47 @@ pub(crate) fn penalty_svg(
     pooled: &[PooledPenalty],
     colours: &LambdaColours,
 ) -> Result<(String, usize)> {
-    svg_page(HEIGHT, |root| {
-        let body = root.titled(
-            "Change from λ = 0, paired by seed and settings (95 % intervals)",
-            font(16.0).color(&INK),
-        )?;
-        let (body, key) = body.split_vertically(HEIGHT as i32 - 60);
-        let (left, right) = body.split_horizontally(WIDTH as i32 / 2);
-        let off = penalty_panel(&left, pooled, colours, Metric::Mse)?
-            + penalty_panel(&right, pooled, colours, Metric::Acc)?;
-        key.draw(&(EmptyElement::at((40, 14)) + square(6, MUTED.filled())))?;
-        key.draw(&PathElement::new(
-            vec![(40, 2), (40, 26)],
-            ShapeStyle::from(&MUTED).stroke_width(3),
-        ))?;
-        key.draw(&Text::new(
-            "mean of all pairs, 95 % t-interval",
-            (54, 14),
-            text_style(13.0, HPos::Left, VPos::Center),
-        ))?;
-        key.draw(&Circle::new((300, 14), 3, MUTED.stroke_width(1)))?;
-        key.draw(&Text::new(
-            "one penalty-table row",
-            (312, 14),
-            text_style(13.0, HPos::Left, VPos::Center),
-        ))?;
-        key.draw(&PathElement::new(
-            vec![(500, 14), (508, 14)],
-            ShapeStyle::from(&INK).stroke_width(1),
-        ))?;
-        key.draw(&PathElement::new(
-            vec![(512, 14), (520, 14)],
-            ShapeStyle::from(&INK).stroke_width(1),
-        ))?;
-        key.draw(&Text::new(
-            "zero: no change from λ = 0",
-            (530, 14),
-            text_style(13.0, HPos::Left, VPos::Center),
-        ))?;
-        Ok(off)
-    })
+    titled_page(
+        HEIGHT,
+        "Change from λ = 0, paired by seed and settings (95 % intervals)",
+        16.0,
+        |_, body| {
+            let (body, key) = body.split_vertically(HEIGHT as i32 - 60);
+            let (left, right) = body.split_horizontally(WIDTH as i32 / 2);
+            let off = penalty_panel(&left, pooled, colours, Metric::Mse)?
+                + penalty_panel(&right, pooled, colours, Metric::Acc)?;
+            key.draw(&(EmptyElement::at((40, 14)) + square(6, MUTED.filled())))?;
+            key.draw(&PathElement::new(
+                vec![(40, 2), (40, 26)],
+                ShapeStyle::from(&MUTED).stroke_width(3),
+            ))?;
+            key.draw(&Text::new(
+                "mean of all pairs, 95 % t-interval",
+                (54, 14),
+                text_style(13.0, HPos::Left, VPos::Center),
+            ))?;
+            key.draw(&Circle::new((300, 14), 3, MUTED.stroke_width(1)))?;
+            key.draw(&Text::new(
+                "one penalty-table row",
+                (312, 14),
+                text_style(13.0, HPos::Left, VPos::Center),
+            ))?;
+            key.draw(&PathElement::new(
+                vec![(500, 14), (508, 14)],
+                ShapeStyle::from(&INK).stroke_width(1),
+            ))?;
+            key.draw(&PathElement::new(
+                vec![(512, 14), (520, 14)],
+                ShapeStyle::from(&INK).stroke_width(1),
+            ))?;
+            key.draw(&Text::new(
+                "zero: no change from λ = 0",
+                (530, 14),
+                text_style(13.0, HPos::Left, VPos::Center),
+            ))?;
+            Ok(off)
+        },
+    )
 }
 
 /// One learning curve: whose it is and how it is drawn.
@@ -1545,7 +1616,6 @@ fn curve_panel(area: &Area<'_>, curves: &[CurveSpec], metric: Metric) -> Result<
     );
     let log = fit.log;
     let y_axis = Axis::fit(fit.lo, fit.hi, 0.08, log, 6);
-    let y_span = y_axis.span();
     let y_desc = if log {
         "validation MSE (series units², log scale)"
     } else {
@@ -1560,23 +1630,19 @@ fn curve_panel(area: &Area<'_>, curves: &[CurveSpec], metric: Metric) -> Result<
     // Every epoch gets a tick while they fit; beyond that, about ten evenly spaced ones.
     let step = epochs.div_ceil(10).max(1);
     let ticks: Vec<f64> = (0..epochs).step_by(step).map(|i| e_lo + i as f64).collect();
-    let mut chart = ChartBuilder::on(area)
-        .margin(10)
-        .margin_right(24)
-        .x_label_area_size(44)
-        .y_label_area_size(76)
-        .build_cartesian_2d(Axis::fixed(x_lo, x_hi, ticks), y_axis.clone())?;
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .y_desc(y_desc)
-        .x_label_formatter(&|v| format!("{}", v.round() as i64))
-        .y_label_formatter(&|v| tick_label(*v, y_span))
-        .label_style(font(13.0).color(&INK))
-        .axis_desc_style(font(14.0).color(&INK))
-        .bold_line_style(GRID_BOLD)
-        .draw()?;
-    let mut chart = chart;
+    let mut chart = chart(
+        area,
+        Frame(10, 24, 44, 76),
+        Axis::fixed(x_lo, x_hi, ticks),
+        y_axis.clone(),
+        Mesh {
+            x_desc: "epoch".into(),
+            y_desc: y_desc.into(),
+            x_label: &whole,
+            small: false,
+            x_grid: true,
+        },
+    )?;
     // A marker on every epoch while there are few; beyond that on about a dozen, enough to
     // tell the shapes apart without hiding the lines.
     let marker_step = epochs.div_ceil(12).max(1) as u64;
@@ -1624,8 +1690,7 @@ pub(crate) fn curves_svg(curves: &[CurveSpec]) -> Result<(String, usize)> {
     let legend_h = 16 + legend_rows * 22;
     let panel_h = 300;
     let height = 30 + 2 * panel_h + legend_h;
-    svg_page(height, |root| {
-        let body = root.titled(title, font(15.0).color(&INK))?;
+    titled_page(height, title, 15.0, |_, body| {
         let (top, rest) = body.split_vertically(panel_h as i32);
         let (bottom, legend) = rest.split_vertically(panel_h as i32);
         let off =
