@@ -142,7 +142,7 @@ fn collection_grid(path: &str) -> Grid {
 /// The per-series outcome columns compared bit for bit: a trial's figures with its MASE and
 /// test figures.
 fn same() -> Vec<&'static str> {
-    let mut columns = common::OUTCOME_COLUMNS.to_vec();
+    let mut columns = common::outcome_columns();
     columns.extend(["val_mase", "test_mse", "test_trend_acc", "test_mase"]);
     columns
 }

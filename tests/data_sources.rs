@@ -364,11 +364,8 @@ fn features_join_the_windowed_input() {
     }));
     let spec = SplitSpec {
         val_fraction: 0.0,
-        test_fraction: 0.0,
         scale: Scale::None,
-        season: None,
-        folds: 1,
-        gap: 0,
+        ..SplitSpec::default()
     };
     let d = Dataset::build(&s, 3, &spec).unwrap();
     assert_eq!(d.n_inputs, 9);
@@ -389,11 +386,7 @@ fn features_join_the_windowed_input() {
     // With z-scoring each column is scaled by its own training statistics.
     let spec = SplitSpec {
         val_fraction: 0.0,
-        test_fraction: 0.0,
-        scale: Scale::Zscore,
-        season: None,
-        folds: 1,
-        gap: 0,
+        ..SplitSpec::default()
     };
     let d = Dataset::build(&s, 3, &spec).unwrap();
     let row = d.train.inputs(0..1);

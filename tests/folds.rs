@@ -240,6 +240,7 @@ fn bad_fold_settings_are_refused_naming_the_key() {
 #[test]
 fn a_pruned_search_on_folds_runs_them_in_lockstep_and_is_the_same_on_any_thread_count() {
     let tmp = tempfile::tempdir().unwrap();
+    let search = common::search_table("random", (6, 6), 4, 0, "");
     let file = write(
         tmp.path(),
         "search.toml",
@@ -251,13 +252,7 @@ fn a_pruned_search_on_folds_runs_them_in_lockstep_and_is_the_same_on_any_thread_
 epochs = 6
 n_dense = 8
 
-[search]
-strategy = "random"
-configs = 6
-generation = 6
-seed = 4
-confirm = 0
-
+{search}
 [grid]
 learning_rate = {{ log_uniform = [1e-3, 1e-1] }}
 batch_size = [8, 32]

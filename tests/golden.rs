@@ -21,6 +21,20 @@ struct Case {
     grad_trend: Vec<f64>,
 }
 
+impl Case {
+    /// The plain f64 loss and gradient of this case, with the penalty averaged over the batch.
+    fn reference(&self, kind: LossKind) -> (f64, Vec<f64>) {
+        loss::reference(
+            kind,
+            self.lambda,
+            PenaltyMean::Batch,
+            &self.y_true,
+            &self.y_pred,
+            &self.y_last,
+        )
+    }
+}
+
 fn cases() -> Vec<Case> {
     let text = include_str!("data/trend_loss_tf.jsonl");
     text.lines()
@@ -104,9 +118,11 @@ fn dfdx_loss_and_the_stacked_members_loss_match_tensorflow() {
             // A stacked member's loss, computed on the host: the same bits as the tape's.
             let mut member_grad = vec![0.0f32; n];
             let member_value = loss::member_loss(
-                kind,
-                c.lambda as f32,
-                PenaltyMean::Batch,
+                loss::LossSpec {
+                    kind,
+                    lambda: c.lambda as f32,
+                    mean: PenaltyMean::Batch,
+                },
                 &c.y_pred,
                 &c.y_true,
                 &c.y_last,
@@ -138,14 +154,7 @@ fn reference_loss_matches_tensorflow() {
     };
     for (i, c) in cases().iter().enumerate() {
         for kind in LossKind::ALL {
-            let (value, grad) = loss::reference(
-                kind,
-                c.lambda,
-                PenaltyMean::Batch,
-                &c.y_true,
-                &c.y_pred,
-                &c.y_last,
-            );
+            let (value, grad) = c.reference(kind);
             let (want, want_grad) = expected(c, kind);
             worst.check(value, want, &format!("case {i} {kind:?} value"));
             for (j, (g, w)) in grad.iter().zip(want_grad).enumerate() {
@@ -165,33 +174,12 @@ fn the_kinds_disagree_where_they_should() {
     // the three kinds give three different values somewhere.
     let cs = cases();
     let differs = cs.iter().filter(|c| c.lambda > 0.0).any(|c| {
-        let t = loss::reference(
-            LossKind::Trend,
-            c.lambda,
-            PenaltyMean::Batch,
-            &c.y_true,
-            &c.y_pred,
-            &c.y_last,
-        )
-        .0;
-        let s = loss::reference(
-            LossKind::Seed,
-            c.lambda,
-            PenaltyMean::Batch,
-            &c.y_true,
-            &c.y_pred,
-            &c.y_last,
-        )
-        .0;
-        let m = loss::reference(
-            LossKind::Mse,
-            c.lambda,
-            PenaltyMean::Batch,
-            &c.y_true,
-            &c.y_pred,
-            &c.y_last,
-        )
-        .0;
+        let value = |kind| c.reference(kind).0;
+        let (t, s, m) = (
+            value(LossKind::Trend),
+            value(LossKind::Seed),
+            value(LossKind::Mse),
+        );
         t != s && s != m && t != m
     });
     assert!(differs);

@@ -254,16 +254,10 @@ fn trial_record() -> impl Strategy<Value = TrialRecord> {
                 TrialResult {
                     status,
                     message,
-                    curve,
-                    best_epoch,
                     wall_seconds,
                     steps,
                     steps_per_second,
-                    test_mse: None,
-                    test_trend_acc: None,
-                    test_mase: None,
-                    eval_predictions: Vec::new(),
-                    folds: Vec::new(),
+                    ..TrialResult::of_curve(curve, best_epoch)
                 }
             },
         );

@@ -7,56 +7,29 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use trendsweep::report::{SETTINGS, summarize, write_html};
 
-use common::on_the_sine;
+use common::{TWELVE_GROUPS, on_the_sine};
 
 /// 24 trials: every axis the report draws has several values.
 fn full_grid() -> String {
-    on_the_sine(
-        "tiny",
-        r#"[train]
-epochs = 2
-learning_rate = 1e-2
+    on_the_sine("tiny", TWELVE_GROUPS)
+}
 
-[grid]
-n_dense = [4, 8]
-lambda = [0.0, 0.1, 1.0]
-batch_size = [8, 32]
-seed = [0, 1]
-"#,
+/// Two-epoch trials with n_dense 4 and a learning rate of 0.01 over the `[grid]` lines.
+fn small_grid(name: &str, grid: &str) -> String {
+    on_the_sine(
+        name,
+        &format!("[train]\nepochs = 2\nn_dense = 4\nlearning_rate = 1e-2\n\n[grid]\n{grid}"),
     )
 }
 
 /// One setting group over two seeds: no λ or batch size to compare.
 fn flat_grid() -> String {
-    on_the_sine(
-        "flat",
-        r#"[train]
-epochs = 2
-n_dense = 4
-learning_rate = 1e-2
-
-[grid]
-lambda = [0.0]
-batch_size = [16]
-seed = [0, 1]
-"#,
-    )
+    small_grid("flat", "lambda = [0.0]\nbatch_size = [16]\nseed = [0, 1]\n")
 }
 
 /// Four setting groups of one seed each.
 fn one_seed_grid() -> String {
-    on_the_sine(
-        "one_seed",
-        r#"[train]
-epochs = 2
-n_dense = 4
-learning_rate = 1e-2
-
-[grid]
-lambda = [0.0, 0.1]
-batch_size = [8, 32]
-"#,
-    )
+    small_grid("one_seed", "lambda = [0.0, 0.1]\nbatch_size = [8, 32]\n")
 }
 
 const PLOTS: [&str; 5] = [
@@ -80,13 +53,7 @@ fn sweep_failing(tmp: &Path, name: &str, grid: &str, fail: Option<&str>) -> Path
     if let Some(id) = fail {
         cmd.env("TRENDSWEEP_TEST_PANIC_TRIAL", id);
     }
-    let run = cmd.output().expect("running trendsweep");
-    assert!(
-        run.status.success(),
-        "sweep failed: {}\n{}",
-        common::stdout(&run),
-        common::stderr(&run)
-    );
+    common::assert_ok(&cmd.output().expect("running trendsweep"));
     out
 }
 
@@ -183,17 +150,6 @@ fn setting_groups(dir: &Path) -> usize {
         .height()
 }
 
-/// The text content of every <text> element.
-fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|t| {
-            let body = &t[t.find('>')? + 1..];
-            Some(body[..body.find("</text>")?].trim().to_string())
-        })
-        .collect()
-}
-
 fn circles(svg: &str) -> usize {
     svg.matches("<circle").count()
 }
@@ -276,7 +232,7 @@ fn full_grid_gives_every_figure() {
     // n_dense has two values, so each heatmap has one panel per value, numbers in the cells.
     let heat = std::fs::read_to_string(out.join("heatmap_acc.svg")).unwrap();
     assert!(heat.contains("n_dense = 4") && heat.contains("n_dense = 8"));
-    let numbers = svg_texts(&heat)
+    let numbers = common::svg_texts(&heat)
         .iter()
         .filter(|t| {
             t.parse::<f64>()
@@ -427,7 +383,7 @@ fn a_failed_trial_is_neither_a_point_nor_a_cell() {
     );
     for file in ["heatmap_acc.svg", "heatmap_mse.svg"] {
         let heat = std::fs::read_to_string(out.join(file)).unwrap();
-        let empty = svg_texts(&heat)
+        let empty = common::svg_texts(&heat)
             .iter()
             .filter(|t| *t == "no ok trial")
             .count();

@@ -9,34 +9,17 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use trendsweep::report::{summarize, write_html};
 
-/// 24 trials on a noisy sine: 12 setting groups of two seeds.
-const TABLES: &str = r#"
-[train]
-epochs = 2
-learning_rate = 1e-2
-
-[grid]
-n_dense = [4, 8]
-lambda = [0.0, 0.1, 1.0]
-batch_size = [8, 32]
-seed = [0, 1]
-"#;
-
 /// How much larger the wild trial's validation MSE is made than it was.
 const BLOW_UP: f64 = 100.0;
 
 fn sweep(tmp: &Path) -> PathBuf {
-    let grid = common::write(tmp, "outlier.toml", common::on_the_sine("outlier", TABLES));
-    let out = tmp.join("outlier");
-    let run = common::sweep_command(&grid, &out, &["--quiet", "--threads", "2"])
-        .output()
-        .expect("running trendsweep");
-    assert!(
-        run.status.success(),
-        "sweep failed: {}\n{}",
-        common::stdout(&run),
-        common::stderr(&run)
+    let grid = common::write(
+        tmp,
+        "outlier.toml",
+        common::on_the_sine("outlier", common::TWELVE_GROUPS),
     );
+    let out = tmp.join("outlier");
+    common::assert_ok(&common::sweep(&grid, &out, &["--quiet", "--threads", "2"]));
     out
 }
 
@@ -101,17 +84,6 @@ fn add_direction_baseline(dir: &Path) {
     std::fs::write(&path, text).unwrap();
 }
 
-/// The text content of every <text> element.
-fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|t| {
-            let body = &t[t.find('>')? + 1..];
-            Some(body[..body.find("</text>")?].trim().to_string())
-        })
-        .collect()
-}
-
 #[test]
 fn one_wild_trial_does_not_set_the_scales() {
     let tmp = tempfile::tempdir().unwrap();
@@ -128,7 +100,7 @@ fn one_wild_trial_does_not_set_the_scales() {
 
     // Tick labels are the numbers among the texts; none reaches towards the wild group
     // (whose mean over two seeds is about half the wild trial's value).
-    let ticks: Vec<f64> = svg_texts(&tradeoff)
+    let ticks: Vec<f64> = common::svg_texts(&tradeoff)
         .iter()
         .filter_map(|t| t.parse::<f64>().ok())
         .collect();
@@ -144,7 +116,7 @@ fn one_wild_trial_does_not_set_the_scales() {
         html.contains("1 point is off the scale, drawn as an arrow at the edge."),
         "the caption does not count the off-scale point"
     );
-    let texts = svg_texts(&tradeoff);
+    let texts = common::svg_texts(&tradeoff);
     assert!(
         texts.iter().any(|t| t.starts_with("MSE ")),
         "the arrow has no value label: {texts:?}"
@@ -161,7 +133,7 @@ fn one_wild_trial_does_not_set_the_scales() {
     // The MSE heatmap's colours come from the ordinary cells; the wild cell is marked and
     // still prints its value, and the caption says so.
     let heat = std::fs::read_to_string(out.join("heatmap_mse.svg")).unwrap();
-    let marked: Vec<String> = svg_texts(&heat)
+    let marked: Vec<String> = common::svg_texts(&heat)
         .into_iter()
         .filter(|t| t.starts_with("▲ "))
         .collect();

@@ -75,18 +75,10 @@ fn record(li: usize, bi: usize, seed: u64) -> TrialRecord {
             patience: 0,
         },
         result: TrialResult {
-            status: TrialStatus::Ok,
-            message: None,
-            curve,
-            best_epoch: Some(3),
             wall_seconds: 1.5,
             steps: 300,
             steps_per_second: 200.0,
-            test_mse: None,
-            test_trend_acc: None,
-            test_mase: None,
-            eval_predictions: Vec::new(),
-            folds: Vec::new(),
+            ..TrialResult::of_curve(curve, Some(3))
         },
         search: None,
     }
@@ -111,18 +103,8 @@ fn degraded_grid() -> Vec<TrialRecord> {
     for r in &mut records {
         if r.trial_id == trial_id(0, 0, 1) || r.trial_id == trial_id(0, 0, 2) {
             r.result = TrialResult {
-                status: TrialStatus::Failed,
-                message: Some("panicked: out of memory".into()),
-                curve: vec![],
-                best_epoch: None,
                 wall_seconds: 0.1,
-                steps: 0,
-                steps_per_second: 0.0,
-                test_mse: None,
-                test_trend_acc: None,
-                test_mase: None,
-                eval_predictions: Vec::new(),
-                folds: Vec::new(),
+                ..TrialResult::failed("panicked: out of memory".into())
             };
         } else if r.trial_id == trial_id(2, 1, 2) {
             r.result.status = TrialStatus::Diverged;
@@ -674,17 +656,18 @@ fn summary_files_are_written_and_stale_ones_removed() {
     );
 }
 
+fn fits_in_100_columns(text: &str) {
+    for line in text.lines() {
+        let n = line.chars().count();
+        assert!(n <= 100, "{n} columns: {line}");
+    }
+}
+
 #[test]
 fn terminal_text_fits_in_100_columns() {
     let (_dir, s) = summary_of(&degraded_grid());
     let text = s.terminal(std::path::Path::new("results/x"));
-    for line in text.lines() {
-        assert!(
-            line.chars().count() <= 100,
-            "{} columns: {line}",
-            line.chars().count()
-        );
-    }
+    fits_in_100_columns(&text);
     assert!(text.contains("ratio"), "{text}");
     // A screenful: the verdict and the headline, not every table.
     assert!(
@@ -707,13 +690,7 @@ fn terminal_text_fits_in_100_columns() {
     let (_dir, s) = summary_of(&wide);
     assert!(s.axes.len() >= 7, "{:?}", s.axes);
     let text = s.terminal(std::path::Path::new("results/x"));
-    for line in text.lines() {
-        assert!(
-            line.chars().count() <= 100,
-            "{} columns: {line}",
-            line.chars().count()
-        );
-    }
+    fits_in_100_columns(&text);
 }
 
 #[test]
@@ -793,22 +770,6 @@ fn no_trials_give_an_empty_but_complete_summary() {
     let out = tempfile::tempdir().unwrap();
     s.write(out.path()).unwrap();
     assert_eq!(read_csv(&out.path().join("best.csv")).height(), 0);
-}
-
-#[test]
-fn t_quantiles_match_published_values() {
-    for (df, want) in [
-        (1, 12.706),
-        (2, 4.303),
-        (4, 2.776),
-        (10, 2.228),
-        (30, 2.042),
-    ] {
-        let got = report::t_975(df);
-        assert!((got - want).abs() < 5e-4, "df={df}: {got}");
-    }
-    close(report::t_975(1), T_975_DF1);
-    close(report::t_975(2), T_975_DF2);
 }
 
 /// The headline effect of each λ: (mean log ratio, half-width of its interval).

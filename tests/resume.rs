@@ -12,7 +12,7 @@ use polars::prelude::*;
 use trendsweep::grid::GridSpec;
 
 use common::{
-    OUTCOME_COLUMNS, bin, hold_lock, quick, read_parquet, signal, slow_grid, stderr, strings,
+    bin, hold_lock, outcome_columns, quick, read_parquet, signal, slow_grid, stderr, strings,
     sweep, sweep_command, wait_for,
 };
 
@@ -37,7 +37,7 @@ fn journal_lines(dir: &Path) -> usize {
 /// Trial rows sorted by id, with the columns that must not depend on interruptions.
 fn metrics(dir: &Path) -> DataFrame {
     read_parquet(&dir.join("trials.parquet"))
-        .select(OUTCOME_COLUMNS)
+        .select(outcome_columns())
         .unwrap()
         .sort(["trial_id"], SortMultipleOptions::default())
         .unwrap()

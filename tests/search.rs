@@ -15,8 +15,8 @@ use trendsweep::grid::GridSpec;
 use trendsweep::sweep::search::planned_configs;
 
 use common::{
-    OUTCOME_COLUMNS, assert_refused, journal_records, read_parquet, signal, snapshot, spawn_sweep,
-    stderr, sweep, write,
+    assert_refused, journal_records, outcome_columns, read_parquet, search_table, signal, snapshot,
+    spawn_sweep, stderr, sweep, write,
 };
 
 /// The series the searches here train on.
@@ -24,6 +24,7 @@ const DATA: &str = common::NOISY_SINE;
 
 /// TPE with successive halving: rungs at epochs 1 and 3 of 9, two seeds, two confirmed.
 fn tpe_grid(dir: &Path) -> PathBuf {
+    let search = search_table("tpe", (12, 4), 3, 2, "startup = 4\nconfirm_seeds = 2");
     write(
         dir,
         "tpe.toml",
@@ -33,15 +34,7 @@ fn tpe_grid(dir: &Path) -> PathBuf {
 [train]
 epochs = 9
 
-[search]
-strategy = "tpe"
-configs = 12
-generation = 4
-startup = 4
-seed = 3
-confirm = 2
-confirm_seeds = 2
-
+{search}
 [grid]
 learning_rate = {{ log_uniform = [1e-3, 1e-1] }}
 lambda = {{ uniform = [0.0, 1.0] }}
@@ -87,7 +80,7 @@ seed = [0, 1]
 /// search ran.
 fn outcomes(dir: &Path) -> (DataFrame, BTreeMap<String, Value>) {
     let df = read_parquet(&dir.join("trials.parquet"))
-        .select(OUTCOME_COLUMNS)
+        .select(outcome_columns())
         .unwrap()
         .sort(["trial_id"], SortMultipleOptions::default())
         .unwrap();
@@ -484,6 +477,7 @@ fn bad_search_input_is_refused_naming_the_key() {
 #[test]
 fn the_median_rule_stops_exactly_the_configurations_worse_than_the_earlier_median() {
     let tmp = tempfile::tempdir().unwrap();
+    let search = search_table("random", (14, 7), 2, 0, "");
     let grid = write(
         tmp.path(),
         "median.toml",
@@ -492,13 +486,7 @@ fn the_median_rule_stops_exactly_the_configurations_worse_than_the_earlier_media
 [train]
 epochs = 6
 
-[search]
-strategy = "random"
-configs = 14
-generation = 7
-seed = 2
-confirm = 0
-
+{search}
 [grid]
 learning_rate = {{ log_uniform = [1e-4, 3e-1] }}
 n_dense = [2, 16]

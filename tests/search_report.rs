@@ -159,8 +159,8 @@ struct Trial {
     confirm: bool,
     status: String,
     seed: u64,
-    epochs: u64,
-    epochs_run: u64,
+    /// Epochs asked for, and epochs trained.
+    epochs: (u64, u64),
     val_mse: Option<f64>,
     val_trend_acc: Option<f64>,
 }
@@ -186,8 +186,7 @@ fn trials(dir: &Path) -> Vec<Trial> {
                 confirm: tag["confirm"].as_bool().unwrap_or(false),
                 status: r["result"]["status"].as_str().unwrap().to_string(),
                 seed: r["config"]["seed"].as_u64().unwrap(),
-                epochs: r["config"]["epochs"].as_u64().unwrap(),
-                epochs_run: curve.len() as u64,
+                epochs: (r["config"]["epochs"].as_u64().unwrap(), curve.len() as u64),
                 val_mse: figure("val_mse"),
                 val_trend_acc: figure("val_trend_acc"),
             }
@@ -235,7 +234,7 @@ fn expected(trials: &[Trial]) -> BTreeMap<usize, Expected> {
                 c,
                 Expected {
                     status,
-                    epochs: ts.iter().map(|t| t.epochs_run).sum(),
+                    epochs: ts.iter().map(|t| t.epochs.1).sum(),
                     val_mse: score(|t| t.val_mse),
                     val_trend_acc: score(|t| t.val_trend_acc),
                 },
@@ -452,8 +451,8 @@ fn a_search_report_agrees_with_its_journal() {
 
     // The epochs saved: the journal's sums, search trials only.
     let search = || journal.iter().filter(|t| !t.confirm);
-    let trained: u64 = search().map(|t| t.epochs_run).sum();
-    let asked: u64 = search().map(|t| t.epochs).sum();
+    let trained: u64 = search().map(|t| t.epochs.1).sum();
+    let asked: u64 = search().map(|t| t.epochs.0).sum();
     assert!(trained < asked, "pruning saved epochs");
     let md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
     let saved = format!("{:.1} %", 100.0 * (1.0 - trained as f64 / asked as f64));

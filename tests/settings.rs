@@ -9,7 +9,7 @@ use polars::prelude::AnyValue;
 use trendsweep::grid::{GridSpec, SETTINGS, SettingValue, Trial, setting};
 use trendsweep::report;
 use trendsweep::report::tables::trials_frame;
-use trendsweep::store::records::{TrialRecord, TrialResult, TrialStatus};
+use trendsweep::store::records::{TrialRecord, TrialResult};
 
 fn record(trial: &Trial) -> TrialRecord {
     TrialRecord {
@@ -18,18 +18,10 @@ fn record(trial: &Trial) -> TrialRecord {
         window: trial.window,
         config: trial.config.clone(),
         result: TrialResult {
-            status: TrialStatus::Ok,
-            message: None,
-            curve: Vec::new(),
-            best_epoch: None,
             wall_seconds: 1.0,
             steps: 10,
             steps_per_second: 10.0,
-            test_mse: None,
-            test_trend_acc: None,
-            test_mase: None,
-            eval_predictions: Vec::new(),
-            folds: Vec::new(),
+            ..TrialResult::of_curve(Vec::new(), None)
         },
         search: None,
     }

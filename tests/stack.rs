@@ -510,6 +510,7 @@ seed = [0, 1]
 "#
         ),
     );
+    let tpe = common::search_table("tpe", (12, 6), 5, 2, "startup = 6\nconfirm_seeds = 2");
     let search = common::write(
         tmp.path(),
         "search.toml",
@@ -519,15 +520,7 @@ seed = [0, 1]
 [train]
 epochs = 9
 
-[search]
-strategy = "tpe"
-configs = 12
-generation = 6
-startup = 6
-seed = 5
-confirm = 2
-confirm_seeds = 2
-
+{tpe}
 [grid]
 learning_rate = {{ log_uniform = [1e-3, 1e-1] }}
 lambda = {{ uniform = [0.0, 1.0] }}

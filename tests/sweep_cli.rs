@@ -7,7 +7,7 @@ mod common;
 use polars::prelude::{IntoLazy, col, lit};
 
 use common::{
-    EPOCH_COLUMNS, OUTCOME_COLUMNS, TRIAL_COLUMNS, bin, names, read_csv, read_parquet, root,
+    EPOCH_COLUMNS, TRIAL_COLUMNS, bin, names, outcome_columns, read_csv, read_parquet, root,
     run_in, run_ok as trendsweep, strings,
 };
 
@@ -104,10 +104,10 @@ fn thread_count_does_not_change_the_numbers() {
         "--quiet",
     ]);
     let a = read_parquet(&one.join("trials.parquet"))
-        .select(OUTCOME_COLUMNS)
+        .select(outcome_columns())
         .unwrap();
     let b = read_parquet(&two.join("trials.parquet"))
-        .select(OUTCOME_COLUMNS)
+        .select(outcome_columns())
         .unwrap();
     assert!(a.equals_missing(&b), "{a}\n{b}");
     let ea = read_parquet(&one.join("epochs.parquet"));

@@ -13,7 +13,7 @@ use trendsweep::data::{Dataset, Series, generate};
 use trendsweep::model::baselines::ols_train_floor;
 use trendsweep::model::train::train;
 use trendsweep::model::{Model, loss};
-use trendsweep::store::records::TrialStatus;
+use trendsweep::store::records::{TrialResult, TrialStatus};
 
 #[test]
 fn model_gradients_match_finite_differences() {
@@ -219,11 +219,15 @@ fn linear_model_reaches_the_least_squares_floor() {
         last.train_mse,
         gap * 100.0
     );
-    // No epoch may beat the floor by more than float error.
+    never_below(&result, floor, &cfg);
+}
+
+/// No epoch of a linear run may beat the least-squares floor by more than float error.
+fn never_below(result: &TrialResult, floor: f64, cfg: &TrainConfig) {
     for m in &result.curve {
         assert!(
             m.train_mse >= floor * (1.0 - 1e-5),
-            "epoch {}: {} below the floor {floor}",
+            "{cfg:?} epoch {}: {} below the floor {floor}",
             m.epoch,
             m.train_mse
         );
@@ -243,15 +247,7 @@ fn no_linear_run_goes_below_the_floor() {
             n_dense: 4,
             ..TrainConfig::default()
         };
-        let result = train(&data, &cfg);
-        for m in &result.curve {
-            assert!(
-                m.train_mse >= floor * (1.0 - 1e-5),
-                "{cfg:?} epoch {}: {} below {floor}",
-                m.epoch,
-                m.train_mse
-            );
-        }
+        never_below(&train(&data, &cfg), floor, &cfg);
     }
 }
 
@@ -547,10 +543,7 @@ fn forecasts_kept_for_the_tests_are_capped_at_the_last_samples() {
     let split = SplitSpec {
         val_fraction: 0.1,
         test_fraction: 0.25,
-        scale: Scale::Zscore,
-        season: None,
-        folds: 1,
-        gap: 0,
+        ..SplitSpec::default()
     };
     let data = Dataset::build(&series, 4, &split).unwrap();
     assert!(data.test.len() > MAX_EVALUATION_SAMPLES);

@@ -1,6 +1,6 @@
 //! What both benchmarks share: the series they train on and how figures are summarised.
 
-use trendsweep::config::{Scale, SplitSpec, Synthetic, SyntheticKind, TrainConfig};
+use trendsweep::config::{SplitSpec, Synthetic, SyntheticKind, TrainConfig};
 use trendsweep::data::{Dataset, Series, generate};
 
 /// A z-scored noisy sine of `length` points (period 60) cut into windows of `window`, 15 %
@@ -22,15 +22,7 @@ pub fn dataset(window: usize, length: usize) -> Dataset {
         values: values.into(),
         features: vec![],
     };
-    let split = SplitSpec {
-        val_fraction: 0.15,
-        test_fraction: 0.0,
-        scale: Scale::Zscore,
-        season: None,
-        folds: 1,
-        gap: 0,
-    };
-    Dataset::build(&series, window, &split).expect("the bench series is long enough")
+    Dataset::build(&series, window, &SplitSpec::default()).expect("the bench series is long enough")
 }
 
 /// The trend loss at λ 0.01 with `n_dense` units and batches of `batch`; the rest default.

@@ -478,10 +478,9 @@ mod tests {
         let spec = SplitSpec {
             val_fraction: 0.5,
             test_fraction: 0.25,
-            scale: Scale::Zscore,
-            season: None,
             folds: 3,
             gap: 1,
+            ..SplitSpec::default()
         };
         assert_eq!(fold_ranges(28, &spec, 0), (0..6, 7..11, 21..28));
         assert_eq!(fold_ranges(28, &spec, 1), (0..10, 11..16, 21..28));
@@ -529,11 +528,8 @@ mod tests {
         let s = series((0..30).map(|v| v as f64).collect());
         let spec = SplitSpec {
             val_fraction: 0.2,
-            test_fraction: 0.0,
             scale: Scale::None,
-            season: None,
-            folds: 1,
-            gap: 0,
+            ..SplitSpec::default()
         };
         let d = Dataset::build(&s, 4, &spec).unwrap();
         assert_eq!(d.train.len() + d.val.len(), 26);
@@ -555,11 +551,7 @@ mod tests {
         let s = series(values);
         let spec = SplitSpec {
             val_fraction: 0.25,
-            test_fraction: 0.0,
-            scale: Scale::Zscore,
-            season: None,
-            folds: 1,
-            gap: 0,
+            ..SplitSpec::default()
         };
         let d = Dataset::build(&s, 2, &spec).unwrap();
         // 23 samples: 17 train → rows 0..19, alternating 0/1 over 19 rows.
@@ -576,11 +568,8 @@ mod tests {
             .push(("f".into(), (0..12).map(|v| 100.0 + v as f64).collect()));
         let spec = SplitSpec {
             val_fraction: 0.0,
-            test_fraction: 0.0,
             scale: Scale::None,
-            season: None,
-            folds: 1,
-            gap: 0,
+            ..SplitSpec::default()
         };
         let d = Dataset::build(&s, 3, &spec).unwrap();
         assert_eq!(d.n_inputs, 6);
@@ -604,9 +593,7 @@ mod tests {
                     val_fraction: vf,
                     test_fraction: tf,
                     scale: Scale::None,
-                    season: None,
-                    folds: 1,
-                    gap: 0,
+                    ..SplitSpec::default()
                 };
                 for n in 0..60 {
                     let s = series((0..n).map(|v| v as f64).collect());

@@ -120,20 +120,16 @@ mod tests {
     fn floats_keep_four_significant_digits_and_stay_in_range() {
         assert_eq!(round_significant(0.0023456789, 4), 0.002346);
         assert_eq!(round_significant(1.99996, 4), 2.0);
-        let r = Range {
-            name: "lambda",
-            kind: DistKind::Uniform,
-            low: 0.0,
-            high: 2.0,
+        let range = |name, kind, low, high| Range {
+            name,
+            kind,
+            low,
+            high,
         };
+        let r = range("lambda", DistKind::Uniform, 0.0, 2.0);
         assert_eq!(r.value(1.99996), SettingValue::Float(2.0));
         assert_eq!(r.value(1.23449), SettingValue::Float(1.234));
-        let n = Range {
-            name: "n_dense",
-            kind: DistKind::IntLogUniform,
-            low: 4.0,
-            high: 256.0,
-        };
+        let n = range("n_dense", DistKind::IntLogUniform, 4.0, 256.0);
         assert_eq!(n.value(31.6), SettingValue::Int(32));
         assert_eq!(n.grid_text(), "{ int_log_uniform = [4, 256] }");
     }

@@ -310,42 +310,21 @@ pub(crate) enum Rule {
 
 /// The largest window: each sample's inputs are this many values, and the first layer has
 /// (window + 1) × (n_dense + 1) weights.
-pub(crate) const WINDOW_RULE: Rule = Rule::Count {
-    max: 100_000,
-    why: "inputs per sample",
-};
+pub(crate) const WINDOW_RULE: Rule = Rule::count(100_000, "inputs per sample");
 /// The largest hidden layer. Memory decides what fits (checked once the data is loaded);
 /// this bound keeps sizes in the range where that estimate and the arithmetic hold.
-pub(crate) const N_DENSE_RULE: Rule = Rule::Count {
-    max: 1 << 20,
-    why: "hidden units",
-};
+pub(crate) const N_DENSE_RULE: Rule = Rule::count(1 << 20, "hidden units");
 /// A batch larger than the training set is the whole set; this bound keeps a batch's
 /// activations addressable.
-pub(crate) const BATCH_RULE: Rule = Rule::Count {
-    max: 1 << 24,
-    why: "samples per batch",
-};
+pub(crate) const BATCH_RULE: Rule = Rule::count(1 << 24, "samples per batch");
 /// Every epoch is a row of the journal and of `epochs.parquet` for every trial.
-pub(crate) const EPOCHS_RULE: Rule = Rule::Count {
-    max: 100_000,
-    why: "each epoch is a row of the journal",
-};
+pub(crate) const EPOCHS_RULE: Rule = Rule::count(100_000, "each epoch is a row of the journal");
 /// A season longer than any series worth a seasonal forecast is a typo.
-pub(crate) const SEASON_RULE: Rule = Rule::Count {
-    max: 1_000_000,
-    why: "samples per season",
-};
+pub(crate) const SEASON_RULE: Rule = Rule::count(1_000_000, "samples per season");
 /// A generated collection holds every series in memory, each trained as a sweep of its own.
-pub(crate) const SERIES_RULE: Rule = Rule::Count {
-    max: 1_000_000,
-    why: "series, each swept as if alone",
-};
+pub(crate) const SERIES_RULE: Rule = Rule::count(1_000_000, "series, each swept as if alone");
 /// A generated series is held in memory in f64 and f32 (12 bytes a point).
-pub(crate) const LENGTH_RULE: Rule = Rule::Count {
-    max: 100_000_000,
-    why: "points held in memory",
-};
+pub(crate) const LENGTH_RULE: Rule = Rule::count(100_000_000, "points held in memory");
 
 /// Names of the settings that may be fixed under `[train]` (everything but `window`).
 pub(crate) fn train_keys() -> Vec<&'static str> {
@@ -357,6 +336,10 @@ pub(crate) fn train_keys() -> Vec<&'static str> {
 }
 
 impl Rule {
+    const fn count(max: u64, why: &'static str) -> Rule {
+        Rule::Count { max, why }
+    }
+
     /// The column type of the values the rule accepts.
     pub(crate) const fn kind(self) -> SettingKind {
         match self {

@@ -30,6 +30,14 @@ fn penalised(kind: LossKind, y: f32, p: f32, y_last: f32) -> bool {
     }
 }
 
+/// A loss's settings: which mask, the penalty's weight λ and what its sum is divided by.
+#[derive(Clone, Copy, Debug)]
+pub struct LossSpec {
+    pub kind: LossKind,
+    pub lambda: f32,
+    pub mean: PenaltyMean,
+}
+
 /// One batch's loss: a tensor on the tape, which carries every gradient, and a constant
 /// added on the host, which carries none.
 pub struct BatchLoss {
@@ -82,7 +90,8 @@ pub fn loss(
             offset: 0.0,
         };
     }
-    let (centre, offset) = centre_and_offset(kind, lambda, mean, &p.as_vec(), y, y_last);
+    let (centre, offset) =
+        centre_and_offset(LossSpec { kind, lambda, mean }, &p.as_vec(), y, y_last);
     let centre: Matrix = dev.tensor_from_vec(centre, (n, 1));
     BatchLoss {
         taped: (p - centre).square().mean(),
@@ -93,14 +102,8 @@ pub fn loss(
 /// The completed square of [`loss`]: per sample the centre `a = y − c/2`, and the batch
 /// mean of the constant `k = c·(y − y_last) − c²/4`, for predictions `p` (at which the mask
 /// and the sign of `p − y_last` are taken). `λ = 0` or `mse` give `a = y`, `k = 0`.
-fn centre_and_offset(
-    kind: LossKind,
-    lambda: f32,
-    mean: PenaltyMean,
-    p: &[f32],
-    y: &[f32],
-    y_last: &[f32],
-) -> (Vec<f32>, f32) {
+fn centre_and_offset(spec: LossSpec, p: &[f32], y: &[f32], y_last: &[f32]) -> (Vec<f32>, f32) {
+    let LossSpec { kind, lambda, mean } = spec;
     let n = p.len();
     if kind == LossKind::Mse || lambda == 0.0 {
         return (y[..n].to_vec(), 0.0);
@@ -138,17 +141,9 @@ fn centre_and_offset(
 /// dfdx's ops in [`loss`], operation for operation (an f32 sum of the squares in order,
 /// times `1/n`; the gradient `(d + d)·(1/n)`), so the numbers are the same bits as the
 /// unstacked step's, and a function of the member's own numbers whatever stack it is in.
-pub fn member_loss(
-    kind: LossKind,
-    lambda: f32,
-    mean: PenaltyMean,
-    p: &[f32],
-    y: &[f32],
-    y_last: &[f32],
-    grad: &mut [f32],
-) -> f32 {
+pub fn member_loss(spec: LossSpec, p: &[f32], y: &[f32], y_last: &[f32], grad: &mut [f32]) -> f32 {
     let n = p.len();
-    let (centre, offset) = centre_and_offset(kind, lambda, mean, p, y, y_last);
+    let (centre, offset) = centre_and_offset(spec, p, y, y_last);
     // dfdx's mean: the sum times 1/n, rounded from f64.
     let inv = (1.0 / n as f64) as f32;
     let mut squares = 0.0f32;

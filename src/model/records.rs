@@ -153,8 +153,18 @@ impl TrialResult {
         TrialResult {
             status: TrialStatus::Failed,
             message: Some(message),
-            curve: Vec::new(),
-            best_epoch: None,
+            ..TrialResult::of_curve(Vec::new(), None)
+        }
+    }
+
+    /// An ok trial with this curve and best epoch and nothing else measured: no timing, no
+    /// test figures, no predictions and no folds.
+    pub fn of_curve(curve: Vec<EpochMetrics>, best_epoch: Option<usize>) -> TrialResult {
+        TrialResult {
+            status: TrialStatus::Ok,
+            message: None,
+            curve,
+            best_epoch,
             wall_seconds: 0.0,
             steps: 0,
             steps_per_second: 0.0,
@@ -282,11 +292,8 @@ mod tests {
     use super::*;
 
     fn result(val: &[f64], best_epoch: Option<usize>) -> TrialResult {
-        TrialResult {
-            status: TrialStatus::Ok,
-            message: None,
-            curve: val
-                .iter()
+        TrialResult::of_curve(
+            val.iter()
                 .enumerate()
                 .map(|(i, v)| EpochMetrics {
                     epoch: i + 1,
@@ -298,15 +305,7 @@ mod tests {
                 })
                 .collect(),
             best_epoch,
-            wall_seconds: 0.0,
-            steps: 0,
-            steps_per_second: 0.0,
-            test_mse: None,
-            test_trend_acc: None,
-            test_mase: None,
-            eval_predictions: Vec::new(),
-            folds: Vec::new(),
-        }
+        )
     }
 
     #[test]

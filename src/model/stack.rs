@@ -38,8 +38,9 @@
 use dfdx::prelude::*;
 
 use super::adam::{Slot, corrections};
-use super::{Matrix, Model, loss};
-use crate::config::{Activation, LossKind, PenaltyMean, TrainConfig};
+use super::loss::{self, LossSpec};
+use super::{Matrix, Model};
+use crate::config::{Activation, TrainConfig};
 use crate::data::Split;
 
 /// The most trials a stack holds, chosen by measurement (docs/performance.md, "Stacked
@@ -90,14 +91,6 @@ pub fn max_width(n_inputs: usize, batch_size: usize, limit: usize) -> usize {
     }
 }
 
-/// One member's loss settings.
-#[derive(Clone, Copy, Debug)]
-struct MemberLoss {
-    kind: LossKind,
-    lambda: f32,
-    mean: PenaltyMean,
-}
-
 /// The second layer's forward pass: `p[s·n + i]`, member `s`'s prediction for row `i`, is
 /// the dot product of the member's block of hidden row `i` (`hidden` is `n` rows of
 /// `members·block` values) with its weights `k2[s·block..]`.
@@ -114,7 +107,7 @@ pub fn second_layer(hidden: &[f32], k2: &[f32], n: usize, block: usize, p: &mut 
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("fma") {
             // SAFETY: the CPU has FMA, as checked on the line above.
-            return unsafe { chains_fma(hidden, k2, n, members, block, p) };
+            return unsafe { chains_fma(hidden, k2, n, block, p) };
         }
         #[cfg(target_arch = "aarch64")]
         return chains(hidden, k2, n, members, block, p, f32::mul_add);
@@ -125,15 +118,8 @@ pub fn second_layer(hidden: &[f32], k2: &[f32], n: usize, block: usize, p: &mut 
 /// [`chains`] with `f32::mul_add` compiled to the FMA instruction.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "fma")]
-unsafe fn chains_fma(
-    hidden: &[f32],
-    k2: &[f32],
-    n: usize,
-    members: usize,
-    block: usize,
-    p: &mut [f32],
-) {
-    chains(hidden, k2, n, members, block, p, f32::mul_add)
+unsafe fn chains_fma(hidden: &[f32], k2: &[f32], n: usize, block: usize, p: &mut [f32]) {
+    chains(hidden, k2, n, k2.len() / block, block, p, f32::mul_add)
 }
 
 #[inline(always)]
@@ -197,23 +183,31 @@ fn chains(
     }
 }
 
+/// Calls `$any` (an `#[inline(always)]` function) from a copy of it compiled with AVX where
+/// the CPU has AVX, and as it is elsewhere.
+macro_rules! with_avx {
+    ($any:ident($($arg:ident: $ty:ty),* $(,)?)) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx")]
+            unsafe fn avx($($arg: $ty),*) {
+                $any($($arg),*)
+            }
+            if std::is_x86_feature_detected!("avx") {
+                // SAFETY: the CPU has AVX, as checked on the line above.
+                return unsafe { avx($($arg),*) };
+            }
+        }
+        $any($($arg),*)
+    }};
+}
+
 /// The first layer for a batch of one row `x` (`inputs` values) and the stacked kernel `k`
 /// (`inputs × width`, row-major), into `h` (`width`): each element summed over the inputs as
 /// gemm's matrix-vector path sums a one-row product, in order from zero and unfused
 /// (`x₀·k₀ + 0`, then `+ x₁·k₁`, …). Vectorised over the columns.
 pub fn first_layer_row(x: &[f32], k: &[f32], h: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx") {
-        // SAFETY: the CPU has AVX, as checked on the line above.
-        return unsafe { row_avx(x, k, h) };
-    }
-    row_any(x, k, h)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx")]
-unsafe fn row_avx(x: &[f32], k: &[f32], h: &mut [f32]) {
-    row_any(x, k, h)
+    with_avx!(row_any(x: &[f32], k: &[f32], h: &mut [f32]))
 }
 
 #[inline(always)]
@@ -343,53 +337,34 @@ fn tile<const R: usize>(
 /// loss gradient `g` (`members × n`, scaled by `go`), summed as gemm sums the unstacked
 /// products: a product per element for `dL/dhidden`, and for `dL/dk2` an unfused sum over
 /// the rows in order.
-#[allow(clippy::too_many_arguments)]
-fn second_layer_grads(
-    g: &[f32],
+/// What the second layer's backward pass reads.
+struct SecondLayerInputs<'a> {
+    g: &'a [f32],
     go: f32,
-    k2: &[f32],
-    hidden: &[f32],
+    k2: &'a [f32],
+    hidden: &'a [f32],
     n: usize,
     block: usize,
-    gh: &mut [f32],
-    gk2: &mut [f32],
-) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx") {
-        // SAFETY: the CPU has AVX, as checked on the line above.
-        return unsafe { second_layer_grads_avx(g, go, k2, hidden, n, block, gh, gk2) };
-    }
-    second_layer_grads_any(g, go, k2, hidden, n, block, gh, gk2)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn second_layer_grads_avx(
-    g: &[f32],
-    go: f32,
-    k2: &[f32],
-    hidden: &[f32],
-    n: usize,
-    block: usize,
-    gh: &mut [f32],
-    gk2: &mut [f32],
-) {
-    second_layer_grads_any(g, go, k2, hidden, n, block, gh, gk2)
+fn second_layer_grads(inputs: &SecondLayerInputs<'_>, gh: &mut [f32], gk2: &mut [f32]) {
+    with_avx!(second_layer_grads_any(
+        inputs: &SecondLayerInputs<'_>,
+        gh: &mut [f32],
+        gk2: &mut [f32]
+    ))
 }
 
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn second_layer_grads_any(
-    g: &[f32],
-    go: f32,
-    k2: &[f32],
-    hidden: &[f32],
-    n: usize,
-    block: usize,
-    gh: &mut [f32],
-    gk2: &mut [f32],
-) {
+fn second_layer_grads_any(inputs: &SecondLayerInputs<'_>, gh: &mut [f32], gk2: &mut [f32]) {
+    let &SecondLayerInputs {
+        g,
+        go,
+        k2,
+        hidden,
+        n,
+        block,
+    } = inputs;
     let members = k2.len() / block;
     let width = members * block;
     gk2.fill(0.0);
@@ -439,7 +414,7 @@ pub struct StackLearner {
     slots: [Slot; 2],
     lrs: [Vec<f32>; 2],
     step: i32,
-    losses: Vec<MemberLoss>,
+    losses: Vec<LossSpec>,
     xb: Vec<f32>,
     yb: Vec<f32>,
     lb: Vec<f32>,
@@ -502,7 +477,7 @@ impl StackLearner {
             step: 0,
             losses: cfgs
                 .iter()
-                .map(|c| MemberLoss {
+                .map(|c| LossSpec {
                     kind: c.loss,
                     lambda: c.lambda as f32,
                     mean: c.penalty_mean,
@@ -615,11 +590,8 @@ impl StackLearner {
         self.values.clear();
         second_layer(&hv, &k2v, n, block, &mut self.p);
         for s in 0..members {
-            let l = self.losses[s];
             let value = loss::member_loss(
-                l.kind,
-                l.lambda,
-                l.mean,
+                self.losses[s],
                 &self.p[s * n..(s + 1) * n],
                 &self.yb,
                 &self.lb,
@@ -638,7 +610,18 @@ impl StackLearner {
             let gh = grads.get_or_alloc_mut(&hidden)?;
             let mut side = side.lock().expect("not poisoned");
             side.k2.resize(width, 0.0);
-            second_layer_grads(&g, go, &k2v, &hv, n, block, gh, &mut side.k2);
+            second_layer_grads(
+                &SecondLayerInputs {
+                    g: &g,
+                    go,
+                    k2: &k2v,
+                    hidden: &hv,
+                    n,
+                    block,
+                },
+                gh,
+                &mut side.k2,
+            );
             Ok(())
         });
         drop(out.put_tape(tape).backward());

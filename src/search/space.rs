@@ -25,16 +25,20 @@ pub enum Dim {
 pub type Point = Vec<f64>;
 
 impl Dim {
+    /// Whether a range is drawn in the logarithm, and whether it holds integers.
+    pub(crate) fn log_int(&self) -> (bool, bool) {
+        match *self {
+            Dim::Range { log, int, .. } => (log, int),
+            Dim::Choice { .. } => (false, false),
+        }
+    }
+
     /// The interval samples are drawn from, in the coordinate the dimension is uniform in
     /// (the logarithm for `log`). Integers widen by half a step at each end.
     pub fn internal_bounds(&self) -> (f64, f64) {
+        let (log, int) = self.log_int();
         match *self {
-            Dim::Range {
-                low,
-                high,
-                log,
-                int,
-            } => {
+            Dim::Range { low, high, .. } => {
                 let (lo, hi) = if int {
                     (
                         (low - 0.5).max(if log { 0.5 } else { f64::MIN }),
@@ -59,13 +63,9 @@ impl Dim {
 
     /// The value at an internal coordinate, clamped to the range and rounded for integers.
     pub fn from_internal(&self, x: f64) -> f64 {
+        let (log, int) = self.log_int();
         match *self {
-            Dim::Range {
-                low,
-                high,
-                log,
-                int,
-            } => {
+            Dim::Range { low, high, .. } => {
                 let v = if log { x.exp() } else { x };
                 let v = if int { v.round() } else { v };
                 v.clamp(low, high)

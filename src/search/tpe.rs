@@ -157,23 +157,26 @@ fn option(n: usize, v: f64) -> usize {
 
 /// One dimension of an estimator: per kernel (the observations in order, the prior last).
 enum Axis {
-    /// Truncated normals in the internal coordinate over `[lo, hi]`, with their log
-    /// normalisers.
-    Numeric {
-        dim: Dim,
-        lo: f64,
-        hi: f64,
-        mu: Vec<f64>,
-        sigma: Vec<f64>,
-        log_z: Vec<f64>,
-    },
+    Numeric(Normals),
     /// Per kernel, each option's probability and its logarithm.
     Choice {
         prob: Vec<Vec<f64>>,
         log_prob: Vec<Vec<f64>>,
     },
     /// A range with a single value: nothing to model.
-    Fixed { value: f64 },
+    Fixed {
+        value: f64,
+    },
+}
+
+/// Truncated normals in the internal coordinate over `[lo, hi]`, with their log normalisers.
+struct Normals {
+    dim: Dim,
+    lo: f64,
+    hi: f64,
+    mu: Vec<f64>,
+    sigma: Vec<f64>,
+    log_z: Vec<f64>,
 }
 
 /// A multivariate Parzen estimator: one kernel per observation over all dimensions jointly,
@@ -267,14 +270,14 @@ impl Parzen {
                         .zip(&sigma)
                         .map(|(&m, &s)| log_normal_mass((lo - m) / s, (hi - m) / s))
                         .collect();
-                    Axis::Numeric {
+                    Axis::Numeric(Normals {
                         dim,
                         lo,
                         hi,
                         mu,
                         sigma,
                         log_z,
-                    }
+                    })
                 }
             })
             .collect();
@@ -291,14 +294,9 @@ impl Parzen {
         self.axes
             .iter()
             .map(|axis| match axis {
-                Axis::Numeric {
-                    dim,
-                    lo,
-                    hi,
-                    mu,
-                    sigma,
-                    ..
-                } => dim.from_internal(truncated_normal(mu[k], sigma[k], *lo, *hi, rng)),
+                Axis::Numeric(g) => g
+                    .dim
+                    .from_internal(truncated_normal(g.mu[k], g.sigma[k], g.lo, g.hi, rng)),
                 Axis::Choice { prob, .. } => pick(&prob[k], rng) as f64,
                 Axis::Fixed { value } => *value,
             })
@@ -312,18 +310,12 @@ impl Parzen {
         let mut acc = self.log_weight.clone();
         for (axis, &v) in self.axes.iter().zip(x) {
             match axis {
-                Axis::Numeric {
-                    dim,
-                    lo,
-                    hi,
-                    mu,
-                    sigma,
-                    log_z,
-                } => {
-                    let (log, int) = match *dim {
-                        Dim::Range { log, int, .. } => (log, int),
-                        Dim::Choice { .. } => (false, false),
-                    };
+                Axis::Numeric(g) => {
+                    let Normals {
+                        dim, lo, hi, mu, ..
+                    } = g;
+                    let (sigma, log_z) = (&g.sigma, &g.log_z);
+                    let (log, int) = dim.log_int();
                     let kernels = acc.iter_mut().zip(mu.iter().zip(sigma).zip(log_z));
                     if int {
                         let below = if log { (v - 0.5).max(0.5) } else { v - 0.5 };

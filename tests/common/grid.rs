@@ -118,7 +118,36 @@ seed = 1
 window = 8
 "#;
 
+/// 24 trials of two epochs: 12 setting groups (n_dense × λ × batch size) of two seeds, so
+/// that every axis the report draws has several values.
+pub const TWELVE_GROUPS: &str = r#"[train]
+epochs = 2
+learning_rate = 1e-2
+
+[grid]
+n_dense = [4, 8]
+lambda = [0.0, 0.1, 1.0]
+batch_size = [8, 32]
+seed = [0, 1]
+"#;
+
 /// The grid `name` on [`NOISY_SINE`], with its other tables (`[train]`, `[grid]`, …).
 pub fn on_the_sine(name: &str, tables: &str) -> String {
     format!("name = \"{name}\"\n{NOISY_SINE}\n{tables}")
+}
+
+/// A `[search]` table: `strategy` proposing `configs` configurations, `generation` at a time,
+/// from `seed`, with the best `confirm` retrained on fresh seeds, then any `extra` lines
+/// (`startup = 4`, `confirm_seeds = 2`, …).
+pub fn search_table(
+    strategy: &str,
+    (configs, generation): (usize, usize),
+    seed: u64,
+    confirm: usize,
+    extra: &str,
+) -> String {
+    format!(
+        "[search]\nstrategy = \"{strategy}\"\nconfigs = {configs}\ngeneration = {generation}\n\
+         seed = {seed}\nconfirm = {confirm}\n{extra}\n"
+    )
 }

@@ -9,7 +9,7 @@
 mod grid;
 
 #[allow(unused_imports)]
-pub use grid::{Grid, NOISY_SINE, on_the_sine};
+pub use grid::{Grid, NOISY_SINE, TWELVE_GROUPS, on_the_sine, search_table};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -387,19 +387,29 @@ pub const EPOCH_COLUMNS: [&str; 6] = [
 ];
 
 /// A trial's figures, which must not depend on how the sweep ran (threads, interruptions,
-/// shards): trials.parquet's columns but the settings and the timings.
-pub const OUTCOME_COLUMNS: [&str; 10] = [
-    "trial_id",
-    "status",
-    "epochs_run",
-    "train_loss",
-    "train_mse",
-    "val_mse",
-    "val_trend_acc",
-    "final_val_mse",
-    "unstable",
-    "best_epoch",
-];
+/// shards): trials.parquet's id and its columns from `status` to `best_epoch`, but the message.
+pub fn outcome_columns() -> Vec<&'static str> {
+    let from = TRIAL_COLUMNS.iter().position(|c| *c == "status").unwrap();
+    let to = TRIAL_COLUMNS
+        .iter()
+        .position(|c| *c == "best_epoch")
+        .unwrap();
+    std::iter::once("trial_id")
+        .chain(TRIAL_COLUMNS[from..=to].iter().copied())
+        .filter(|c| *c != "message")
+        .collect()
+}
+
+/// The text content of every <text> element of an SVG figure.
+pub fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let body = &t[t.find('>')? + 1..];
+            Some(body[..body.find("</text>")?].trim().to_string())
+        })
+        .collect()
+}
 
 pub fn read_parquet(path: &Path) -> DataFrame {
     ParquetReader::new(std::fs::File::open(path).unwrap())
