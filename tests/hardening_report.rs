@@ -177,6 +177,7 @@ fn epoch_metrics() -> impl Strategy<Value = EpochMetrics> {
                 val_mse,
                 val_trend_acc,
                 val_mase: None,
+                val_smape: val_mse.map(|v| v.abs().min(200.0)),
             },
         )
 }
@@ -293,6 +294,7 @@ proptest! {
             },
             split: trendsweep::config::SplitSpec::default(),
             skipped: Vec::new(),
+            naive2_plain: Vec::new(),
         };
         let mut writer =
             trendsweep::store::JournalWriter::open(&tmp.path().join("journal.jsonl"), Some(&run)).unwrap();
@@ -322,8 +324,12 @@ proptest! {
             .map(|(b, window, train_mse, val_mse, val_trend_acc, test)| BaselineRow {
                 series: None, baseline: b.to_string(), window, train_mse, val_mse, val_trend_acc,
                 val_mase: val_mse.map(|v| v / 3.0),
+                val_smape: val_mse.map(|v| v / 5.0),
+                val_rel_mse: val_mse.map(|v| v / 11.0),
                 test_mse: test.map(|t| t.0), test_trend_acc: test.map(|t| t.1),
                 test_mase: test.map(|t| t.0 / 7.0),
+                test_smape: test.map(|t| t.1 / 13.0),
+                test_rel_mse: test.map(|t| t.0 / 17.0),
             })
             .collect();
         rows.sort_by(|a, b| a.window.cmp(&b.window).then_with(|| a.baseline.cmp(&b.baseline)));
@@ -463,8 +469,8 @@ fn a_merged_directory_is_a_results_directory_like_any_other() {
     seeds.dedup();
     assert_eq!(seeds, [0, 1, 2, 3]);
     assert_eq!(read_parquet(&m.join("epochs.parquet")).height(), 8 * 3);
-    // persistence, drift, ols and majority_direction (no season is set).
-    assert_eq!(read_csv(&m.join("baselines.csv")).height(), 4);
+    // persistence, drift, naive2, ols and majority_direction (no season is set).
+    assert_eq!(read_csv(&m.join("baselines.csv")).height(), 5);
     assert_eq!(trendsweep::store::read_journal(&m).unwrap().len(), 8);
     let summary = std::fs::read(m.join("summary.md")).unwrap();
     assert!(String::from_utf8_lossy(&summary).contains("8 trials"));
@@ -549,7 +555,7 @@ fn baselines_of_every_window_run_stay() {
         .iter()
         .map(|w| w.unwrap())
         .collect();
-    assert_eq!(windows, [8, 8, 8, 8, 12, 12, 12, 12]);
+    assert_eq!(windows, [8, 8, 8, 8, 8, 12, 12, 12, 12, 12]);
     // Window 8's rows are those of the first run, to the byte.
     let both = std::fs::read_to_string(out.join("baselines.csv")).unwrap();
     for line in first.lines().skip(1) {

@@ -53,6 +53,7 @@ fn record(li: usize, bi: usize, seed: u64) -> TrialRecord {
                 val_mse: Some(mse + 0.25 * behind),
                 val_trend_acc: Some(acc - 0.01 * behind),
                 val_mase: None,
+                val_smape: None,
             }
         })
         .collect();
@@ -124,10 +125,7 @@ fn baselines() -> Vec<BaselineRow> {
         train_mse: Some(val_mse * 0.9),
         val_mse: Some(val_mse),
         val_trend_acc: Some(val_trend_acc),
-        val_mase: None,
-        test_mse: None,
-        test_trend_acc: None,
-        test_mase: None,
+        ..BaselineRow::default()
     };
     // Deliberately unsorted, and with another window that must not be picked.
     vec![
@@ -351,7 +349,9 @@ fn baselines_round_trip_sorted_by_window_then_name() {
             "train_mse",
             "val_mse",
             "val_trend_acc",
-            "val_mase"
+            "val_mase",
+            "val_smape",
+            "val_rel_mse"
         ]
     );
     let mut want = baselines();

@@ -52,10 +52,16 @@ fn sweep_writes_every_output_and_report_rebuilds_the_summary() {
     assert_eq!(names(&epochs), EPOCH_COLUMNS);
 
     let baselines = read_csv(&dir.join("baselines.csv"));
-    assert_eq!(baselines.height(), 4);
+    assert_eq!(baselines.height(), 5);
     assert_eq!(
         strings(&baselines, "baseline"),
-        ["drift", "majority_direction", "ols", "persistence"]
+        [
+            "drift",
+            "majority_direction",
+            "naive2",
+            "ols",
+            "persistence"
+        ]
     );
 
     // One paired row per λ > 0 (one value) and batch size (two values).

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::config::{Scale, SplitSpec};
 use crate::data::Series;
+use crate::data::naive2::{Naive2, naive2};
 use crate::error::{Result, bad_input};
 
 /// An affine map between series units and model units.
@@ -100,6 +101,14 @@ impl Split {
     pub fn y_lag_raw(&self, i: usize, lag: usize) -> Option<f64> {
         (self.first + i).checked_sub(lag).map(|t| self.cols.raw[t])
     }
+    /// Sample `i`'s target position in the series (0 is the series' first value).
+    pub fn position(&self, i: usize) -> usize {
+        self.first + i
+    }
+    /// The whole series, in series units.
+    pub fn raw(&self) -> &[f64] {
+        &self.cols.raw
+    }
 }
 
 /// The samples of one series for one window, shared by every trial with that window.
@@ -121,6 +130,10 @@ pub struct Dataset {
     pub val_scale: Option<f64>,
     /// The same for test figures, over every raw value up to the last validation target.
     pub test_scale: Option<f64>,
+    /// The Naive2 baseline fitted on the same in-sample part as `val_scale` (it forecasts the
+    /// training and validation samples), and on that of `test_scale` (the test samples).
+    pub val_naive2: Naive2,
+    pub test_naive2: Naive2,
 }
 
 /// The in-sample MAE of the naive forecast at `lag` over `values` (each value against the one
@@ -290,8 +303,14 @@ impl Dataset {
         // MASE's in-sample parts: every raw value up to the fold's last training target, and
         // up to its last validation target.
         let lag = split.season.unwrap_or(1);
-        let val_scale = naive_scale(&series.values[..train.end + window], lag);
-        let test_scale = naive_scale(&series.values[..val.end + window], lag);
+        let (val_part, test_part) = (
+            &series.values[..train.end + window],
+            &series.values[..val.end + window],
+        );
+        let val_scale = naive_scale(val_part, lag);
+        let test_scale = naive_scale(test_part, lag);
+        let val_naive2 = naive2(val_part, split.season);
+        let test_naive2 = naive2(test_part, split.season);
         Ok(Dataset {
             window,
             n_inputs,
@@ -302,6 +321,8 @@ impl Dataset {
             season: split.season,
             val_scale,
             test_scale,
+            val_naive2,
+            test_naive2,
         })
     }
 }

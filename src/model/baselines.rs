@@ -2,6 +2,9 @@
 //! - `persistence`: the next value equals the last (`y_last`);
 //! - `drift`: the last move continues (`y_last + (y_last − y_prev)`);
 //! - `seasonal_naive`: the value one season earlier (only with `[data] season`);
+//! - `naive2`: M4's benchmark, the last value carried over the seasonal indices of a
+//!   multiplicative decomposition when the in-sample part is seasonal at lag `season`, else
+//!   the last value ([`crate::data::Naive2`]);
 //! - `ols`: least squares on the training windows with an intercept, solved in f64. For a
 //!   `linear` model OLS's training MSE is the floor;
 //! - `majority_direction`: no value, only a direction: the training set's more common move,
@@ -17,10 +20,11 @@ use crate::model::records::{BaselineRow, EvaluationSamples};
 use crate::model::train::{Figures, figures, mase};
 
 /// Every baseline's name, in the order the tables list them.
-pub const BASELINE_NAMES: [&str; 5] = [
+pub const BASELINE_NAMES: [&str; 6] = [
     "persistence",
     "drift",
     "seasonal_naive",
+    "naive2",
     "ols",
     "majority_direction",
 ];
@@ -151,6 +155,16 @@ impl<'a> Forecasters<'a> {
             "persistence" => Some(last),
             "drift" => split.y_lag_raw(i, 2).map(|prev| last + (last - prev)),
             "seasonal_naive" => self.data.season.and_then(|s| split.y_lag_raw(i, s)),
+            "naive2" => {
+                // The test samples' indices come from the in-sample part up to the last
+                // validation target; the other splits' from the part up to the last training one.
+                let fitted = if std::ptr::eq(split, &self.data.test) {
+                    &self.data.test_naive2
+                } else {
+                    &self.data.val_naive2
+                };
+                Some(fitted.forecast(split.raw(), split.position(i)))
+            }
             "ols" => {
                 let p = ols_prediction(&self.coef, split, i, inputs);
                 Some(self.data.target_scaler.unscale(p))
@@ -193,6 +207,7 @@ impl<'a> Forecasters<'a> {
                 mse: f64::NAN,
                 mae: f64::NAN,
                 trend_acc: hits as f64 / split.len() as f64,
+                smape: f64::NAN,
             });
         }
         let samples: Vec<(f64, f64, f64)> = (0..split.len())
@@ -212,13 +227,24 @@ impl<'a> Forecasters<'a> {
         self.all_figures(name, split)
             .and_then(|f| mase(f.mae, scale))
     }
+
+    /// sMAPE (percent) of baseline `name` on `split`; `None` for `majority_direction`.
+    fn smape(&self, name: &str, split: &Split) -> Option<f64> {
+        if name == "majority_direction" {
+            return None;
+        }
+        self.all_figures(name, split)
+            .map(|f| f.smape)
+            .filter(|v| v.is_finite())
+    }
 }
 
 /// Figures for every baseline on `data`, with the same metrics as the trials. Validation
 /// and test figures are absent without validation or test samples, as for the trials.
 pub fn baselines(data: &Dataset) -> Vec<BaselineRow> {
     let f = Forecasters::new(data);
-    f.names()
+    let mut rows: Vec<BaselineRow> = f
+        .names()
         .into_iter()
         .map(|name| {
             let (train_mse, _) = f.figures(name, &data.train);
@@ -232,12 +258,52 @@ pub fn baselines(data: &Dataset) -> Vec<BaselineRow> {
                 val_mse,
                 val_trend_acc,
                 val_mase: f.mase(name, &data.val, data.val_scale),
+                val_smape: f.smape(name, &data.val),
+                val_rel_mse: None,
                 test_mse,
                 test_trend_acc,
                 test_mase: f.mase(name, &data.test, data.test_scale),
+                test_smape: f.smape(name, &data.test),
+                test_rel_mse: None,
             }
         })
-        .collect()
+        .collect();
+    set_relative_mse(&mut rows);
+    rows
+}
+
+/// The baseline relative MSEs are measured against: `seasonal_naive` where there is a season,
+/// else `persistence`.
+pub fn reference_baseline(names: &[&str]) -> &'static str {
+    if names.contains(&"seasonal_naive") {
+        "seasonal_naive"
+    } else {
+        "persistence"
+    }
+}
+
+/// Fills each row's `val_rel_mse` and `test_rel_mse`: its MSE over the reference baseline's
+/// ([`reference_baseline`]) among `rows` (one window's baselines); `None` where either is
+/// missing or the reference's is 0.
+pub fn set_relative_mse(rows: &mut [BaselineRow]) {
+    let names: Vec<&str> = rows.iter().map(|r| r.baseline.as_str()).collect();
+    let reference = reference_baseline(&names);
+    let Some(at) = rows.iter().position(|r| r.baseline == reference) else {
+        return;
+    };
+    let (val, test) = (rows[at].val_mse, rows[at].test_mse);
+    for r in rows.iter_mut() {
+        r.val_rel_mse = relative(r.val_mse, val);
+        r.test_rel_mse = relative(r.test_mse, test);
+    }
+}
+
+/// `mse / reference`, where both are finite and the reference is above 0.
+pub fn relative(mse: Option<f64>, reference: Option<f64>) -> Option<f64> {
+    match (mse, reference) {
+        (Some(m), Some(r)) if r > 0.0 && r.is_finite() && m.is_finite() => Some(m / r),
+        _ => None,
+    }
 }
 
 /// The samples of `data`'s evaluation split (test, else validation) the significance tests

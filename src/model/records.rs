@@ -55,6 +55,10 @@ pub struct EpochMetrics {
     /// absent without validation samples or a scale (and in journals written before it).
     #[serde(default, with = "opt_float", skip_serializing_if = "Option::is_none")]
     pub val_mase: Option<f64>,
+    /// Validation sMAPE in percent ([`crate::model::train::Figures::smape`]); absent without
+    /// validation samples (and in journals written before it).
+    #[serde(default, with = "opt_float", skip_serializing_if = "Option::is_none")]
+    pub val_smape: Option<f64>,
 }
 
 /// One trial's outcome, apart from its settings.
@@ -84,6 +88,9 @@ pub struct TrialResult {
     /// Test MAE over the in-sample seasonal-naive MAE ([`crate::data::Dataset::test_scale`]).
     #[serde(default, with = "opt_float", skip_serializing_if = "Option::is_none")]
     pub test_mase: Option<f64>,
+    /// Test sMAPE in percent.
+    #[serde(default, with = "opt_float", skip_serializing_if = "Option::is_none")]
+    pub test_smape: Option<f64>,
     /// The same model's forecasts (series units) of the evaluation samples: the last
     /// [`MAX_EVALUATION_SAMPLES`](crate::data::MAX_EVALUATION_SAMPLES) at most of the test
     /// samples, or of the validation samples without test ones. The significance tests against
@@ -171,6 +178,7 @@ impl TrialResult {
             test_mse: None,
             test_trend_acc: None,
             test_mase: None,
+            test_smape: None,
             eval_predictions: Vec::new(),
             folds: Vec::new(),
         }
@@ -252,7 +260,7 @@ pub struct SearchTag {
 
 /// A baseline's figures on one dataset split (one per window, since windows change the
 /// samples): a row of `baselines.csv`, which polars writes and reads (never the journal).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BaselineRow {
     /// The series of a collection (`None` for a single series).
     pub series: Option<String>,
@@ -266,10 +274,16 @@ pub struct BaselineRow {
     pub val_trend_acc: Option<f64>,
     /// Validation MAE over the in-sample naive MAE, as for the trials.
     pub val_mase: Option<f64>,
+    /// Validation sMAPE in percent; `None` for `majority_direction`.
+    pub val_smape: Option<f64>,
+    /// Validation MSE over the reference baseline's (`seasonal_naive`, else `persistence`).
+    pub val_rel_mse: Option<f64>,
     /// `None` without test samples.
     pub test_mse: Option<f64>,
     pub test_trend_acc: Option<f64>,
     pub test_mase: Option<f64>,
+    pub test_smape: Option<f64>,
+    pub test_rel_mse: Option<f64>,
 }
 
 /// One window's evaluation samples: the split the significance tests use (test when there
@@ -302,6 +316,7 @@ mod tests {
                     val_mse: Some(*v),
                     val_trend_acc: Some(0.5 + i as f64 / 100.0),
                     val_mase: None,
+                    val_smape: None,
                 })
                 .collect(),
             best_epoch,

@@ -25,6 +25,19 @@ pub struct Figures {
     /// Mean absolute error, the numerator of MASE.
     pub mae: f64,
     pub trend_acc: f64,
+    /// M4's symmetric MAPE in percent: the mean of `200·|y − p| / (|y| + |p|)`, a sample
+    /// whose truth and forecast are both 0 counting as no error.
+    pub smape: f64,
+}
+
+/// One sample's term of the symmetric MAPE, in percent (0 to 200).
+pub fn smape_term(p: f64, y: f64) -> f64 {
+    let denominator = y.abs() + p.abs();
+    if denominator == 0.0 {
+        0.0
+    } else {
+        200.0 * (y - p).abs() / denominator
+    }
 }
 
 /// MSE, MAE and trend-match accuracy of predictions against targets and previous values,
@@ -32,10 +45,12 @@ pub struct Figures {
 /// only by an exactly flat prediction. NaN for every figure without samples.
 pub fn figures(samples: impl Iterator<Item = (f64, f64, f64)>) -> Figures {
     let (mut n, mut se, mut ae, mut matched) = (0usize, 0.0, 0.0, 0usize);
+    let mut sym = 0.0;
     for (p, y, last) in samples {
         n += 1;
         se += (y - p).powi(2);
         ae += (y - p).abs();
+        sym += smape_term(p, y);
         if loss::sign(p - last) == loss::sign(y - last) {
             matched += 1;
         }
@@ -45,12 +60,14 @@ pub fn figures(samples: impl Iterator<Item = (f64, f64, f64)>) -> Figures {
             mse: f64::NAN,
             mae: f64::NAN,
             trend_acc: f64::NAN,
+            smape: f64::NAN,
         };
     }
     Figures {
         mse: se / n as f64,
         mae: ae / n as f64,
         trend_acc: matched as f64 / n as f64,
+        smape: sym / n as f64,
     }
 }
 
@@ -502,6 +519,7 @@ fn member_epoch(member: &mut Member, model: Model, data: &Dataset, epoch: usize,
         val_mse: val.map(|v| v.mse),
         val_trend_acc: val.map(|v| v.trend_acc),
         val_mase: val.and_then(|v| mase(v.mae, data.val_scale)),
+        val_smape: val.map(|v| v.smape).filter(|v| v.is_finite()),
     });
     // Early stopping: no improvement for `patience` epochs. The trial ends ok; its
     // `epochs_run` and `best_epoch` say where it stopped and why.
@@ -552,6 +570,7 @@ fn finish_member(mut member: Member, data: &Dataset, pruned: bool) -> (TrialResu
         test_mse: test.map(|t| t.mse),
         test_trend_acc: test.map(|t| t.trend_acc),
         test_mase: test.and_then(|t| mase(t.mae, data.test_scale)),
+        test_smape: test.map(|t| t.smape).filter(|v| v.is_finite()),
         eval_predictions,
         folds: Vec::new(),
         wall_seconds: member.wall_seconds + started.elapsed().as_secs_f64(),
@@ -650,6 +669,7 @@ pub fn mean_curve(curves: &[&[EpochMetrics]]) -> Vec<EpochMetrics> {
                 val_mse: mean_opt(&|m| m.val_mse),
                 val_trend_acc: mean_opt(&|m| m.val_trend_acc),
                 val_mase: mean_opt(&|m| m.val_mase),
+                val_smape: mean_opt(&|m| m.val_smape),
             }
         })
         .collect()
@@ -677,10 +697,15 @@ fn combine_folds(results: Vec<TrialResult>) -> TrialResult {
         .map(|r| r.steps as f64 / r.steps_per_second)
         .sum();
     let last = results.last().expect("at least two folds");
-    let (test_mse, test_trend_acc, test_mase) = if status == TrialStatus::Ok {
-        (last.test_mse, last.test_trend_acc, last.test_mase)
+    let (test_mse, test_trend_acc, test_mase, test_smape) = if status == TrialStatus::Ok {
+        (
+            last.test_mse,
+            last.test_trend_acc,
+            last.test_mase,
+            last.test_smape,
+        )
     } else {
-        (None, None, None)
+        (None, None, None, None)
     };
     let eval_predictions = if status == TrialStatus::Ok {
         last.eval_predictions.clone()
@@ -694,6 +719,7 @@ fn combine_folds(results: Vec<TrialResult>) -> TrialResult {
         test_mse,
         test_trend_acc,
         test_mase,
+        test_smape,
         eval_predictions,
         wall_seconds: results.iter().map(|r| r.wall_seconds).sum(),
         steps,

@@ -335,8 +335,9 @@ fn merge_into(inputs: &[PathBuf], out: &Path, info: Option<&RunInfo>) -> Result<
     let journal_path = out.join(JOURNAL);
     std::fs::rename(&tmp, &journal_path)
         .with_context(|| format!("cannot write {}", journal_path.display()))?;
-    tables::write_trial_tables(out, &records)?;
+    // The baselines first: a collection's tables compare each series with its own.
     store::write_baselines(out, &baselines)?;
+    tables::write_trial_tables(out, &records)?;
     merge_baseline_folds(inputs, out)?;
     store::merge_evaluation(inputs, out)?;
     match info {

@@ -12,6 +12,7 @@ mod command;
 mod load;
 mod missing;
 pub mod render;
+pub mod scores;
 pub mod stats;
 pub mod summary;
 pub mod tables;

@@ -14,6 +14,8 @@ pub use crate::store::{
 };
 use crate::store::{int, write_csv, write_parquet};
 
+use super::scores::{self, Baselines, SPLITS};
+
 pub use crate::grid::SettingKind;
 
 /// The setting columns as (name, kind) pairs, in canonical order: a view of
@@ -73,6 +75,8 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
     let tested = sorted
         .iter()
         .any(|r| r.result.test_mse.is_some() || r.result.test_trend_acc.is_some());
+    // A collection's per-series rows carry sMAPE too, for the collection's OWA.
+    let collection = sorted.iter().any(|r| r.series.is_some());
     let mut columns = key_columns(sorted.iter().copied());
     columns.extend(settings);
     columns.extend([
@@ -140,6 +144,9 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
         ),
         Column::new("val_mase".into(), metric(&|m| m.val_mase)),
     ]);
+    if collection {
+        columns.push(Column::new("val_smape".into(), metric(&|m| m.val_smape)));
+    }
     // Test columns only when some trial was tested: without test samples they are left out.
     if tested {
         columns.extend([
@@ -162,6 +169,15 @@ pub fn trials_frame(records: &[TrialRecord]) -> PolarsResult<DataFrame> {
                     .collect::<Vec<_>>(),
             ),
         ]);
+        if collection {
+            columns.push(Column::new(
+                "test_smape".into(),
+                sorted
+                    .iter()
+                    .map(|r| r.result.test_smape)
+                    .collect::<Vec<_>>(),
+            ));
+        }
     }
     columns.extend([
         Column::new("wall_seconds".into(), f(&|r| r.result.wall_seconds)),
@@ -409,9 +425,15 @@ pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> Result<()> {
     let mut trials = trials_frame(records).context("cannot build the trials table")?;
     let mut epochs = epochs_frame(records).context("cannot build the epochs table")?;
     if records.iter().any(|r| r.series.is_some()) {
+        let baselines = if dir.join(BASELINES_CSV).is_file() {
+            Baselines::new(&crate::store::read_baselines(dir)?)
+        } else {
+            Baselines::default()
+        };
+        add_relative_mse(&mut trials, &baselines).context("cannot build the series table")?;
         write_parquet(&dir.join(SERIES_PARQUET), &mut trials)?;
         write_csv(&dir.join(SERIES_CSV), &mut trials)?;
-        trials = collection_trials(&trials).context("cannot build the trials table")?;
+        trials = collection_trials(&trials, &baselines).context("cannot build the trials table")?;
     } else {
         crate::store::remove_if_present(&dir.join(SERIES_PARQUET))?;
         crate::store::remove_if_present(&dir.join(SERIES_CSV))?;
@@ -434,7 +456,7 @@ pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> Result<()> {
 /// when on some, else the first series' status), `n_series` and `n_ok`, and the means over
 /// the series it ended ok on of the scale-free figures: `val_mase`, `val_trend_acc` and, with
 /// test samples, `test_mase` and `test_trend_acc`; `wall_seconds` is the total.
-pub fn collection_trials(series: &DataFrame) -> PolarsResult<DataFrame> {
+pub fn collection_trials(series: &DataFrame, baselines: &Baselines) -> PolarsResult<DataFrame> {
     use polars::prelude::{IntoLazy, col, lit, when};
     let present = |name: &str| series.get_column_index(name).is_some();
     let ok = col("status").eq(lit("ok"));
@@ -469,7 +491,7 @@ pub fn collection_trials(series: &DataFrame) -> PolarsResult<DataFrame> {
     order.extend([col("status"), col("n_series"), col("n_ok")]);
     order.extend(figures.iter().map(|n| col(*n)));
     order.push(col("wall_seconds"));
-    series
+    let trials = series
         .clone()
         .lazy()
         .group_by_stable([col("trial_id")])
@@ -484,5 +506,65 @@ pub fn collection_trials(series: &DataFrame) -> PolarsResult<DataFrame> {
         )
         .select(order)
         .sort(["trial_id"], Default::default())
-        .collect()
+        .collect()?;
+    add_scores(trials, series, baselines)
+}
+
+/// Inserts each series row's `val_rel_mse` after its `val_smape` and `test_rel_mse` after its
+/// `test_smape`: its MSE over its series' reference baseline's on the same window.
+fn add_relative_mse(series: &mut DataFrame, baselines: &Baselines) -> PolarsResult<()> {
+    let units = scores::units(series)?;
+    for (k, split) in SPLITS.iter().enumerate() {
+        let after = format!("{split}_smape");
+        let Some(at) = series.get_column_index(&after) else {
+            continue;
+        };
+        let values: Vec<Option<f64>> = units
+            .iter()
+            .map(|u| baselines.relative_mse(u.window, &u.series, k, u.figs[k].mse))
+            .collect();
+        series.insert_column(
+            at + 1,
+            Column::new(format!("{split}_rel_mse").into(), values),
+        )?;
+    }
+    Ok(())
+}
+
+/// Inserts the collection's scores of each trial (over the series it ended ok on) after its
+/// mean trend accuracy of each split: `{split}_owa`, `{split}_rel_mse_gmean` and
+/// `{split}_win_share` ([`scores::Scores`]).
+fn add_scores(
+    mut trials: DataFrame,
+    series: &DataFrame,
+    baselines: &Baselines,
+) -> PolarsResult<DataFrame> {
+    let by_trial = scores::trial_scores(&scores::units(series)?, baselines);
+    let ids: Vec<String> = trials
+        .column("trial_id")?
+        .str()?
+        .iter()
+        .map(|s| s.unwrap_or_default().to_string())
+        .collect();
+    for (k, split) in SPLITS.iter().enumerate() {
+        let Some(at) = trials.get_column_index(&format!("{split}_trend_acc")) else {
+            continue;
+        };
+        let column = |name: &str, f: fn(&scores::Scores) -> Option<f64>| {
+            let values: Vec<Option<f64>> = ids
+                .iter()
+                .map(|id| by_trial.get(id).and_then(|s| f(&s[k])))
+                .collect();
+            Column::new(format!("{split}_{name}").into(), values)
+        };
+        let new = [
+            column("owa", |s| s.owa),
+            column("rel_mse_gmean", |s| s.rel_mse_gmean),
+            column("win_share", |s| s.win_share),
+        ];
+        for (i, c) in new.into_iter().enumerate() {
+            trials.insert_column(at + 1 + i, c)?;
+        }
+    }
+    Ok(trials)
 }

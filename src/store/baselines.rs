@@ -68,24 +68,23 @@ pub fn baselines_frame(rows: &[BaselineRow]) -> PolarsResult<DataFrame> {
             "val_trend_acc".into(),
             sorted.iter().map(|r| r.val_trend_acc).collect::<Vec<_>>(),
         ),
-        Column::new(
-            "val_mase".into(),
-            sorted.iter().map(|r| r.val_mase).collect::<Vec<_>>(),
-        ),
+    ]);
+    let figure = |name: &str, f: fn(&BaselineRow) -> Option<f64>| {
+        Column::new(name.into(), sorted.iter().map(|r| f(r)).collect::<Vec<_>>())
+    };
+    columns.extend([
+        figure("val_mase", |r| r.val_mase),
+        figure("val_smape", |r| r.val_smape),
+        figure("val_rel_mse", |r| r.val_rel_mse),
     ]);
     if tested {
-        columns.push(Column::new(
-            "test_mse".into(),
-            sorted.iter().map(|r| r.test_mse).collect::<Vec<_>>(),
-        ));
-        columns.push(Column::new(
-            "test_trend_acc".into(),
-            sorted.iter().map(|r| r.test_trend_acc).collect::<Vec<_>>(),
-        ));
-        columns.push(Column::new(
-            "test_mase".into(),
-            sorted.iter().map(|r| r.test_mase).collect::<Vec<_>>(),
-        ));
+        columns.extend([
+            figure("test_mse", |r| r.test_mse),
+            figure("test_trend_acc", |r| r.test_trend_acc),
+            figure("test_mase", |r| r.test_mase),
+            figure("test_smape", |r| r.test_smape),
+            figure("test_rel_mse", |r| r.test_rel_mse),
+        ]);
     }
     DataFrame::new_infer_height(columns)
 }
@@ -129,16 +128,21 @@ pub fn fold_means(folds: &[Vec<BaselineRow>]) -> Vec<BaselineRow> {
             .collect::<Option<Vec<f64>>>()
             .map(|v| v.iter().sum::<f64>() / n)
     };
-    last.iter()
+    let mut rows: Vec<BaselineRow> = last
+        .iter()
         .enumerate()
         .map(|(i, row)| BaselineRow {
             train_mse: mean(folds.iter().map(|f| f[i].train_mse).collect()),
             val_mse: mean(folds.iter().map(|f| f[i].val_mse).collect()),
             val_trend_acc: mean(folds.iter().map(|f| f[i].val_trend_acc).collect()),
             val_mase: mean(folds.iter().map(|f| f[i].val_mase).collect()),
+            val_smape: mean(folds.iter().map(|f| f[i].val_smape).collect()),
             ..row.clone()
         })
-        .collect()
+        .collect();
+    // Relative MSE of the fold means, as the trials' is of theirs.
+    crate::model::baselines::set_relative_mse(&mut rows);
+    rows
 }
 
 /// Writes `baselines.csv` into `dir`, sorted by (window, baseline).
@@ -158,16 +162,23 @@ pub fn baselines_schema() -> Schema {
         Field::new("val_mse".into(), DataType::Float64),
         Field::new("val_trend_acc".into(), DataType::Float64),
         Field::new("val_mase".into(), DataType::Float64),
+        Field::new("val_smape".into(), DataType::Float64),
+        Field::new("val_rel_mse".into(), DataType::Float64),
         Field::new("test_mse".into(), DataType::Float64),
         Field::new("test_trend_acc".into(), DataType::Float64),
         Field::new("test_mase".into(), DataType::Float64),
+        Field::new("test_smape".into(), DataType::Float64),
+        Field::new("test_rel_mse".into(), DataType::Float64),
     ])
 }
 
 /// Columns of `baselines.csv` that a file may lack (no test samples, or written before
-/// MASE): read as empty.
+/// MASE, sMAPE and relative MSE): read as empty.
 fn optional_column(name: &str) -> bool {
-    name.starts_with("test_") || name.ends_with("_mase")
+    name.starts_with("test_")
+        || name.ends_with("_mase")
+        || name.ends_with("_smape")
+        || name.ends_with("_rel_mse")
 }
 
 /// Reads `baselines.csv` from `dir` as it is, every column it has, with the canonical dtypes
@@ -229,9 +240,13 @@ pub fn read_baselines(dir: &Path) -> Result<Vec<BaselineRow>> {
     let val_mse = df.column("val_mse")?.f64()?;
     let val_trend_acc = df.column("val_trend_acc")?.f64()?;
     let val_mase = df.column("val_mase")?.f64()?;
+    let val_smape = df.column("val_smape")?.f64()?;
+    let val_rel_mse = df.column("val_rel_mse")?.f64()?;
     let test_mse = df.column("test_mse")?.f64()?;
     let test_trend_acc = df.column("test_trend_acc")?.f64()?;
     let test_mase = df.column("test_mase")?.f64()?;
+    let test_smape = df.column("test_smape")?.f64()?;
+    let test_rel_mse = df.column("test_rel_mse")?.f64()?;
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         // The validation and test figures are empty without their split, and
@@ -249,9 +264,13 @@ pub fn read_baselines(dir: &Path) -> Result<Vec<BaselineRow>> {
             val_mse: val_mse.get(i),
             val_trend_acc: val_trend_acc.get(i),
             val_mase: val_mase.get(i),
+            val_smape: val_smape.get(i),
+            val_rel_mse: val_rel_mse.get(i),
             test_mse: test_mse.get(i),
             test_trend_acc: test_trend_acc.get(i),
             test_mase: test_mase.get(i),
+            test_smape: test_smape.get(i),
+            test_rel_mse: test_rel_mse.get(i),
         });
     }
     Ok(rows)

@@ -76,6 +76,11 @@ pub struct RunInfo {
     /// sweep leaves out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<SkippedSeries>,
+    /// The series (a collection's ids, or a single series' name) whose in-sample values
+    /// include zero or less, on which `naive2` is the plain naive forecast: a multiplicative
+    /// season cannot divide by them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub naive2_plain: Vec<String>,
 }
 
 /// A series of a collection left out of a sweep for being too short.

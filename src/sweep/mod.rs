@@ -138,16 +138,19 @@ pub fn prepare(spec: &GridSpec) -> Result<Prepared> {
     };
     if !spec.source.is_collection() {
         let (series, fingerprint) = load_series(&spec.source)?;
+        let datasets = build(&series)?;
         return Ok(Prepared {
             info: RunInfo {
                 dataset: fingerprint,
                 split: spec.split.clone(),
                 skipped: Vec::new(),
+                naive2_plain: if non_positive_naive2(&datasets) {
+                    vec![series.name.clone()]
+                } else {
+                    Vec::new()
+                },
             },
-            series: vec![PreparedSeries {
-                id: None,
-                datasets: build(&series)?,
-            }],
+            series: vec![PreparedSeries { id: None, datasets }],
         });
     }
     let collection = crate::data::load_collection(&spec.source)?;
@@ -184,14 +187,61 @@ pub fn prepare(spec: &GridSpec) -> Result<Prepared> {
             skipped.iter().map(|s| s.needed).max().unwrap_or(0)
         )));
     }
+    let naive2_plain = prepared
+        .iter()
+        .filter(|s| non_positive_naive2(&s.datasets))
+        .filter_map(|s| s.id.clone())
+        .collect();
     Ok(Prepared {
         info: RunInfo {
             dataset: collection.fingerprint,
             split: spec.split.clone(),
             skipped,
+            naive2_plain,
         },
         series: prepared,
     })
+}
+
+/// Whether `naive2` falls back to the plain naive forecast on some window or fold of a series
+/// for values at or below zero.
+fn non_positive_naive2(datasets: &BTreeMap<usize, Arc<Vec<Dataset>>>) -> bool {
+    use crate::data::{Naive2, Plain};
+    let plain = |n: &Naive2| *n == Naive2::Plain(Plain::NonPositive);
+    datasets
+        .values()
+        .flat_map(|folds| folds.iter())
+        .any(|d| plain(&d.val_naive2) || plain(&d.test_naive2))
+}
+
+/// Says on which series `naive2` is the plain naive forecast because of values at or below 0.
+fn note_naive2(info: &RunInfo) {
+    let plain = &info.naive2_plain;
+    if plain.is_empty() {
+        return;
+    }
+    let listed: Vec<String> = plain
+        .iter()
+        .take(5)
+        .map(|s| crate::data::quoted_id(s))
+        .collect();
+    let more = plain.len().saturating_sub(5);
+    errln!(
+        "note: {}: naive2 is the plain naive forecast on {} whose values include zero or less \
+         (a multiplicative season cannot divide by them): {}{}",
+        info.dataset.source,
+        if plain.len() == 1 {
+            "1 series".to_string()
+        } else {
+            format!("{} series", plain.len())
+        },
+        listed.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    );
 }
 
 /// Warns about each series of a collection left out for being too short.
@@ -621,6 +671,7 @@ pub fn run(spec: &GridSpec, prepared: Prepared, opts: &SweepOptions) -> Result<S
     if !opts.quiet {
         note_missing_values(spec, &prepared.info);
         note_skipped(&prepared.info);
+        note_naive2(&prepared.info);
     }
     if opts.fresh && opts.out.exists() {
         let aside = store::move_aside(&opts.out)?;
