@@ -363,6 +363,16 @@ fn a_collections_scores_are_those_recomputed_from_its_series_table() {
     }
     let best = read_csv(&dir.join("best.csv"));
     assert_eq!(strings(&best, "choice"), ["collection", "per_series"]);
+    // The page: the per-series strip and the penalty's effects, each also a file.
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("(4 series)"), "{html}");
+    assert_eq!(html.matches("<svg").count(), 2);
+    for file in ["series_strip.svg", "series_effects.svg"] {
+        assert!(html.contains(file) && dir.join(file).is_file(), "{file}");
+    }
+    // The strip counts the series the setting wins in its legend.
+    let strip = std::fs::read_to_string(dir.join("series_strip.svg")).unwrap();
+    assert!(strip.contains("setting better ("), "{strip}");
 }
 
 /// Per-series rows for `n` series: λ ∈ {0, 0.1} over two seeds, λ = 0.1 changing the MSE by

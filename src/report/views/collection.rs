@@ -17,6 +17,10 @@ use crate::store::SkippedSeries;
 /// How many settings the tables show, best first.
 const SHOWN: usize = 10;
 
+/// Below this many series a bootstrap over series has too few to resample from to be more
+/// than a rough guide, and the verdict says so.
+const FEW_SERIES: usize = 10;
+
 fn opt(value: Option<f64>, f: fn(f64) -> String) -> String {
     value.map(f).unwrap_or_default()
 }
@@ -76,7 +80,7 @@ impl Effect {
 
 impl CollectionSummary {
     /// The opening paragraph: what was swept.
-    fn counts(&self) -> String {
+    pub(crate) fn counts(&self) -> String {
         let mut text = format!(
             "{} series, each swept as if alone: {} on each, {} ended ok on every series.",
             self.series,
@@ -233,10 +237,18 @@ impl CollectionSummary {
                     )
                 })
                 .unwrap_or_default();
+            let few = if v.series < FEW_SERIES {
+                format!(
+                    " With only {} the interval is rough.",
+                    plural(v.series, "series", "series")
+                )
+            } else {
+                String::new()
+            };
             out.push(format!(
                 "λ = {} against λ = 0, paired within series, seed and the other settings, {}: \
                  validation MSE {} (geometric mean over series, 95 % bootstrap interval), lower \
-                 on {}{test}.",
+                 on {}{test}.{few}",
                 crate::grid::fmt_setting_float(e.lambda),
                 v.reading(),
                 v.interval_text(),
@@ -556,10 +568,12 @@ impl CollectionSummary {
         ])?)
     }
 
-    /// Writes `summary.md`, `best.csv` and `penalty_effect.csv` into `dir`.
+    /// Writes `summary.md`, `best.csv`, `penalty_effect.csv` and `report.html` (with its
+    /// figures) into `dir`.
     pub fn write(&self, dir: &Path) -> crate::error::Result<()> {
         crate::store::write_bytes(&dir.join("summary.md"), self.markdown().as_bytes())?;
         crate::store::write_csv(&dir.join("best.csv"), &mut self.best_frame()?)?;
-        crate::store::write_csv(&dir.join("penalty_effect.csv"), &mut self.effects_frame()?)
+        crate::store::write_csv(&dir.join("penalty_effect.csv"), &mut self.effects_frame()?)?;
+        super::html::collection::write_collection_html(dir, self)
     }
 }

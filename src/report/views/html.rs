@@ -20,6 +20,7 @@ use crate::report::summary::{
 };
 use crate::store::write_atomically;
 
+pub(crate) mod collection;
 mod search;
 
 pub const REPORT_HTML: &str = "report.html";
@@ -27,7 +28,7 @@ pub const REPORT_HTML: &str = "report.html";
 /// Every SVG file the report may write. A rerun that no longer draws one of them (say the
 /// grid lost its second batch size) removes the old file, so the folder never shows a figure
 /// of an earlier run beside the page of this one.
-pub const PLOT_FILES: [&str; 9] = [
+pub const PLOT_FILES: [&str; 11] = [
     "tradeoff.svg",
     "heatmap_acc.svg",
     "heatmap_mse.svg",
@@ -37,6 +38,8 @@ pub const PLOT_FILES: [&str; 9] = [
     search::SLICES_SVG,
     search::PARETO_SVG,
     search::CURVES_SVG,
+    collection::STRIP_SVG,
+    collection::EFFECTS_SVG,
 ];
 
 /// How many of the best settings get learning curves: more than three lines per metric,
@@ -748,8 +751,17 @@ pub fn write_html(out: &Path, dirs: &[PathBuf], summary: &Summary) -> Result<()>
         curves_section(summary)?,
         tables_section(summary),
     ]);
-    let html = page(&title(summary), &sections).into_string() + "\n";
+    write_figures(
+        out,
+        &sections,
+        &page(&title(summary), &sections).into_string(),
+    )
+}
 
+/// Writes the page `html` and each figure of `sections` into `out`, and removes the figures
+/// of [`PLOT_FILES`] the page no longer draws.
+fn write_figures(out: &Path, sections: &[Section], html: &str) -> Result<()> {
+    let html = format!("{html}\n");
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let figures: Vec<&Figure> = sections
         .iter()

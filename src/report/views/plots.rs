@@ -10,6 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::error::Result;
 use crate::report::render::fmt_setting_float;
 
+pub(crate) mod collection;
 pub(crate) mod search;
 use crate::report::summary::{BaselinePoint, EpochPoint, Group, HeatCell, Heatmap, PooledPenalty};
 
