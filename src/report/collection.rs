@@ -10,13 +10,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use polars::prelude::{DataFrame, ParquetReader, SerReader};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::scores::{self, Baselines, Figs, Scores, Unit, clipped_log};
 use super::tables::{BASELINES_CSV, SERIES_PARQUET};
-use crate::error::{Context, Result};
+use crate::error::Result;
 use crate::store::{RunInfo, SkippedSeries};
 
 /// Bootstrap resamples of the series for the penalty's intervals; the draws come from a fixed
@@ -116,18 +115,10 @@ pub struct CollectionSummary {
     pub winners: Option<PerSeriesWinners>,
 }
 
-fn read_parquet(path: &Path) -> Result<DataFrame> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    ParquetReader::new(file)
-        .finish()
-        .with_context(|| format!("cannot read {}", path.display()))
-}
-
 impl CollectionSummary {
     /// The summary of the collection whose tables are in `dir`.
     pub fn read(dir: &Path) -> Result<CollectionSummary> {
-        let frame = read_parquet(&dir.join(SERIES_PARQUET))?;
+        let frame = super::tables::read_parquet(&dir.join(SERIES_PARQUET))?;
         let units = scores::units(&frame)?;
         let rows = if dir.join(BASELINES_CSV).is_file() {
             crate::store::read_baselines(dir)?

@@ -227,6 +227,7 @@ fn summarize_into(dir: &Path) -> Result<Report> {
     if dir.join(tables::SERIES_PARQUET).is_file() {
         let collection = CollectionSummary::read(dir)?;
         collection.write(dir)?;
+        super::optuna::write_collection_study(dir)?;
         return Ok(Report {
             dir: dir.to_path_buf(),
             summary: None,
@@ -237,6 +238,7 @@ fn summarize_into(dir: &Path) -> Result<Report> {
     let summary = summarize(&dirs)?;
     summary.write(dir)?;
     write_html(dir, &dirs, &summary)?;
+    super::optuna::write_study(dir, &summary)?;
     Ok(Report {
         dir: dir.to_path_buf(),
         summary: Some(summary),

@@ -11,6 +11,7 @@ pub mod collection;
 mod command;
 mod load;
 mod missing;
+pub mod optuna;
 pub mod render;
 pub mod scores;
 pub mod stats;

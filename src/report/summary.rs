@@ -32,7 +32,7 @@ pub use crate::grid::SettingValue;
 use crate::error::{Context, Result};
 
 /// A value read from a setting column, as the setting value it stores.
-fn setting_from_any(value: AnyValue<'_>) -> Result<SettingValue> {
+pub(crate) fn setting_from_any(value: AnyValue<'_>) -> Result<SettingValue> {
     Ok(match value {
         AnyValue::Int64(v) => SettingValue::Int(
             u64::try_from(v).with_context(|| format!("negative setting value {v}"))?,

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult};
+use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult, SerReader};
 
 use crate::error::{Context, Result};
 use crate::grid::{self, Setting, SettingValue};
@@ -413,6 +413,15 @@ pub fn folds_frame(records: &[TrialRecord]) -> PolarsResult<Option<DataFrame>> {
         ),
     ]);
     Ok(Some(DataFrame::new_infer_height(columns)?))
+}
+
+/// Reads a Parquet table the report wrote.
+pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    polars::prelude::ParquetReader::new(file)
+        .finish()
+        .with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// Writes `trials.parquet`, `trials.csv` and `epochs.parquet` into `dir`: the parquet files for
