@@ -282,18 +282,23 @@ fn search_trials(dir: &Path, search: &SearchSummary) -> Result<Vec<StudyTrial>> 
     }
     let epochs = epoch_rows(dir)?;
     let objectives = &search.objectives;
-    // A list's choices are the values the configurations took, in the order first seen.
-    let mut choices: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    // A list's choices are the values the configurations took, in order of value.
+    let mut taken: BTreeMap<&str, Vec<SettingKey>> = BTreeMap::new();
     for c in &search.configs {
         for s in search.searched.iter().filter(|s| s.range.is_none()) {
-            if let Some(v) = c.setting(&s.name).map(setting_json) {
-                let list = choices.entry(&s.name).or_default();
-                if !list.contains(&v) {
-                    list.push(v);
-                }
+            if let Some(v) = c.setting(&s.name) {
+                taken.entry(&s.name).or_default().push(SettingKey(v.clone()));
             }
         }
     }
+    let choices: BTreeMap<&str, Vec<Value>> = taken
+        .into_iter()
+        .map(|(name, mut values)| {
+            values.sort();
+            values.dedup();
+            (name, values.iter().map(|k| setting_json(&k.0)).collect())
+        })
+        .collect();
     let mut out = Vec::new();
     for c in &search.configs {
         let mut params = Vec::new();
