@@ -287,7 +287,10 @@ fn search_trials(dir: &Path, search: &SearchSummary) -> Result<Vec<StudyTrial>> 
     for c in &search.configs {
         for s in search.searched.iter().filter(|s| s.range.is_none()) {
             if let Some(v) = c.setting(&s.name) {
-                taken.entry(&s.name).or_default().push(SettingKey(v.clone()));
+                taken
+                    .entry(&s.name)
+                    .or_default()
+                    .push(SettingKey(v.clone()));
             }
         }
     }
