@@ -233,10 +233,11 @@ fn mean_curve(epochs: Option<&EpochRows>, ids: &[String]) -> Vec<(u64, f64)> {
         .collect()
 }
 
-/// Each trial's `(epoch, val_mse)` rows, by trial id.
+/// Each trial's `(epoch, figure)` rows, by trial id.
 type EpochRows = BTreeMap<String, Vec<(u64, f64)>>;
 
-fn epoch_rows(dir: &Path) -> Result<Option<EpochRows>> {
+/// Every trial's `column` (`val_mse` or `val_trend_acc`) after each epoch.
+fn epoch_rows(dir: &Path, column: &str) -> Result<Option<EpochRows>> {
     let path = dir.join(EPOCHS_PARQUET);
     if !path.is_file() {
         return Ok(None);
@@ -250,7 +251,7 @@ fn epoch_rows(dir: &Path) -> Result<Option<EpochRows>> {
     let (ids, epochs, mse) = (
         strings(&df, "trial_id")?,
         floats(&df, "epoch")?,
-        floats(&df, "val_mse")?,
+        floats(&df, column)?,
     );
     let mut rows: EpochRows = BTreeMap::new();
     for i in 0..df.height() {
@@ -280,8 +281,9 @@ fn search_trials(dir: &Path, search: &SearchSummary) -> Result<Vec<StudyTrial>> 
             e.1 += wall[i].unwrap_or(0.0);
         }
     }
-    let epochs = epoch_rows(dir)?;
     let objectives = &search.objectives;
+    let first = objectives.first().copied().unwrap_or(Objective::ValMse);
+    let epochs = epoch_rows(dir, first.name())?;
     // A list's choices are the values the configurations took, in order of value.
     let mut taken: BTreeMap<&str, Vec<SettingKey>> = BTreeMap::new();
     for c in &search.configs {
@@ -359,8 +361,8 @@ fn search_trials(dir: &Path, search: &SearchSummary) -> Result<Vec<StudyTrial>> 
                 }
             }
         }
-        let first = objectives.first().copied().unwrap_or(Objective::ValMse);
-        let intermediate = if objectives.len() == 1 && first == Objective::ValMse {
+        // Optuna keeps intermediate values for single-objective studies only.
+        let intermediate = if objectives.len() == 1 {
             mean_curve(epochs.as_ref(), &trial_ids)
         } else {
             Vec::new()
@@ -415,7 +417,7 @@ fn table_trials(dir: &Path, objective: &str, extra: &[&str]) -> Result<Vec<Study
         let key = values.iter().map(|v| SettingKey(v[i].clone())).collect();
         groups.entry(key).or_default().push(i);
     }
-    let epochs = epoch_rows(dir)?;
+    let epochs = epoch_rows(dir, "val_mse")?;
     let choices: Vec<Distribution> = values
         .iter()
         .map(|v| {

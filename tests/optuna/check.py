@@ -79,15 +79,14 @@ def check_search(directory, study):
         objective = "val_mse" if study.direction == optuna.study.StudyDirection.MINIMIZE else "val_trend_acc"
         if row[objective]:
             close(trial.value, float(row[objective]), f"config {c} {objective}")
-        if objective == "val_mse":
-            steps = sorted(trial.intermediate_values)
-            per_seed = int(row["epochs_trained"]) // len(trial.user_attrs["seeds"])
-            assert steps == list(range(1, per_seed + 1)), (c, steps, per_seed)
-            if trial.state == TrialState.COMPLETE:
-                # metric_epoch = "final": the last epoch's seed mean is the value.
-                close(trial.intermediate_values[steps[-1]], trial.value, f"config {c} last epoch")
-            else:
-                pruned += 1
+        steps = sorted(trial.intermediate_values)
+        per_seed = int(row["epochs_trained"]) // len(trial.user_attrs["seeds"])
+        assert steps == list(range(1, per_seed + 1)), (c, steps, per_seed)
+        if trial.state == TrialState.COMPLETE:
+            # metric_epoch = "final": the last epoch's seed mean is the value.
+            close(trial.intermediate_values[steps[-1]], trial.value, f"config {c} last epoch")
+        else:
+            pruned += 1
     return len(trials), pruned
 
 

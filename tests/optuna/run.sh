@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Opens the optuna.log of three sweeps (a TPE + ASHA search, a Pareto search and a grid)
-# with the real Optuna package and checks every trial against search.csv or trials.csv,
-# then serves one with optuna-dashboard on localhost and checks that its API lists the
-# study. The packages live in a virtual environment outside the clone, kept between runs:
+# Opens the optuna.log of four sweeps (TPE + ASHA searches on validation MSE and on trend
+# accuracy, a Pareto search and a grid) with the real Optuna package and checks every trial
+# against search.csv or trials.csv, then serves one with optuna-dashboard on localhost and
+# checks that its API lists the study. The packages live in a virtual environment outside
+# the clone, kept between runs:
 #
 #   tests/optuna/run.sh target/debug/trendsweep
 set -euo pipefail
@@ -21,10 +22,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-for grid in tpe_asha pareto grid; do
+for grid in tpe_asha tpe_accuracy pareto grid; do
   "$bin" sweep "$here/grids/$grid.toml" --out "$work/$grid" --quiet > /dev/null
 done
-"$venv/bin/python" "$here/check.py" "$work/tpe_asha" "$work/pareto" "$work/grid"
+"$venv/bin/python" "$here/check.py" "$work/tpe_asha" "$work/tpe_accuracy" "$work/pareto" "$work/grid"
 
 # The dashboard on a free port: its API must list the study by name.
 port=$("$venv/bin/python" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
