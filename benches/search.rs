@@ -95,6 +95,7 @@ fn sweep_once(root: &Path, dir: &Path, text: &str) -> Outcome {
         retry_failed: false,
         stack: trendsweep::model::stack::MAX_STACK,
         shard: None,
+        shard_wait: std::time::Duration::from_secs(3600),
     };
     let _ = root;
     let started = std::time::Instant::now();

@@ -52,6 +52,10 @@ pub struct SweepArgs {
     /// Train only shard K (0-based) of N; shards of one grid share the results directory.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// With --shard, how long a TPE search waits for the other shards to finish a
+    /// generation before it stops, naming the shards it waited for (rerunning resumes).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600.0)]
+    pub shard_wait: f64,
     /// Train one trial at a time instead of stacking trials that share their initial
     /// weights and batches (the numbers are the same; stacking is faster).
     #[arg(long)]

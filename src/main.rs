@@ -57,6 +57,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--shard-wait`: a number of seconds, at least 0 and below a year.
+fn shard_wait(seconds: f64) -> Result<std::time::Duration> {
+    if !(0.0..=31_536_000.0).contains(&seconds) {
+        return Err(trendsweep::error::bad_input(format!(
+            "--shard-wait {seconds}: give the seconds to wait, from 0 to 31536000 (a year)"
+        ))
+        .into());
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
 /// `sweep`: train what the results directory lacks, then build its report.
 fn sweep(args: SweepArgs) -> Result<()> {
     let shard = args.shard.as_deref().map(store::Shard::parse).transpose()?;
@@ -73,6 +84,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
         fresh: args.fresh,
         retry_failed: args.retry_failed,
         shard,
+        shard_wait: shard_wait(args.shard_wait)?,
         stack: if args.no_stack { 1 } else { MAX_STACK },
     };
     interrupt::install();
@@ -224,7 +236,7 @@ fn slurm(args: SlurmArgs) -> Result<()> {
     if let Some(why) = sweep::search::unshardable(&spec) {
         return Err(Error::BadInput(format!(
             "{}: a Slurm job array runs the grid in shards, but {why}; run this search as one \
-             job (`trendsweep sweep` with --threads), or use a random search without [prune]",
+             job (`trendsweep sweep` with --threads), or drop [prune] to shard it",
             spec.file.display()
         ))
         .into());

@@ -289,13 +289,13 @@ fn a_random_search_sharded_three_ways_equals_one_process() {
 }
 
 #[test]
-fn searches_whose_trials_depend_on_results_refuse_to_shard() {
+fn searches_with_pruning_refuse_to_shard() {
     let tmp = tempfile::tempdir().unwrap();
     let tpe = tpe_grid(tmp.path());
     let out = tmp.path().join("o");
     let err = assert_refused(
         &sweep(&tpe, &out, &["--shard", "0/2"]),
-        &["--shard 0/2", "TPE"],
+        &["--shard 0/2", "pruning"],
     );
     assert!(err.contains("one process"), "{err}");
     assert!(!out.exists(), "nothing written");
@@ -310,8 +310,100 @@ fn searches_whose_trials_depend_on_results_refuse_to_shard() {
         .current_dir(tmp.path())
         .output()
         .unwrap();
-    assert_refused(&o, &["tpe.toml", "Slurm", "TPE"]);
+    assert_refused(&o, &["tpe.toml", "Slurm", "pruning"]);
     assert_eq!(before, snapshot(tmp.path()), "no scripts written");
+}
+
+/// TPE without pruning, three generations of three and two configurations confirmed.
+fn tpe_unpruned(dir: &Path) -> PathBuf {
+    let search = search_table("tpe", (9, 3), 3, 2, "startup = 3\nconfirm_seeds = 2");
+    write(
+        dir,
+        "tpe_unpruned.toml",
+        format!(
+            "name = \"tpe_unpruned\"\n{DATA}\n[train]\nepochs = 4\n\n{search}\n[grid]\n\
+             learning_rate = {{ log_uniform = [1e-3, 1e-1] }}\nlambda = {{ uniform = [0.0, 1.0] }}\n\
+             batch_size = [8, 32]\nseed = [0, 1]\n"
+        ),
+    )
+}
+
+/// Starts every shard of `shards` at once on `out`, each a process of its own, and waits for
+/// them: their exit statuses and stderr.
+fn concurrent_shards(
+    grid: &Path,
+    out: &Path,
+    shards: &[&str],
+    extra: &[&str],
+) -> Vec<(bool, String)> {
+    let children: Vec<_> = shards
+        .iter()
+        .map(|s| {
+            let mut args = vec!["--shard", s];
+            args.extend_from_slice(extra);
+            common::sweep_command(grid, out, &args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| {
+            let o = c.wait_with_output().unwrap();
+            (
+                o.status.success(),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_tpe_search_on_three_shards_at_once_equals_one_process_confirmation_included() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = tpe_unpruned(tmp.path());
+    let whole = tmp.path().join("whole");
+    run_ok(&grid, &whole, &["--quiet"]);
+    let sharded = tmp.path().join("sharded");
+    for (ok, err) in concurrent_shards(&grid, &sharded, &["0/3", "1/3", "2/3"], &["--quiet"]) {
+        assert!(ok, "{err}");
+    }
+    let a = outcomes(&whole);
+    // 9 configurations on 2 seeds, and 2 confirmed on 2 fresh seeds.
+    assert_eq!(a.0.height(), 9 * 2 + 2 * 2);
+    assert_same(&a, &outcomes(&sharded), "3 shards");
+    assert_eq!(
+        std::fs::read(whole.join("search.csv")).unwrap(),
+        std::fs::read(sharded.join("search.csv")).unwrap()
+    );
+}
+
+#[test]
+fn a_missing_shard_stops_the_others_after_the_wait_and_a_rerun_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = tpe_unpruned(tmp.path());
+    let whole = tmp.path().join("whole");
+    run_ok(&grid, &whole, &["--quiet"]);
+    let out = tmp.path().join("out");
+    let started = std::time::Instant::now();
+    for (ok, err) in concurrent_shards(&grid, &out, &["0/3", "1/3"], &["--shard-wait", "1"]) {
+        assert!(!ok, "a shard cannot finish without shard 2/3");
+        assert!(
+            err.contains("waited 1 s (--shard-wait) for shard 2/3") && err.contains("rerun"),
+            "{err}"
+        );
+    }
+    assert!(started.elapsed().as_secs() < 60, "bounded wait");
+    for (ok, err) in concurrent_shards(&grid, &out, &["0/3", "1/3", "2/3"], &["--quiet"]) {
+        assert!(ok, "{err}");
+    }
+    assert_same(&outcomes(&whole), &outcomes(&out), "after a missing shard");
+    assert_eq!(
+        std::fs::read(whole.join("search.csv")).unwrap(),
+        std::fs::read(out.join("search.csv")).unwrap()
+    );
 }
 
 #[test]

@@ -315,6 +315,7 @@ fn a_sweep_frees_its_data_and_leaves_the_tables_to_the_report() {
         retry_failed: false,
         stack: trendsweep::model::stack::MAX_STACK,
         shard: None,
+        shard_wait: std::time::Duration::from_secs(3600),
     };
     let prepared = sweep::prepare(&spec).unwrap();
     let datasets: Vec<Weak<Vec<Dataset>>> = prepared

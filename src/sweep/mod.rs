@@ -42,6 +42,8 @@ pub struct SweepOptions {
     pub retry_failed: bool,
     /// Train only this shard of the grid.
     pub shard: Option<Shard>,
+    /// How long a sharded search waits for the other shards' records of a generation.
+    pub shard_wait: std::time::Duration,
     /// The most trials trained together in one stack (1: one at a time).
     pub stack: usize,
 }

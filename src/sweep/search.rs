@@ -26,16 +26,15 @@ use super::Prepared;
 /// so the first few are never stopped by a median of one or two.
 pub const MEDIAN_STARTUP: usize = 5;
 
-/// Why a search cannot be split into shards, if it cannot: its trials depend on other
-/// trials' results.
+/// Why a search cannot be split into shards, if it cannot. A TPE search can: every shard
+/// runs the search loop, trains its share of each generation and waits for the others'
+/// records of it before proposing the next from complete results ([`await_shards`]).
 pub fn unshardable(spec: &GridSpec) -> Option<&'static str> {
-    if spec.search.strategy == Strategy::Tpe {
+    if spec.prune.strategy != PruneStrategy::None {
         Some(
-            "TPE draws each generation from the results of the ones before, so no shard \
-             can know its trials in advance",
+            "pruning compares configurations at each rung, and shards do not yet share their \
+             rungs",
         )
-    } else if spec.prune.strategy != PruneStrategy::None {
-        Some("pruning compares configurations at each rung, which needs every shard's results")
     } else {
         None
     }
@@ -46,7 +45,7 @@ pub(super) fn check_shard(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
     match (opts.shard, unshardable(spec)) {
         (Some(shard), Some(why)) => Err(bad_input(format!(
             "{}: --shard {shard}: {why}; run the search in one process (it uses every \
-             --threads you give it), or shard a random search without [prune]",
+             --threads you give it), or shard a search without [prune]",
             spec.file.display()
         ))),
         _ => Ok(()),
@@ -110,6 +109,10 @@ pub(super) fn run(
             train_generation(
                 spec, prepared, &proposed, &pending, &mut known, workers, &mine,
             )?;
+            // The next generation is proposed from every shard's results of this one.
+            if lockstep {
+                await_shards(opts, &proposed, &pending, &mut known)?;
+            }
             pending.clear();
         }
         if added == 0 {
@@ -120,17 +123,79 @@ pub(super) fn run(
     if super::interrupt::requested() || spec.search.confirm == 0 {
         return Ok(());
     }
-    if opts.shard.is_some() {
-        if !opts.quiet {
-            errln!(
-                "confirmation of the best {} configurations runs once every shard is done: \
-                 run the same sweep without --shard",
-                spec.search.confirm
-            );
-        }
+    // Confirmation chooses from every configuration's results, then each shard retrains its
+    // share of the chosen ones on the fresh seeds.
+    let all: Vec<usize> = (0..proposed.len()).collect();
+    await_shards(opts, &proposed, &all, &mut known)?;
+    if super::interrupt::requested() {
         return Ok(());
     }
-    confirm(spec, prepared, &proposed, &mut known, workers)
+    confirm(spec, prepared, &proposed, &mut known, workers, &mine)
+}
+
+/// With `--shard`, waits until every trial of the configurations `indices` has a record in
+/// the results directory (each shard writes its own journal there) and adds the other
+/// shards' records to `known`. Gives up after `--shard-wait`, naming the shards it waited
+/// for: their records are what the next proposals are drawn from, and rerunning resumes.
+fn await_shards(
+    opts: &SweepOptions,
+    proposed: &[Proposed],
+    indices: &[usize],
+    known: &mut HashMap<String, TrialRecord>,
+) -> Result<()> {
+    let Some(shard) = opts.shard else {
+        return Ok(());
+    };
+    let started = std::time::Instant::now();
+    let mut said = false;
+    loop {
+        let missing: Vec<&Trial> = indices
+            .iter()
+            .flat_map(|&c| &proposed[c].trials)
+            .filter(|t| !known.contains_key(&t.id))
+            .collect();
+        if missing.is_empty() || super::interrupt::requested() {
+            return Ok(());
+        }
+        let shards: std::collections::BTreeSet<u64> = missing
+            .iter()
+            .map(|t| crate::store::Shard::of(&t.id, shard.count))
+            .collect();
+        let names: Vec<String> = shards
+            .iter()
+            .map(|k| format!("{k}/{}", shard.count))
+            .collect();
+        if started.elapsed() >= opts.shard_wait {
+            crate::fail!(
+                "{}: --shard {shard}: waited {:.0} s (--shard-wait) for shard{} {} to finish \
+                 {}; start {} on the same results directory, then rerun this shard: it \
+                 resumes where it stopped",
+                opts.out.display(),
+                opts.shard_wait.as_secs_f64(),
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", "),
+                plural_trials(missing.len()),
+                if names.len() == 1 { "it" } else { "them" }
+            );
+        }
+        if !said && !opts.quiet {
+            errln!(
+                "shard {shard}: waiting for shard{} {} ({})",
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", "),
+                plural_trials(missing.len())
+            );
+            said = true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        for r in crate::store::read_journal(&opts.out)? {
+            known.entry(r.trial_id.clone()).or_insert(r);
+        }
+    }
+}
+
+fn plural_trials(n: usize) -> String {
+    format!("{n} trial{}", if n == 1 { "" } else { "s" })
 }
 
 /// The finished configurations' points and objective values (as losses), in proposal order.
@@ -558,6 +623,7 @@ fn confirm(
     proposed: &[Proposed],
     known: &mut HashMap<String, TrialRecord>,
     workers: &Workers,
+    mine: &(dyn Fn(&Trial) -> bool + Sync),
 ) -> Result<()> {
     let losses: Vec<Option<Vec<f64>>> = proposed
         .iter()
@@ -571,7 +637,7 @@ fn confirm(
                 .into_iter()
                 .map(move |t| (c, t))
         })
-        .filter(|(_, t)| !known.contains_key(&t.id))
+        .filter(|(_, t)| !known.contains_key(&t.id) && mine(t))
         .collect();
     let todo = todo
         .into_iter()
