@@ -70,7 +70,7 @@ ls "$work/array"/journal-*-of-4.jsonl >/dev/null
 grep -q "Sweep summary" "$work/array/summary.md"
 echo "job array of 4 tasks + report: same $total trials and metrics ($(( $(date +%s) - t1 )) s)"
 
-# 2. Cancel task 0 mid-run, check the report names its shard, resubmit it alone.
+# 2. Kill task 0 mid-run, check the report names its shard, resubmit it alone.
 t2=$(date +%s)
 out=$("$bin" slurm "$work/grid.toml" --tasks 4 --cpus-per-task 1 --out "$work/cancel" --submit)
 array=$(echo "$out" | sed -n 's/.*job array \([0-9]*\),.*/\1/p')
@@ -79,11 +79,17 @@ for _ in $(seq 1 300); do
   [ -s "$work/cancel/journal-0-of-4.jsonl" ] && break
   sleep 0.2
 done
-scancel "${array}_0"
+# SIGKILL to the task and its children: no trial of it gets to finish, whatever the load, so
+# the shard certainly has trials missing (a SIGTERM would let its running stack finish).
+scancel --full --signal=KILL "${array}_0"
 wait_for "$array" "$report"
 done0=$(wc -l < "$work/cancel/journal-0-of-4.jsonl")
 
-grep -h "shard 0/4" "$work/cancel/slurm"/report-*.out
+if ! grep -h "shard 0/4" "$work/cancel/slurm"/report-*.out; then
+  echo "the report job did not name shard 0/4 as missing trials; its output:" >&2
+  cat "$work/cancel/slurm"/report-*.out >&2 || true
+  exit 1
+fi
 echo "cancelled task 0 after $done0 of its trials"
 resub=$(sbatch --parsable --array=0 "$work/cancel/sweep.sbatch")
 wait_for "$resub"
