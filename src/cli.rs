@@ -84,6 +84,10 @@ pub struct SlurmArgs {
     /// Results directory [default: results/<name>/].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// For a search: seconds each task waits for the others at a generation or a rung
+    /// before it gives up (the sweep's --shard-wait) [default: 3600].
+    #[arg(long)]
+    pub shard_wait: Option<f64>,
     /// Submit both jobs with sbatch and print their ids.
     #[arg(long)]
     pub submit: bool,

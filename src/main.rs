@@ -233,23 +233,19 @@ fn warn_missing(dir: &Path) -> Result<()> {
 /// `slurm`: write (and optionally submit) the job array and the report job.
 fn slurm(args: SlurmArgs) -> Result<()> {
     let spec = GridSpec::load(&args.grid)?;
-    if let Some(why) = sweep::search::unshardable(&spec) {
-        return Err(Error::BadInput(format!(
-            "{}: a Slurm job array runs the grid in shards, but {why}; run this search as one \
-             job (`trendsweep sweep` with --threads), or drop [prune] to shard it",
-            spec.file.display()
-        ))
-        .into());
-    }
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("results").join(&spec.name));
+    if let Some(seconds) = args.shard_wait {
+        shard_wait(seconds)?;
+    }
     let opts = slurm::SlurmOptions {
         tasks: args.tasks,
         cpus_per_task: args.cpus_per_task,
         time: args.time,
         partition: args.partition,
         mem: args.mem,
+        shard_wait: args.shard_wait,
     };
     let (sweep_script, report_script) = slurm::write_scripts(&spec, &out, &opts)?;
     outln!(
@@ -258,6 +254,14 @@ fn slurm(args: SlurmArgs) -> Result<()> {
         args.tasks,
         report_script.display()
     );
+    if spec.is_search() && args.tasks > 1 {
+        outln!(
+            "a search's tasks wait for each other at every generation (and rung): the {} tasks \
+             must run at the same time; each gives up after {} s alone (--shard-wait)",
+            args.tasks,
+            args.shard_wait.unwrap_or(3600.0)
+        );
+    }
     if args.submit {
         let array = slurm::submit(&sweep_script, &[])?;
         let report = slurm::submit(&report_script, &[format!("--dependency=afterany:{array}")])?;

@@ -18,6 +18,8 @@ pub struct SlurmOptions {
     pub time: Option<String>,
     pub partition: Option<String>,
     pub mem: Option<String>,
+    /// Passed on to each task's sweep as `--shard-wait`.
+    pub shard_wait: Option<f64>,
 }
 
 /// Quotes a value for a POSIX shell.
@@ -123,11 +125,14 @@ pub fn scripts(
     writeln!(sweep, "set -eu")?;
     writeln!(
         sweep,
-        "exec {} sweep {} --out {} --shard \"${{SLURM_ARRAY_TASK_ID}}/{}\" --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --quiet",
+        "exec {} sweep {} --out {} --shard \"${{SLURM_ARRAY_TASK_ID}}/{}\" --threads \"${{SLURM_CPUS_PER_TASK:-1}}\"{} --quiet",
         sh(&binary.to_string_lossy()),
         sh(&grid.to_string_lossy()),
         sh(&out.to_string_lossy()),
-        opts.tasks
+        opts.tasks,
+        opts.shard_wait
+            .map(|w| format!(" --shard-wait {w}"))
+            .unwrap_or_default()
     )?;
 
     let mut report = String::new();
@@ -203,6 +208,7 @@ mod tests {
             time: None,
             partition: None,
             mem: None,
+            shard_wait: None,
         };
         let try_opts = |opts: SlurmOptions, out: &str| {
             scripts(
@@ -275,6 +281,7 @@ mod tests {
             time: Some("01:00:00".into()),
             partition: None,
             mem: None,
+            shard_wait: None,
         };
         let (sweep, report) = scripts(
             Path::new("/g/grid.toml"),
@@ -290,7 +297,7 @@ mod tests {
         assert!(!sweep.contains("--partition"));
         assert!(sweep.contains("#SBATCH --requeue"));
         assert!(sweep.contains("--shard \"${SLURM_ARRAY_TASK_ID}/4\""));
-        assert!(sweep.contains("--threads \"${SLURM_CPUS_PER_TASK:-1}\""));
+        assert!(sweep.contains("--threads \"${SLURM_CPUS_PER_TASK:-1}\" --quiet"));
         assert!(sweep.contains("#SBATCH --output=/r/grid/slurm/sweep-%A_%a.out"));
         assert!(report.contains("'/bin/trendsweep' report '/r/grid'"));
     }

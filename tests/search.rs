@@ -1,6 +1,6 @@
 //! Searches are reproducible: the same grid file gives the same trials, pruning decisions
-//! and numbers on one thread or two, after a `kill -9` and a rerun, and (for a random
-//! search) split over shards; pruning stops exactly the configurations its rule names; bad
+//! and numbers on one thread or two, after a `kill -9` and a rerun, and split over shards
+//! (pruned or not, a shard killed and restarted); pruning stops exactly the configurations its rule names; bad
 //! `[search]`, `[prune]` and distribution input is refused naming the key.
 
 mod common;
@@ -289,29 +289,116 @@ fn a_random_search_sharded_three_ways_equals_one_process() {
 }
 
 #[test]
-fn searches_with_pruning_refuse_to_shard() {
+fn a_tpe_search_with_asha_on_three_shards_equals_one_process_also_after_a_kill_9() {
     let tmp = tempfile::tempdir().unwrap();
-    let tpe = tpe_grid(tmp.path());
-    let out = tmp.path().join("o");
-    let err = assert_refused(
-        &sweep(&tpe, &out, &["--shard", "0/2"]),
-        &["--shard 0/2", "pruning"],
+    let grid = tpe_grid(tmp.path());
+    let whole = tmp.path().join("whole");
+    run_ok(&grid, &whole, &["--quiet"]);
+    let reference = outcomes(&whole);
+    let statuses = common::strings(&reference.0, "status");
+    assert!(statuses.iter().any(|s| s == "pruned"), "{statuses:?}");
+    assert_eq!(reference.0.height(), 12 * 2 + 2 * 2);
+
+    let sharded = tmp.path().join("sharded");
+    for (ok, err) in concurrent_shards(&grid, &sharded, &["0/3", "1/3", "2/3"], &["--quiet"]) {
+        assert!(ok, "{err}");
+    }
+    assert_same(&reference, &outcomes(&sharded), "3 shards");
+    let search_csv = |dir: &Path| std::fs::read(dir.join("search.csv")).unwrap();
+    assert_eq!(search_csv(&whole), search_csv(&sharded));
+
+    // Shard 1 killed once it has passed the first rung of generation 0 (the others are at
+    // a rung barrier or training), then started again: the same search.
+    let killed = tmp.path().join("killed");
+    let others: Vec<_> = ["0/3", "2/3"]
+        .iter()
+        .map(|s| spawn_sweep(&grid, &killed, &["--shard", s]))
+        .collect();
+    let victim = spawn_sweep(&grid, &killed, &["--shard", "1/3"]);
+    let rung_file = killed.join("rungs/generation-0-epoch-1-1-of-3.json");
+    let start = Instant::now();
+    while !rung_file.exists() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(rung_file.exists(), "shard 1/3 never reached its first rung");
+    let mut victim = victim;
+    signal(&victim, "-9");
+    assert!(!victim.wait().unwrap().success(), "shard 1/3 ended first");
+    run_ok(&grid, &killed, &["--quiet", "--shard", "1/3"]);
+    for mut other in others {
+        assert!(other.wait().unwrap().success());
+    }
+    assert_same(
+        &reference,
+        &outcomes(&killed),
+        "shard 1/3 killed and restarted",
     );
-    assert!(err.contains("one process"), "{err}");
-    assert!(!out.exists(), "nothing written");
-    let pruned = random_grid(tmp.path(), "[prune]\nstrategy = \"asha\"\nmin_epochs = 1\n");
-    assert_refused(&sweep(&pruned, &out, &["--shard", "1/2"]), &["pruning"]);
-    assert!(!out.exists(), "nothing written");
-    // Nor is a Slurm job array written for one.
-    let before = snapshot(tmp.path());
+    assert_eq!(search_csv(&whole), search_csv(&killed));
+
+    // Rerun alone after the search ended and its rung files were deleted, a shard decides
+    // from the others' records and waits for nobody.
+    std::fs::remove_dir_all(killed.join("rungs")).unwrap();
+    let err = run_ok(&grid, &killed, &["--shard", "0/3", "--shard-wait", "1"]);
+    assert!(!err.contains("waiting for"), "{err}");
+    assert_same(&reference, &outcomes(&killed), "shard 0/3 rerun");
+}
+
+#[test]
+fn a_median_pruned_search_on_two_shards_equals_one_process_and_slurm_writes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = random_grid(
+        tmp.path(),
+        "[prune]\nstrategy = \"median\"\nmin_epochs = 1\n",
+    );
+    let whole = tmp.path().join("whole");
+    run_ok(&grid, &whole, &["--quiet"]);
+    let reference = outcomes(&whole);
+    let statuses = common::strings(&reference.0, "status");
+    assert!(statuses.iter().any(|s| s == "pruned"), "{statuses:?}");
+    let sharded = tmp.path().join("sharded");
+    for (ok, err) in concurrent_shards(&grid, &sharded, &["0/2", "1/2"], &["--quiet"]) {
+        assert!(ok, "{err}");
+    }
+    assert_same(&reference, &outcomes(&sharded), "2 shards");
+
+    // A rung whose other shard never comes: a bounded wait naming it.
+    let alone = tmp.path().join("alone");
+    let o = sweep(&grid, &alone, &["--shard", "0/2", "--shard-wait", "1"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("waited 1 s (--shard-wait) for shard 1/2 to train generation 0 to epoch"),
+        "{err}"
+    );
+
+    // `trendsweep slurm` writes a job array for a pruned search too, saying its tasks must
+    // run together, and passes --shard-wait on.
     let o = common::bin()
-        .args(["slurm", tpe.to_str().unwrap(), "--tasks", "2", "--out"])
-        .arg(&out)
+        .args([
+            "slurm",
+            grid.to_str().unwrap(),
+            "--tasks",
+            "2",
+            "--shard-wait",
+            "60",
+        ])
+        .arg("--out")
+        .arg(tmp.path().join("array"))
         .current_dir(tmp.path())
         .output()
         .unwrap();
-    assert_refused(&o, &["tpe.toml", "Slurm", "pruning"]);
-    assert_eq!(before, snapshot(tmp.path()), "no scripts written");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = common::stdout(&o);
+    assert!(
+        said.contains("must run at the same time") && said.contains("60 s"),
+        "{said}"
+    );
+    let script = std::fs::read_to_string(tmp.path().join("array/sweep.sbatch")).unwrap();
+    assert!(
+        script.contains("--shard \"${SLURM_ARRAY_TASK_ID}/2\"")
+            && script.contains(" --shard-wait 60 --quiet"),
+        "{script}"
+    );
 }
 
 /// TPE without pruning, three generations of three and two configurations confirmed.

@@ -5,6 +5,7 @@
 
 pub mod interrupt;
 mod progress;
+mod rungs;
 pub mod search;
 
 use std::collections::{BTreeMap, HashMap};
@@ -550,7 +551,6 @@ pub fn check_options(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
             spec.file.display()
         )));
     }
-    search::check_shard(spec, opts)?;
     if opts.fresh && opts.shard.is_some() {
         return Err(bad_input(
             "--fresh with --shard: other shards share the results directory; start over with another --out",

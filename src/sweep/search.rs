@@ -8,55 +8,58 @@
 //! give their curves, unfinished ones are trained again from the start (training is a pure
 //! function of the settings), so a search killed at any moment ends as an uninterrupted one.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use super::{SweepOptions, Workers};
 use crate::config::{MetricEpoch, Objective, PruneStrategy, Strategy};
-use crate::error::{Result, bad_input};
+use crate::error::Result;
 use crate::grid::{Config, GridSpec, Trial};
 use crate::model::train::FoldedRun;
 use crate::search::{Dim, Point, pareto};
+use crate::store::Shard;
 use crate::store::records::{
     EpochMetrics, SearchTag, TrialRecord, TrialResult, TrialStatus, lowest_val_mse,
 };
 
 use super::Prepared;
+use super::rungs::{self, AtRung};
 
 /// The median rule prunes only once this many earlier configurations reached the rung,
 /// so the first few are never stopped by a median of one or two.
 pub const MEDIAN_STARTUP: usize = 5;
-
-/// Why a search cannot be split into shards, if it cannot. A TPE search can: every shard
-/// runs the search loop, trains its share of each generation and waits for the others'
-/// records of it before proposing the next from complete results ([`await_shards`]).
-pub fn unshardable(spec: &GridSpec) -> Option<&'static str> {
-    if spec.prune.strategy != PruneStrategy::None {
-        Some(
-            "pruning compares configurations at each rung, and shards do not yet share their \
-             rungs",
-        )
-    } else {
-        None
-    }
-}
-
-/// Refuses `--shard` for searches whose trials depend on other trials' results.
-pub(super) fn check_shard(spec: &GridSpec, opts: &SweepOptions) -> Result<()> {
-    match (opts.shard, unshardable(spec)) {
-        (Some(shard), Some(why)) => Err(bad_input(format!(
-            "{}: --shard {shard}: {why}; run the search in one process (it uses every \
-             --threads you give it), or shard a search without [prune]",
-            spec.file.display()
-        ))),
-        _ => Ok(()),
-    }
-}
 
 /// A configuration proposed by the search, with the trials that replicate it.
 struct Proposed {
     config: Config,
     generation: usize,
     trials: Vec<Trial>,
+    /// How many trials the search proposed before these: the first one's place in the
+    /// search's order (see [`owner`]).
+    position: usize,
+}
+
+/// The shard (of `count`) that trains a search's trial at `position` in the order the
+/// search proposed them (configuration, then seed). The trials go round the shards in
+/// turn, so each generation, and each rung of it, is shared as evenly as it can be, which
+/// ownership by trial id (as for a grid) would leave to chance.
+fn owner(position: usize, count: u64) -> u64 {
+    position as u64 % count
+}
+
+impl Proposed {
+    /// Its trials with the shard (of `count`) that trains each.
+    fn owned(&self, count: u64) -> impl Iterator<Item = (&Trial, u64)> {
+        self.trials
+            .iter()
+            .enumerate()
+            .map(move |(i, t)| (t, owner(self.position + i, count)))
+    }
+}
+
+/// Whether this process trains the trial at `position` (always, unsharded).
+fn is_mine(opts: &SweepOptions, position: usize) -> bool {
+    opts.shard
+        .is_none_or(|s| owner(position, s.count) == s.index)
 }
 
 /// Runs the search `spec` describes, sending every finished trial to the journal.
@@ -76,8 +79,6 @@ pub(super) fn run(
     // which keeps every worker busy. The tags still name each configuration's generation.
     let lockstep =
         spec.search.strategy == Strategy::Tpe || spec.prune.strategy != PruneStrategy::None;
-    let mine = |t: &Trial| opts.shard.is_none_or(|s| s.contains(&t.id));
-
     let mut proposed: Vec<Proposed> = Vec::new();
     let mut generation = 0;
     let mut pending: Vec<usize> = Vec::new();
@@ -96,10 +97,12 @@ pub(super) fn run(
                 continue;
             };
             let trials = spec.trials_of(&config, &seeds);
+            let position = proposed.last().map_or(0, |p| p.position + p.trials.len());
             proposed.push(Proposed {
                 config,
                 generation,
                 trials,
+                position,
             });
             pending.push(proposed.len() - 1);
             added += 1;
@@ -107,7 +110,7 @@ pub(super) fn run(
         generation += 1;
         if lockstep || proposed.len() >= total || added == 0 {
             train_generation(
-                spec, prepared, &proposed, &pending, &mut known, workers, &mine,
+                spec, opts, prepared, &proposed, &pending, &mut known, workers,
             )?;
             // The next generation is proposed from every shard's results of this one.
             if lockstep {
@@ -130,13 +133,12 @@ pub(super) fn run(
     if super::interrupt::requested() {
         return Ok(());
     }
-    confirm(spec, prepared, &proposed, &mut known, workers, &mine)
+    confirm(spec, opts, prepared, &proposed, &mut known, workers)
 }
 
 /// With `--shard`, waits until every trial of the configurations `indices` has a record in
 /// the results directory (each shard writes its own journal there) and adds the other
-/// shards' records to `known`. Gives up after `--shard-wait`, naming the shards it waited
-/// for: their records are what the next proposals are drawn from, and rerunning resumes.
+/// shards' records to `known`: they are what the next proposals are drawn from.
 fn await_shards(
     opts: &SweepOptions,
     proposed: &[Proposed],
@@ -146,51 +148,70 @@ fn await_shards(
     let Some(shard) = opts.shard else {
         return Ok(());
     };
+    let trials: Vec<(&Trial, u64)> = indices
+        .iter()
+        .flat_map(|&c| proposed[c].owned(shard.count))
+        .collect();
+    wait_for_shards(opts, shard, || {
+        let missing = |known: &HashMap<String, TrialRecord>| -> Vec<u64> {
+            trials
+                .iter()
+                .filter(|(t, _)| !known.contains_key(&t.id))
+                .map(|&(_, k)| k)
+                .collect()
+        };
+        if !missing(known).is_empty() {
+            for r in crate::store::read_journal(&opts.out)? {
+                known.entry(r.trial_id.clone()).or_insert(r);
+            }
+        }
+        let missing = missing(known);
+        let what = format!("finish {}", plural_trials(missing.len()));
+        Ok((missing.into_iter().collect(), what))
+    })
+}
+
+/// Polls `owing` (the shards that still owe this one something, and what) until none does,
+/// at first every 5 ms (shards in step meet at once), backing off to every 200 ms. Gives up
+/// after `--shard-wait`, naming them: rerunning resumes.
+fn wait_for_shards(
+    opts: &SweepOptions,
+    shard: Shard,
+    mut owing: impl FnMut() -> Result<(BTreeSet<u64>, String)>,
+) -> Result<()> {
     let started = std::time::Instant::now();
     let mut said = false;
+    let mut pause = std::time::Duration::from_millis(5);
     loop {
-        let missing: Vec<&Trial> = indices
-            .iter()
-            .flat_map(|&c| &proposed[c].trials)
-            .filter(|t| !known.contains_key(&t.id))
-            .collect();
-        if missing.is_empty() || super::interrupt::requested() {
+        let (shards, what) = owing()?;
+        if shards.is_empty() || super::interrupt::requested() {
             return Ok(());
         }
-        let shards: std::collections::BTreeSet<u64> = missing
-            .iter()
-            .map(|t| crate::store::Shard::of(&t.id, shard.count))
-            .collect();
         let names: Vec<String> = shards
             .iter()
             .map(|k| format!("{k}/{}", shard.count))
             .collect();
+        let plural = if names.len() == 1 { "" } else { "s" };
         if started.elapsed() >= opts.shard_wait {
             crate::fail!(
-                "{}: --shard {shard}: waited {:.0} s (--shard-wait) for shard{} {} to finish \
-                 {}; start {} on the same results directory, then rerun this shard: it \
+                "{}: --shard {shard}: waited {:.0} s (--shard-wait) for shard{plural} {} to \
+                 {what}; start {} on the same results directory, then rerun this shard: it \
                  resumes where it stopped",
                 opts.out.display(),
                 opts.shard_wait.as_secs_f64(),
-                if names.len() == 1 { "" } else { "s" },
                 names.join(", "),
-                plural_trials(missing.len()),
                 if names.len() == 1 { "it" } else { "them" }
             );
         }
         if !said && !opts.quiet {
             errln!(
-                "shard {shard}: waiting for shard{} {} ({})",
-                if names.len() == 1 { "" } else { "s" },
-                names.join(", "),
-                plural_trials(missing.len())
+                "shard {shard}: waiting for shard{plural} {} to {what}",
+                names.join(", ")
             );
             said = true;
         }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        for r in crate::store::read_journal(&opts.out)? {
-            known.entry(r.trial_id.clone()).or_insert(r);
-        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_millis(200));
     }
 }
 
@@ -308,12 +329,12 @@ fn train_tagged(
 /// rung in lockstep. Trials that share a stack key train stacked either way.
 fn train_generation(
     spec: &GridSpec,
+    opts: &SweepOptions,
     prepared: &Prepared,
     proposed: &[Proposed],
     indices: &[usize],
     known: &mut HashMap<String, TrialRecord>,
     workers: &Workers,
-    mine: &(dyn Fn(&Trial) -> bool + Sync),
 ) -> Result<()> {
     let tag = |config: usize| SearchTag {
         config,
@@ -323,7 +344,11 @@ fn train_generation(
     let mut waiting: Vec<(usize, &Trial)> = Vec::new();
     let mut slots: Vec<(usize, &Trial, Option<Slot>)> = Vec::new();
     for &c in indices {
-        for trial in proposed[c].trials.iter().filter(|t| mine(t)) {
+        let p = &proposed[c];
+        for (i, trial) in p.trials.iter().enumerate() {
+            if !is_mine(opts, p.position + i) {
+                continue;
+            }
             match known.get(&trial.id) {
                 Some(r) => slots.push((c, trial, Some(Slot::Done(Box::new(r.clone()))))),
                 None => {
@@ -333,9 +358,11 @@ fn train_generation(
             }
         }
     }
-    let epochs = slots
+    // Every shard brings the generation to the same rungs, its own trials or not.
+    let epochs = indices
         .iter()
-        .map(|(_, t, _)| t.config.epochs)
+        .flat_map(|&c| &proposed[c].trials)
+        .map(|t| t.config.epochs)
         .max()
         .unwrap_or(0);
     let rungs = spec.prune.rungs(epochs);
@@ -438,28 +465,68 @@ fn train_generation(
             break;
         }
 
-        // Decide from the complete rung, in configuration order.
-        let curve_of = |slot: &Slot| -> Option<Vec<EpochMetrics>> {
-            match slot {
-                Slot::Done(r) => Some(r.result.curve.clone()),
+        // Decide from the complete rung, in configuration order: every trial of the
+        // generation as it stands at the rung, the other shards' read from their rung files.
+        let mine: Vec<AtRung> = slots
+            .iter()
+            .map(|(_, trial, slot)| match slot {
+                Slot::Done(r) => AtRung::new(trial, r.result.status, &r.result.curve, rung),
                 Slot::Stacked { unit, member } => {
                     let unit = units[*unit].lock().expect("not poisoned");
-                    unit.run.as_ref().map(|run| run.curve_of(*member))
+                    let run = unit.run.as_ref().expect("every stack reached the rung");
+                    AtRung::new(trial, TrialStatus::Ok, &run.curve_of(*member), rung)
+                }
+            })
+            .collect();
+        let mut at_rung: rungs::Rung = mine
+            .iter()
+            .map(|a| (a.trial_id.clone(), a.clone()))
+            .collect();
+        if let Some(shard) = opts.shard {
+            // Another shard's trial with a record (a rerun) stands at the rung as its record
+            // says: its curve then is the record's first epochs, whatever came after.
+            for &c in indices {
+                for (trial, _) in proposed[c]
+                    .owned(shard.count)
+                    .filter(|&(_, k)| k != shard.index)
+                {
+                    if let Some(r) = known.get(&trial.id) {
+                        let at = AtRung::new(trial, r.result.status, &r.result.curve, rung);
+                        at_rung.insert(trial.id.clone(), at);
+                    }
                 }
             }
-        };
-        let value = |c: usize| -> f64 {
-            let per_trial: Vec<f64> = slots
+            let generation = proposed[indices[0]].generation;
+            rungs::publish(&opts.out, generation, rung, shard, &mine)?;
+            let trials: Vec<(&Trial, u64)> = indices
                 .iter()
-                .filter(|(sc, _, _)| *sc == c)
-                .map(|(_, trial, slot)| match slot {
-                    Slot::Done(r) => {
-                        rung_value(spec, &r.result.curve, r.result.status, rung, trial)
-                    }
-                    Slot::Stacked { .. } => match curve_of(slot) {
-                        Some(curve) => rung_value(spec, &curve, TrialStatus::Ok, rung, trial),
-                        None => f64::INFINITY,
-                    },
+                .flat_map(|&c| proposed[c].owned(shard.count))
+                .collect();
+            wait_for_shards(opts, shard, || {
+                let owing = rungs::collect(
+                    &opts.out,
+                    generation,
+                    rung,
+                    shard.count,
+                    &trials,
+                    &mut at_rung,
+                );
+                Ok((
+                    owing,
+                    format!("train generation {generation} to epoch {rung}"),
+                ))
+            })?;
+            if super::interrupt::requested() {
+                return Ok(());
+            }
+        }
+        let value = |c: usize| -> f64 {
+            let per_trial: Vec<f64> = proposed[c]
+                .trials
+                .iter()
+                .map(|t| match at_rung.get(&t.id) {
+                    Some(a) => rung_value(spec, &a.curve, a.status, rung, t),
+                    None => f64::INFINITY,
                 })
                 .collect();
             mean_or_worst(&per_trial)
@@ -475,15 +542,13 @@ fn train_generation(
                                 .trials
                                 .iter()
                                 .map(|t| {
-                                    let r = known.get(&t.id).map(|r| r.result.curve.clone());
-                                    let running = slots.iter().find_map(|(_, st, s)| match s {
-                                        Slot::Stacked { .. } if st.id == t.id => curve_of(s),
-                                        _ => None,
-                                    });
-                                    let curve = r.or(running)?;
+                                    let curve = match at_rung.get(&t.id) {
+                                        Some(a) => &a.curve,
+                                        None => &known.get(&t.id)?.result.curve,
+                                    };
                                     // Only configurations that trained to this rung count.
                                     (curve.len() >= rung)
-                                        .then(|| rung_value(spec, &curve, TrialStatus::Ok, rung, t))
+                                        .then(|| rung_value(spec, curve, TrialStatus::Ok, rung, t))
                                 })
                                 .collect::<Option<_>>()?;
                             Some(mean_or_worst(&losses))
@@ -619,11 +684,11 @@ pub fn confirm_choice(losses: &[Option<Vec<f64>>], confirm: usize) -> Vec<usize>
 /// Retrains the best configurations on fresh seeds.
 fn confirm(
     spec: &GridSpec,
+    opts: &SweepOptions,
     prepared: &Prepared,
     proposed: &[Proposed],
     known: &mut HashMap<String, TrialRecord>,
     workers: &Workers,
-    mine: &(dyn Fn(&Trial) -> bool + Sync),
 ) -> Result<()> {
     let losses: Vec<Option<Vec<f64>>> = proposed
         .iter()
@@ -637,7 +702,10 @@ fn confirm(
                 .into_iter()
                 .map(move |t| (c, t))
         })
-        .filter(|(_, t)| !known.contains_key(&t.id) && mine(t))
+        // The confirmation's trials go round the shards in turn, as the search's did.
+        .enumerate()
+        .filter(|(i, (_, t))| !known.contains_key(&t.id) && is_mine(opts, *i))
+        .map(|(_, ct)| ct)
         .collect();
     let todo = todo
         .into_iter()

@@ -2,7 +2,8 @@
 # The sharded sweep against a real, one-node Slurm: a 4-task job array and its report job
 # must give the same trial ids and metrics as one process running the same grid; then one
 # task is cancelled mid-run, the report names its shard's missing trials, and resubmitting
-# that task alone completes the grid with the same numbers.
+# that task alone completes the grid with the same numbers. Then a TPE search with ASHA on
+# arrays of 1 and 3 tasks (and 3 with a task requeued mid-search) against one process.
 # Usage: tests/slurm/run.sh [path/to/trendsweep]   (as root; run by .ci/run)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,23 +16,7 @@ t0=$(date +%s)
 "$here/start-slurm.sh"
 echo "slurm started in $(( $(date +%s) - t0 )) s"
 
-cat > "$work/grid.toml" <<'GRID'
-name = "sharded"
-[data]
-kind = "sine"
-length = 3000
-noise = 0.2
-period = 60.0
-window = 16
-[train]
-epochs = 12
-batch_size = 1
-n_dense = 16
-[grid]
-lambda = [0.0, 0.1]
-learning_rate = [0.001, 0.01]
-seed = [0, 1, 2, 3]
-GRID
+cp "$here/grid.toml" "$work/grid.toml"
 
 # The columns that must not depend on how the grid was split, sorted by trial id.
 metrics() {
@@ -98,4 +83,50 @@ if grep -q "no result yet" "$work/report.err"; then cat "$work/report.err"; exit
 metrics "$work/cancel/trials.csv" > "$work/cancel.txt"
 diff "$work/single.txt" "$work/cancel.txt"
 echo "cancel + resubmit of task 0: same $total trials and metrics ($(( $(date +%s) - t2 )) s)"
+
+# 3. A TPE search with ASHA pruning and confirmation (60 configurations): one process, an
+# array of 1 task and an array of 3 give the same trials and search.csv; so does the 3-task
+# array when task 1 is preempted (requeued) after its first rung.
+cp "$here/search.toml" "$work/search.toml"
+# Seconds from $1 (date +%s.%N) to the last write of a journal in directory $2: how long
+# the array took to record every trial, without the report job.
+until_last_record() {
+  python3 - "$1" "$2" <<'PY'
+import glob, os, sys
+last = max(os.path.getmtime(p) for p in glob.glob(os.path.join(sys.argv[2], "journal*.jsonl")))
+print(f"{last - float(sys.argv[1]):.1f}")
+PY
+}
+
+t3=$(date +%s.%N)
+"$bin" sweep "$work/search.toml" --out "$work/search-single" --threads 1 --quiet >/dev/null
+metrics "$work/search-single/trials.csv" > "$work/search-single.txt"
+echo "search, one process on one thread: $(wc -l < "$work/search-single.txt") trials, the last recorded after $(until_last_record "$t3" "$work/search-single") s"
+
+search_array() {  # name tasks: submits, waits for the array and its report, compares
+  local name=$1 tasks=$2 start out array report
+  start=$(date +%s.%N)
+  out=$("$bin" slurm "$work/search.toml" --tasks "$tasks" --cpus-per-task 1 --out "$work/$name" --submit)
+  array=$(echo "$out" | sed -n 's/.*job array \([0-9]*\),.*/\1/p')
+  report=$(echo "$out" | sed -n 's/.*report job \([0-9]*\) .*/\1/p')
+  if [ "$name" = search-requeued ]; then
+    for _ in $(seq 1 600); do
+      [ -e "$work/$name/rungs/generation-0-epoch-1-1-of-3.json" ] && break
+      sleep 0.1
+    done
+    scontrol requeue "${array}_1"
+    # Slurm holds a requeued task back for a while (BeginTime); let it start at once.
+    sleep 1
+    scontrol update JobId="${array}_1" StartTime=now
+    echo "requeued task 1 after its first rung"
+  fi
+  wait_for "$array" "$report"
+  metrics "$work/$name/trials.csv" > "$work/$name.txt"
+  diff "$work/search-single.txt" "$work/$name.txt"
+  cmp "$work/search-single/search.csv" "$work/$name/search.csv"
+  echo "search on $tasks task(s) ($name): same trials and search.csv; every trial recorded $(until_last_record "$start" "$work/$name") s after submission"
+}
+search_array search-1 1
+search_array search-3 3
+search_array search-requeued 3
 echo "slurm test passed in $(( $(date +%s) - t0 )) s"
