@@ -26,9 +26,9 @@ use crate::store::{
     is_results_dir, read_journal, remove_if_present, write_atomically,
 };
 
-use super::collection::CollectionSummary;
-use super::tables;
 use super::{Summary, summarize, write_html};
+use crate::analysis::collection::CollectionSummary;
+use crate::analysis::tables;
 
 /// What [`build`] made: the summary, and the directory it was written into.
 pub struct Report {

@@ -11,12 +11,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use polars::prelude::{DataFrame, DataType};
 use serde_json::{Map, Value, json};
 
 use super::SettingValue;
-use super::summary::{ConfigStatus, SearchSummary, Summary};
-use super::tables::{CONFIRM, EPOCHS_PARQUET, SEARCH_CONFIG, SETTINGS, TRIALS_PARQUET};
+use crate::analysis::summary::{ConfigStatus, SearchSummary, Summary};
+use crate::analysis::tables::{
+    CONFIRM, EPOCHS_PARQUET, SEARCH_CONFIG, SETTINGS, TRIALS_PARQUET, float_column, string_column,
+};
 use crate::config::Objective;
 use crate::error::Result;
 
@@ -196,23 +197,6 @@ fn setting_json(v: &SettingValue) -> Value {
     }
 }
 
-fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>> {
-    Ok(df
-        .column(name)?
-        .cast(&DataType::String)?
-        .str()?
-        .iter()
-        .map(|s| s.unwrap_or_default().to_string())
-        .collect())
-}
-
-fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    Ok(match df.column(name) {
-        Ok(c) => c.cast(&DataType::Float64)?.f64()?.iter().collect(),
-        Err(_) => vec![None; df.height()],
-    })
-}
-
 /// Per epoch, the mean of `column` over `ids`' rows of the epochs table.
 fn mean_curve(epochs: Option<&EpochRows>, ids: &[String]) -> Vec<(u64, f64)> {
     let Some(rows) = epochs else {
@@ -242,16 +226,19 @@ fn epoch_rows(dir: &Path, column: &str) -> Result<Option<EpochRows>> {
     if !path.is_file() {
         return Ok(None);
     }
-    let df = super::tables::read_parquet(&path)?;
+    let df = crate::analysis::tables::read_parquet(&path)?;
     // A collection's curves are per series, in each series' own units: no mean of them
     // means anything, so its study has no intermediate values.
-    if df.get_column_index(super::tables::SERIES).is_some() {
+    if df
+        .get_column_index(crate::analysis::tables::SERIES)
+        .is_some()
+    {
         return Ok(None);
     }
     let (ids, epochs, mse) = (
-        strings(&df, "trial_id")?,
-        floats(&df, "epoch")?,
-        floats(&df, column)?,
+        string_column(&df, "trial_id")?,
+        float_column(&df, "epoch")?,
+        float_column(&df, column)?,
     );
     let mut rows: EpochRows = BTreeMap::new();
     for i in 0..df.height() {
@@ -265,14 +252,14 @@ fn epoch_rows(dir: &Path, column: &str) -> Result<Option<EpochRows>> {
 /// A search's configurations as trials: parameters from the searched settings, values as
 /// `search.csv` gives them, intermediate values from the search trials' curves.
 fn search_trials(dir: &Path, search: &SearchSummary) -> Result<Vec<StudyTrial>> {
-    let trials = super::tables::read_parquet(&dir.join(TRIALS_PARQUET))?;
-    let ids = strings(&trials, "trial_id")?;
-    let config = floats(&trials, SEARCH_CONFIG)?;
+    let trials = crate::analysis::tables::read_parquet(&dir.join(TRIALS_PARQUET))?;
+    let ids = string_column(&trials, "trial_id")?;
+    let config = float_column(&trials, SEARCH_CONFIG)?;
     let confirm: Vec<bool> = match trials.column(CONFIRM) {
         Ok(c) => c.bool()?.iter().map(|b| b.unwrap_or(false)).collect(),
         Err(_) => vec![false; trials.height()],
     };
-    let wall = floats(&trials, "wall_seconds")?;
+    let wall = float_column(&trials, "wall_seconds")?;
     let mut by_config: BTreeMap<usize, (Vec<String>, f64)> = BTreeMap::new();
     for i in 0..trials.height() {
         if let (Some(c), false) = (config[i], confirm[i]) {
@@ -384,7 +371,7 @@ fn search_trials(dir: &Path, search: &SearchSummary) -> Result<Vec<StudyTrial>> 
 /// mean over the combination's ok seeds of `objective`, and combinations come in the order
 /// of their values.
 fn table_trials(dir: &Path, objective: &str, extra: &[&str]) -> Result<Vec<StudyTrial>> {
-    let df = super::tables::read_parquet(&dir.join(TRIALS_PARQUET))?;
+    let df = crate::analysis::tables::read_parquet(&dir.join(TRIALS_PARQUET))?;
     let varying: Vec<&str> = SETTINGS
         .iter()
         .map(|(n, _)| *n)
@@ -399,18 +386,18 @@ fn table_trials(dir: &Path, objective: &str, extra: &[&str]) -> Result<Vec<Study
         .map(|n| {
             let c = df.column(n)?;
             (0..df.height())
-                .map(|i| crate::report::summary::setting_from_any(c.get(i)?))
+                .map(|i| crate::analysis::summary::setting_from_any(c.get(i)?))
                 .collect::<Result<Vec<_>>>()
         })
         .collect::<Result<_>>()?;
-    let ids = strings(&df, "trial_id")?;
-    let status = strings(&df, "status")?;
-    let seeds = floats(&df, "seed")?;
-    let wall = floats(&df, "wall_seconds")?;
-    let target = floats(&df, objective)?;
+    let ids = string_column(&df, "trial_id")?;
+    let status = string_column(&df, "status")?;
+    let seeds = float_column(&df, "seed")?;
+    let wall = float_column(&df, "wall_seconds")?;
+    let target = float_column(&df, objective)?;
     let others: Vec<(&str, Vec<Option<f64>>)> = extra
         .iter()
-        .map(|n| Ok((*n, floats(&df, n)?)))
+        .map(|n| Ok((*n, float_column(&df, n)?)))
         .collect::<Result<_>>()?;
     let mut groups: BTreeMap<Vec<SettingKey>, Vec<usize>> = BTreeMap::new();
     for i in 0..df.height() {

@@ -7,11 +7,11 @@ use polars::prelude::{Column, DataFrame};
 
 use super::document::{Block, ColumnSpec, Section, Show, TextTable, column, plural};
 use super::text::{TERMINAL_WIDTH, markdown_sections, title, wrap};
-use crate::report::collection::{
+use crate::analysis::collection::{
     CollectionBaseline, CollectionSetting, CollectionSummary, Confirmation, Effect,
 };
+use crate::analysis::scores::{CLIP, Scores};
 use crate::report::render::{fmt_acc, fmt_mse};
-use crate::report::scores::{CLIP, Scores};
 use crate::store::SkippedSeries;
 
 /// How many settings the tables show, best first.

@@ -1,11 +1,11 @@
 //! The summary's words and tables as one document of sections, paragraphs and tables, which
 //! every view renders: `summary.md`, the terminal and the HTML page say the same things.
 
-use crate::report::render::{fmt_acc, fmt_mse, fmt_setting_float, signed};
-use crate::report::summary::{
+use crate::analysis::summary::{
     BaselineFigures, BestBy, BestRow, PenaltyEffect, PenaltyRow, Summary, baseline_names,
 };
-use crate::report::tables::{SettingKind, setting_kind};
+use crate::analysis::tables::{SettingKind, setting_kind};
+use crate::report::render::{fmt_acc, fmt_mse, fmt_setting_float, signed};
 
 pub(crate) mod search;
 
@@ -286,7 +286,7 @@ impl Summary {
         let find = |row: Option<&BestRow>, name: &str| {
             row.and_then(|r| r.comparisons.iter().find(|c| c.baseline == name).cloned())
         };
-        let p_cell = |c: &Option<crate::report::summary::Significance>| {
+        let p_cell = |c: &Option<crate::analysis::summary::Significance>| {
             c.as_ref()
                 .and_then(|c| c.p_value)
                 .map(|p| fmt_p(p).trim_start_matches("= ").to_string())

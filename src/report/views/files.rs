@@ -4,13 +4,13 @@ use std::path::Path;
 
 use polars::prelude::{AnyValue, Column, DataFrame, IntoColumn, Series};
 
-use crate::error::{Context, Result};
-use crate::report::stats::Interval;
-use crate::report::summary::{
+use crate::analysis::stats::Interval;
+use crate::analysis::summary::{
     BaselineFigures, BestRow, ConfigRow, Confirmed, PenaltyEffect, PenaltyRow, SearchSummary,
     SettingValue, Summary, baseline_names,
 };
-use crate::report::tables::{self, SettingKind, setting_kind};
+use crate::analysis::tables::{self, SettingKind, setting_kind};
+use crate::error::{Context, Result};
 
 impl Summary {
     /// Writes `summary.md`, `axis_<name>.csv` per axis table, `penalty_effect.csv` (when the
@@ -267,7 +267,7 @@ fn best_frame(best: &[BestRow], tested: bool) -> Result<DataFrame> {
         }
     }
     // The significance test against the best baseline, on the evaluation split.
-    let sig = |f: fn(&crate::report::summary::Significance) -> Option<f64>| {
+    let sig = |f: fn(&crate::analysis::summary::Significance) -> Option<f64>| {
         best.iter()
             .map(|b| b.significance.as_ref().and_then(f))
             .collect::<Vec<_>>()

@@ -12,12 +12,12 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::document::{self, plural};
 use super::plots::{self, CurveSpec, LambdaColours, Metric};
-use crate::error::{Context, Result};
-use crate::report::render::{fmt_acc, fmt_mse, fmt_setting_float};
-use crate::report::summary::{
+use crate::analysis::summary::{
     Effect, Group, PenaltyEffect, SettingValue, Summary, best_with_partners, group_settings,
     pareto_front,
 };
+use crate::error::{Context, Result};
+use crate::report::render::{fmt_acc, fmt_mse, fmt_setting_float};
 use crate::store::write_atomically;
 
 pub(crate) mod collection;

@@ -12,7 +12,9 @@ use crate::report::render::fmt_setting_float;
 
 pub(crate) mod collection;
 pub(crate) mod search;
-use crate::report::summary::{BaselinePoint, EpochPoint, Group, HeatCell, Heatmap, PooledPenalty};
+use crate::analysis::summary::{
+    BaselinePoint, EpochPoint, Group, HeatCell, Heatmap, PooledPenalty,
+};
 
 /// Width and height of a single-panel plot: wide enough to read on a laptop without zooming,
 /// small enough that a figure and its caption fit on one screen.

@@ -7,7 +7,7 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{CellAlignment, ContentArrangement, Table, TableComponent};
 
 use super::document::{Block, Section, TextTable};
-use crate::report::summary::{SearchSummary, Summary};
+use crate::analysis::summary::{SearchSummary, Summary};
 
 /// The terminal view's line limit.
 pub const TERMINAL_WIDTH: usize = 100;
@@ -315,9 +315,9 @@ mod tests {
 
     #[test]
     fn a_large_search_keeps_to_its_lines() {
+        use crate::analysis::stats::Interval;
+        use crate::analysis::summary::{ConfigRow, ConfigStatus, Confirmed};
         use crate::config::Objective;
-        use crate::report::stats::Interval;
-        use crate::report::summary::{ConfigRow, ConfigStatus, Confirmed};
         let status = |i: usize| match i % 10 {
             0 => ConfigStatus::Complete,
             1 => ConfigStatus::Diverged,

@@ -2,9 +2,9 @@
 //! confirmation of its best configurations on fresh seeds, and its Pareto front.
 
 use super::{Block, Section, TextTable, column, is_numeric_setting, plural};
+use crate::analysis::summary::{ConfigRow, ConfigStatus, SearchSummary, Summary};
 use crate::config::Objective;
 use crate::report::render::{fmt_acc, fmt_mse};
-use crate::report::summary::{ConfigRow, ConfigStatus, SearchSummary, Summary};
 
 /// The headings of the search's sections, which the page shows beside its figures.
 pub(crate) const SEARCH: &str = "Search";

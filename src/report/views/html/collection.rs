@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use super::{Block, Section, convert, figure, page, section, write_figures};
+use crate::analysis::collection::CollectionSummary;
 use crate::error::Result;
-use crate::report::collection::CollectionSummary;
 use crate::report::views::plots::collection::{effects_svg, strip_svg};
 
 pub const STRIP_SVG: &str = "series_strip.svg";

@@ -2,8 +2,8 @@
 //! the figures that go with them.
 
 use super::{Block, Section, convert, figure, plural, section};
+use crate::analysis::summary::{ConfigStatus, SearchSummary, Summary};
 use crate::error::Result;
-use crate::report::summary::{ConfigStatus, SearchSummary, Summary};
 use crate::report::views::document::search::{CONFIRMATION, PARETO, SEARCH};
 use crate::report::views::plots::{off_scale_sentence, search as plots};
 
@@ -93,7 +93,7 @@ fn slices_caption(search: &SearchSummary, off: usize) -> String {
             } else {
                 format!("{} are", log.join(", "))
             },
-            crate::report::summary::SLICE_LOG_RATIO
+            crate::analysis::summary::SLICE_LOG_RATIO
         )
     };
     format!(

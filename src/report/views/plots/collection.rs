@@ -8,9 +8,9 @@ use super::{
     Axis, Frame, HEIGHT, INK, Mesh, RANK_COLOURS, chart, label_width, text_style, titled_page,
     whole,
 };
+use crate::analysis::collection::LambdaEffect;
+use crate::analysis::scores::CLIP;
 use crate::error::Result;
-use crate::report::collection::LambdaEffect;
-use crate::report::scores::CLIP;
 
 /// Drawn where the chosen setting's MSE is below the best baseline's (it wins the series).
 const WIN: RGBColor = RANK_COLOURS[1];
@@ -90,7 +90,7 @@ pub(crate) fn strip_svg(against_best: &[(String, f64)], split: &str) -> Result<S
 /// MSE ratio against λ = 0 on validation), spread sideways, with the collection's geometric
 /// mean and its bootstrap interval as a black bar.
 pub(crate) fn effects_svg(effects: &[LambdaEffect]) -> Result<String> {
-    let shown: Vec<(f64, &crate::report::collection::Effect)> = effects
+    let shown: Vec<(f64, &crate::analysis::collection::Effect)> = effects
         .iter()
         .filter_map(|e| e.splits[0].as_ref().map(|x| (e.lambda, x)))
         .collect();

@@ -12,11 +12,11 @@ use super::{
     robust_fit, spans, text_style, tick_label, viridis, whole,
 };
 use super::{locate, titled_page};
-use crate::config::Objective;
-use crate::error::Result;
-use crate::report::summary::{
+use crate::analysis::summary::{
     ConfigRow, ConfigStatus, SearchSummary, SearchedSetting, SettingValue,
 };
+use crate::config::Objective;
+use crate::error::Result;
 
 /// Complete configurations' points.
 const POINT: RGBColor = RANK_COLOURS[1];
@@ -583,7 +583,7 @@ pub(crate) fn pareto_svg(search: &SearchSummary) -> Result<(String, SearchOff)> 
 /// behind the others', with the rungs where pruning decided as dashed lines.
 pub(crate) fn curves_svg(search: &SearchSummary) -> Result<(String, SearchOff)> {
     let o = search.first_objective();
-    let value = |p: &crate::report::summary::EpochPoint| match o {
+    let value = |p: &crate::analysis::summary::EpochPoint| match o {
         Objective::ValMse => p.val_mse,
         Objective::ValTrendAcc => p.val_trend_acc,
     };

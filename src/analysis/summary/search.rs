@@ -11,12 +11,12 @@ use polars::prelude::{DataFrame, IntoLazy, col};
 
 use super::figures::{EpochPoint, group_settings};
 use super::{SettingValue, get_setting};
+use crate::analysis::load::Loaded;
+use crate::analysis::stats::Interval;
+use crate::analysis::tables::{CONFIRM, SEARCH_CONFIG, SEARCH_GENERATION};
 use crate::config::{Objective, PruneStrategy};
 use crate::error::Result;
 use crate::grid::GridSpec;
-use crate::report::load::Loaded;
-use crate::report::stats::Interval;
-use crate::report::tables::{CONFIRM, SEARCH_CONFIG, SEARCH_GENERATION};
 use crate::search::pareto;
 
 /// Above this ratio of largest to smallest value a searched setting's slice plot has a

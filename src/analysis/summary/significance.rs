@@ -8,9 +8,9 @@
 use polars::prelude::{DataFrame, Expr, IntoLazy, col, lit};
 
 use super::{BestBy, BestRow, SettingValue, Significance, ok_expr};
+use crate::analysis::stats::{diebold_mariano, mcnemar_exact};
 use crate::error::Result;
 use crate::model::loss::sign;
-use crate::report::stats::{diebold_mariano, mcnemar_exact};
 
 fn literal(value: &SettingValue) -> Expr {
     match value {

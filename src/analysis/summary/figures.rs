@@ -12,10 +12,10 @@ use super::{
     PenaltyEffect, PenaltyTable, SettingValue, count_of, get_count, get_f64, get_setting, ok_expr,
     sorted_by,
 };
+use crate::analysis::load::{Loaded, RunMeta};
+use crate::analysis::stats::Interval;
+use crate::analysis::tables::SETTINGS;
 use crate::error::{Context, Result};
-use crate::report::load::{Loaded, RunMeta};
-use crate::report::stats::Interval;
-use crate::report::tables::SETTINGS;
 
 /// The settings that define a setting group: all of them but the seed, in [`SETTINGS`] order.
 pub(crate) fn group_settings() -> Vec<&'static str> {

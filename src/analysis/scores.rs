@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::{AnyValue, DataFrame, DataType, PolarsResult};
 
-use super::tables::{SERIES, SETTINGS};
+use super::tables::{SERIES, SETTINGS, float_column, string_column};
 use crate::model::baselines::{reference_baseline, relative};
 use crate::model::records::BaselineRow;
 
@@ -251,26 +251,12 @@ fn text(value: AnyValue<'_>) -> String {
 
 /// The rows of a per-series table (`series.parquet`, or the frame it is written from).
 pub fn units(df: &DataFrame) -> PolarsResult<Vec<Unit>> {
-    let floats = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
-        Ok(match df.column(name) {
-            Ok(c) => c.cast(&DataType::Float64)?.f64()?.iter().collect(),
-            Err(_) => vec![None; df.height()],
-        })
-    };
     let ints = |name: &str| -> PolarsResult<Vec<Option<i64>>> {
         Ok(df
             .column(name)?
             .cast(&DataType::Int64)?
             .i64()?
             .iter()
-            .collect())
-    };
-    let strings = |name: &str| -> PolarsResult<Vec<String>> {
-        Ok(df
-            .column(name)?
-            .str()?
-            .iter()
-            .map(|s| s.unwrap_or_default().to_string())
             .collect())
     };
     let varying: Vec<&str> = SETTINGS
@@ -290,9 +276,11 @@ pub fn units(df: &DataFrame) -> PolarsResult<Vec<Unit>> {
             .collect::<PolarsResult<Vec<String>>>()?
             .join(", "))
     };
+    let strings = |name: &str| string_column(df, name);
     let (ids, series, status) = (strings("trial_id")?, strings(SERIES)?, strings("status")?);
-    let (window, seed, lambda) = (ints("window")?, ints("seed")?, floats("lambda")?);
-    let figure = |split: &str, name: &str| floats(&format!("{split}_{name}"));
+    let lambda = float_column(df, "lambda")?;
+    let (window, seed) = (ints("window")?, ints("seed")?);
+    let figure = |split: &str, name: &str| float_column(df, &format!("{split}_{name}"));
     let mut per_split = Vec::new();
     for split in SPLITS {
         per_split.push([

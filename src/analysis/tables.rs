@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult, SerReader};
+use polars::prelude::{Column, DataFrame, DataType, PolarsError, PolarsResult, SerReader};
 
 use crate::error::{Context, Result};
 use crate::grid::{self, Setting, SettingValue};
@@ -424,6 +424,26 @@ pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame> {
         .with_context(|| format!("cannot read {}", path.display()))
 }
 
+/// Column `name` of a table as text, a missing value as "".
+pub(crate) fn string_column(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::String)?
+        .str()?
+        .iter()
+        .map(|s| s.unwrap_or_default().to_string())
+        .collect())
+}
+
+/// Column `name` of a table as floats; all missing when the table has no such column (a
+/// figure a sweep did not measure, such as the test figures without test samples).
+pub(crate) fn float_column(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
+    Ok(match df.column(name) {
+        Ok(c) => c.cast(&DataType::Float64)?.f64()?.iter().collect(),
+        Err(_) => vec![None; df.height()],
+    })
+}
+
 /// Writes `trials.parquet`, `trials.csv` and `epochs.parquet` into `dir`: the parquet files for
 /// the summary and other programs, the CSV for a quick look by eye or in a spreadsheet.
 ///
@@ -439,10 +459,13 @@ pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> Result<()> {
         } else {
             Baselines::default()
         };
-        add_relative_mse(&mut trials, &baselines).context("cannot build the series table")?;
+        let units = scores::units(&trials).context("cannot build the series table")?;
+        add_relative_mse(&mut trials, &units, &baselines)
+            .context("cannot build the series table")?;
         write_parquet(&dir.join(SERIES_PARQUET), &mut trials)?;
         write_csv(&dir.join(SERIES_CSV), &mut trials)?;
-        trials = collection_trials(&trials, &baselines).context("cannot build the trials table")?;
+        trials = collection_trials(&trials, &units, &baselines)
+            .context("cannot build the trials table")?;
     } else {
         crate::store::remove_if_present(&dir.join(SERIES_PARQUET))?;
         crate::store::remove_if_present(&dir.join(SERIES_CSV))?;
@@ -465,7 +488,11 @@ pub fn write_trial_tables(dir: &Path, records: &[TrialRecord]) -> Result<()> {
 /// when on some, else the first series' status), `n_series` and `n_ok`, and the means over
 /// the series it ended ok on of the scale-free figures: `val_mase`, `val_trend_acc` and, with
 /// test samples, `test_mase` and `test_trend_acc`; `wall_seconds` is the total.
-pub fn collection_trials(series: &DataFrame, baselines: &Baselines) -> PolarsResult<DataFrame> {
+pub fn collection_trials(
+    series: &DataFrame,
+    units: &[scores::Unit],
+    baselines: &Baselines,
+) -> PolarsResult<DataFrame> {
     use polars::prelude::{IntoLazy, col, lit, when};
     let present = |name: &str| series.get_column_index(name).is_some();
     let ok = col("status").eq(lit("ok"));
@@ -516,13 +543,17 @@ pub fn collection_trials(series: &DataFrame, baselines: &Baselines) -> PolarsRes
         .select(order)
         .sort(["trial_id"], Default::default())
         .collect()?;
-    add_scores(trials, series, baselines)
+    add_scores(trials, units, baselines)
 }
 
 /// Inserts each series row's `val_rel_mse` after its `val_smape` and `test_rel_mse` after its
-/// `test_smape`: its MSE over its series' reference baseline's on the same window.
-fn add_relative_mse(series: &mut DataFrame, baselines: &Baselines) -> PolarsResult<()> {
-    let units = scores::units(series)?;
+/// `test_smape`: its MSE over its series' reference baseline's on the same window (`units`
+/// are the rows read as [`scores::units`] reads them).
+fn add_relative_mse(
+    series: &mut DataFrame,
+    units: &[scores::Unit],
+    baselines: &Baselines,
+) -> PolarsResult<()> {
     for (k, split) in SPLITS.iter().enumerate() {
         let after = format!("{split}_smape");
         let Some(at) = series.get_column_index(&after) else {
@@ -545,16 +576,11 @@ fn add_relative_mse(series: &mut DataFrame, baselines: &Baselines) -> PolarsResu
 /// `{split}_win_share` ([`scores::Scores`]).
 fn add_scores(
     mut trials: DataFrame,
-    series: &DataFrame,
+    units: &[scores::Unit],
     baselines: &Baselines,
 ) -> PolarsResult<DataFrame> {
-    let by_trial = scores::trial_scores(&scores::units(series)?, baselines);
-    let ids: Vec<String> = trials
-        .column("trial_id")?
-        .str()?
-        .iter()
-        .map(|s| s.unwrap_or_default().to_string())
-        .collect();
+    let by_trial = scores::trial_scores(units, baselines);
+    let ids = string_column(&trials, "trial_id")?;
     for (k, split) in SPLITS.iter().enumerate() {
         let Some(at) = trials.get_column_index(&format!("{split}_trend_acc")) else {
             continue;
