@@ -56,6 +56,15 @@ impl Proposed {
     }
 }
 
+/// The trials of the configurations `indices`, each with the shard (of `count`) that trains
+/// it.
+fn owned_by<'a>(proposed: &'a [Proposed], indices: &[usize], count: u64) -> Vec<(&'a Trial, u64)> {
+    indices
+        .iter()
+        .flat_map(|&c| proposed[c].owned(count))
+        .collect()
+}
+
 /// Whether this process trains the trial at `position` (always, unsharded).
 fn is_mine(opts: &SweepOptions, position: usize) -> bool {
     opts.shard
@@ -148,10 +157,7 @@ fn await_shards(
     let Some(shard) = opts.shard else {
         return Ok(());
     };
-    let trials: Vec<(&Trial, u64)> = indices
-        .iter()
-        .flat_map(|&c| proposed[c].owned(shard.count))
-        .collect();
+    let trials = owned_by(proposed, indices, shard.count);
     wait_for_shards(opts, shard, || {
         let missing = |known: &HashMap<String, TrialRecord>| -> Vec<u64> {
             trials
@@ -410,6 +416,10 @@ fn train_generation(
         .map(|(c, t, s)| (c, t, s.expect("every slot is done or stacked")))
         .collect();
 
+    // Sharded, the generation's trials with the shard that trains each, for the rungs.
+    let owned = opts
+        .shard
+        .map_or_else(Vec::new, |s| owned_by(proposed, indices, s.count));
     let mut alive: Vec<usize> = indices.to_vec();
     for &rung in rungs.iter().chain(std::iter::once(&epochs)) {
         // Bring every stack with a trial still training to this rung; record the trials
@@ -485,30 +495,21 @@ fn train_generation(
         if let Some(shard) = opts.shard {
             // Another shard's trial with a record (a rerun) stands at the rung as its record
             // says: its curve then is the record's first epochs, whatever came after.
-            for &c in indices {
-                for (trial, _) in proposed[c]
-                    .owned(shard.count)
-                    .filter(|&(_, k)| k != shard.index)
-                {
-                    if let Some(r) = known.get(&trial.id) {
-                        let at = AtRung::new(trial, r.result.status, &r.result.curve, rung);
-                        at_rung.insert(trial.id.clone(), at);
-                    }
+            for &(trial, _) in owned.iter().filter(|&&(_, k)| k != shard.index) {
+                if let Some(r) = known.get(&trial.id) {
+                    let at = AtRung::new(trial, r.result.status, &r.result.curve, rung);
+                    at_rung.insert(trial.id.clone(), at);
                 }
             }
             let generation = proposed[indices[0]].generation;
             rungs::publish(&opts.out, generation, rung, shard, &mine)?;
-            let trials: Vec<(&Trial, u64)> = indices
-                .iter()
-                .flat_map(|&c| proposed[c].owned(shard.count))
-                .collect();
             wait_for_shards(opts, shard, || {
                 let owing = rungs::collect(
                     &opts.out,
                     generation,
                     rung,
                     shard.count,
-                    &trials,
+                    &owned,
                     &mut at_rung,
                 );
                 Ok((
