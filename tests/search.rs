@@ -1,7 +1,8 @@
 //! Searches are reproducible: the same grid file gives the same trials, pruning decisions
 //! and numbers on one thread or two, after a `kill -9` and a rerun, and split over shards
-//! (pruned or not, a shard killed and restarted); pruning stops exactly the configurations its rule names; bad
-//! `[search]`, `[prune]` and distribution input is refused naming the key.
+//! (pruned or not, a shard killed and restarted); pruning stops exactly the configurations
+//! its rule names; bad `[search]`, `[prune]` and distribution input is refused naming the
+//! key.
 
 mod common;
 

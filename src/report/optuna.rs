@@ -16,7 +16,8 @@ use serde_json::{Map, Value, json};
 use super::SettingValue;
 use crate::analysis::summary::{ConfigStatus, SearchSummary, Summary};
 use crate::analysis::tables::{
-    CONFIRM, EPOCHS_PARQUET, SEARCH_CONFIG, SETTINGS, TRIALS_PARQUET, float_column, string_column,
+    CONFIRM, EPOCHS_PARQUET, SEARCH_CONFIG, SERIES, SETTINGS, TRIALS_PARQUET, float_column,
+    read_parquet, string_column,
 };
 use crate::config::Objective;
 use crate::error::Result;
@@ -226,13 +227,10 @@ fn epoch_rows(dir: &Path, column: &str) -> Result<Option<EpochRows>> {
     if !path.is_file() {
         return Ok(None);
     }
-    let df = crate::analysis::tables::read_parquet(&path)?;
+    let df = read_parquet(&path)?;
     // A collection's curves are per series, in each series' own units: no mean of them
     // means anything, so its study has no intermediate values.
-    if df
-        .get_column_index(crate::analysis::tables::SERIES)
-        .is_some()
-    {
+    if df.get_column_index(SERIES).is_some() {
         return Ok(None);
     }
     let (ids, epochs, mse) = (
@@ -252,7 +250,7 @@ fn epoch_rows(dir: &Path, column: &str) -> Result<Option<EpochRows>> {
 /// A search's configurations as trials: parameters from the searched settings, values as
 /// `search.csv` gives them, intermediate values from the search trials' curves.
 fn search_trials(dir: &Path, search: &SearchSummary) -> Result<Vec<StudyTrial>> {
-    let trials = crate::analysis::tables::read_parquet(&dir.join(TRIALS_PARQUET))?;
+    let trials = read_parquet(&dir.join(TRIALS_PARQUET))?;
     let ids = string_column(&trials, "trial_id")?;
     let config = float_column(&trials, SEARCH_CONFIG)?;
     let confirm: Vec<bool> = match trials.column(CONFIRM) {
@@ -371,7 +369,7 @@ fn search_trials(dir: &Path, search: &SearchSummary) -> Result<Vec<StudyTrial>> 
 /// mean over the combination's ok seeds of `objective`, and combinations come in the order
 /// of their values.
 fn table_trials(dir: &Path, objective: &str, extra: &[&str]) -> Result<Vec<StudyTrial>> {
-    let df = crate::analysis::tables::read_parquet(&dir.join(TRIALS_PARQUET))?;
+    let df = read_parquet(&dir.join(TRIALS_PARQUET))?;
     let varying: Vec<&str> = SETTINGS
         .iter()
         .map(|(n, _)| *n)
